@@ -1,0 +1,408 @@
+"""Evaluate a compiled pack against one project: findings, score and verdict.
+
+The verdict rule (DESIGN.md invariant 3): a failed veto rejects; a veto that cannot be evaluated,
+a failed or undecidable required rule, or any ``error`` finding makes the verdict at best
+``conditional``; then the score decides between ``approve``, ``conditional`` and ``reject`` by the
+pack's thresholds (a score exactly at a threshold reaches it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ._compile import Unknown, round_half_up
+from .engine import CompiledIndicator, CompiledPack, CompiledRule, NumericCheck, project_env, thresholds_env
+from .model import Project
+from .report import (
+    Comparison,
+    FactValue,
+    Finding,
+    IndicatorScore,
+    Outcome,
+    Score,
+    Severity,
+    Skipped,
+    Text,
+    Verdict,
+)
+from .rulepack import VerdictDef
+
+__all__ = ["Evaluation", "IndicatorInput", "decide", "evaluate"]
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    """What the scoring hook receives for one indicator."""
+
+    indicator: CompiledIndicator
+    value: float | None
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the evaluation of one project produced."""
+
+    findings: list[Finding]
+    score: Score | None
+    skipped: list[Skipped]
+    verdict: Verdict
+    reasons: list[Text]
+    conditions: list[str]
+    missing_fields: list[str]
+    incomplete: bool
+
+
+Scorer = Callable[[Sequence[IndicatorInput], VerdictDef | None], Score | None]
+
+
+def _fmt(x: Decimal | float) -> str:
+    d = x if isinstance(x, Decimal) else Decimal(repr(x))
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _num(d: Decimal) -> float:
+    return float(d)
+
+
+def _missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
+    derived = {d.name: d for d in pack.derived}
+    out: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in derived:
+            for r in derived[name].reads:
+                visit(r)
+        elif name in pack.fact_types:
+            v = env.get(name)
+            if isinstance(v, Unknown) and v.kind == "missing" and name not in out:
+                out.append(name)
+
+    for n in reads:
+        visit(n)
+    return out
+
+
+def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], reads: Sequence[str]) -> list[FactValue]:
+    derived_names = {d.name for d in pack.derived}
+    out: list[FactValue] = []
+    for name in reads:
+        if name not in pack.fact_types and name not in derived_names:
+            continue
+        raw: Any
+        if name in pack.fact_types:
+            raw = project.fact_value(name)
+            if isinstance(raw, tuple):
+                raw = list(raw)
+        else:
+            v = env[name]
+            raw = None if isinstance(v, Unknown) else _num(round_half_up(v, 6))
+        if isinstance(raw, float):
+            raw = _num(round_half_up(raw, 6))
+        out.append(
+            FactValue(
+                name=name,
+                title=pack.titles.get(name, Text(zh=name, en=name)),
+                value=raw,
+                unit=pack.units_of.get(name, ""),
+                source=project.sources.get(name),
+            )
+        )
+    return out
+
+
+def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[Comparison, Text | None]:
+    a, b = check.left(env), check.right(env)
+    actual = None if isinstance(a, Unknown) else round_half_up(a, places)
+    threshold = None if isinstance(b, Unknown) else round_half_up(b, places)
+    passed: bool | None = None
+    gap: Decimal | None = None
+    text: Text | None = None
+    if actual is not None and threshold is not None:
+        op = check.op
+        passed = {
+            "<": actual < threshold,
+            "<=": actual <= threshold,
+            ">": actual > threshold,
+            ">=": actual >= threshold,
+            "==": actual == threshold,
+            "!=": actual != threshold,
+        }[op]
+        unit = f" {check.unit}" if check.unit and check.unit != "%" else check.unit
+        shown_op = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(op, op)
+        need_zh = f"需 {shown_op} {_fmt(threshold)}{unit}，现为 {_fmt(actual)}"
+        need_en = f"needs {shown_op} {_fmt(threshold)}{unit}; has {_fmt(actual)}"
+        if not passed:
+            if op in (">=", ">"):
+                gap = threshold - actual
+                need_zh += f"，差 {_fmt(gap)}"
+                need_en += f"; short by {_fmt(gap)}"
+            elif op in ("<=", "<"):
+                gap = actual - threshold
+                need_zh += f"，超出 {_fmt(gap)}"
+                need_en += f"; over by {_fmt(gap)}"
+        text = Text(zh=need_zh, en=need_en)
+    cmp = Comparison(
+        expression=check.expression,
+        op=check.op,
+        actual=None if actual is None else _num(actual),
+        threshold=None if threshold is None else _num(threshold),
+        threshold_name=check.threshold_name,
+        unit=check.unit,
+        passed=passed,
+        gap=None if gap is None else _num(gap),
+    )
+    return cmp, text
+
+
+def _rule_finding(
+    pack: CompiledPack, rule: CompiledRule, project: Project, env: dict[str, Any], as_of: date
+) -> Finding:
+    outcome: Outcome
+    detail: Text
+    missing: list[str] = []
+    result: Any = True
+    if rule.applies is not None:
+        result = rule.applies(env)
+    if result is True:
+        result = rule.require(env)
+        stage = "require"
+    else:
+        stage = "applies"
+    comparisons: list[Comparison] = []
+    texts: list[Text] = []
+    if stage == "require":
+        for check in rule.checks:
+            cmp, text = _comparison(check, env, rule.precision)
+            comparisons.append(cmp)
+            if text is not None:
+                texts.append(text)
+    joined_zh = "；".join(t.zh for t in texts)
+    joined_en = "; ".join(t.en for t in texts)
+    if result is True:
+        outcome = Outcome.PASS
+        detail = Text(zh=f"符合。{joined_zh}".rstrip(), en=f"Passes. {joined_en}".rstrip())
+    elif result is False and stage == "applies":
+        outcome = Outcome.NOT_APPLICABLE
+        detail = Text(
+            zh="不适用：本项目不属于该规则的适用范围。",
+            en="Not applicable: the rule's scope does not cover this project.",
+        )
+    elif result is False:
+        outcome = Outcome.FAIL
+        msg = rule.message or Text(zh=f"不符合：{rule.title.zh}。", en=f"Fails: {rule.title.en}.")
+        detail = Text(
+            zh=msg.zh + (f"（{joined_zh}）" if joined_zh else ""),
+            en=msg.en + (f" ({joined_en})" if joined_en else ""),
+        )
+    else:
+        assert isinstance(result, Unknown)
+        if result.kind == "missing":
+            outcome = Outcome.INSUFFICIENT_DATA
+            missing = _missing_names(pack, env, rule.reads)
+            names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in missing) or "—"
+            names_en = ", ".join(missing) or "—"
+            detail = Text(
+                zh=f"数据不足，无法判断：缺少 {names_zh}。", en=f"Insufficient data to decide: missing {names_en}."
+            )
+        elif result.kind == "na":
+            outcome = Outcome.NOT_APPLICABLE
+            detail = Text(
+                zh="不适用：查找表中没有该行业的取值，或该日期没有生效的阈值。",
+                en="Not applicable: no table row for this industry, or no threshold value in force on the as-of date.",
+            )
+        else:
+            outcome = Outcome.ERROR
+            detail = Text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
+    unverified = not rule.citation.verified
+    for name in rule.reads:
+        th = pack.thresholds.get(name)
+        if th is not None:
+            hit = th.value_on(as_of)
+            if hit is not None and hit[1] is not None and not hit[1].verified:
+                unverified = True
+    return Finding(
+        rule_id=rule.id,
+        pack_id=rule.pack_id,
+        title=rule.title,
+        severity=rule.severity,
+        outcome=outcome,
+        explanation=detail,
+        comparisons=comparisons,
+        facts=_fact_values(pack, project, env, rule.reads),
+        missing=missing,
+        citation=rule.citation,
+        unverified=unverified,
+        tags=list(rule.tags),
+    )
+
+
+def _in_force(start: date | None, end: date | None, day: date) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def evaluate(pack: CompiledPack, project: Project, as_of: date, scorer: Scorer) -> Evaluation:
+    """Evaluate ``project`` as of ``as_of``; ``scorer`` turns indicator values into a :class:`Score`."""
+    env = project_env(pack, project)
+    env.update(thresholds_env(pack, as_of))
+    for d in pack.derived:
+        env[d.name] = d.fn(env)
+    skipped: list[Skipped] = []
+    for name in sorted(pack.thresholds):
+        for start, end, _v, _c in pack.thresholds[name].values:
+            if not _in_force(start, end, as_of):
+                skipped.append(Skipped(kind="threshold", id=name, effective_from=start, effective_until=end))
+    findings: list[Finding] = []
+    for rule in pack.rules:
+        if not _in_force(rule.effective_from, rule.effective_until, as_of):
+            skipped.append(
+                Skipped(
+                    kind="rule", id=rule.id, effective_from=rule.effective_from, effective_until=rule.effective_until
+                )
+            )
+            continue
+        findings.append(_rule_finding(pack, rule, project, env, as_of))
+    inputs: list[IndicatorInput] = []
+    for ind in pack.indicators:
+        if not _in_force(ind.effective_from, ind.effective_until, as_of):
+            skipped.append(
+                Skipped(
+                    kind="indicator", id=ind.id, effective_from=ind.effective_from, effective_until=ind.effective_until
+                )
+            )
+            continue
+        v = ind.value(env)
+        if isinstance(v, Unknown):
+            kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
+            inputs.append(IndicatorInput(ind, None, kind))
+        else:
+            inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
+    score = scorer(inputs, pack.verdict) if inputs else None
+    verdict, reasons, conditions, missing, incomplete = decide(findings, score, pack.verdict)
+    return Evaluation(findings, score, skipped, verdict, reasons, conditions, missing, incomplete)
+
+
+def linear_points(value: float, floor: float, target: float, weight: float) -> float:
+    """``weight × clamp((value − floor) / (target − floor), 0, 1)``; a target below the floor means lower is better."""
+    frac = (value - floor) / (target - floor)
+    return weight * min(1.0, max(0.0, frac))
+
+
+def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -> Score:
+    """The default weighted linear score out of 100 (indicators without data score 0)."""
+    total_weight = sum(i.indicator.weight for i in inputs)
+    parts: list[IndicatorScore] = []
+    points_sum = 0.0
+    for i in inputs:
+        ind = i.indicator
+        points = 0.0 if i.value is None else linear_points(i.value, ind.floor, ind.target, ind.weight)
+        scaled = points * 100.0 / total_weight
+        points_sum += scaled
+        parts.append(
+            IndicatorScore(
+                id=ind.id,
+                title=ind.title,
+                value=None if i.value is None else _num(round_half_up(i.value, 4)),
+                unit=ind.unit,
+                weight=ind.weight,
+                floor=_num(round_half_up(ind.floor, 6)),
+                target=_num(round_half_up(ind.target, 6)),
+                points=_num(round_half_up(scaled, 2)),
+                outcome=i.outcome,
+                citation=ind.citation,
+            )
+        )
+    return Score(
+        total=_num(round_half_up(points_sum, 2)),
+        approve_min=verdict.approve_min if verdict else None,
+        conditional_min=verdict.conditional_min if verdict else None,
+        indicators=parts,
+    )
+
+
+_ORDER = {Verdict.APPROVE: 0, Verdict.CONDITIONAL: 1, Verdict.REJECT: 2}
+
+
+def decide(
+    findings: Sequence[Finding], score: Score | None, verdict_def: VerdictDef | None
+) -> tuple[Verdict, list[Text], list[str], list[str], bool]:
+    """Combine findings and score into ``(verdict, reasons, conditions, missing_fields, incomplete)``."""
+    worst = Verdict.APPROVE
+    reasons: list[Text] = []
+    conditions: list[str] = []
+    missing: list[str] = []
+    incomplete = False
+
+    def cap(v: Verdict) -> None:
+        nonlocal worst
+        if _ORDER[v] > _ORDER[worst]:
+            worst = v
+
+    for f in findings:
+        if f.outcome is Outcome.ERROR:
+            incomplete = True
+            cap(Verdict.CONDITIONAL)
+            reasons.append(
+                Text(
+                    zh=f"{f.rule_id} 无法计算，结论不完整。",
+                    en=f"{f.rule_id} could not be evaluated; the result is incomplete.",
+                )
+            )
+            if f.severity is not Severity.ADVISORY:
+                conditions.append(f.rule_id)
+        if f.severity is Severity.VETO:
+            if f.outcome is Outcome.FAIL:
+                cap(Verdict.REJECT)
+                reasons.append(Text(zh=f"一票否决：{f.rule_id} {f.title.zh}。", en=f"Veto: {f.rule_id} {f.title.en}."))
+            elif f.outcome is Outcome.INSUFFICIENT_DATA:
+                cap(Verdict.CONDITIONAL)
+                conditions.append(f.rule_id)
+                missing.extend(m for m in f.missing if m not in missing)
+                reasons.append(
+                    Text(
+                        zh=f"否决项 {f.rule_id} 因缺少数据无法判断（{'、'.join(f.missing)}）。",
+                        en=f"Veto {f.rule_id} cannot be decided for lack of data ({', '.join(f.missing)}).",
+                    )
+                )
+        elif f.severity is Severity.REQUIRED:
+            if f.outcome is Outcome.FAIL:
+                cap(Verdict.CONDITIONAL)
+                conditions.append(f.rule_id)
+                reasons.append(
+                    Text(zh=f"须整改：{f.rule_id} {f.title.zh}。", en=f"Must be fixed: {f.rule_id} {f.title.en}.")
+                )
+            elif f.outcome is Outcome.INSUFFICIENT_DATA:
+                cap(Verdict.CONDITIONAL)
+                conditions.append(f.rule_id)
+                missing.extend(m for m in f.missing if m not in missing)
+                reasons.append(
+                    Text(
+                        zh=f"必备条件 {f.rule_id} 缺少数据（{'、'.join(f.missing)}）。",
+                        en=f"Required rule {f.rule_id} lacks data ({', '.join(f.missing)}).",
+                    )
+                )
+    if score is not None and verdict_def is not None:
+        s = Decimal(repr(score.total))
+        if s >= Decimal(repr(verdict_def.approve_min)):
+            by_score = Verdict.APPROVE
+        elif s >= Decimal(repr(verdict_def.conditional_min)):
+            by_score = Verdict.CONDITIONAL
+        else:
+            by_score = Verdict.REJECT
+        if by_score is not Verdict.APPROVE:
+            near = by_score is Verdict.CONDITIONAL
+            line = _fmt(verdict_def.approve_min if near else verdict_def.conditional_min)
+            total = _fmt(score.total)
+            reasons.append(
+                Text(
+                    zh=f"综合评分 {total} 分，低于{'准入' if near else '有条件准入'}线 {line} 分。",
+                    en=f"Score {total} is below the {'approval' if near else 'conditional'} line of {line}.",
+                )
+            )
+        cap(by_score)
+    return worst, reasons, list(dict.fromkeys(conditions)), missing, incomplete

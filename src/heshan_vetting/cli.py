@@ -1,0 +1,168 @@
+"""The command line: ``python -m heshan_vetting check PATH... [options]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from enum import IntEnum
+from pathlib import Path
+
+from .errors import InputError, PluginError, UsageError, VettingError
+from .report import ReportSet, Verdict
+
+__all__ = ["ExitCode", "main"]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the ``check`` command."""
+
+    OK = 0
+    """No project's verdict is at or above the ``--fail-on`` level."""
+    FAILED = 1
+    """Some project's verdict is at or above the ``--fail-on`` level (default: reject)."""
+    USAGE_ERROR = 2
+    """Bad option or bad input (project file, rule pack): the message names the file, line or field."""
+    INTERNAL_ERROR = 3
+    """A plugin failed or an internal error occurred."""
+
+
+_EPILOG = """\
+exit codes / 退出码:
+  0  no project at or above the --fail-on level      无项目达到 --fail-on 级别
+  1  some project at or above the --fail-on level    有项目达到 --fail-on 级别（默认：reject）
+  2  usage or input error (file, line, field named)  用法或输入错误（指明文件、行号、字段）
+  3  internal or plugin error                        内部错误或插件错误
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(ExitCode.USAGE_ERROR)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2024-03-01, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    from . import __version__
+
+    parser = _Parser(
+        prog="python -m heshan_vetting",
+        description="Vet industrial investment projects against policy rule packs. 产业项目准入评审。",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"heshan-vetting {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    check = sub.add_parser(
+        "check",
+        help="vet project files / 评审项目文件",
+        description="Vet one or more project files and print a verdict for each. 评审项目并给出结论。",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="project file(s) (.toml)")
+    check.add_argument("--pack", default="heshan", metavar="ID|PATH", help="rule pack id or file (default: heshan)")
+    check.add_argument("--format", default="text", metavar="FORMAT", help="output format: text (default) or json")
+    check.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of text output (default: zh)")
+    check.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="apply the rules in force on this date (default: application date, else today)",
+    )
+    check.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
+    check.add_argument(
+        "--fail-on",
+        default="reject",
+        choices=["reject", "conditional", "never"],
+        help="exit 1 when a verdict is at or above this level (default: reject)",
+    )
+    check.add_argument("--engine", default="native", help="evaluation engine (default: native)")
+    check.add_argument(
+        "--disable-plugin", action="append", default=[], metavar="NAME", help="block a plugin by name (repeatable)"
+    )
+    return parser
+
+
+def _write_atomic(path: str, text: str) -> None:
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fails(verdict: Verdict, level: str) -> bool:
+    if level == "never":
+        return False
+    if level == "conditional":
+        return verdict in (Verdict.CONDITIONAL, Verdict.REJECT)
+    return verdict is Verdict.REJECT
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .vetter import Vetter
+
+    vetter = Vetter(args.pack, engine=args.engine, disable_plugins=args.disable_plugin)
+    if args.format not in vetter.renderers:
+        raise UsageError(
+            f"Unknown format {args.format!r}; available: {', '.join(sorted(vetter.renderers))}.",
+            message_zh=f"未知的输出格式 {args.format!r}；可用：{'、'.join(sorted(vetter.renderers))}。",
+            field="--format",
+        )
+    projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
+    reports = ReportSet(reports=[vetter._check_one(p, path, args.as_of) for p, path in projects])
+    text = vetter.render(reports, args.format, args.lang)
+    if args.output:
+        _write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    failed = any(_fails(r.verdict, args.fail_on) for r in reports.reports)
+    return ExitCode.FAILED if failed else ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE_ERROR
+    try:
+        return _check(args)
+    except InputError as exc:
+        sys.stderr.write(f"error / 错误: {exc.format()}\n")
+        return ExitCode.USAGE_ERROR
+    except PluginError as exc:
+        sys.stderr.write(f"plugin error / 插件错误: {exc}\n")
+        return ExitCode.INTERNAL_ERROR
+    except VettingError as exc:
+        sys.stderr.write(f"error / 错误: {exc}\n")
+        return ExitCode.INTERNAL_ERROR
+    except OSError as exc:
+        sys.stderr.write(f"error / 错误: {exc}\n")
+        return ExitCode.USAGE_ERROR
+    except Exception as exc:  # last resort: never a bare traceback for the user
+        sys.stderr.write(f"internal error / 内部错误: {type(exc).__name__}: {exc}\n")
+        return ExitCode.INTERNAL_ERROR

@@ -1,0 +1,571 @@
+"""The native engine: compile a merged rule pack once, then evaluate projects to findings.
+
+Compiling checks every name, type and unit (errors name file:line:column), orders derived metrics
+(cycles are errors) and turns each condition into closures over a plain dict of floats and strings.
+Evaluating a project is then attribute and float work only; pint is not called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from . import expr as ast
+from ._compile import (
+    MISSING,
+    NA,
+    CompiledSet,
+    CompiledTable,
+    CompileError,
+    Compiler,
+    Fn,
+    Namespace,
+    Unknown,
+    VType,
+    norm,
+)
+from .errors import RulePackError
+from .model import FIELD_SPECS, Project, validate_industry_code
+from .report import Citation, PackRef, Severity, Text
+from .rulepack import MergedPack, Sourced, VerdictDef
+from .units import Units
+
+__all__ = [
+    "CompiledDerived",
+    "CompiledIndicator",
+    "CompiledPack",
+    "CompiledRule",
+    "CompiledThreshold",
+    "NumericCheck",
+    "compile_pack",
+    "project_env",
+]
+
+
+@dataclass(frozen=True)
+class NumericCheck:
+    """A numeric comparison of a rule's requirement, kept to explain the finding."""
+
+    expression: str
+    left: Fn
+    right: Fn
+    op: str
+    unit: str
+    threshold_name: str | None
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready to evaluate."""
+
+    id: str
+    pack_id: str
+    title: Text
+    message: Text | None
+    severity: Severity
+    citation: Citation
+    tags: tuple[str, ...]
+    effective_from: date | None
+    effective_until: date | None
+    applies: Fn | None
+    require: Fn
+    require_text: str
+    checks: tuple[NumericCheck, ...]
+    reads: tuple[str, ...]
+    precision: int
+
+
+@dataclass(frozen=True)
+class CompiledThreshold:
+    """A threshold with its effective-dated values, in ``unit``."""
+
+    name: str
+    title: Text
+    unit: str
+    values: tuple[tuple[date | None, date | None, float, Citation | None], ...]
+
+    def value_on(self, day: date) -> tuple[float, Citation | None] | None:
+        """The value in force on ``day`` (and its citation), or ``None``."""
+        for start, end, value, citation in self.values:
+            if _in_force(start, end, day):
+                return value, citation
+        return None
+
+
+@dataclass(frozen=True)
+class CompiledDerived:
+    """A derived metric: computed once per project in dependency order."""
+
+    name: str
+    title: Text
+    fn: Fn
+    unit: str
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledIndicator:
+    """A scoring indicator with its floor and target in ``unit``."""
+
+    id: str
+    title: Text
+    value: Fn
+    unit: str
+    weight: float
+    floor: float
+    target: float
+    citation: Citation
+    effective_from: date | None
+    effective_until: date | None
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    """A merged pack compiled for one unit registry. Immutable and safe to share between threads."""
+
+    id: str
+    version: str
+    title: Text
+    jurisdiction: str
+    packs: tuple[PackRef, ...]
+    fact_types: dict[str, VType]
+    thresholds: dict[str, CompiledThreshold]
+    derived: tuple[CompiledDerived, ...]
+    rules: tuple[CompiledRule, ...]
+    indicators: tuple[CompiledIndicator, ...]
+    verdict: VerdictDef | None
+    titles: dict[str, Text] = field(default_factory=dict)
+    units_of: dict[str, str] = field(default_factory=dict)
+
+
+def _in_force(start: date | None, end: date | None, day: date) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def _intersect(
+    a: tuple[date | None, date | None], b: tuple[date | None, date | None]
+) -> tuple[date | None, date | None]:
+    starts = [d for d in (a[0], b[0]) if d is not None]
+    ends = [d for d in (a[1], b[1]) if d is not None]
+    return (max(starts) if starts else None, min(ends) if ends else None)
+
+
+def _fact_types(units: Units) -> dict[str, VType]:
+    types: dict[str, VType] = {}
+    for name, spec in FIELD_SPECS.items():
+        if spec.kind == "number":
+            types[name] = VType("num", units.unit(spec.unit))
+        elif spec.kind == "string":
+            types[name] = VType("str")
+        elif spec.kind == "strings":
+            types[name] = VType("strs")
+    return types
+
+
+class _PackCompiler:
+    def __init__(self, merged: MergedPack, units: Units) -> None:
+        self.m = merged
+        self.units = units
+        self.ns = Namespace()
+        self.titles: dict[str, Text] = {}
+        self.units_of: dict[str, str] = {}
+
+    # -- helpers --------------------------------------------------------------------------------
+    def quantity(self, src: Sourced[Any], key: tuple[str | int, ...], value: float | str, unit: Any) -> float:
+        """A pack number (bare, in ``unit``) or quantity string, converted to ``unit``."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        try:
+            magnitude, written = self.units.parse_quantity(str(value))
+        except ValueError as exc:
+            raise self._at(src, key, f"{exc}.", f"数值无效：{exc}。") from None
+        if not self.units.convertible(written, unit):
+            wd, ud = self.units.dimensionality(written), self.units.dimensionality(unit)
+            raise self._at(
+                src,
+                key,
+                f"{value!r} has dimension {wd} but the unit here is {self._sym(unit)} ({ud}).",
+                f"{value!r} 的量纲为 {wd}，但此处单位为 {self.units.symbol(unit) or '无量纲'}（{ud}）。",
+            )
+        return magnitude * self.units.factor(written, unit)
+
+    def _sym(self, unit: Any) -> str:
+        return self.units.symbol(unit) or "dimensionless"
+
+    def _at(self, src: Sourced[Any], key: tuple[str | int, ...], en: str, zh: str) -> RulePackError:
+        path = (*src.path, *key)
+        line, col = src.doc.locate(path)
+        dotted = ".".join(str(p) for p in path)
+        return RulePackError(en, message_zh=zh, file=src.doc.path, line=line, column=col, field=dotted)
+
+    def unit(self, src: Sourced[Any], key: str, text: str) -> Any:
+        try:
+            return self.units.unit(text)
+        except ValueError as exc:
+            raise self._at(src, (key,), f"{exc}.", f"单位无效：{exc}。") from None
+
+    def parse(self, src: Sourced[Any], key: str, text: str) -> ast.Node:
+        try:
+            return ast.parse(text)
+        except ast.ExprSyntaxError as exc:
+            raise src.error(exc.message_en, exc.message_zh, key=key, offset=exc.pos) from None
+
+    def expr_error(self, src: Sourced[Any], key: str, exc: CompileError) -> RulePackError:
+        return src.error(exc.message_en, exc.message_zh, key=key, offset=exc.pos)
+
+    # -- sections -------------------------------------------------------------------------------
+    def compile(self) -> CompiledPack:
+        facts = _fact_types(self.units)
+        self.ns.values.update(facts)
+        self.ns.presence = frozenset(facts)
+        for name, spec in FIELD_SPECS.items():
+            self.titles[name] = Text(zh=spec.title_zh, en=spec.title_en)
+            self.units_of[name] = self.units.symbol(self.units.unit(spec.unit)) if spec.kind == "number" else ""
+        self._names_unique(facts)
+        self._sets()
+        self._tables()
+        thresholds = self._thresholds()
+        derived = self._derived()
+        rules = self._rules()
+        indicators = self._indicators()
+        top = self.m.top.model.pack
+        refs = tuple(
+            PackRef(
+                id=lp.model.pack.id,
+                version=lp.model.pack.version,
+                sha256=lp.sha256,
+                jurisdiction=lp.model.pack.jurisdiction,
+            )
+            for lp in self.m.chain
+        )
+        return CompiledPack(
+            id=top.id,
+            version=top.version,
+            title=top.title,
+            jurisdiction=top.jurisdiction,
+            packs=refs,
+            fact_types=facts,
+            thresholds=thresholds,
+            derived=derived,
+            rules=rules,
+            indicators=indicators,
+            verdict=self.m.verdict.item if self.m.verdict else None,
+            titles=self.titles,
+            units_of=self.units_of,
+        )
+
+    def _names_unique(self, facts: dict[str, VType]) -> None:
+        seen: dict[str, str] = {n: "project field" for n in facts}
+        for section in ("sets", "tables", "thresholds", "derived"):
+            entries: dict[str, Sourced[Any]] = getattr(self.m, section)
+            for name, src in entries.items():
+                if name in seen:
+                    raise src.error(
+                        f"The name {name!r} is already used by a {seen[name]}; names must be unique.",
+                        f"名称 {name!r} 已被{seen[name]}使用；名称必须唯一。",
+                    )
+                seen[name] = section.rstrip("s") if section != "derived" else "derived metric"
+
+    def _sets(self) -> None:
+        for name, src in self.m.sets.items():
+            s = src.item
+            members: list[str] = []
+            for i, raw in enumerate(s.members):
+                if s.type == "industry_code":
+                    try:
+                        validate_industry_code(raw, allow_prefix=True)
+                    except ValueError as exc:
+                        raise self._at(src, ("members", i), f"{exc}.", f"行业代码无效：{exc}。") from None
+                members.append(norm(raw))
+            prefixes = tuple(sorted(set(members), key=lambda p: (-len(p), p)))
+            self.ns.sets[name] = CompiledSet(name, frozenset(members), prefixes, s.match)
+            if s.title:
+                self.titles[name] = s.title
+
+    def _tables(self) -> None:
+        for name, src in self.m.tables.items():
+            t = src.item
+            unit = self.unit(src, "unit", t.unit)
+            rows: dict[str, float] = {}
+            for key, value in t.rows.items():
+                try:
+                    validate_industry_code(key, allow_prefix=True)
+                except ValueError as exc:
+                    raise self._at(src, ("rows", key), f"{exc}.", f"行业代码无效：{exc}。") from None
+                rows[norm(key)] = self.quantity(src, ("rows", key), value, unit)
+            default = None if t.default is None else self.quantity(src, ("default",), t.default, unit)
+            lengths = tuple(sorted({len(k) for k in rows}, reverse=True))
+            self.ns.tables[name] = CompiledTable(name, rows, lengths, default, unit)
+            if t.title:
+                self.titles[name] = t.title
+            self.units_of[name] = self.units.symbol(unit)
+
+    def _thresholds(self) -> dict[str, CompiledThreshold]:
+        out: dict[str, CompiledThreshold] = {}
+        for name, src in self.m.thresholds.items():
+            th = src.item
+            unit = self.unit(src, "unit", th.unit)
+            for parent in self.m.overridden_thresholds.get(name, []):
+                punit = self.unit(parent, "unit", parent.item.unit)
+                if not self.units.convertible(unit, punit):
+                    raise self._at(
+                        src,
+                        ("unit",),
+                        f"Threshold {name!r} overrides pack {parent.pack_id!r}'s with unit "
+                        f"{self.units.symbol(unit) or 'dimensionless'}, whose dimension differs from "
+                        f"{self.units.symbol(punit) or 'dimensionless'}.",
+                        f"阈值 {name!r} 覆盖了规则包 {parent.pack_id!r} 的同名阈值，但单位量纲不同。",
+                    )
+            values = []
+            key_base: tuple[str | int, ...] = ("value",) if th.value is not None else ("values",)
+            for i, v in enumerate(th.dated_values()):
+                key = key_base if th.value is not None else ("values", i, "value")
+                values.append(
+                    (
+                        v.effective_from,
+                        v.effective_until,
+                        self.quantity(src, key, v.value, unit),
+                        v.citation or th.citation,
+                    )
+                )
+            values.sort(key=lambda x: x[0] or date.min)
+            for (s1, e1, _, _), (s2, _e2, _, _) in pairwise(values):
+                if e1 is None or (s2 is not None and s2 <= e1) or s2 is None:
+                    raise self._at(
+                        src,
+                        ("values",),
+                        f"Threshold {name!r} has values whose effective periods overlap ({s1} to {e1 or 'open'} and "
+                        f"from {s2}); give the earlier one an effective_until before the next starts.",
+                        f"阈值 {name!r} 的多个取值有效期重叠，请为前一个取值设置早于下一个生效日的 effective_until。",
+                    )
+            vt = VType("num", unit)
+            self.ns.values[name] = vt
+            self.titles[name] = th.title
+            self.units_of[name] = self.units.symbol(unit)
+            out[name] = CompiledThreshold(name, th.title, self.units.symbol(unit), tuple(values))
+        return out
+
+    def _derived(self) -> tuple[CompiledDerived, ...]:
+        trees: dict[str, ast.Node] = {}
+        for name, src in self.m.derived.items():
+            trees[name] = self.parse(src, "expr", src.item.expr)
+        # declare types first (by declared unit) so derived may read derived, then order them
+        for name, src in self.m.derived.items():
+            self.ns.values[name] = VType("num", self.unit(src, "unit", src.item.unit))
+            self.titles[name] = src.item.title
+        self.ns.presence = self.ns.presence | frozenset(self.m.derived)
+        deps = {n: [x.id for x in ast.names_in(t) if x.id in self.m.derived] for n, t in trees.items()}
+        order = self._toposort(deps)
+        out: list[CompiledDerived] = []
+        for name in order:
+            src = self.m.derived[name]
+            declared = self.ns.values[name].unit
+            comp = Compiler(self.units, self.ns)
+            try:
+                fn, t = comp.compile(trees[name])
+                if t.kind != "num":
+                    raise CompileError("A derived metric must be a number.", "派生指标必须是数值。", 0)
+                if not self.units.convertible(t.unit, declared):
+                    raise CompileError(
+                        f"The expression gives {self._sym(t.unit)} "
+                        f"({self.units.dimensionality(t.unit)}) but the declared unit is "
+                        f"{src.item.unit or 'dimensionless'} ({self.units.dimensionality(declared)}).",
+                        f"表达式的单位为 {self._sym(t.unit)}（{self.units.dimensionality(t.unit)}），"
+                        f"与声明的单位 {src.item.unit or '无量纲'}（{self.units.dimensionality(declared)}）量纲不同。",
+                        0,
+                    )
+            except CompileError as exc:
+                raise self.expr_error(src, "expr", exc) from None
+            k = self.units.factor(t.unit, declared)
+            fn = _scale(fn, k)
+            self.units_of[name] = self.units.symbol(declared)
+            out.append(
+                CompiledDerived(name, src.item.title, fn, self.units.symbol(declared), tuple(dict.fromkeys(comp.reads)))
+            )
+        return tuple(out)
+
+    def _toposort(self, deps: dict[str, list[str]]) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(n: str, stack: list[str]) -> None:
+            if state.get(n) == 2:
+                return
+            if state.get(n) == 1:
+                cycle = [*stack[stack.index(n) :], n]
+                src = self.m.derived[n]
+                raise src.error(
+                    f"Derived metrics depend on each other in a cycle: {' → '.join(cycle)}.",
+                    f"派生指标之间存在循环依赖：{' → '.join(cycle)}。",
+                    key="expr",
+                )
+            state[n] = 1
+            for d in deps[n]:
+                visit(d, [*stack, n])
+            state[n] = 2
+            order.append(n)
+
+        for n in sorted(deps):
+            visit(n, [])
+        return order
+
+    def _rules(self) -> tuple[CompiledRule, ...]:
+        out: list[CompiledRule] = []
+        pack_windows = {
+            lp.model.pack.id: (lp.model.pack.effective_from, lp.model.pack.effective_until) for lp in self.m.chain
+        }
+        for rid in sorted(self.m.rules):
+            src = self.m.rules[rid]
+            r = src.item
+            target = self.unit(src, "unit", r.unit) if r.unit is not None else None
+            applies: Fn | None = None
+            comp = Compiler(self.units, self.ns, precision=r.precision, target_unit=target)
+            if r.applies_if is not None:
+                tree = self.parse(src, "applies_if", r.applies_if)
+                try:
+                    applies = comp.compile_bool(tree)
+                except CompileError as exc:
+                    raise self.expr_error(src, "applies_if", exc) from None
+            tree = self.parse(src, "require", r.require)
+            try:
+                require = comp.compile_bool(tree)
+                checks = self._checks(tree, r.precision, target)
+            except CompileError as exc:
+                raise self.expr_error(src, "require", exc) from None
+            start, end = _intersect((r.effective_from, r.effective_until), pack_windows[src.pack_id])
+            out.append(
+                CompiledRule(
+                    id=r.id,
+                    pack_id=src.pack_id,
+                    title=r.title,
+                    message=r.message,
+                    severity=r.severity,
+                    citation=r.citation,
+                    tags=tuple(r.tags),
+                    effective_from=start,
+                    effective_until=end,
+                    applies=applies,
+                    require=require,
+                    require_text=r.require,
+                    checks=checks,
+                    reads=tuple(dict.fromkeys(comp.reads)),
+                    precision=r.precision,
+                )
+            )
+        return tuple(out)
+
+    def _checks(self, tree: ast.Node, precision: int, target: Any) -> tuple[NumericCheck, ...]:
+        parts = tree.values if isinstance(tree, ast.BoolOp) and tree.op == "and" else (tree,)
+        out: list[NumericCheck] = []
+        for node in parts:
+            if not isinstance(node, ast.Compare):
+                continue
+            comp = Compiler(self.units, self.ns, precision=precision, target_unit=target)
+            if comp._probe_kind(node.left) != "num":
+                continue
+            # Explain as "fact op threshold": flip when the threshold side is written first.
+            if self._is_threshold_side(node.left) and not self._is_threshold_side(node.right):
+                node = ast.Compare(_FLIP[node.op], node.right, node.left, node.pos)
+            left, right, unit, op = comp.compile_compare(node)
+            th = node.right.id if isinstance(node.right, ast.Name) and node.right.id in self.m.thresholds else None
+            if th is None and isinstance(node.right, ast.Index):
+                th = node.right.table.id
+            out.append(NumericCheck(ast.unparse(node), left, right, op, self.units.symbol(unit), th))
+        return tuple(out)
+
+    def _is_threshold_side(self, node: ast.Node) -> bool:
+        names = [n.id for n in ast.names_in(node)]
+        return all(n in self.m.thresholds or n in self.m.tables or n == "industry_code" for n in names)
+
+    def _indicators(self) -> tuple[CompiledIndicator, ...]:
+        out: list[CompiledIndicator] = []
+        for iid in sorted(self.m.indicators):
+            src = self.m.indicators[iid]
+            ind = src.item
+            unit = self.unit(src, "unit", ind.unit)
+            tree = self.parse(src, "value", ind.value)
+            comp = Compiler(self.units, self.ns)
+            try:
+                fn, t = comp.compile(tree)
+                if t.kind != "num":
+                    raise CompileError("An indicator's value must be a number.", "指标取值必须是数值。", 0)
+                if not self.units.convertible(t.unit, unit):
+                    raise CompileError(
+                        f"The value is {self._sym(t.unit)} ({self.units.dimensionality(t.unit)}) but the "
+                        f"indicator's unit is {ind.unit or 'dimensionless'} ({self.units.dimensionality(unit)}).",
+                        f"取值单位 {self._sym(t.unit)} 与指标单位 {ind.unit or '无量纲'} 量纲不同。",
+                        0,
+                    )
+            except CompileError as exc:
+                raise self.expr_error(src, "value", exc) from None
+            floor = self.quantity(src, ("floor",), ind.floor, unit)
+            target = self.quantity(src, ("target",), ind.target, unit)
+            if floor == target:
+                raise self._at(src, ("target",), "floor and target must differ.", "floor 与 target 不能相同。")
+            out.append(
+                CompiledIndicator(
+                    id=iid,
+                    title=ind.title,
+                    value=_scale(fn, self.units.factor(t.unit, unit)),
+                    unit=self.units.symbol(unit),
+                    weight=ind.weight,
+                    floor=floor,
+                    target=target,
+                    citation=ind.citation,
+                    effective_from=ind.effective_from,
+                    effective_until=ind.effective_until,
+                    reads=tuple(dict.fromkeys(comp.reads)),
+                )
+            )
+        return tuple(out)
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _scale(fn: Fn, k: float) -> Fn:
+    if k == 1.0:
+        return fn
+
+    def scaled(env: dict[str, Any]) -> Any:
+        v = fn(env)
+        return v if isinstance(v, Unknown) else v * k
+
+    return scaled
+
+
+def compile_pack(merged: MergedPack, units: Units) -> CompiledPack:
+    """Type-check, unit-check and compile a merged pack. Raises :class:`RulePackError`."""
+    return _PackCompiler(merged, units).compile()
+
+
+def project_env(pack: CompiledPack, project: Project) -> dict[str, Any]:
+    """The fact namespace of a project: canonical floats, normalised strings, MISSING for absent."""
+    env: dict[str, Any] = {}
+    for name, vt in pack.fact_types.items():
+        v = project.fact_value(name)
+        if v is None or (vt.kind == "strs" and not v):
+            env[name] = MISSING
+        elif vt.kind == "str":
+            env[name] = norm(v)
+        elif vt.kind == "strs":
+            env[name] = tuple(norm(x) for x in v)
+        else:
+            env[name] = float(v)
+    return env
+
+
+def thresholds_env(pack: CompiledPack, day: date) -> dict[str, Any]:
+    """Threshold values in force on ``day`` (``NA`` where none is)."""
+    out: dict[str, Any] = {}
+    for name, th in pack.thresholds.items():
+        hit = th.value_on(day)
+        out[name] = NA if hit is None else hit[0]
+    return out
+
+
+Scorer = Callable[[Sequence[Any], VerdictDef | None], Any]

@@ -1,0 +1,102 @@
+"""Exceptions raised by heshan_vetting.
+
+Every error a user can cause (a bad project file, a bad rule pack, a bad option) is an
+:class:`InputError` that names where the problem is (file, line, column, field) and says what was
+expected, in Chinese and English. Errors in plugins or in the library itself are kept apart so the
+CLI can give them a different exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = [
+    "InputError",
+    "PluginError",
+    "ProjectError",
+    "RulePackError",
+    "UsageError",
+    "VettingError",
+]
+
+
+class VettingError(Exception):
+    """Base class of every exception this library raises on purpose."""
+
+
+class InputError(VettingError):
+    """A user mistake in an input: a project file, a rule pack or an option.
+
+    ``message_en`` and ``message_zh`` are complete sentences; ``file``, ``line`` (1-based),
+    ``column`` (1-based) and ``field`` (a dotted path such as ``rules[2].require``) say where.
+    """
+
+    def __init__(
+        self,
+        message_en: str,
+        *,
+        message_zh: str | None = None,
+        file: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message_en = message_en
+        self.message_zh = message_zh or message_en
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.column = column
+        self.field = field
+        super().__init__(self.format())
+
+    @property
+    def location(self) -> str:
+        """``file:line:column`` as far as it is known (empty if nothing is)."""
+        parts: list[str] = []
+        if self.file is not None:
+            parts.append(self.file)
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def format(self, lang: str = "both") -> str:
+        """The message with its location; ``lang`` is ``zh``, ``en`` or ``both``."""
+        where = self.location
+        head = f"{where}: " if where else ""
+        if self.field:
+            head += f"{self.field}: "
+        if lang == "zh":
+            return head + self.message_zh
+        if lang == "en":
+            return head + self.message_en
+        if self.message_zh == self.message_en:
+            return head + self.message_en
+        return f"{head}{self.message_zh}\n    {self.message_en}"
+
+
+class ProjectError(InputError):
+    """A project file (or a ``Project`` built in code) is invalid."""
+
+
+class RulePackError(InputError):
+    """A rule pack is invalid: bad TOML, schema, unknown name, unit mismatch, cycle, …"""
+
+
+class UsageError(InputError):
+    """A command-line option or API argument is invalid."""
+
+
+class PluginError(VettingError):
+    """A plugin failed to load or misbehaved. The CLI exits with code 3."""
+
+    def __init__(self, message: str, *, plugin: str | None = None) -> None:
+        self.plugin = plugin
+        super().__init__(f"plugin {plugin!r}: {message}" if plugin else message)
+
+
+def join_errors(errors: Sequence[InputError]) -> str:
+    """Format several input errors, one per paragraph."""
+    return "\n".join(e.format() for e in errors)

@@ -1,0 +1,507 @@
+"""The condition language of rule packs: tokenizer, parser and typed syntax tree.
+
+A condition is a short expression such as::
+
+    industry_code in two_high_industries and not (energy_consumption < 5000[tce])
+    investment_intensity >= min_investment_intensity
+    min_plot_ratio[industry_code] <= plot_ratio
+    annual_tax is present
+
+It is parsed here into an immutable tree; :mod:`heshan_vetting.engine` type-checks it against a
+pack's names and units and compiles it to closures. Nothing is ever passed to ``eval`` or ``exec``;
+attribute access, calls, subscripts of anything but a table, and names starting with ``_`` are
+syntax errors, so a pack cannot reach Python objects.
+
+Grammar (lowest precedence first)::
+
+    expr    := or
+    or      := and ("or" and)*
+    and     := not ("and" not)*
+    not     := "not" not | test
+    test    := sum [ cmpop sum | ["not"] "in" sum | "startswith" sum | "is" ["not"] ("present"|"missing") ]
+    sum     := product (("+" | "-") product)*
+    product := unary (("*" | "/" | "×" | "÷") unary)*
+    unary   := "-" unary | atom
+    atom    := NUMBER ["[" unit "]" | "%"] | STRING | "true" | "false"
+             | NAME ["[" expr "]"] | "(" expr ")" | "[" [expr ("," expr)*] "]"
+    cmpop   := "<" | "<=" | ">" | ">=" | "==" | "!=" | "≤" | "≥" | "≠"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "BinOp",
+    "BoolLit",
+    "BoolOp",
+    "Compare",
+    "ExprSyntaxError",
+    "Index",
+    "ListLit",
+    "Member",
+    "Name",
+    "Node",
+    "Not",
+    "Num",
+    "Prefix",
+    "Present",
+    "Str",
+    "Unary",
+    "names_in",
+    "parse",
+    "unparse",
+]
+
+_FORBIDDEN_WORDS = {"import", "lambda", "exec", "eval", "open", "getattr", "setattr", "globals", "locals"}
+_KEYWORDS = {"and", "or", "not", "in", "startswith", "is", "present", "missing", "true", "false"}
+_CMP_ALIASES = {"≤": "<=", "≥": ">=", "≠": "!=", "＝": "==", "=": "="}
+_ARITH_ALIASES = {"×": "*", "÷": "/"}
+
+
+class ExprSyntaxError(ValueError):
+    """A condition could not be parsed; ``pos`` is the 0-based offset in the source."""
+
+    def __init__(self, message_en: str, message_zh: str, pos: int) -> None:
+        self.message_en = message_en
+        self.message_zh = message_zh
+        self.pos = pos
+        super().__init__(f"{message_en} (at offset {pos})")
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+    unit: str | None
+    pos: int
+
+
+@dataclass(frozen=True)
+class Str:
+    value: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    pos: int
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class Index:
+    table: Name
+    key: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class ListLit:
+    items: tuple[Node, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str
+    operand: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: Node
+    right: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Node
+    right: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str
+    values: tuple[Node, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class Member:
+    left: Node
+    right: Node
+    negated: bool
+    pos: int
+
+
+@dataclass(frozen=True)
+class Prefix:
+    left: Node
+    right: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class Present:
+    name: Name
+    negated: bool
+    pos: int
+
+
+Node = Num | Str | BoolLit | Name | Index | ListLit | Unary | BinOp | Compare | BoolOp | Not | Member | Prefix | Present
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # NUM, UNIT, STR, NAME, OP, EOF
+    text: str
+    pos: int
+
+
+_NUM = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
+_NAME = re.compile(r"[^\W\d]\w*", re.UNICODE)
+_OPS = ["<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", ",",
+        "≤", "≥", "≠", "×", "÷", "."]  # fmt: skip
+
+
+def _tokenize(src: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if c.isspace():
+            i += 1
+            continue
+        m = _NUM.match(src, i)
+        if m:
+            toks.append(_Tok("NUM", m.group(0), i))
+            i = m.end()
+            j = i
+            while j < n and src[j] in " \t":
+                j += 1
+            if j < n and src[j] == "%":
+                toks.append(_Tok("UNIT", "%", j))
+                i = j + 1
+            elif j < n and src[j] == "[":
+                end = src.find("]", j)
+                if end < 0:
+                    raise ExprSyntaxError(
+                        "A unit opened with '[' is not closed with ']'.", "单位的“[”缺少对应的“]”。", j
+                    )
+                unit = src[j + 1 : end].strip()
+                if not unit:
+                    raise ExprSyntaxError("The unit in '[]' is empty.", "“[]”中的单位为空。", j)
+                toks.append(_Tok("UNIT", unit, j + 1))
+                i = end + 1
+            continue
+        if c in "\"'":
+            end = src.find(c, i + 1)
+            if end < 0:
+                raise ExprSyntaxError("A string is not closed.", "字符串缺少结束引号。", i)
+            toks.append(_Tok("STR", src[i + 1 : end], i))
+            i = end + 1
+            continue
+        m = _NAME.match(src, i)
+        if m:
+            toks.append(_Tok("NAME", m.group(0), i))
+            i = m.end()
+            continue
+        for op in _OPS:
+            if src.startswith(op, i):
+                toks.append(_Tok("OP", op, i))
+                i += len(op)
+                break
+        else:
+            if c == "=":
+                raise ExprSyntaxError("Use '==' to compare, not '='.", "比较相等请用“==”，不要用“=”。", i)
+            raise ExprSyntaxError(f"Unexpected character {c!r}.", f"意外的字符 {c!r}。", i)
+    toks.append(_Tok("EOF", "", n))
+    return toks
+
+
+class _Parser:
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.toks = _tokenize(src)
+        self.i = 0
+
+    def peek(self, k: int = 0) -> _Tok:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def next(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def at(self, kind: str, text: str | None = None) -> bool:
+        tok = self.peek()
+        return tok.kind == kind and (text is None or tok.text == text)
+
+    def expect(self, kind: str, text: str) -> _Tok:
+        tok = self.peek()
+        if tok.kind != kind or tok.text != text:
+            found = "the end of the condition" if tok.kind == "EOF" else repr(tok.text)
+            found_zh = "条件结尾" if tok.kind == "EOF" else repr(tok.text)
+            raise ExprSyntaxError(
+                f"Expected {text!r} but found {found}.", f"此处应为 {text!r}，实际为 {found_zh}。", tok.pos
+            )
+        return self.next()
+
+    def parse(self) -> Node:
+        if self.at("EOF"):
+            raise ExprSyntaxError("The condition is empty.", "条件为空。", 0)
+        node = self.parse_or()
+        tok = self.peek()
+        if tok.kind != "EOF":
+            raise ExprSyntaxError(
+                f"Unexpected {tok.text!r}; the condition should end here.",
+                f"意外的 {tok.text!r}，条件应在此结束。",
+                tok.pos,
+            )
+        return node
+
+    def parse_or(self) -> Node:
+        first = self.parse_and()
+        values = [first]
+        while self.at("NAME", "or"):
+            self.next()
+            values.append(self.parse_and())
+        return first if len(values) == 1 else BoolOp("or", tuple(values), _pos(first))
+
+    def parse_and(self) -> Node:
+        first = self.parse_not()
+        values = [first]
+        while self.at("NAME", "and"):
+            self.next()
+            values.append(self.parse_not())
+        return first if len(values) == 1 else BoolOp("and", tuple(values), _pos(first))
+
+    def parse_not(self) -> Node:
+        if self.at("NAME", "not"):
+            tok = self.next()
+            return Not(self.parse_not(), tok.pos)
+        return self.parse_test()
+
+    def parse_test(self) -> Node:
+        left = self.parse_sum()
+        tok = self.peek()
+        if tok.kind == "OP" and tok.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠"):
+            self.next()
+            op = _CMP_ALIASES.get(tok.text, tok.text)
+            right = self.parse_sum()
+            nxt = self.peek()
+            if nxt.kind == "OP" and nxt.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠"):
+                raise ExprSyntaxError(
+                    "Comparisons cannot be chained; join them with 'and'.", "比较不能连写，请用 and 连接。", nxt.pos
+                )
+            return Compare(op, left, right, tok.pos)
+        if tok.kind == "NAME" and tok.text == "in":
+            self.next()
+            return Member(left, self.parse_sum(), False, tok.pos)
+        if tok.kind == "NAME" and tok.text == "not" and self.peek(1).kind == "NAME" and self.peek(1).text == "in":
+            self.next()
+            self.next()
+            return Member(left, self.parse_sum(), True, tok.pos)
+        if tok.kind == "NAME" and tok.text == "startswith":
+            self.next()
+            return Prefix(left, self.parse_sum(), tok.pos)
+        if tok.kind == "NAME" and tok.text == "is":
+            self.next()
+            negated = False
+            if self.at("NAME", "not"):
+                self.next()
+                negated = True
+            word = self.next()
+            if word.kind != "NAME" or word.text not in ("present", "missing"):
+                raise ExprSyntaxError(
+                    "After 'is' write 'present' or 'missing'.", "“is”之后应为 present 或 missing。", word.pos
+                )
+            if not isinstance(left, Name):
+                raise ExprSyntaxError(
+                    "Only a fact name can be tested with 'is present' / 'is missing'.",
+                    "只有事实名称可以用 is present / is missing 判断。",
+                    _pos(left),
+                )
+            return Present(left, negated != (word.text == "missing"), tok.pos)
+        return left
+
+    def parse_sum(self) -> Node:
+        node = self.parse_product()
+        while self.peek().kind == "OP" and self.peek().text in ("+", "-"):
+            tok = self.next()
+            node = BinOp(tok.text, node, self.parse_product(), tok.pos)
+        return node
+
+    def parse_product(self) -> Node:
+        node = self.parse_unary()
+        while self.peek().kind == "OP" and self.peek().text in ("*", "/", "×", "÷"):
+            tok = self.next()
+            node = BinOp(_ARITH_ALIASES.get(tok.text, tok.text), node, self.parse_unary(), tok.pos)
+        return node
+
+    def parse_unary(self) -> Node:
+        if self.at("OP", "-"):
+            tok = self.next()
+            return Unary("-", self.parse_unary(), tok.pos)
+        return self.parse_atom()
+
+    def parse_atom(self) -> Node:
+        tok = self.next()
+        if tok.kind == "NUM":
+            unit = None
+            if self.at("UNIT"):
+                unit = self.next().text
+            return Num(float(tok.text), unit, tok.pos)
+        if tok.kind == "STR":
+            return Str(tok.text, tok.pos)
+        if tok.kind == "NAME":
+            return self._name(tok)
+        if tok.kind == "OP" and tok.text == "(":
+            node = self.parse_or()
+            self.expect("OP", ")")
+            return node
+        if tok.kind == "OP" and tok.text == "[":
+            items: list[Node] = []
+            if not self.at("OP", "]"):
+                items.append(self.parse_sum())
+                while self.at("OP", ","):
+                    self.next()
+                    if self.at("OP", "]"):
+                        break
+                    items.append(self.parse_sum())
+            self.expect("OP", "]")
+            return ListLit(tuple(items), tok.pos)
+        if tok.kind == "EOF":
+            raise ExprSyntaxError("The condition ends too early.", "条件不完整，提前结束。", tok.pos)
+        raise ExprSyntaxError(f"Unexpected {tok.text!r}.", f"意外的 {tok.text!r}。", tok.pos)
+
+    def _name(self, tok: _Tok) -> Node:
+        word = tok.text
+        if word.startswith("_"):
+            raise ExprSyntaxError(
+                f"Names starting with '_' are not allowed ({word!r}).", f"不允许以“_”开头的名称（{word!r}）。", tok.pos
+            )
+        if word in _FORBIDDEN_WORDS:
+            raise ExprSyntaxError(
+                f"{word!r} is not part of the condition language.", f"{word!r} 不属于条件语言。", tok.pos
+            )
+        if word == "true":
+            return BoolLit(True, tok.pos)
+        if word == "false":
+            return BoolLit(False, tok.pos)
+        if word in _KEYWORDS:
+            raise ExprSyntaxError(f"Unexpected keyword {word!r}.", f"意外的关键字 {word!r}。", tok.pos)
+        nxt = self.peek()
+        if nxt.kind == "OP" and nxt.text == ".":
+            raise ExprSyntaxError(
+                "Attribute access ('.') is not allowed in a condition.", "条件中不允许访问属性（“.”）。", nxt.pos
+            )
+        if nxt.kind == "OP" and nxt.text == "(":
+            raise ExprSyntaxError(
+                f"Function calls are not allowed in a condition ({word}(…)).",
+                f"条件中不允许调用函数（{word}(…)）。",
+                nxt.pos,
+            )
+        name = Name(word, tok.pos)
+        if nxt.kind == "OP" and nxt.text == "[":
+            self.next()
+            key = self.parse_or()
+            self.expect("OP", "]")
+            return Index(name, key, tok.pos)
+        return name
+
+
+def _pos(node: Node) -> int:
+    return node.pos
+
+
+def parse(src: str) -> Node:
+    """Parse a condition into its syntax tree; raises :class:`ExprSyntaxError`."""
+    return _Parser(src).parse()
+
+
+def names_in(node: Node) -> list[Name]:
+    """Every :class:`Name` in the tree (tables included), in source order."""
+    out: list[Name] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Name):
+            out.append(n)
+        elif isinstance(n, Index):
+            out.append(n.table)
+            walk(n.key)
+        elif isinstance(n, ListLit):
+            for item in n.items:
+                walk(item)
+        elif isinstance(n, (Unary, Not)):
+            walk(n.operand)
+        elif isinstance(n, (BinOp, Compare, Member, Prefix)):
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, BoolOp):
+            for v in n.values:
+                walk(v)
+        elif isinstance(n, Present):
+            out.append(n.name)
+
+    walk(node)
+    return out
+
+
+def unparse(node: Node) -> str:
+    """Write a tree back as condition text (normalised spacing, minimal parentheses)."""
+    if isinstance(node, Num):
+        text = f"{node.value:g}"
+        if node.unit == "%":
+            return text + "%"
+        return f"{text}[{node.unit}]" if node.unit else text
+    if isinstance(node, Str):
+        return f'"{node.value}"'
+    if isinstance(node, BoolLit):
+        return "true" if node.value else "false"
+    if isinstance(node, Name):
+        return node.id
+    if isinstance(node, Index):
+        return f"{node.table.id}[{unparse(node.key)}]"
+    if isinstance(node, ListLit):
+        return "[" + ", ".join(unparse(i) for i in node.items) + "]"
+    if isinstance(node, Unary):
+        return f"-{_wrap(node.operand)}"
+    if isinstance(node, BinOp):
+        return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
+    if isinstance(node, Compare):
+        return f"{unparse(node.left)} {node.op} {unparse(node.right)}"
+    if isinstance(node, BoolOp):
+        return f" {node.op} ".join(_wrap(v) for v in node.values)
+    if isinstance(node, Not):
+        return f"not {_wrap(node.operand)}"
+    if isinstance(node, Member):
+        return f"{unparse(node.left)} {'not in' if node.negated else 'in'} {unparse(node.right)}"
+    if isinstance(node, Prefix):
+        return f"{unparse(node.left)} startswith {unparse(node.right)}"
+    return f"{node.name.id} is {'missing' if node.negated else 'present'}"
+
+
+def _wrap(node: Node) -> str:
+    text = unparse(node)
+    if isinstance(node, (BinOp, BoolOp, Compare, Member, Prefix, Present, Not)):
+        return f"({text})"
+    return text

@@ -1,0 +1,299 @@
+"""The input model: a candidate project, with quantities normalised to canonical units.
+
+Project files are TOML (see ``docs/project-file.md``). Quantities are written with their units as
+people write them ("12.5 亿元", "180 亩", "3.2 万吨标准煤") and converted once, when the project is
+validated, to the canonical unit of the field (万元, 亩, tce, 万千瓦时, %). After that a
+:class:`Project` holds plain floats.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .units import Units
+
+__all__ = ["FIELD_SPECS", "FieldSpec", "Location", "Project", "normalise_code", "validate_industry_code"]
+
+FactKind = Literal["number", "string", "strings", "date"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How a project field is written and which fact it becomes.
+
+    ``unit`` is the canonical unit (a pint expression) for numbers; ``example`` is how a person
+    writes it; ``title_zh`` and ``title_en`` label it in reports.
+    """
+
+    name: str
+    kind: FactKind
+    title_zh: str
+    title_en: str
+    unit: str = ""
+    example: str = ""
+    maximum: float | None = None
+
+
+FIELD_SPECS: dict[str, FieldSpec] = {
+    s.name: s
+    for s in [
+        FieldSpec("id", "string", "项目编号", "project id", example='"HS-2024-017"'),
+        FieldSpec("name", "string", "项目名称", "project name", example='"某光伏组件项目"'),
+        FieldSpec("applicant", "string", "申请单位", "applicant", example='"某新能源有限公司"'),
+        FieldSpec("applicant_credit_code", "string", "统一社会信用代码", "unified social credit code"),
+        FieldSpec("industry_code", "string", "行业代码", "industry code (GB/T 4754-2017)", example='"C3825"'),
+        FieldSpec("products", "strings", "主要产品", "products", example='["光伏组件"]'),
+        FieldSpec("town", "string", "所在镇街", "town"),
+        FieldSpec("park", "string", "所在园区", "park"),
+        FieldSpec("application_date", "date", "申请日期", "application date", example="2024-03-01"),
+        FieldSpec("total_investment", "number", "总投资", "total investment", "万元", '"12.5 亿元"'),
+        FieldSpec("fixed_asset_investment", "number", "固定资产投资", "fixed-asset investment", "万元", '"10 亿元"'),
+        FieldSpec("land_area", "number", "用地面积", "land area", "亩", '"180 亩"'),
+        FieldSpec("annual_output", "number", "达产年产值", "planned annual output", "万元", '"30 亿元"'),
+        FieldSpec("annual_tax", "number", "达产年税收", "planned annual tax", "万元", '"6000 万元"'),
+        FieldSpec(
+            "energy_consumption",
+            "number",
+            "年综合能耗",
+            "annual comprehensive energy use",
+            "tce",
+            '"3.2 万吨标准煤"',
+        ),
+        FieldSpec(
+            "electricity_consumption",
+            "number",
+            "年用电量",
+            "annual electricity use",
+            "万千瓦时",
+            '"4500 万千瓦时"',
+        ),
+        FieldSpec("plot_ratio", "number", "容积率", "plot ratio", "", "1.2"),
+        FieldSpec("building_coefficient", "number", "建筑系数", "building coefficient", "%", '"45%"', 100),
+        FieldSpec("green_ratio", "number", "绿地率", "green ratio", "%", '"12%"', 100),
+        FieldSpec(
+            "admin_living_share",
+            "number",
+            "行政办公及生活服务设施用地比重",
+            "admin/living land share",
+            "%",
+            '"5%"',
+            100,
+        ),
+        FieldSpec("employees", "number", "从业人数", "employees", "", "350"),
+        FieldSpec("rd_share", "number", "研发投入占比", "R&D spend share of revenue", "%", '"3.5%"', 100),
+    ]
+}
+
+_CODE = re.compile(r"^([A-T])(\d{2})(\d{0,2})$")
+# GB/T 4754-2017: which divisions (大类) belong to each section (门类).
+_SECTION_DIVISIONS: dict[str, tuple[int, int]] = {
+    "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52),
+    "G": (53, 60), "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72),
+    "M": (73, 75), "N": (76, 79), "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90),
+    "S": (91, 96), "T": (97, 97),
+}  # fmt: skip
+
+
+def normalise_code(text: str) -> str:
+    """Upper-case and strip an industry code or set member (``" c3825 "`` → ``"C3825"``)."""
+    return text.strip().upper()
+
+
+def _section_for(division: int) -> str | None:
+    for letter, (lo, hi) in _SECTION_DIVISIONS.items():
+        if lo <= division <= hi:
+            return letter
+    return None
+
+
+def validate_industry_code(text: str, *, allow_prefix: bool = False) -> str:
+    """Check a GB/T 4754-2017 code such as ``C3825`` and return it normalised.
+
+    With ``allow_prefix`` a section (``C``), division (``C38``) or group (``C382``) is accepted too,
+    as rule packs use them. Raises ``ValueError`` with a hint ("did you mean C3825?") otherwise.
+    """
+    code = normalise_code(text)
+    if allow_prefix and len(code) == 1 and code in _SECTION_DIVISIONS:
+        return code
+    m = _CODE.match(code)
+    hint = ""
+    if m is None and re.fullmatch(r"\d{4}", code):
+        section = _section_for(int(code[:2]))
+        if section:
+            hint = f"; did you mean {section}{code}?"
+    if m is None or (not allow_prefix and len(m.group(3)) != 2):
+        want = (
+            "a section letter and 2-4 digits, e.g. C38 or C3825"
+            if allow_prefix
+            else ("a section letter and 4 digits, e.g. C3825 (GB/T 4754-2017 小类)")
+        )
+        raise ValueError(f"{text!r} is not a valid industry code: expected {want}{hint}")
+    letter, division = m.group(1), int(m.group(2))
+    lo, hi = _SECTION_DIVISIONS[letter]
+    if not lo <= division <= hi:
+        right = _section_for(division)
+        fix = f"; did you mean {right}{code[1:]}?" if right else ""
+        raise ValueError(
+            f"{text!r} is not a valid industry code: division {division:02d} is not in section {letter}{fix}"
+        )
+    return code
+
+
+class Location(BaseModel):
+    """Where the project would be built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    town: str | None = None
+    """镇街 (town or sub-district), e.g. ``"址山镇"``."""
+    park: str | None = None
+    """园区 (industrial park), e.g. ``"广东（江门）硅能源产业基地"``."""
+
+
+def _units_from(info: ValidationInfo) -> Units:
+    ctx = info.context if isinstance(info.context, dict) else None
+    units = ctx.get("units") if ctx else None
+    if isinstance(units, Units):
+        return units
+    # A Project built in code without a Vetter: use a private registry of the shipped units.
+    return Units()
+
+
+def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a quantity such as {spec.example}, got a boolean")
+    target = units.unit(spec.unit)
+    if isinstance(value, (int, float)):
+        magnitude = float(value)
+        if not math.isfinite(magnitude):
+            raise ValueError(f"expected a finite number, got {value!r}")
+        if spec.unit == "%":
+            raise ValueError(f"write the percentage with its sign, e.g. {spec.example}; a bare {value!r} is ambiguous")
+        if spec.unit:
+            raise ValueError(f"{value!r} has no unit; write it with one, e.g. {spec.example}")
+        return magnitude
+    if not isinstance(value, str):
+        raise ValueError(f"expected a quantity such as {spec.example}, got {type(value).__name__}")
+    magnitude, unit = units.parse_quantity(value)
+    if not units.convertible(unit, target):
+        got = units.dimensionality(unit)
+        want = units.dimensionality(target)
+        raise ValueError(f"{value!r} is {got} but {spec.title_en} must be {want} (e.g. {spec.example})")
+    return magnitude * units.factor(unit, target)
+
+
+class Project(BaseModel):
+    """A candidate investment project. Every field except ``id`` and ``name`` may be missing.
+
+    Numbers are in canonical units: money in 万元, land in 亩, energy in tce (吨标准煤), electricity
+    in 万千瓦时, shares in %. Validate a dict with ``context={"units": vetter.units}`` to parse
+    quantity strings with a Vetter's registry; without it the shipped units are used.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    applicant: str | None = None
+    applicant_credit_code: str | None = None
+    industry_code: str | None = None
+    products: tuple[str, ...] = ()
+    location: Location = Location()
+    application_date: date | None = None
+    total_investment: float | None = None
+    fixed_asset_investment: float | None = None
+    land_area: float | None = None
+    annual_output: float | None = None
+    annual_tax: float | None = None
+    energy_consumption: float | None = None
+    electricity_consumption: float | None = None
+    plot_ratio: float | None = None
+    building_coefficient: float | None = None
+    green_ratio: float | None = None
+    admin_living_share: float | None = None
+    employees: int | None = Field(default=None, ge=0)
+    rd_share: float | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Where each figure comes from: field name → source (document, page, URL)."""
+    notes: str | None = None
+
+    @field_validator("industry_code", mode="before")
+    @classmethod
+    def _check_code(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return validate_industry_code(value)
+        return value
+
+    @field_validator(
+        "total_investment",
+        "fixed_asset_investment",
+        "land_area",
+        "annual_output",
+        "annual_tax",
+        "energy_consumption",
+        "electricity_consumption",
+        "plot_ratio",
+        "building_coefficient",
+        "green_ratio",
+        "admin_living_share",
+        "rd_share",
+        mode="before",
+    )
+    @classmethod
+    def _parse_quantity(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        assert info.field_name is not None
+        spec = FIELD_SPECS[info.field_name]
+        magnitude = _quantity(value, spec, _units_from(info))
+        if magnitude < 0:
+            raise ValueError(f"{spec.title_en} cannot be negative (got {value!r})")
+        if spec.maximum is not None and magnitude > spec.maximum:
+            raise ValueError(f"{spec.title_en} cannot exceed {spec.maximum:g}{spec.unit} (got {value!r})")
+        return magnitude
+
+    @field_validator("employees", mode="before")
+    @classmethod
+    def _check_employees(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            if not math.isfinite(value) or not value.is_integer():
+                raise ValueError(f"employees must be a whole number, got {value!r}")
+            return int(value)
+        if isinstance(value, bool):
+            raise ValueError("employees must be a whole number, got a boolean")
+        return value
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _check_sources(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            unknown = sorted(k for k in value if k not in FIELD_SPECS)
+            if unknown:
+                raise ValueError(f"sources names unknown fields: {', '.join(unknown)}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_investment(self) -> Project:
+        total, fixed = self.total_investment, self.fixed_asset_investment
+        if total is not None and fixed is not None and fixed > total * (1 + 1e-9):
+            raise ValueError(f"fixed_asset_investment ({fixed:g} 万元) cannot exceed total_investment ({total:g} 万元)")
+        return self
+
+    def fact_value(self, name: str) -> Any:
+        """The value of a declared fact by name (``town`` and ``park`` come from ``location``)."""
+        if name in ("town", "park"):
+            return getattr(self.location, name)
+        return getattr(self, name)

@@ -1,0 +1,139 @@
+"""The text renderer: the verdict first, then a table of findings, readable in a terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ..report import Finding, Outcome, Report, ReportSet, Severity, Verdict
+
+_VERDICT = {
+    Verdict.APPROVE: ("准予准入", "APPROVE"),
+    Verdict.CONDITIONAL: ("有条件准入", "CONDITIONAL"),
+    Verdict.REJECT: ("不予准入", "REJECT"),
+}
+_OUTCOME = {
+    Outcome.PASS: ("✓ 符合", "✓ pass"),
+    Outcome.FAIL: ("✗ 不符合", "✗ fail"),
+    Outcome.NOT_APPLICABLE: ("– 不适用", "– n/a"),
+    Outcome.INSUFFICIENT_DATA: ("? 数据不足", "? no data"),
+    Outcome.ERROR: ("! 错误", "! error"),
+}
+_SEVERITY = {
+    Severity.VETO: ("否决", "veto"),
+    Severity.REQUIRED: ("必备", "required"),
+    Severity.ADVISORY: ("参考", "advisory"),
+}
+_ORDER = {Outcome.FAIL: 0, Outcome.ERROR: 1, Outcome.INSUFFICIENT_DATA: 2, Outcome.PASS: 3, Outcome.NOT_APPLICABLE: 4}
+_SEV_ORDER = {Severity.VETO: 0, Severity.REQUIRED: 1, Severity.ADVISORY: 2}
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * max(0, width - _width(s))
+
+
+def _wrap(s: str, width: int) -> list[str]:
+    lines: list[str] = []
+    cur = ""
+    for ch in s:
+        if _width(cur + ch) > width:
+            lines.append(cur)
+            cur = ch.lstrip() if ch == " " else ch
+        else:
+            cur += ch
+    if cur or not lines:
+        lines.append(cur)
+    return lines
+
+
+def _i(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _table(findings: list[Finding], lang: str) -> list[str]:
+    heads = ("结果", "级别", "规则", "说明") if lang != "en" else ("outcome", "level", "rule", "detail")
+    rows = [
+        (
+            _i(_OUTCOME[f.outcome], lang),
+            _i(_SEVERITY[f.severity], lang),
+            f.rule_id,
+            f"{f.title.get(lang)}：{f.explanation.get(lang)}" if lang != "en" else f"{f.title.en}: {f.explanation.en}",
+        )
+        for f in findings
+    ]
+    widths = [max(_width(h), *(_width(r[i]) for r in rows)) if rows else _width(h) for i, h in enumerate(heads[:3])]
+    detail_width = 60
+    out = ["  ".join(_pad(h, w) for h, w in zip(heads, [*widths, detail_width], strict=True)).rstrip()]
+    out.append("  ".join("-" * w for w in [*widths, detail_width]))
+    for r in rows:
+        wrapped = _wrap(r[3], detail_width)
+        out.append("  ".join([*(_pad(c, w) for c, w in zip(r[:3], widths, strict=True)), wrapped[0]]).rstrip())
+        indent = " " * (sum(widths) + 2 * len(widths))
+        out.extend(indent + w for w in wrapped[1:])
+    return out
+
+
+def _report(rep: Report, lang: str) -> list[str]:
+    en = lang == "en"
+    p = rep.project
+    lines = [
+        f"{'Verdict' if en else '结论'}: {_i(_VERDICT[rep.verdict], lang)}"
+        + (f"  ({'incomplete' if en else '结论不完整'})" if rep.incomplete else ""),
+        f"{'Project' if en else '项目'}: {p.name} [{p.id}]" + (f"  {p.industry_code}" if p.industry_code else ""),
+    ]
+    if p.applicant:
+        lines.append(f"{'Applicant' if en else '申请单位'}: {p.applicant}")
+    if rep.score is not None:
+        s = rep.score
+        line = f"{'Score' if en else '综合评分'}: {s.total:g} / {s.maximum:g}"
+        if s.approve_min is not None and s.conditional_min is not None:
+            line += (
+                f"  ({'approve ≥' if en else '准入线 ≥'} {s.approve_min:g}, "
+                f"{'conditional ≥' if en else '有条件线 ≥'} {s.conditional_min:g})"
+            )
+        lines.append(line)
+        for ind in s.indicators:
+            value = (
+                "—"
+                if ind.value is None
+                else f"{ind.value:g}{' ' + ind.unit if ind.unit and ind.unit != '%' else ind.unit}"
+            )
+            lines.append(f"  · {ind.title.get(lang)}: {value} → {ind.points:g}")
+    for r in rep.reasons:
+        lines.append(f"  * {r.get(lang)}")
+    if rep.missing_fields:
+        lines.append(f"{'Missing data' if en else '缺少数据'}: {', '.join(rep.missing_fields)}")
+    lines.append("")
+    findings = sorted(rep.findings, key=lambda f: (_ORDER[f.outcome], _SEV_ORDER[f.severity], f.rule_id))
+    lines.extend(_table(findings, lang))
+    cited = [f for f in findings if f.citation is not None and f.outcome is not Outcome.NOT_APPLICABLE]
+    if cited:
+        lines.append("")
+        lines.append("Sources:" if en else "政策依据：")
+        for f in cited:
+            assert f.citation is not None
+            mark = "" if not f.unverified else ("  [unverified]" if en else "  [未核实]")
+            lines.append(f"  {f.rule_id}: {f.citation.short()}{mark}")
+    if rep.not_in_force:
+        lines.append("")
+        lines.append("Not in force on the as-of date:" if en else "评审日不在有效期内（未适用）：")
+        for sk in rep.not_in_force:
+            span = f"{sk.effective_from or '…'} ~ {sk.effective_until or '…'}"
+            lines.append(f"  {sk.kind} {sk.id}: {span}")
+    pv = rep.provenance
+    packs = ", ".join(f"{pk.id}@{pk.version}" for pk in pv.packs)
+    lines.append("")
+    lines.append(
+        f"{'As of' if en else '评审日期'}: {pv.as_of} · {'packs' if en else '规则包'}: {packs} · "
+        f"heshan-vetting {pv.library_version} ({pv.engine})"
+    )
+    return lines
+
+
+def render_text(reports: ReportSet, lang: str = "zh") -> str:
+    """All reports as text, separated by a rule line."""
+    blocks = ["\n".join(_report(r, lang)) for r in reports.reports]
+    return ("\n\n" + "=" * 78 + "\n\n").join(blocks) + "\n"

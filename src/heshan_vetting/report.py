@@ -1,0 +1,280 @@
+"""The output model: one frozen pydantic :class:`Report` per project.
+
+Its JSON is a public contract (schema ``heshan-vetting/report/v1``): the names ``schema``, ``verdict``,
+``score``, ``findings`` (each with ``rule_id``, ``severity``, ``outcome``) and ``provenance`` are fixed;
+several projects give a :class:`ReportSet` with the reports under ``reports``. The same project,
+packs and as-of date give byte-identical JSON (:meth:`Report.to_json`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "REPORT_SCHEMA",
+    "Citation",
+    "Comparison",
+    "FactValue",
+    "Finding",
+    "IndicatorScore",
+    "Outcome",
+    "PackRef",
+    "PluginRef",
+    "ProjectRef",
+    "Provenance",
+    "Report",
+    "ReportSet",
+    "Score",
+    "Severity",
+    "Skipped",
+    "Text",
+    "Verdict",
+]
+
+REPORT_SCHEMA = "heshan-vetting/report/v1"
+
+
+class Severity(str, Enum):
+    """How a rule's failure weighs on the verdict."""
+
+    VETO = "veto"  # 一票否决: a failure rejects the project
+    REQUIRED = "required"  # a failure makes the verdict at best conditional, listing the rule
+    ADVISORY = "advisory"  # reported only
+
+
+class Outcome(str, Enum):
+    """What came of one rule. Only ``pass`` is a pass: missing data never is."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    INSUFFICIENT_DATA = "insufficient_data"
+    ERROR = "error"
+
+
+class Verdict(str, Enum):
+    """The decision on a project, from best to worst."""
+
+    APPROVE = "approve"
+    CONDITIONAL = "conditional"
+    REJECT = "reject"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Frozen):
+    """A text in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (``zh`` or ``en``)."""
+        return self.en if lang == "en" else self.zh
+
+
+CitationStatus = Literal["verified", "partial", "unverified", "computed", "draft", "local_default"]
+
+
+class Citation(_Frozen):
+    """Where a rule, threshold or weight comes from.
+
+    ``status`` says how far the figure is confirmed: ``verified`` (a found source states it),
+    ``partial``, ``unverified``, ``computed`` (arithmetic on verified facts), ``draft`` (from a draft
+    whose adoption is not confirmed) or ``local_default`` (a local choice for policy staff to set,
+    not a published figure).
+    """
+
+    title: str
+    number: str | None = None
+    issuer: str | None = None
+    clause: str | None = None
+    date: _dt.date | None = None
+    jurisdiction: str | None = None
+    url: str | None = None
+    status: CitationStatus
+    note: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        """True when the figure is verified or computed from verified facts."""
+        return self.status in ("verified", "computed")
+
+    def short(self) -> str:
+        """``title（number）clause`` as shown in text reports."""
+        out = f"《{self.title}》" if not self.title.startswith("《") else self.title
+        if self.number:
+            out += f"（{self.number}）"
+        if self.clause:
+            out += f" {self.clause}"
+        return out
+
+
+class FactValue(_Frozen):
+    """A fact a rule read, with its value in its unit (``None`` when missing)."""
+
+    name: str
+    title: Text
+    value: float | str | list[str] | None
+    unit: str = ""
+    source: str | None = None
+
+
+class Comparison(_Frozen):
+    """A numeric comparison that decided a rule: actual ``op`` threshold, in ``unit``."""
+
+    expression: str
+    op: str
+    actual: float | None
+    threshold: float | None
+    threshold_name: str | None = None
+    unit: str = ""
+    passed: bool | None
+    gap: float | None = None
+    """How far the actual value falls short of the threshold (positive), if it fails."""
+
+
+class Finding(_Frozen):
+    """The outcome of one rule for one project, explained."""
+
+    rule_id: str
+    pack_id: str
+    title: Text
+    severity: Severity
+    outcome: Outcome
+    explanation: Text
+    comparisons: list[Comparison] = Field(default_factory=list)
+    facts: list[FactValue] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    citation: Citation | None = None
+    unverified: bool = False
+    """True when the rule or a threshold it used is not marked verified."""
+    tags: list[str] = Field(default_factory=list)
+
+
+class IndicatorScore(_Frozen):
+    """One scoring indicator's contribution."""
+
+    id: str
+    title: Text
+    value: float | None
+    unit: str = ""
+    weight: float
+    floor: float
+    target: float
+    points: float
+    outcome: Outcome
+    citation: Citation | None = None
+
+
+class Score(_Frozen):
+    """The weighted score: ``total`` points out of ``maximum`` (100), with each indicator."""
+
+    total: float
+    maximum: float = 100.0
+    approve_min: float | None = None
+    conditional_min: float | None = None
+    indicators: list[IndicatorScore] = Field(default_factory=list)
+
+
+class Skipped(_Frozen):
+    """A rule, threshold value or indicator not applied because it was not in force on the as-of date."""
+
+    kind: Literal["rule", "threshold", "indicator"]
+    id: str
+    effective_from: _dt.date | None = None
+    effective_until: _dt.date | None = None
+
+
+class PackRef(_Frozen):
+    """A rule pack that took part: id, version and sha256 of its file content."""
+
+    id: str
+    version: str
+    sha256: str
+    jurisdiction: str | None = None
+
+
+class PluginRef(_Frozen):
+    """A plugin that took part, with its distribution and version."""
+
+    name: str
+    distribution: str
+    version: str
+
+
+class Provenance(_Frozen):
+    """What produced the report, so it can be reproduced."""
+
+    library_version: str
+    engine: str
+    packs: list[PackRef]
+    plugins: list[PluginRef]
+    as_of: _dt.date
+    as_of_source: Literal["option", "application_date", "today"]
+
+
+class ProjectRef(_Frozen):
+    """Which project the report is about."""
+
+    id: str
+    name: str
+    applicant: str | None = None
+    industry_code: str | None = None
+    source: str | None = None
+
+
+class Report(_Frozen):
+    """The vetting report for one project."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_id: str = Field(default=REPORT_SCHEMA, alias="schema")
+    project: ProjectRef
+    verdict: Verdict
+    incomplete: bool = False
+    """True when some finding is ``error``: the verdict cannot be ``approve`` then."""
+    reasons: list[Text] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    """Ids of required rules (and undecidable vetoes) to fix for approval."""
+    missing_fields: list[str] = Field(default_factory=list)
+    score: Score | None = None
+    findings: list[Finding]
+    not_in_force: list[Skipped] = Field(default_factory=list)
+    provenance: Provenance
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict, with the public field names."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_json(self) -> str:
+        """Deterministic JSON: same inputs, same bytes."""
+        return _dumps(self.to_dict())
+
+
+class ReportSet(_Frozen):
+    """Reports for several projects, in input order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_id: str = Field(default=REPORT_SCHEMA, alias="schema")
+    reports: list[Report]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict, with the public field names."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_json(self) -> str:
+        """Deterministic JSON: same inputs, same bytes."""
+        return _dumps(self.to_dict())
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"

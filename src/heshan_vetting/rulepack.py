@@ -1,0 +1,519 @@
+"""Rule packs: the TOML schema, loading, layering (``extends``) and schema-level validation.
+
+A pack is data, never code (see ``docs/rule-packs.md``). This module reads pack files, checks them
+against the schema (unknown keys are errors), resolves ``extends`` chains (a city pack extends a
+provincial one which extends a national one) and merges them into one :class:`MergedPack`, keeping
+for every element the file and key path it came from so later errors can name file:line:column.
+Type and unit checking of conditions happens when the merged pack is compiled
+(:mod:`heshan_vetting.engine`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ._toml import TomlDocument, load_toml
+from .errors import RulePackError
+from .report import Citation, Severity, Text
+
+__all__ = [
+    "IndicatorDef",
+    "MergedPack",
+    "PackFile",
+    "PackMeta",
+    "RuleDef",
+    "SetDef",
+    "Sourced",
+    "TableDef",
+    "ThresholdDef",
+    "ThresholdValue",
+    "VerdictDef",
+    "find_packs",
+    "load_pack",
+]
+
+_ID = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+Number = float | str
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Dated(_Strict):
+    effective_from: date | None = None
+    effective_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _Dated:
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError(
+                f"effective_until ({self.effective_until}) is before effective_from ({self.effective_from})"
+            )
+        return self
+
+
+class PackMeta(_Dated):
+    """The ``[pack]`` table: identity and layering."""
+
+    id: str
+    version: str
+    kind: Literal["access"]
+    title: Text
+    jurisdiction: str
+    extends: str | None = None
+    description: Text | None = None
+
+    @field_validator("id", "extends")
+    @classmethod
+    def _check_id(cls, value: str | None) -> str | None:
+        if value is not None and not _ID.match(value):
+            raise ValueError(f"{value!r} is not a valid pack id (lower-case letters, digits, '_', '-', '.')")
+        return value
+
+
+class SetDef(_Strict):
+    """A named set of strings. ``match = "prefix"`` makes ``x in set`` a prefix match."""
+
+    title: Text | None = None
+    type: Literal["industry_code", "text"] = "text"
+    match: Literal["exact", "prefix"] = "exact"
+    members: list[str] = Field(min_length=1)
+    citation: Citation | None = None
+
+
+class TableDef(_Strict):
+    """A lookup table keyed by industry-code prefix (longest prefix wins)."""
+
+    title: Text | None = None
+    unit: str = ""
+    rows: dict[str, Number] = Field(min_length=1)
+    default: Number | None = None
+    citation: Citation | None = None
+
+
+class ThresholdValue(_Dated):
+    """One effective-dated value of a threshold."""
+
+    value: Number
+    citation: Citation | None = None
+
+
+class ThresholdDef(_Strict):
+    """A named threshold; ``value`` for one value or ``values`` for effective-dated ones."""
+
+    title: Text
+    unit: str = ""
+    value: Number | None = None
+    values: list[ThresholdValue] | None = None
+    citation: Citation | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ThresholdDef:
+        if (self.value is None) == (self.values is None):
+            raise ValueError("give exactly one of 'value' or 'values'")
+        if self.values is not None and not self.values:
+            raise ValueError("'values' is empty")
+        if self.value is not None and self.citation is None:
+            raise ValueError("a threshold needs a citation")
+        if self.values is not None:
+            for i, v in enumerate(self.values):
+                if v.citation is None and self.citation is None:
+                    raise ValueError(f"values[{i}] needs a citation (or give one for the whole threshold)")
+        return self
+
+    def dated_values(self) -> list[ThresholdValue]:
+        """The values as a list, whichever form was written."""
+        if self.values is not None:
+            return list(self.values)
+        assert self.value is not None
+        return [ThresholdValue(value=self.value, citation=self.citation)]
+
+
+class DerivedDef(_Strict):
+    """A derived metric computed once per project from facts and other derived metrics."""
+
+    title: Text
+    expr: str
+    unit: str = ""
+
+
+class RuleDef(_Dated):
+    """A rule: when ``applies_if`` holds, ``require`` must hold."""
+
+    id: str
+    title: Text
+    message: Text | None = None
+    severity: Severity
+    applies_if: str | None = None
+    require: str
+    unit: str | None = None
+    precision: int = Field(default=4, ge=0, le=10)
+    citation: Citation
+    tags: list[str] = Field(default_factory=list)
+    replaces: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _check_rule_id(cls, value: str) -> str:
+        if not _RULE_ID.match(value):
+            raise ValueError(f"{value!r} is not a valid rule id (letters, digits, '_', '-', '.')")
+        return value
+
+
+class IndicatorDef(_Dated):
+    """A scoring indicator: ``weight × clamp((value − floor) / (target − floor), 0, 1)`` points."""
+
+    id: str
+    title: Text
+    value: str
+    unit: str = ""
+    weight: float = Field(gt=0)
+    floor: Number
+    target: Number
+    citation: Citation
+    replaces: bool = False
+
+
+class VerdictDef(_Strict):
+    """Score thresholds: ``approve`` at or above ``approve_min``, ``conditional`` at or above ``conditional_min``."""
+
+    approve_min: float = Field(ge=0, le=100)
+    conditional_min: float = Field(ge=0, le=100)
+    citation: Citation
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VerdictDef:
+        if self.conditional_min > self.approve_min:
+            raise ValueError("conditional_min must not exceed approve_min")
+        return self
+
+
+class PackFile(_Strict):
+    """One rule-pack TOML file."""
+
+    pack: PackMeta
+    sets: dict[str, SetDef] = Field(default_factory=dict)
+    tables: dict[str, TableDef] = Field(default_factory=dict)
+    thresholds: dict[str, ThresholdDef] = Field(default_factory=dict)
+    derived: dict[str, DerivedDef] = Field(default_factory=dict)
+    rules: list[RuleDef] = Field(default_factory=list)
+    indicators: list[IndicatorDef] = Field(default_factory=list)
+    verdict: VerdictDef | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Sourced(Generic[T]):
+    """A pack element with the pack, file and key path it came from."""
+
+    item: T
+    pack_id: str
+    doc: TomlDocument
+    path: tuple[str | int, ...]
+
+    def error(self, en: str, zh: str, *, key: str | None = None, offset: int | None = None) -> RulePackError:
+        """A :class:`RulePackError` at this element (or its ``key``; ``offset`` into a one-line string)."""
+        path = (*self.path, key) if key is not None else self.path
+        line, col = self.doc.locate(path)
+        if offset is not None and key is not None:
+            start = self.doc.string_column(path)
+            if start is not None:
+                col = start + offset
+        return RulePackError(en, message_zh=zh, file=self.doc.path, line=line, column=col, field=_dotted(path))
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """One parsed and schema-checked pack file."""
+
+    model: PackFile
+    doc: TomlDocument
+    sha256: str
+
+
+@dataclass
+class MergedPack:
+    """A pack chain merged into one set of definitions (child definitions win)."""
+
+    chain: list[LoadedPack]
+    sets: dict[str, Sourced[SetDef]] = field(default_factory=dict)
+    tables: dict[str, Sourced[TableDef]] = field(default_factory=dict)
+    thresholds: dict[str, Sourced[ThresholdDef]] = field(default_factory=dict)
+    overridden_thresholds: dict[str, list[Sourced[ThresholdDef]]] = field(default_factory=dict)
+    derived: dict[str, Sourced[DerivedDef]] = field(default_factory=dict)
+    rules: dict[str, Sourced[RuleDef]] = field(default_factory=dict)
+    indicators: dict[str, Sourced[IndicatorDef]] = field(default_factory=dict)
+    verdict: Sourced[VerdictDef] | None = None
+
+    @property
+    def top(self) -> LoadedPack:
+        """The pack that was asked for (the last of the chain)."""
+        return self.chain[-1]
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _schema_error(doc: TomlDocument, exc: ValidationError) -> RulePackError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    # pydantic reports union members and model-validator positions in loc; keep only real keys
+    path = tuple(p for p in loc if isinstance(p, int) or p in _keys_at(doc.data, loc))
+    line, col = doc.locate(path)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        parent = _value_at(doc.data, path[:-1])
+        known = _allowed_keys(loc[:-1])
+        near = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        hint_zh = f"；是否应为 {near[0]!r}？" if near else ""
+        del parent
+        return RulePackError(
+            f"Unknown key {key!r}{hint}",
+            message_zh=f"未知的键 {key!r}{hint_zh}",
+            file=doc.path,
+            line=line,
+            column=col,
+            field=_dotted(path),
+        )
+    if kind == "missing":
+        return RulePackError(
+            f"The required key {loc[-1]!r} is missing.",
+            message_zh=f"缺少必填项 {loc[-1]!r}。",
+            file=doc.path,
+            line=line,
+            column=col,
+            field=_dotted(path),
+        )
+    msg = err["msg"].removeprefix("Value error, ")
+    return RulePackError(
+        f"Invalid value: {msg}.",
+        message_zh=f"取值无效：{msg}。",
+        file=doc.path,
+        line=line,
+        column=col,
+        field=_dotted(path) or None,
+    )
+
+
+def _keys_at(data: Any, loc: tuple[Any, ...]) -> set[Any]:
+    keys: set[Any] = set()
+    cur = data
+    for p in loc:
+        if isinstance(cur, dict) and p in cur:
+            keys.add(p)
+            cur = cur[p]
+        elif isinstance(cur, list) and isinstance(p, int) and p < len(cur):
+            cur = cur[p]
+    return keys
+
+
+def _value_at(data: Any, path: Sequence[Any]) -> Any:
+    cur = data
+    for p in path:
+        try:
+            cur = cur[p]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+_SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "pack": PackMeta, "sets": SetDef, "tables": TableDef, "thresholds": ThresholdDef, "derived": DerivedDef,
+    "rules": RuleDef, "indicators": IndicatorDef, "verdict": VerdictDef,
+}  # fmt: skip
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    if not loc:
+        return list(PackFile.model_fields)
+    model = _SECTION_MODELS.get(str(loc[0]))
+    if model is None:
+        return []
+    rest = [p for p in loc[1:] if not isinstance(p, int)]
+    if loc[0] in ("sets", "tables", "thresholds", "derived") and rest:
+        rest = rest[1:]
+    for key in rest:
+        info = model.model_fields.get(str(key))
+        ann = getattr(info, "annotation", None) if info else None
+        nested = next((m for m in (Citation, Text, ThresholdValue) if ann is not None and m.__name__ in str(ann)), None)
+        if nested is None:
+            break
+        model = nested
+    return list(model.model_fields)
+
+
+def read_pack_file(path: Path) -> LoadedPack:
+    """Parse and schema-check one pack file (no layering)."""
+    doc = load_toml(path, RulePackError)
+    try:
+        model = PackFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _schema_error(doc, exc) from None
+    _check_names(model, doc)
+    sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+    return LoadedPack(model=model, doc=doc, sha256=sha)
+
+
+def _check_names(model: PackFile, doc: TomlDocument) -> None:
+    for section in ("sets", "tables", "thresholds", "derived"):
+        for name in getattr(model, section):
+            if not _NAME.match(name):
+                line, col = doc.locate((section, name))
+                raise RulePackError(
+                    f"{name!r} is not a valid name (letters, digits and '_', starting with a letter).",
+                    message_zh=f"{name!r} 不是有效名称（字母、数字和“_”，以字母开头）。",
+                    file=doc.path,
+                    line=line,
+                    column=col,
+                    field=f"{section}.{name}",
+                )
+    sections: list[tuple[str, Sequence[RuleDef | IndicatorDef]]] = [
+        ("rules", model.rules),
+        ("indicators", model.indicators),
+    ]
+    for section, items in sections:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.id in seen:
+                line, col = doc.locate((section, i, "id"))
+                raise RulePackError(
+                    f"Duplicate id {item.id!r}: {section}[{seen[item.id]}] already uses it.",
+                    message_zh=f"重复的编号 {item.id!r}：{section}[{seen[item.id]}] 已使用。",
+                    file=doc.path,
+                    line=line,
+                    column=col,
+                    field=f"{section}[{i}].id",
+                )
+            seen[item.id] = i
+
+
+def find_packs(search_paths: Iterable[Path]) -> dict[str, Path]:
+    """Map pack id → file for every ``*.toml`` pack in ``search_paths`` (first path wins)."""
+    found: dict[str, Path] = {}
+    for base in search_paths:
+        if not base.is_dir():
+            continue
+        for path in sorted(base.glob("*.toml")):
+            doc = load_toml(path, RulePackError)
+            meta = doc.data.get("pack")
+            pid = meta.get("id") if isinstance(meta, dict) else None
+            if isinstance(pid, str) and pid not in found:
+                found[pid] = path
+    return found
+
+
+def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
+    """Load the pack ``spec`` (an id found in ``search_paths``, or a file path) with its parents."""
+    index: dict[str, Path] | None = None
+    p = Path(spec)
+    if isinstance(spec, Path) or str(spec).endswith(".toml") or "/" in str(spec) or "\\" in str(spec):
+        top = read_pack_file(p)
+    else:
+        index = find_packs(search_paths)
+        if str(spec) not in index:
+            known = ", ".join(sorted(index)) or "none"
+            raise RulePackError(
+                f"No rule pack has the id {str(spec)!r}; known packs: {known}.",
+                message_zh=f"找不到编号为 {str(spec)!r} 的规则包；已知规则包：{known}。",
+                field="pack",
+            )
+        top = read_pack_file(index[str(spec)])
+    chain = [top]
+    while chain[0].model.pack.extends:
+        child = chain[0]
+        parent_id = child.model.pack.extends
+        assert parent_id is not None
+        if any(lp.model.pack.id == parent_id for lp in chain):
+            line, col = child.doc.locate(("pack", "extends"))
+            raise RulePackError(
+                f"The packs extend each other in a cycle through {parent_id!r}.",
+                message_zh=f"规则包之间的 extends 形成循环（经过 {parent_id!r}）。",
+                file=child.doc.path,
+                line=line,
+                column=col,
+                field="pack.extends",
+            )
+        local = find_packs([Path(child.doc.path).parent])
+        if parent_id in local:
+            parent_path = local[parent_id]
+        else:
+            if index is None:
+                index = find_packs(search_paths)
+            if parent_id not in index:
+                line, col = child.doc.locate(("pack", "extends"))
+                raise RulePackError(
+                    f"The pack extends {parent_id!r}, which is not found next to it or in the pack paths.",
+                    message_zh=f"该规则包继承的 {parent_id!r} 未找到。",
+                    file=child.doc.path,
+                    line=line,
+                    column=col,
+                    field="pack.extends",
+                )
+            parent_path = index[parent_id]
+        chain.insert(0, read_pack_file(parent_path))
+    return _merge(chain)
+
+
+def _merge(chain: list[LoadedPack]) -> MergedPack:
+    merged = MergedPack(chain=chain)
+    for lp in chain:
+        m, doc, pid = lp.model, lp.doc, lp.model.pack.id
+        for name, s in m.sets.items():
+            merged.sets[name] = Sourced(s, pid, doc, ("sets", name))
+        for name, t in m.tables.items():
+            merged.tables[name] = Sourced(t, pid, doc, ("tables", name))
+        for name, th in m.thresholds.items():
+            if name in merged.thresholds:
+                merged.overridden_thresholds.setdefault(name, []).append(merged.thresholds[name])
+            merged.thresholds[name] = Sourced(th, pid, doc, ("thresholds", name))
+        for name, d in m.derived.items():
+            merged.derived[name] = Sourced(d, pid, doc, ("derived", name))
+        for i, r in enumerate(m.rules):
+            src = Sourced(r, pid, doc, ("rules", i))
+            if r.id in merged.rules and not r.replaces:
+                prev = merged.rules[r.id]
+                raise src.error(
+                    f"Duplicate rule id {r.id!r}: pack {prev.pack_id!r} already defines it; "
+                    "set 'replaces = true' to override it on purpose.",
+                    f"重复的规则编号 {r.id!r}：规则包 {prev.pack_id!r} 已定义；如需覆盖请写 replaces = true。",
+                    key="id",
+                )
+            if r.replaces and r.id not in merged.rules:
+                raise src.error(
+                    f"Rule {r.id!r} says 'replaces = true' but no parent pack defines it.",
+                    f"规则 {r.id!r} 声明 replaces = true，但上级规则包没有该规则。",
+                    key="replaces",
+                )
+            merged.rules[r.id] = src
+        for i, ind in enumerate(m.indicators):
+            src_i = Sourced(ind, pid, doc, ("indicators", i))
+            if ind.id in merged.indicators and not ind.replaces:
+                raise src_i.error(
+                    f"Duplicate indicator id {ind.id!r}; set 'replaces = true' to override it on purpose.",
+                    f"重复的指标编号 {ind.id!r}；如需覆盖请写 replaces = true。",
+                    key="id",
+                )
+            merged.indicators[ind.id] = src_i
+        if m.verdict is not None:
+            merged.verdict = Sourced(m.verdict, pid, doc, ("verdict",))
+    return merged

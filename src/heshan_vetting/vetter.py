@@ -1,0 +1,174 @@
+"""The public entry object: :class:`Vetter` owns its plugins, unit registry and compiled pack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from ._evaluate import IndicatorInput, evaluate
+from .default_loader import project_from_mapping
+from .engine import CompiledPack, compile_pack
+from .errors import ProjectError, UsageError
+from .model import Project
+from .plugins import Hooks, make_plugin_manager
+from .report import Provenance, Report, ReportSet, Score
+from .rulepack import VerdictDef, load_pack
+from .units import Units
+
+__all__ = ["DEFAULT_PACK", "ENGINES", "ProjectInput", "Vetter"]
+
+#: The pack used when none is named: Heshan's, which extends Jiangmen → Guangdong → national.
+DEFAULT_PACK = "heshan"
+ENGINES = ("native",)
+
+ProjectInput = Project | Mapping[str, Any] | str | Path
+
+
+class Vetter:
+    """Vets projects against one rule pack.
+
+    A Vetter is built once (plugins registered, units defined, the pack and its parents loaded,
+    checked and compiled) and then used for any number of checks. It holds no global state and is
+    immutable after construction, so one Vetter may serve many threads.
+
+    :param pack: a pack id found in the pack paths (default ``"heshan"``) or a path to a pack file.
+    :param engine: the evaluation engine; ``"native"``.
+    :param plugins: extra plugin objects (modules or instances with ``@hookimpl`` functions).
+    :param disable_plugins: names of plugins to block, built-ins included (e.g. ``"renderers"``).
+    :param pack_paths: extra directories to search for packs, before the plugins' ones.
+    """
+
+    def __init__(
+        self,
+        pack: str | Path = DEFAULT_PACK,
+        *,
+        engine: str = "native",
+        plugins: Sequence[object] = (),
+        disable_plugins: Iterable[str] = (),
+        pack_paths: Sequence[str | Path] = (),
+    ) -> None:
+        if engine not in ENGINES:
+            raise UsageError(
+                f"Unknown engine {engine!r}; available: {', '.join(ENGINES)}.",
+                message_zh=f"未知的引擎 {engine!r}；可用：{'、'.join(ENGINES)}。",
+                field="engine",
+            )
+        self.engine = engine
+        self._pm = make_plugin_manager(plugins, disable_plugins)
+        self.hooks = Hooks(self._pm)
+        self.units = Units(self.hooks.unit_definitions())
+        self.pack_paths = [Path(p) for p in pack_paths] + self.hooks.rule_pack_paths()
+        self.pack: CompiledPack = compile_pack(load_pack(pack, self.pack_paths), self.units)
+        self.renderers = self.hooks.renderers()
+        self._plugin_refs = self.hooks.plugin_refs()
+
+    # -- projects -------------------------------------------------------------------------------
+    def load(self, path: str | Path) -> list[Project]:
+        """The projects in a file, read by the first loader plugin that handles its format."""
+        p = Path(path)
+        if not p.exists():
+            raise ProjectError("The file does not exist.", message_zh="文件不存在。", file=str(path))
+        projects = self.hooks.load_project(p, self.units)
+        if projects is None:
+            raise ProjectError(
+                f"No loader handles {p.suffix or 'files without an extension'}; project files are .toml.",
+                message_zh=f"没有可读取 {p.suffix or '无扩展名文件'} 的加载器；项目文件应为 .toml。",
+                file=str(path),
+            )
+        return projects
+
+    def project(self, data: Mapping[str, Any]) -> Project:
+        """Validate a project dict (quantities as strings such as ``"180 亩"``) with this Vetter's units."""
+        return project_from_mapping(data, self.units)
+
+    def _projects(self, item: ProjectInput) -> list[tuple[Project, str | None]]:
+        if isinstance(item, Project):
+            return [(item, None)]
+        if isinstance(item, (str, Path)):
+            return [(p, str(item)) for p in self.load(item)]
+        return [(self.project(item), None)]
+
+    # -- checking -------------------------------------------------------------------------------
+    def check(self, project: ProjectInput, *, as_of: date | None = None) -> Report:
+        """Vet one project (a :class:`Project`, a dict, or a path to a project file).
+
+        :param as_of: the date whose rules apply; default the project's application date, else today.
+        """
+        items = self._projects(project)
+        if len(items) != 1:
+            raise UsageError(
+                f"{project} holds {len(items)} projects; use check_many().",
+                message_zh=f"{project} 含 {len(items)} 个项目；请使用 check_many()。",
+            )
+        return self._check_one(*items[0], as_of)
+
+    def check_many(self, projects: Iterable[ProjectInput], *, as_of: date | None = None) -> ReportSet:
+        """Vet several projects; reports come in input order."""
+        reports = [self._check_one(p, src, as_of) for item in projects for p, src in self._projects(item)]
+        return ReportSet(reports=reports)
+
+    def _score(self, inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -> Score | None:
+        return self.hooks.score(inputs, verdict)
+
+    def _check_one(self, project: Project, source: str | None, as_of: date | None) -> Report:
+        if as_of is not None:
+            day, how = as_of, "option"
+        elif project.application_date is not None:
+            day, how = project.application_date, "application_date"
+        else:
+            day, how = date.today(), "today"
+        ev = evaluate(self.pack, project, day, self._score)
+        from . import __version__
+
+        provenance = Provenance(
+            library_version=__version__,
+            engine=self.engine,
+            packs=list(self.pack.packs),
+            plugins=self._plugin_refs,
+            as_of=day,
+            as_of_source=_as_of_source(how),
+        )
+        from .report import ProjectRef
+
+        return Report(
+            project=ProjectRef(
+                id=project.id,
+                name=project.name,
+                applicant=project.applicant,
+                industry_code=project.industry_code,
+                source=source,
+            ),
+            verdict=ev.verdict,
+            incomplete=ev.incomplete,
+            reasons=ev.reasons,
+            conditions=ev.conditions,
+            missing_fields=ev.missing_fields,
+            score=ev.score,
+            findings=ev.findings,
+            not_in_force=ev.skipped,
+            provenance=provenance,
+        )
+
+    # -- output ---------------------------------------------------------------------------------
+    def render(self, reports: Report | ReportSet, format: str = "text", lang: str = "zh") -> str:
+        """Render reports with a renderer plugin (``text`` or ``json`` built in)."""
+        renderer = self.renderers.get(format)
+        if renderer is None:
+            raise UsageError(
+                f"Unknown format {format!r}; available: {', '.join(sorted(self.renderers))}.",
+                message_zh=f"未知的输出格式 {format!r}；可用：{'、'.join(sorted(self.renderers))}。",
+                field="format",
+            )
+        rs = reports if isinstance(reports, ReportSet) else ReportSet(reports=[reports])
+        out: str = renderer(rs, lang)
+        return out
+
+
+def _as_of_source(how: str) -> Literal["option", "application_date", "today"]:
+    if how == "option":
+        return "option"
+    if how == "application_date":
+        return "application_date"
+    return "today"
