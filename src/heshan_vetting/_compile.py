@@ -105,6 +105,7 @@ class CompiledTable:
     lengths: tuple[int, ...]
     default: float | None
     unit: Any
+    citation: Any = None
 
     def lookup(self, key: str) -> float | None:
         """The value of the longest matching prefix, else the default, else ``None``."""

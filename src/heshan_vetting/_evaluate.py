@@ -18,6 +18,8 @@ from ._compile import Unknown, round_half_up
 from .engine import CompiledIndicator, CompiledPack, CompiledRule, NumericCheck, project_env, thresholds_env
 from .model import Project
 from .report import (
+    Citation,
+    CitationStatus,
     Comparison,
     FactValue,
     Finding,
@@ -135,17 +137,18 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
         }[op]
         unit = f" {check.unit}" if check.unit and check.unit != "%" else check.unit
         shown_op = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(op, op)
-        need_zh = f"需 {shown_op} {_fmt(threshold)}{unit}，现为 {_fmt(actual)}"
-        need_en = f"needs {shown_op} {_fmt(threshold)}{unit}; has {_fmt(actual)}"
+        pct = "%" if check.unit == "%" else ""
+        need_zh = f"需 {shown_op} {_fmt(threshold)}{unit}，现为 {_fmt(actual)}{pct}"
+        need_en = f"needs {shown_op} {_fmt(threshold)}{unit}; has {_fmt(actual)}{pct}"
         if not passed:
             if op in (">=", ">"):
                 gap = threshold - actual
-                need_zh += f"，差 {_fmt(gap)}"
-                need_en += f"; short by {_fmt(gap)}"
+                need_zh += f"，差 {_fmt(gap)}{pct}"
+                need_en += f"; short by {_fmt(gap)}{pct}"
             elif op in ("<=", "<"):
                 gap = actual - threshold
-                need_zh += f"，超出 {_fmt(gap)}"
-                need_en += f"; over by {_fmt(gap)}"
+                need_zh += f"，超出 {_fmt(gap)}{pct}"
+                need_en += f"; over by {_fmt(gap)}{pct}"
         text = Text(zh=need_zh, en=need_en)
     cmp = Comparison(
         expression=check.expression,
@@ -212,20 +215,12 @@ def _rule_finding(
             )
         elif result.kind == "na":
             outcome = Outcome.NOT_APPLICABLE
-            detail = Text(
-                zh="不适用：查找表中没有该行业的取值，或该日期没有生效的阈值。",
-                en="Not applicable: no table row for this industry, or no threshold value in force on the as-of date.",
-            )
+            detail = _na_detail(pack, rule, project, env, as_of)
         else:
             outcome = Outcome.ERROR
             detail = Text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
-    unverified = not rule.citation.verified
-    for name in rule.reads:
-        th = pack.thresholds.get(name)
-        if th is not None:
-            hit = th.value_on(as_of)
-            if hit is not None and hit[1] is not None and not hit[1].verified:
-                unverified = True
+    status = _figure_status(pack, rule, as_of)
+    unverified = status not in ("verified", "computed")
     return Finding(
         rule_id=rule.id,
         pack_id=rule.pack_id,
@@ -238,8 +233,48 @@ def _rule_finding(
         missing=missing,
         citation=rule.citation,
         unverified=unverified,
+        figure_status=status,
         tags=list(rule.tags),
     )
+
+
+_STATUS_RANK: dict[CitationStatus, int] = {
+    "verified": 0, "computed": 1, "partial": 2, "local_default": 3, "draft": 4, "unverified": 5,
+}  # fmt: skip
+
+
+def _figure_status(pack: CompiledPack, rule: CompiledRule, as_of: date) -> CitationStatus:
+    statuses: list[CitationStatus] = [rule.citation.status]
+    for name in rule.reads:
+        th = pack.thresholds.get(name)
+        if th is not None:
+            hit = th.value_on(as_of)
+            if hit is not None and hit[1] is not None:
+                statuses.append(hit[1].status)
+        table = pack.tables.get(name)
+        if table is not None and isinstance(table.citation, Citation):
+            statuses.append(table.citation.status)
+    return max(statuses, key=lambda s: _STATUS_RANK[s])
+
+
+def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: dict[str, Any], as_of: date) -> Text:
+    zh: list[str] = []
+    en: list[str] = []
+    for name in rule.reads:
+        title = pack.titles.get(name, Text(zh=name, en=name))
+        if name in pack.thresholds and isinstance(env.get(name), Unknown):
+            zh.append(f"阈值“{title.zh}”在 {as_of} 没有生效的取值")
+            en.append(f"threshold '{title.en}' has no value in force on {as_of}")
+        elif name in pack.tables:
+            code = project.industry_code or "—"
+            table = pack.tables[name]
+            if table.default is None and table.lookup(env.get("industry_code", "")) is None:
+                zh.append(f"查找表“{title.zh}”中没有行业 {code} 的取值")
+                en.append(f"table '{title.en}' has no row for industry {code}")
+    if not zh:
+        zh.append("所需取值不存在")
+        en.append("a value it needs does not exist")
+    return Text(zh="不适用：" + "；".join(zh) + "。", en="Not applicable: " + "; ".join(en) + ".")
 
 
 def _in_force(start: date | None, end: date | None, day: date) -> bool:

@@ -138,6 +138,7 @@ class CompiledPack:
     rules: tuple[CompiledRule, ...]
     indicators: tuple[CompiledIndicator, ...]
     verdict: VerdictDef | None
+    tables: dict[str, CompiledTable] = field(default_factory=dict)
     titles: dict[str, Text] = field(default_factory=dict)
     units_of: dict[str, str] = field(default_factory=dict)
 
@@ -254,6 +255,7 @@ class _PackCompiler:
             rules=rules,
             indicators=indicators,
             verdict=self.m.verdict.item if self.m.verdict else None,
+            tables=dict(self.ns.tables),
             titles=self.titles,
             units_of=self.units_of,
         )
@@ -299,7 +301,7 @@ class _PackCompiler:
                 rows[norm(key)] = self.quantity(src, ("rows", key), value, unit)
             default = None if t.default is None else self.quantity(src, ("default",), t.default, unit)
             lengths = tuple(sorted({len(k) for k in rows}, reverse=True))
-            self.ns.tables[name] = CompiledTable(name, rows, lengths, default, unit)
+            self.ns.tables[name] = CompiledTable(name, rows, lengths, default, unit, t.citation)
             if t.title:
                 self.titles[name] = t.title
             self.units_of[name] = self.units.symbol(unit)

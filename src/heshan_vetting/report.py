@@ -155,7 +155,9 @@ class Finding(_Frozen):
     missing: list[str] = Field(default_factory=list)
     citation: Citation | None = None
     unverified: bool = False
-    """True when the rule or a threshold it used is not marked verified."""
+    """True when the rule, or a threshold or table it used, is not marked verified (or computed)."""
+    figure_status: CitationStatus = "verified"
+    """The weakest citation status among the rule and the thresholds and tables it used."""
     tags: list[str] = Field(default_factory=list)
 
 

@@ -23,8 +23,17 @@ _SEVERITY = {
     Severity.REQUIRED: ("必备", "required"),
     Severity.ADVISORY: ("参考", "advisory"),
 }
+_STATUS = {
+    "partial": ("部分核实", "partly verified"),
+    "unverified": ("未核实", "unverified"),
+    "draft": ("草案，未确认施行", "draft, adoption unverified"),
+    "local_default": ("本地默认值", "local default"),
+}
 _ORDER = {Outcome.FAIL: 0, Outcome.ERROR: 1, Outcome.INSUFFICIENT_DATA: 2, Outcome.PASS: 3, Outcome.NOT_APPLICABLE: 4}
 _SEV_ORDER = {Severity.VETO: 0, Severity.REQUIRED: 1, Severity.ADVISORY: 2}
+
+
+_NO_LINE_START = set("。，、；：！？）》」』”’,.;:!?)")
 
 
 def _width(s: str) -> int:
@@ -39,7 +48,8 @@ def _wrap(s: str, width: int) -> list[str]:
     lines: list[str] = []
     cur = ""
     for ch in s:
-        if _width(cur + ch) > width:
+        # keep closing punctuation on the line it closes (a line may run one character over)
+        if _width(cur + ch) > width and ch not in _NO_LINE_START:
             lines.append(cur)
             cur = ch.lstrip() if ch == " " else ch
         else:
@@ -115,7 +125,8 @@ def _report(rep: Report, lang: str) -> list[str]:
         lines.append("Sources:" if en else "政策依据：")
         for f in cited:
             assert f.citation is not None
-            mark = "" if not f.unverified else ("  [unverified]" if en else "  [未核实]")
+            label = _STATUS.get(f.figure_status)
+            mark = f"  [{_i(label, lang)}]" if label else ""
             lines.append(f"  {f.rule_id}: {f.citation.short()}{mark}")
     if rep.not_in_force:
         lines.append("")

@@ -1,0 +1,49 @@
+"""nox sessions: tests on each installed Python, typecheck, lint, and the built wheel."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "typecheck", "lint", "wheel"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The test suite on each supported Python."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+@nox.session(python="3.10")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict, on the oldest supported Python."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", "--strict")
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def wheel(session: nox.Session) -> None:
+    """Build the wheel, install it in a fresh venv and run `check` on an example with the shipped pack."""
+    tmp = session.create_tmp()
+    session.install("build")
+    session.run("python", "-m", "build", "--wheel", "--outdir", f"{tmp}/dist", ".")
+    import glob
+
+    wheels = glob.glob(f"{tmp}/dist/heshan_vetting-*.whl")
+    session.install("--force-reinstall", wheels[0])
+    # run from the temp dir so the import comes from the installed wheel, not src/
+    session.chdir(tmp)
+    session.run(
+        "python", "-m", "heshan_vetting", "check", f"{session.invoked_from}/examples/projects/pv-module-plant.toml",
+    )
