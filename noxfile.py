@@ -45,5 +45,9 @@ def wheel(session: nox.Session) -> None:
     # run from the temp dir so the import comes from the installed wheel, not src/
     session.chdir(tmp)
     session.run(
-        "python", "-m", "heshan_vetting", "check", f"{session.invoked_from}/examples/projects/pv-module-plant.toml",
+        "python",
+        "-m",
+        "heshan_vetting",
+        "check",
+        f"{session.invoked_from}/examples/projects/pv-module-plant.toml",
     )
