@@ -49,7 +49,8 @@ class Unknown:
 
 MISSING = Unknown("missing")
 NA = Unknown("na")
-_RANK = {"error": 3, "missing": 2, "na": 1}
+# A value with no threshold in force or no table row makes the data moot: "na" outranks "missing".
+_RANK = {"error": 3, "na": 2, "missing": 1}
 
 Fn = Callable[[dict[str, Any]], Any]
 
