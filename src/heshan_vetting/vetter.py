@@ -49,6 +49,12 @@ class Vetter:
         disable_plugins: Iterable[str] = (),
         pack_paths: Sequence[str | Path] = (),
     ) -> None:
+        if engine == "durable":
+            raise UsageError(
+                "The durable-rules engine is not part of this release yet; use the native engine.",
+                message_zh="本版本尚未提供 durable-rules 引擎；请使用 native 引擎。",
+                field="engine",
+            )
         if engine not in ENGINES:
             raise UsageError(
                 f"Unknown engine {engine!r}; available: {', '.join(ENGINES)}.",
@@ -70,6 +76,12 @@ class Vetter:
         p = Path(path)
         if not p.exists():
             raise ProjectError("The file does not exist.", message_zh="文件不存在。", file=str(path))
+        if p.is_dir():
+            raise ProjectError(
+                "This is a directory; give the project files in it (e.g. dir/*.toml).",
+                message_zh="这是一个目录；请指定其中的项目文件（如 dir/*.toml）。",
+                file=str(path),
+            )
         projects = self.hooks.load_project(p, self.units)
         if projects is None:
             raise ProjectError(
