@@ -174,12 +174,13 @@ class Compiler:
         return self.units.factor(rt.unit, lt.unit)
 
     def _need(self, t: VType, kind: str, pos: int, role: str) -> None:
+        role_zh = _ROLE_ZH.get(role, role)
         if t.kind != kind:
             names = {"num": "a number", "str": "a text value", "bool": "a true/false test", "strs": "a list of texts"}
             names_zh = {"num": "数值", "str": "文本", "bool": "真假判断", "strs": "文本列表"}
             raise CompileError(
                 f"{role} must be {names.get(kind, kind)}, not {names.get(t.kind, t.kind)}.",
-                f"{role}应为{names_zh.get(kind, kind)}，而不是{names_zh.get(t.kind, t.kind)}。",
+                f"{role_zh}应为{names_zh.get(kind, kind)}，而不是{names_zh.get(t.kind, t.kind)}。",
                 pos,
             )
 
@@ -403,6 +404,8 @@ class Compiler:
         if isinstance(right, ast.Str):
             v = norm(right.value)
             return frozenset([v]), (v,), False
+        if isinstance(right, ast.Name) and right.id not in self.ns.values and right.id not in self.ns.tables:
+            raise self._unknown_name(right.id, right.pos)
         raise CompileError(
             'The right side must be a named set, a list such as ["C25", "C26"] or a quoted text.',
             '右侧应为命名集合、列表（如 ["C25", "C26"]）或带引号的文本。',
@@ -503,6 +506,19 @@ class Compiler:
 
         return boolop, VType("bool")
 
+
+_ROLE_ZH: dict[str, str] = {
+    "A condition": "条件",
+    "A table key": "查找表的键",
+    "The operand of '-'": "“-”的操作数",
+    "The operand of 'not'": "“not”的操作数",
+    "The left side of 'in'": "“in”的左侧",
+    "The left side of 'startswith'": "“startswith”的左侧",
+    **{f"The left side of '{op}'": f"“{op}”的左侧" for op in ("+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=")},
+    **{f"The right side of '{op}'": f"“{op}”的右侧" for op in ("+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=")},
+    "Each side of 'and'": "“and”的两侧",
+    "Each side of 'or'": "“or”的两侧",
+}
 
 _CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
     "<": lambda a, b: a < b,

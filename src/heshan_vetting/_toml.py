@@ -49,17 +49,31 @@ class TomlDocument:
             key = key[:-1]
         return None, None
 
-    def string_column(self, path: Sequence[str | int]) -> int | None:
-        """Column of the first character inside the string value at ``path``, if one-line."""
+    def string_column(self, path: Sequence[str | int], offset: int = 0) -> int | None:
+        """Source column of character ``offset`` of the one-line string value at ``path``.
+
+        Escapes in basic strings (``\\"``, ``\\u4e2d``) are counted at their written width.
+        ``None`` for multi-line strings or when the key's position is unknown.
+        """
         line, col = self.positions.get(tuple(path), (None, None))
         if line is None or col is None:
             return None
         src = self.text.splitlines()[line - 1]
         if src[col - 1 : col + 2] in ('"""', "'''"):
             return None
-        if src[col - 1 : col] in ('"', "'"):
-            return col + 1
-        return None
+        quote = src[col - 1 : col]
+        if quote not in ('"', "'"):
+            return None
+        i = col  # 0-based index of the first character inside the quotes
+        for _ in range(offset):
+            if i >= len(src):
+                break
+            if quote == '"' and src[i] == "\\":
+                nxt = src[i + 1 : i + 2]
+                i += {"u": 6, "U": 10}.get(nxt, 2)
+            else:
+                i += 1
+        return i + 1
 
 
 def _parse_key(src: str, i: int) -> tuple[list[str], int]:

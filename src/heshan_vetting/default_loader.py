@@ -13,6 +13,7 @@ from ._toml import TomlDocument, load_toml
 from .errors import ProjectError
 from .hookspecs import hookimpl
 from .model import FIELD_SPECS, Project
+from .rulepack import pydantic_message
 from .units import Units
 
 __all__ = ["heshan_load_project", "project_from_mapping"]
@@ -35,14 +36,16 @@ def _describe_error(err: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[st
     spec = FIELD_SPECS.get(key)
     example = f" (e.g. {spec.example})" if spec and spec.example else ""
     if kind.startswith("date"):
-        return f"Expected a date such as 2024-03-01{example}.", "应为日期，如 2024-03-01。"
+        return "Expected a date such as 2024-03-01.", "应为日期，如 2024-03-01。"
     if kind in ("string_type", "string_too_short"):
         return f"Expected a non-empty text{example}.", "应为非空文本。"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    zh = msg
-    if spec is not None:
-        zh = f"{spec.title_zh}取值无效：{msg}"
-    return f"Invalid value: {msg}.", f"{zh}。"
+    en, zh = pydantic_message(err)
+    title = spec.title_zh if spec is not None else key
+    return _sentence(f"Invalid value: {en}", "."), _sentence(f"{title}取值无效：{zh}", "。")
+
+
+def _sentence(text: str, stop: str) -> str:
+    return text if text.endswith(("。", "？", "！", ".", "?", "!")) else text + stop
 
 
 def project_from_mapping(data: Mapping[str, Any], units: Units, doc: TomlDocument | None = None) -> Project:

@@ -27,10 +27,10 @@ from ._compile import (
     VType,
     norm,
 )
-from .errors import RulePackError
+from .errors import BilingualValueError, RulePackError
 from .model import FIELD_SPECS, Project, validate_industry_code
 from .report import Citation, PackRef, Severity, Text
-from .rulepack import MergedPack, Sourced, VerdictDef
+from .rulepack import MergedPack, Sourced, VerdictDef, _dotted
 from .units import Units
 
 __all__ = [
@@ -143,6 +143,18 @@ class CompiledPack:
     units_of: dict[str, str] = field(default_factory=dict)
 
 
+def _en(exc: Exception) -> str:
+    return exc.en if isinstance(exc, BilingualValueError) else str(exc)
+
+
+def _stop(text: str, stop: str) -> str:
+    return text if text.endswith(("。", "？", "！", ".", "?", "!")) else text + stop
+
+
+def _zh(exc: Exception) -> str:
+    return exc.zh if isinstance(exc, BilingualValueError) else str(exc)
+
+
 def _in_force(start: date | None, end: date | None, day: date) -> bool:
     return (start is None or start <= day) and (end is None or day <= end)
 
@@ -183,7 +195,7 @@ class _PackCompiler:
         try:
             magnitude, written = self.units.parse_quantity(str(value))
         except ValueError as exc:
-            raise self._at(src, key, f"{exc}.", f"数值无效：{exc}。") from None
+            raise self._at(src, key, f"{_en(exc)}.", f"数值无效：{_zh(exc)}。") from None
         if not self.units.convertible(written, unit):
             wd, ud = self.units.dimensionality(written), self.units.dimensionality(unit)
             raise self._at(
@@ -200,14 +212,14 @@ class _PackCompiler:
     def _at(self, src: Sourced[Any], key: tuple[str | int, ...], en: str, zh: str) -> RulePackError:
         path = (*src.path, *key)
         line, col = src.doc.locate(path)
-        dotted = ".".join(str(p) for p in path)
+        dotted = _dotted(path)
         return RulePackError(en, message_zh=zh, file=src.doc.path, line=line, column=col, field=dotted)
 
     def unit(self, src: Sourced[Any], key: str, text: str) -> Any:
         try:
             return self.units.unit(text)
         except ValueError as exc:
-            raise self._at(src, (key,), f"{exc}.", f"单位无效：{exc}。") from None
+            raise self._at(src, (key,), f"{_en(exc)}.", f"单位无效：{_zh(exc)}。") from None
 
     def parse(self, src: Sourced[Any], key: str, text: str) -> ast.Node:
         try:
@@ -261,6 +273,13 @@ class _PackCompiler:
         )
 
     def _names_unique(self, facts: dict[str, VType]) -> None:
+        kinds = {
+            "project field": "项目字段",
+            "set": "集合",
+            "table": "查找表",
+            "threshold": "阈值",
+            "derived metric": "派生指标",
+        }
         seen: dict[str, str] = {n: "project field" for n in facts}
         for section in ("sets", "tables", "thresholds", "derived"):
             entries: dict[str, Sourced[Any]] = getattr(self.m, section)
@@ -268,7 +287,7 @@ class _PackCompiler:
                 if name in seen:
                     raise src.error(
                         f"The name {name!r} is already used by a {seen[name]}; names must be unique.",
-                        f"名称 {name!r} 已被{seen[name]}使用；名称必须唯一。",
+                        f"名称 {name!r} 已被{kinds[seen[name]]}使用；名称必须唯一。",
                     )
                 seen[name] = section.rstrip("s") if section != "derived" else "derived metric"
 
@@ -281,7 +300,7 @@ class _PackCompiler:
                     try:
                         validate_industry_code(raw, allow_prefix=True)
                     except ValueError as exc:
-                        raise self._at(src, ("members", i), f"{exc}.", f"行业代码无效：{exc}。") from None
+                        raise self._at(src, ("members", i), _stop(_en(exc), "."), _stop(_zh(exc), "。")) from None
                 members.append(norm(raw))
             prefixes = tuple(sorted(set(members), key=lambda p: (-len(p), p)))
             self.ns.sets[name] = CompiledSet(name, frozenset(members), prefixes, s.match)
@@ -297,7 +316,7 @@ class _PackCompiler:
                 try:
                     validate_industry_code(key, allow_prefix=True)
                 except ValueError as exc:
-                    raise self._at(src, ("rows", key), f"{exc}.", f"行业代码无效：{exc}。") from None
+                    raise self._at(src, ("rows", key), _stop(_en(exc), "."), _stop(_zh(exc), "。")) from None
                 rows[norm(key)] = self.quantity(src, ("rows", key), value, unit)
             default = None if t.default is None else self.quantity(src, ("default",), t.default, unit)
             lengths = tuple(sorted({len(k) for k in rows}, reverse=True))

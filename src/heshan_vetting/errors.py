@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = [
+    "BilingualValueError",
     "InputError",
     "PluginError",
     "ProjectError",
@@ -19,6 +20,15 @@ __all__ = [
     "UsageError",
     "VettingError",
 ]
+
+
+class BilingualValueError(ValueError):
+    """A ``ValueError`` that carries its message in English and Chinese (raised inside validators)."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        self.en = en
+        self.zh = zh
+        super().__init__(en)
 
 
 class VettingError(Exception):

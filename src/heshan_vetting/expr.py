@@ -230,6 +230,13 @@ def _tokenize(src: str) -> list[_Tok]:
                 i += len(op)
                 break
         else:
+            for tok in toks:
+                if tok.kind == "NAME" and tok.text in _FORBIDDEN_WORDS:
+                    raise ExprSyntaxError(
+                        f"{tok.text!r} is not part of the condition language.",
+                        f"{tok.text!r} 不属于条件语言。",
+                        tok.pos,
+                    )
             if c == "=":
                 raise ExprSyntaxError("Use '==' to compare, not '='.", "比较相等请用“==”，不要用“=”。", i)
             raise ExprSyntaxError(f"Unexpected character {c!r}.", f"意外的字符 {c!r}。", i)
@@ -466,15 +473,39 @@ def names_in(node: Node) -> list[Name]:
     return out
 
 
+def _prec(node: Node) -> int:
+    if isinstance(node, BoolOp):
+        return 1 if node.op == "or" else 2
+    if isinstance(node, Not):
+        return 3
+    if isinstance(node, (Compare, Member, Prefix, Present)):
+        return 4
+    if isinstance(node, BinOp):
+        return 5 if node.op in ("+", "-") else 6
+    if isinstance(node, Unary):
+        return 7
+    return 8
+
+
+def _sub(node: Node, parent: int, *, right: bool = False) -> str:
+    """``node`` as an operand of an operator of precedence ``parent``, parenthesised when needed."""
+    text = unparse(node)
+    mine = _prec(node)
+    # comparisons do not chain and "-", "/" are not associative, so equal precedence on the right wraps
+    if mine < parent or (mine == parent and (right or parent == 4)):
+        return f"({text})"
+    return text
+
+
 def unparse(node: Node) -> str:
     """Write a tree back as condition text (normalised spacing, minimal parentheses)."""
     if isinstance(node, Num):
-        text = f"{node.value:g}"
+        text = repr(node.value).removesuffix(".0")
         if node.unit == "%":
             return text + "%"
         return f"{text}[{node.unit}]" if node.unit else text
     if isinstance(node, Str):
-        return f'"{node.value}"'
+        return f"'{node.value}'" if '"' in node.value else f'"{node.value}"'
     if isinstance(node, BoolLit):
         return "true" if node.value else "false"
     if isinstance(node, Name):
@@ -483,25 +514,20 @@ def unparse(node: Node) -> str:
         return f"{node.table.id}[{unparse(node.key)}]"
     if isinstance(node, ListLit):
         return "[" + ", ".join(unparse(i) for i in node.items) + "]"
+    me = _prec(node)
     if isinstance(node, Unary):
-        return f"-{_wrap(node.operand)}"
+        return f"-{_sub(node.operand, me)}"
     if isinstance(node, BinOp):
-        return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
+        return f"{_sub(node.left, me)} {node.op} {_sub(node.right, me, right=True)}"
     if isinstance(node, Compare):
-        return f"{unparse(node.left)} {node.op} {unparse(node.right)}"
+        return f"{_sub(node.left, me)} {node.op} {_sub(node.right, me, right=True)}"
     if isinstance(node, BoolOp):
-        return f" {node.op} ".join(_wrap(v) for v in node.values)
+        return f" {node.op} ".join(_sub(v, me, right=True) for v in node.values)
     if isinstance(node, Not):
-        return f"not {_wrap(node.operand)}"
+        return f"not {_sub(node.operand, me)}"
     if isinstance(node, Member):
-        return f"{unparse(node.left)} {'not in' if node.negated else 'in'} {unparse(node.right)}"
+        word = "not in" if node.negated else "in"
+        return f"{_sub(node.left, me)} {word} {_sub(node.right, me, right=True)}"
     if isinstance(node, Prefix):
-        return f"{unparse(node.left)} startswith {unparse(node.right)}"
-    return f"{node.name.id} is {'missing' if node.negated else 'present'}"
-
-
-def _wrap(node: Node) -> str:
-    text = unparse(node)
-    if isinstance(node, (BinOp, BoolOp, Compare, Member, Prefix, Present, Not)):
-        return f"({text})"
-    return text
+        return f"{_sub(node.left, me)} startswith {_sub(node.right, me, right=True)}"
+    return f"{_sub(node.name, me)} is {'missing' if node.negated else 'present'}"

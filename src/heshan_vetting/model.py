@@ -12,18 +12,21 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FieldSerializationInfo,
     ValidationInfo,
+    field_serializer,
     field_validator,
-    model_validator,
 )
 
-from .units import Units
+from .errors import BilingualValueError
+from .units import Units, dimension_label
 
 __all__ = ["FIELD_SPECS", "FieldSpec", "Location", "Project", "normalise_code", "validate_industry_code"]
 
@@ -129,27 +132,40 @@ def validate_industry_code(text: str, *, allow_prefix: bool = False) -> str:
     if allow_prefix and len(code) == 1 and code in _SECTION_DIVISIONS:
         return code
     m = _CODE.match(code)
-    hint = ""
+    hint = hint_zh = ""
     if m is None and re.fullmatch(r"\d{4}", code):
         section = _section_for(int(code[:2]))
         if section:
-            hint = f"; did you mean {section}{code}?"
+            hint, hint_zh = f"; did you mean {section}{code}?", f"；是否应为 {section}{code}？"
     if m is None or (not allow_prefix and len(m.group(3)) != 2):
-        want = (
-            "a section letter and 2-4 digits, e.g. C38 or C3825"
-            if allow_prefix
-            else ("a section letter and 4 digits, e.g. C3825 (GB/T 4754-2017 小类)")
+        if allow_prefix:
+            want, want_zh = (
+                "a section letter and 2-4 digits, e.g. C38 or C3825",
+                "门类字母加 2–4 位数字，如 C38 或 C3825",
+            )
+        else:
+            want, want_zh = (
+                "a section letter and 4 digits, e.g. C3825 (GB/T 4754-2017 class)",
+                "门类字母加 4 位数字，如 C3825（GB/T 4754-2017 小类）",
+            )
+        raise BilingualValueError(
+            f"{text!r} is not a valid industry code: expected {want}{hint}",
+            f"{text!r} 不是有效的行业代码：应为{want_zh}{hint_zh}",
         )
-        raise ValueError(f"{text!r} is not a valid industry code: expected {want}{hint}")
     letter, division = m.group(1), int(m.group(2))
     lo, hi = _SECTION_DIVISIONS[letter]
     if not lo <= division <= hi:
         right = _section_for(division)
         fix = f"; did you mean {right}{code[1:]}?" if right else ""
-        raise ValueError(
-            f"{text!r} is not a valid industry code: division {division:02d} is not in section {letter}{fix}"
+        fix_zh = f"；是否应为 {right}{code[1:]}？" if right else ""
+        raise BilingualValueError(
+            f"{text!r} is not a valid industry code: division {division:02d} is not in section {letter}{fix}",
+            f"{text!r} 不是有效的行业代码：大类 {division:02d} 不属于门类 {letter}{fix_zh}",
         )
     return code
+
+
+_QUANTITY_FIELDS = tuple(n for n, s in FIELD_SPECS.items() if s.kind == "number" and n != "employees")
 
 
 class Location(BaseModel):
@@ -168,30 +184,56 @@ def _units_from(info: ValidationInfo) -> Units:
     units = ctx.get("units") if ctx else None
     if isinstance(units, Units):
         return units
-    # A Project built in code without a Vetter: use a private registry of the shipped units.
+    # A Project built in code without a Vetter: use a registry of the shipped units, made on first use.
+    return _shipped_units()
+
+
+@lru_cache(maxsize=1)
+def _shipped_units() -> Units:
     return Units()
 
 
 def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"expected a quantity such as {spec.example}, got a boolean")
+        raise BilingualValueError(
+            f"expected a quantity such as {spec.example}, got a boolean", f"应为数量（如 {spec.example}），而不是布尔值"
+        )
     target = units.unit(spec.unit)
     if isinstance(value, (int, float)):
         magnitude = float(value)
         if not math.isfinite(magnitude):
-            raise ValueError(f"expected a finite number, got {value!r}")
+            raise BilingualValueError(f"expected a finite number, got {value!r}", f"应为有限数值，实际为 {value!r}")
         if spec.unit == "%":
-            raise ValueError(f"write the percentage with its sign, e.g. {spec.example}; a bare {value!r} is ambiguous")
+            raise BilingualValueError(
+                f"write the percentage with its sign, e.g. {spec.example}; a bare {value!r} is ambiguous",
+                f"百分比请带 % 书写，如 {spec.example}；单独的 {value!r} 含义不明确",
+            )
         if spec.unit:
-            raise ValueError(f"{value!r} has no unit; write it with one, e.g. {spec.example}")
+            raise BilingualValueError(
+                f"{value!r} has no unit; write it with one, e.g. {spec.example}",
+                f"{value!r} 缺少单位；请带单位书写，如 {spec.example}",
+            )
         return magnitude
     if not isinstance(value, str):
-        raise ValueError(f"expected a quantity such as {spec.example}, got {type(value).__name__}")
+        raise BilingualValueError(
+            f"expected a quantity such as {spec.example}, got {type(value).__name__}",
+            f"应为数量（如 {spec.example}），实际类型为 {type(value).__name__}",
+        )
     magnitude, unit = units.parse_quantity(value)
+    if spec.unit == "%" and unit != target:
+        raise BilingualValueError(
+            f"write the percentage with its sign, e.g. {spec.example}; {value!r} is ambiguous",
+            f"百分比请带 % 书写，如 {spec.example}；{value!r} 含义不明确",
+        )
     if not units.convertible(unit, target):
         got = units.dimensionality(unit)
         want = units.dimensionality(target)
-        raise ValueError(f"{value!r} is {got} but {spec.title_en} must be {want} (e.g. {spec.example})")
+        raise BilingualValueError(
+            f"{value!r} is {dimension_label(got)} but {spec.title_en} must be {dimension_label(want)} "
+            f"(e.g. {spec.example})",
+            f"{value!r} 是{dimension_label(got, 'zh')}，"
+            f"但{spec.title_zh}应为{dimension_label(want, 'zh')}（如 {spec.example}）",
+        )
     return magnitude * units.factor(unit, target)
 
 
@@ -237,21 +279,7 @@ class Project(BaseModel):
             return validate_industry_code(value)
         return value
 
-    @field_validator(
-        "total_investment",
-        "fixed_asset_investment",
-        "land_area",
-        "annual_output",
-        "annual_tax",
-        "energy_consumption",
-        "electricity_consumption",
-        "plot_ratio",
-        "building_coefficient",
-        "green_ratio",
-        "admin_living_share",
-        "rd_share",
-        mode="before",
-    )
+    @field_validator(*_QUANTITY_FIELDS, mode="before")
     @classmethod
     def _parse_quantity(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
@@ -260,9 +288,21 @@ class Project(BaseModel):
         spec = FIELD_SPECS[info.field_name]
         magnitude = _quantity(value, spec, _units_from(info))
         if magnitude < 0:
-            raise ValueError(f"{spec.title_en} cannot be negative (got {value!r})")
+            raise BilingualValueError(
+                f"{spec.title_en} cannot be negative (got {value!r})", f"{spec.title_zh}不能为负数（实际为 {value!r}）"
+            )
         if spec.maximum is not None and magnitude > spec.maximum:
-            raise ValueError(f"{spec.title_en} cannot exceed {spec.maximum:g}{spec.unit} (got {value!r})")
+            raise BilingualValueError(
+                f"{spec.title_en} cannot exceed {spec.maximum:g}{spec.unit} (got {value!r})",
+                f"{spec.title_zh}不能超过 {spec.maximum:g}{spec.unit}（实际为 {value!r}）",
+            )
+        if info.field_name == "fixed_asset_investment":
+            total = info.data.get("total_investment")
+            if total is not None and magnitude > total * (1 + 1e-9):
+                raise BilingualValueError(
+                    f"fixed_asset_investment ({magnitude:g} 万元) cannot exceed total_investment ({total:g} 万元)",
+                    f"固定资产投资（{magnitude:g} 万元）不能超过总投资（{total:g} 万元）",
+                )
         return magnitude
 
     @field_validator("employees", mode="before")
@@ -270,10 +310,14 @@ class Project(BaseModel):
     def _check_employees(cls, value: Any) -> Any:
         if isinstance(value, float):
             if not math.isfinite(value) or not value.is_integer():
-                raise ValueError(f"employees must be a whole number, got {value!r}")
+                raise BilingualValueError(
+                    f"employees must be a whole number, got {value!r}", f"从业人数应为整数，实际为 {value!r}"
+                )
             return int(value)
         if isinstance(value, bool):
-            raise ValueError("employees must be a whole number, got a boolean")
+            raise BilingualValueError(
+                "employees must be a whole number, got a boolean", "从业人数应为整数，而不是布尔值"
+            )
         return value
 
     @field_validator("sources", mode="before")
@@ -282,15 +326,19 @@ class Project(BaseModel):
         if isinstance(value, dict):
             unknown = sorted(k for k in value if k not in FIELD_SPECS)
             if unknown:
-                raise ValueError(f"sources names unknown fields: {', '.join(unknown)}")
+                raise BilingualValueError(
+                    f"sources names unknown fields: {', '.join(unknown)}",
+                    f"sources 中有未知字段：{'、'.join(unknown)}",
+                )
         return value
 
-    @model_validator(mode="after")
-    def _check_investment(self) -> Project:
-        total, fixed = self.total_investment, self.fixed_asset_investment
-        if total is not None and fixed is not None and fixed > total * (1 + 1e-9):
-            raise ValueError(f"fixed_asset_investment ({fixed:g} 万元) cannot exceed total_investment ({total:g} 万元)")
-        return self
+    @field_serializer(*_QUANTITY_FIELDS)
+    def _dump_quantity(self, value: float | None, info: FieldSerializationInfo) -> float | str | None:
+        # Quantities are dumped with their canonical unit so a dump validates back to the same Project.
+        spec = FIELD_SPECS[info.field_name]
+        if value is None or not spec.unit:
+            return value
+        return f"{value!r} {spec.unit}"
 
     def fact_value(self, name: str) -> Any:
         """The value of a declared fact by name (``town`` and ``park`` come from ``location``)."""

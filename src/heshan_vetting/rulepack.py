@@ -22,7 +22,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._toml import TomlDocument, load_toml
-from .errors import RulePackError
+from .errors import BilingualValueError, RulePackError
 from .report import Citation, Severity, Text
 
 __all__ = [
@@ -58,8 +58,9 @@ class _Dated(_Strict):
     @model_validator(mode="after")
     def _dates_in_order(self) -> _Dated:
         if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
-            raise ValueError(
-                f"effective_until ({self.effective_until}) is before effective_from ({self.effective_from})"
+            raise BilingualValueError(
+                f"effective_until ({self.effective_until}) is before effective_from ({self.effective_from})",
+                f"effective_until（{self.effective_until}）早于 effective_from（{self.effective_from}）",
             )
         return self
 
@@ -79,7 +80,10 @@ class PackMeta(_Dated):
     @classmethod
     def _check_id(cls, value: str | None) -> str | None:
         if value is not None and not _ID.match(value):
-            raise ValueError(f"{value!r} is not a valid pack id (lower-case letters, digits, '_', '-', '.')")
+            raise BilingualValueError(
+                f"{value!r} is not a valid pack id (lower-case letters, digits, '_', '-', '.')",
+                f"{value!r} 不是有效的规则包编号（小写字母、数字、“_”“-”“.”）",
+            )
         return value
 
 
@@ -122,15 +126,18 @@ class ThresholdDef(_Strict):
     @model_validator(mode="after")
     def _one_form(self) -> ThresholdDef:
         if (self.value is None) == (self.values is None):
-            raise ValueError("give exactly one of 'value' or 'values'")
+            raise BilingualValueError("give exactly one of 'value' or 'values'", "value 与 values 须且只能给出一个")
         if self.values is not None and not self.values:
-            raise ValueError("'values' is empty")
+            raise BilingualValueError("'values' is empty", "values 为空")
         if self.value is not None and self.citation is None:
-            raise ValueError("a threshold needs a citation")
+            raise BilingualValueError("a threshold needs a citation", "阈值须注明出处（citation）")
         if self.values is not None:
             for i, v in enumerate(self.values):
                 if v.citation is None and self.citation is None:
-                    raise ValueError(f"values[{i}] needs a citation (or give one for the whole threshold)")
+                    raise BilingualValueError(
+                        f"values[{i}] needs a citation (or give one for the whole threshold)",
+                        f"values[{i}] 须注明出处（或为整个阈值注明出处）",
+                    )
         return self
 
     def dated_values(self) -> list[ThresholdValue]:
@@ -168,7 +175,10 @@ class RuleDef(_Dated):
     @classmethod
     def _check_rule_id(cls, value: str) -> str:
         if not _RULE_ID.match(value):
-            raise ValueError(f"{value!r} is not a valid rule id (letters, digits, '_', '-', '.')")
+            raise BilingualValueError(
+                f"{value!r} is not a valid rule id (letters, digits, '_', '-', '.')",
+                f"{value!r} 不是有效的规则编号（字母、数字、“_”“-”“.”）",
+            )
         return value
 
 
@@ -196,7 +206,9 @@ class VerdictDef(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> VerdictDef:
         if self.conditional_min > self.approve_min:
-            raise ValueError("conditional_min must not exceed approve_min")
+            raise BilingualValueError(
+                "conditional_min must not exceed approve_min", "conditional_min 不能大于 approve_min"
+            )
         return self
 
 
@@ -230,9 +242,9 @@ class Sourced(Generic[T]):
         path = (*self.path, key) if key is not None else self.path
         line, col = self.doc.locate(path)
         if offset is not None and key is not None:
-            start = self.doc.string_column(path)
-            if start is not None:
-                col = start + offset
+            at = self.doc.string_column(path, offset)
+            if at is not None:
+                col = at
         return RulePackError(en, message_zh=zh, file=self.doc.path, line=line, column=col, field=_dotted(path))
 
 
@@ -293,7 +305,7 @@ def _schema_error(doc: TomlDocument, exc: ValidationError) -> RulePackError:
             file=doc.path,
             line=line,
             column=col,
-            field=_dotted(path),
+            field=_dotted(path) or None,
         )
     if kind == "missing":
         return RulePackError(
@@ -302,17 +314,47 @@ def _schema_error(doc: TomlDocument, exc: ValidationError) -> RulePackError:
             file=doc.path,
             line=line,
             column=col,
-            field=_dotted(path),
+            field=_dotted(path) or None,
         )
-    msg = err["msg"].removeprefix("Value error, ")
+    en, zh = pydantic_message(err)
     return RulePackError(
-        f"Invalid value: {msg}.",
-        message_zh=f"取值无效：{msg}。",
+        f"Invalid value: {en}.",
+        message_zh=f"取值无效：{zh}。",
         file=doc.path,
         line=line,
         column=col,
         field=_dotted(path) or None,
     )
+
+
+def pydantic_message(err: Any) -> tuple[str, str]:
+    """English and Chinese text for one pydantic error (our own validators carry both)."""
+    exc = (err.get("ctx") or {}).get("error")
+    if isinstance(exc, BilingualValueError):
+        return exc.en, exc.zh
+    kind, ctx = err["type"], err.get("ctx") or {}
+    en = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        return en, f"应为以下之一：{ctx.get('expected', '')}"
+    if kind.startswith("date"):
+        return "expected a date such as 2024-03-01", "应为日期，如 2024-03-01"
+    if kind.startswith(("float", "int")):
+        return en, "应为数值"
+    if kind.startswith("bool"):
+        return en, "应为 true 或 false"
+    if kind.startswith("string"):
+        return en, "应为文本" if kind == "string_type" else "文本长度不符合要求"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        sign = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}[kind]
+        limit = next(iter(ctx.values()), "")
+        return en, f"应{sign} {limit}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return en, "应为表（TOML table）"
+    if kind == "list_type":
+        return en, "应为数组"
+    if kind == "too_short":
+        return en, "不能为空"
+    return en, en
 
 
 def _keys_at(data: Any, loc: tuple[Any, ...]) -> set[Any]:
@@ -407,19 +449,35 @@ def _check_names(model: PackFile, doc: TomlDocument) -> None:
             seen[item.id] = i
 
 
-def find_packs(search_paths: Iterable[Path]) -> dict[str, Path]:
-    """Map pack id → file for every ``*.toml`` pack in ``search_paths`` (first path wins)."""
+def find_packs(search_paths: Iterable[Path], unreadable: list[RulePackError] | None = None) -> dict[str, Path]:
+    """Map pack id → file for every ``*.toml`` pack in ``search_paths`` (first path wins).
+
+    Files that are not valid TOML are skipped (other files, such as projects, may sit beside
+    packs); their errors are appended to ``unreadable`` so a "not found" message can mention them.
+    """
     found: dict[str, Path] = {}
     for base in search_paths:
         if not base.is_dir():
             continue
         for path in sorted(base.glob("*.toml")):
-            doc = load_toml(path, RulePackError)
+            try:
+                doc = load_toml(path, RulePackError)
+            except RulePackError as exc:
+                if unreadable is not None:
+                    unreadable.append(exc)
+                continue
             meta = doc.data.get("pack")
             pid = meta.get("id") if isinstance(meta, dict) else None
             if isinstance(pid, str) and pid not in found:
                 found[pid] = path
     return found
+
+
+def _unreadable_note(errors: list[RulePackError]) -> tuple[str, str]:
+    if not errors:
+        return "", ""
+    names = ", ".join(sorted({Path(e.file or "?").name for e in errors}))
+    return f" (could not read: {names})", f"（无法读取：{names}）"
 
 
 def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
@@ -429,12 +487,14 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
     if isinstance(spec, Path) or str(spec).endswith(".toml") or "/" in str(spec) or "\\" in str(spec):
         top = read_pack_file(p)
     else:
-        index = find_packs(search_paths)
+        bad: list[RulePackError] = []
+        index = find_packs(search_paths, bad)
         if str(spec) not in index:
             known = ", ".join(sorted(index)) or "none"
+            note_en, note_zh = _unreadable_note(bad)
             raise RulePackError(
-                f"No rule pack has the id {str(spec)!r}; known packs: {known}.",
-                message_zh=f"找不到编号为 {str(spec)!r} 的规则包；已知规则包：{known}。",
+                f"No rule pack has the id {str(spec)!r}; known packs: {known}{note_en}.",
+                message_zh=f"找不到编号为 {str(spec)!r} 的规则包；已知规则包：{known}{note_zh}。",
                 field="pack",
             )
         top = read_pack_file(index[str(spec)])
@@ -453,17 +513,19 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
                 column=col,
                 field="pack.extends",
             )
-        local = find_packs([Path(child.doc.path).parent])
+        bad = []
+        local = find_packs([Path(child.doc.path).parent], bad)
         if parent_id in local:
             parent_path = local[parent_id]
         else:
             if index is None:
-                index = find_packs(search_paths)
+                index = find_packs(search_paths, bad)
             if parent_id not in index:
                 line, col = child.doc.locate(("pack", "extends"))
+                note_en, note_zh = _unreadable_note(bad)
                 raise RulePackError(
-                    f"The pack extends {parent_id!r}, which is not found next to it or in the pack paths.",
-                    message_zh=f"该规则包继承的 {parent_id!r} 未找到。",
+                    f"The pack extends {parent_id!r}, which is not found next to it or in the pack paths{note_en}.",
+                    message_zh=f"该规则包继承的 {parent_id!r} 在同目录和规则包路径中均未找到{note_zh}。",
                     file=child.doc.path,
                     line=line,
                     column=col,

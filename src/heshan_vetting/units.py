@@ -16,6 +16,8 @@ from typing import Any
 
 import pint
 
+from .errors import BilingualValueError
+
 __all__ = ["CANONICAL_UNITS", "Units", "builtin_definitions", "dimension_label"]
 
 #: Canonical unit per dimension, used for project facts.
@@ -86,10 +88,10 @@ class Units:
             return self._ureg.dimensionless
         try:
             unit = self._ureg.parse_units(text)
-        except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError) as exc:
-            raise ValueError(f"unknown unit {text!r} ({exc})") from None
-        except Exception as exc:  # pint raises assorted errors for malformed input
-            raise ValueError(f"malformed unit {text!r} ({exc})") from None
+        except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError):
+            raise BilingualValueError(f"unknown unit {text!r}", f"未知的单位 {text!r}") from None
+        except Exception:  # pint raises assorted errors for malformed input
+            raise BilingualValueError(f"malformed unit {text!r}", f"单位写法有误 {text!r}") from None
         return unit
 
     def dimensionality(self, unit: Any) -> str:
@@ -104,14 +106,16 @@ class Units:
         """
         m = _NUMBER_PREFIX.match(text)
         if not m:
-            raise ValueError(f"{text!r} is not a number followed by a unit")
+            raise BilingualValueError(
+                f"{text!r} is not a number followed by a unit", f"{text!r} 不是“数值 + 单位”的写法"
+            )
         number_text, unit_text = m.group(1), m.group(2)
         try:
             magnitude = float(number_text.replace(",", ""))
         except ValueError:
-            raise ValueError(f"{number_text!r} is not a number") from None
+            raise BilingualValueError(f"{number_text!r} is not a number", f"{number_text!r} 不是数值") from None
         if not math.isfinite(magnitude):
-            raise ValueError(f"{text!r} is not a finite number")
+            raise BilingualValueError(f"{text!r} is not a finite number", f"{text!r} 不是有限数值")
         return magnitude, self.unit(unit_text)
 
     def _factor_uncached(self, src: Any, dst: Any) -> float:
