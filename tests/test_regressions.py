@@ -8,6 +8,8 @@ import pytest
 
 from heshan_vetting import Project, ProjectError, RulePackError, Vetter
 
+ROOT = Path(__file__).resolve().parents[1]
+
 PACK_HEAD = """[pack]
 id = "t"
 version = "1"
@@ -86,7 +88,7 @@ def test_a_broken_project_file_beside_a_pack_does_not_break_extends(tmp_path: Pa
 
 
 def test_project_dump_validates_back_to_the_same_project(vetter: Vetter) -> None:
-    p = vetter.load("examples/projects/pv-module-plant.toml")[0]
+    p = vetter.load(str(ROOT / "examples/projects/pv-module-plant.toml"))[0]
     again = Project.model_validate(p.model_dump())
     assert again == p
     assert p.model_dump()["land_area"].endswith("亩")
@@ -111,3 +113,130 @@ def test_name_clash_message_is_chinese(tmp_path: Path) -> None:
         Vetter(pack=str(pack))
     assert "项目字段" in info.value.message_zh
     assert info.value.field == "thresholds.land_area"
+
+
+def test_plain_number_next_to_a_percentage_is_a_load_error(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(PACK_HEAD + _rule('"green_ratio <= 0.2"'), encoding="utf-8")
+    with pytest.raises(RulePackError) as info:
+        Vetter(pack=str(pack))
+    assert "0.2%" in info.value.message_en
+    line = pack.read_text(encoding="utf-8").splitlines()[info.value.line - 1]  # type: ignore[operator]
+    assert line.index("0.2") + 1 == info.value.column
+
+
+def test_full_width_equals_is_an_alias_of_double_equals() -> None:
+    from heshan_vetting.expr import parse, unparse
+
+    assert unparse(parse('industry_code ＝ "C3825"')) == 'industry_code == "C3825"'
+
+
+def test_rule_unit_of_another_dimension_is_a_load_error(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    body = _rule('"plot_ratio >= 1.0"').replace('severity = "required"', 'severity = "required"\nunit = "tce"')
+    pack.write_text(PACK_HEAD + body, encoding="utf-8")
+    with pytest.raises(RulePackError) as info:
+        Vetter(pack=str(pack))
+    assert "tce" in info.value.message_en
+    assert info.value.field == "rules[0].require"
+
+
+def test_misspelt_required_key_is_reported_as_unknown_with_a_hint(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(PACK_HEAD + _rule('"plot_ratio >= 1.0"').replace("require =", "requires ="), encoding="utf-8")
+    with pytest.raises(RulePackError) as info:
+        Vetter(pack=str(pack))
+    assert "'requires'" in info.value.message_en
+    assert "did you mean 'require'" in info.value.message_en
+
+
+def test_division_by_a_constant_zero_is_a_load_error(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(PACK_HEAD + _rule('"annual_tax / 0 >= 1[万元]"'), encoding="utf-8")
+    with pytest.raises(RulePackError) as info:
+        Vetter(pack=str(pack))
+    assert "0" in info.value.message_en
+    assert "除数" in info.value.message_zh
+
+
+def test_report_is_deeply_immutable(vetter: Vetter) -> None:
+    report = vetter.check(str(ROOT / "examples/projects/electronics-low-tax.toml"))
+    assert isinstance(report.findings, tuple)
+    assert isinstance(report.conditions, tuple)
+    with pytest.raises(AttributeError):
+        report.conditions.append("X")  # type: ignore[attr-defined]
+
+
+def test_indicator_that_cannot_be_computed_marks_the_report_incomplete(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    body = """
+[derived.tax_per_mu]
+title = { zh = "亩均税收", en = "tax per mu" }
+expr = "annual_tax / land_area"
+unit = "万元/亩"
+
+[[indicators]]
+id = "tax"
+title = { zh = "亩均税收", en = "tax per mu" }
+value = "tax_per_mu"
+unit = "万元/亩"
+weight = 1
+floor = "0 万元/亩"
+target = "10 万元/亩"
+citation = { title = "t", status = "local_default" }
+
+[verdict]
+approve_min = 0
+conditional_min = 0
+citation = { title = "t", status = "local_default" }
+"""
+    pack.write_text(PACK_HEAD + body, encoding="utf-8")
+    report = Vetter(pack=str(pack)).check({"id": "a", "name": "b", "annual_tax": "10 万元", "land_area": "0 亩"})
+    assert report.incomplete
+    assert report.verdict.value == "conditional"
+    assert any("tax" in r.en for r in report.reasons)
+
+
+@pytest.mark.parametrize(
+    ("option", "needle"),
+    [
+        ("units", "'units'"),
+        ("toml_loader", "'toml_loader'"),
+        ("renderers", "'renderers'"),
+    ],
+)
+def test_disabling_a_core_builtin_is_a_usage_error_that_says_so(option: str, needle: str) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "heshan_vetting", "check", str(ROOT / "examples/projects/pv-module-plant.toml"),
+         "--disable-plugin", option],
+        capture_output=True, text=True, encoding="utf-8",
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_output_into_a_missing_directory_names_the_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "nope" / "r.txt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "heshan_vetting", "check", str(ROOT / "examples/projects/pv-module-plant.toml"),
+         "-o", str(target)],
+        capture_output=True, text=True, encoding="utf-8",
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert str(target) in proc.stderr
+    assert not target.parent.exists()
+
+
+def test_missing_indicator_data_holds_at_conditional_instead_of_rejecting(vetter: Vetter) -> None:
+    report = vetter.check({"id": "a", "name": "no data yet", "industry_code": "C3825"})
+    assert report.score is not None
+    assert report.score.total < 40  # below the conditional line on the data given
+    assert report.score.attainable == 100.0
+    assert report.verdict.value == "conditional"

@@ -95,6 +95,7 @@ class CompiledSet:
     members: frozenset[str]
     prefixes: tuple[str, ...]
     match: str
+    citation: Any = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,17 @@ class Compiler:
                 pos,
             )
         return self.units.factor(rt.unit, lt.unit)
+
+    def _no_bare_percent(self, left: ast.Node, lt: VType, right: ast.Node, rt: VType) -> None:
+        """``building_coefficient <= 20`` would mean 2000%: a plain number next to a percentage is an error."""
+        pct = self.units.unit("%")
+        for node, other in ((left, rt), (right, lt)):
+            if isinstance(node, ast.Num) and node.unit is None and other.unit == pct:
+                raise CompileError(
+                    f"Write {node.value:g} with its unit, e.g. {node.value:g}%: the other side is a percentage.",
+                    f"请写明单位，如 {node.value:g}%：另一侧是百分比。",
+                    node.pos,
+                )
 
     def _need(self, t: VType, kind: str, pos: int, role: str) -> None:
         role_zh = _ROLE_ZH.get(role, role)
@@ -297,6 +309,7 @@ class Compiler:
         self._need(rt, "num", ast_pos(node.right), f"The right side of '{node.op}'")
         op = node.op
         if op in ("+", "-"):
+            self._no_bare_percent(node.left, lt, node.right, rt)
             k = self._check_same_dim(lt, rt, node.pos, "add" if op == "+" else "subtract")
             sign = 1.0 if op == "+" else -1.0
 
@@ -316,6 +329,8 @@ class Compiler:
                 return a * b
 
             return mul, VType("num", lt.unit * rt.unit)
+        if isinstance(node.right, ast.Num) and node.right.value == 0:
+            raise CompileError("Division by the constant 0.", "除数为常数 0。", node.right.pos)
         divisor_text = _describe(node.right)
 
         def div(env: dict[str, Any]) -> Any:
@@ -338,10 +353,18 @@ class Compiler:
         rf, rt = self.compile(node.right)
         self._need(lt, "num", ast_pos(node.left), f"The left side of '{node.op}'")
         self._need(rt, "num", ast_pos(node.right), f"The right side of '{node.op}'")
+        self._no_bare_percent(node.left, lt, node.right, rt)
         k_right = self._check_same_dim(lt, rt, node.pos, "compare")
         unit = lt.unit
         k_left = 1.0
-        if self.target_unit is not None and self.units.convertible(self.target_unit, lt.unit):
+        if self.target_unit is not None:
+            if not self.units.convertible(self.target_unit, lt.unit):
+                shown = self._unit_text(self.target_unit)
+                raise CompileError(
+                    f"The rule's unit {shown} cannot express this comparison, which is in {self._unit_text(lt.unit)}.",
+                    f"规则声明的单位 {shown} 与该比较的单位 {self._unit_text(lt.unit)} 量纲不同。",
+                    node.pos,
+                )
             k_left = self.units.factor(lt.unit, self.target_unit)
             k_right *= k_left
             unit = self.target_unit

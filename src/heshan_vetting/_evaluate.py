@@ -99,8 +99,6 @@ def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], read
         raw: Any
         if name in pack.fact_types:
             raw = project.fact_value(name)
-            if isinstance(raw, tuple):
-                raw = list(raw)
         else:
             v = env[name]
             raw = None if isinstance(v, Unknown) else _num(round_half_up(v, 6))
@@ -251,9 +249,9 @@ def _figure_status(pack: CompiledPack, rule: CompiledRule, as_of: date) -> Citat
             hit = th.value_on(as_of)
             if hit is not None and hit[1] is not None:
                 statuses.append(hit[1].status)
-        table = pack.tables.get(name)
-        if table is not None and isinstance(table.citation, Citation):
-            statuses.append(table.citation.status)
+        for source in (pack.tables.get(name), pack.sets.get(name)):
+            if source is not None and isinstance(source.citation, Citation):
+                statuses.append(source.citation.status)
     return max(statuses, key=lambda s: _STATUS_RANK[s])
 
 
@@ -319,6 +317,19 @@ def evaluate(pack: CompiledPack, project: Project, as_of: date, scorer: Scorer) 
             inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
     score = scorer(inputs, pack.verdict) if inputs else None
     verdict, reasons, conditions, missing, incomplete = decide(findings, score, pack.verdict)
+    broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR]
+    if broken:
+        # an indicator that cannot be computed scores 0; say so, and never approve on that score
+        incomplete = True
+        if verdict is Verdict.APPROVE:
+            verdict = Verdict.CONDITIONAL
+        reasons.append(
+            Text(
+                zh=f"评分指标 {'、'.join(broken)} 无法计算（按 0 分计），结论不完整。",
+                en=f"Scoring indicator(s) {', '.join(broken)} could not be computed (scored 0); "
+                "the result is incomplete.",
+            )
+        )
     return Evaluation(findings, score, skipped, verdict, reasons, conditions, missing, incomplete)
 
 
@@ -333,11 +344,14 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
     total_weight = sum(i.indicator.weight for i in inputs)
     parts: list[IndicatorScore] = []
     points_sum = 0.0
+    pending = 0.0  # points still open because data is missing
     for i in inputs:
         ind = i.indicator
         points = 0.0 if i.value is None else linear_points(i.value, ind.floor, ind.target, ind.weight)
         scaled = points * 100.0 / total_weight
         points_sum += scaled
+        if i.outcome is Outcome.INSUFFICIENT_DATA:
+            pending += ind.weight * 100.0 / total_weight
         parts.append(
             IndicatorScore(
                 id=ind.id,
@@ -354,6 +368,7 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
         )
     return Score(
         total=_num(round_half_up(points_sum, 2)),
+        attainable=_num(round_half_up(points_sum + pending, 2)) if pending else None,
         approve_min=verdict.approve_min if verdict else None,
         conditional_min=verdict.conditional_min if verdict else None,
         indicators=parts,
@@ -361,6 +376,15 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
 
 
 _ORDER = {Verdict.APPROVE: 0, Verdict.CONDITIONAL: 1, Verdict.REJECT: 2}
+
+
+def _by_score(total: float, verdict_def: VerdictDef) -> Verdict:
+    s = Decimal(repr(total))
+    if s >= Decimal(repr(verdict_def.approve_min)):
+        return Verdict.APPROVE
+    if s >= Decimal(repr(verdict_def.conditional_min)):
+        return Verdict.CONDITIONAL
+    return Verdict.REJECT
 
 
 def decide(
@@ -422,13 +446,21 @@ def decide(
                     )
                 )
     if score is not None and verdict_def is not None:
-        s = Decimal(repr(score.total))
-        if s >= Decimal(repr(verdict_def.approve_min)):
-            by_score = Verdict.APPROVE
-        elif s >= Decimal(repr(verdict_def.conditional_min)):
-            by_score = Verdict.CONDITIONAL
-        else:
-            by_score = Verdict.REJECT
+        by_score = _by_score(score.total, verdict_def)
+        if score.attainable is not None and by_score is not Verdict.APPROVE:
+            # Missing data scores 0 but is not a low value: never reject on a score that the missing
+            # indicators could still lift; hold the project at conditional until the data comes.
+            best = _by_score(score.attainable, verdict_def)
+            if _ORDER[best] < _ORDER[by_score]:
+                reasons.append(
+                    Text(
+                        zh=f"综合评分 {_fmt(score.total)} 分中有指标缺少数据；"
+                        f"补齐后最高可达 {_fmt(score.attainable)} 分。",
+                        en=f"Score {_fmt(score.total)} has indicators without data; with them it could reach "
+                        f"{_fmt(score.attainable)}.",
+                    )
+                )
+                by_score = Verdict.CONDITIONAL
         if by_score is not Verdict.APPROVE:
             near = by_score is Verdict.CONDITIONAL
             line = _fmt(verdict_def.approve_min if near else verdict_def.conditional_min)

@@ -118,14 +118,17 @@ def _fails(verdict: Verdict, level: str) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .vetter import Vetter
+    from .vetter import Vetter, unknown_format
 
     vetter = Vetter(args.pack, engine=args.engine, disable_plugins=args.disable_plugin)
     if args.format not in vetter.renderers:
+        raise unknown_format(args.format, vetter.renderers, "--format")
+    if args.output and not Path(args.output).resolve().parent.is_dir():
         raise UsageError(
-            f"Unknown format {args.format!r}; available: {', '.join(sorted(vetter.renderers))}.",
-            message_zh=f"未知的输出格式 {args.format!r}；可用：{'、'.join(sorted(vetter.renderers))}。",
-            field="--format",
+            "The output file's directory does not exist.",
+            message_zh="输出文件所在的目录不存在。",
+            file=args.output,
+            field="--output",
         )
     projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
     reports = ReportSet(reports=[vetter._check_one(p, path, args.as_of) for p, path in projects])
@@ -161,7 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"error / 错误: {exc}\n")
         return ExitCode.INTERNAL_ERROR
     except OSError as exc:
-        sys.stderr.write(f"error / 错误: {exc}\n")
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"error / 错误: {where}{exc.strerror or exc}\n")
         return ExitCode.USAGE_ERROR
     except Exception as exc:  # last resort: never a bare traceback for the user
         sys.stderr.write(f"internal error / 内部错误: {type(exc).__name__}: {exc}\n")

@@ -30,6 +30,11 @@ def _describe_error(err: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[st
         near = difflib.get_close_matches(key, known, n=1)
         hint_en = f"; did you mean {near[0]!r}?" if near else f"; known keys: {', '.join(known)}"
         hint_zh = f"；是否应为 {near[0]!r}？" if near else ""
+        if len(loc) == 1 and key in ("town", "park"):
+            hint_en, hint_zh = (
+                f"; put it under [location] as location.{key}",
+                f"；请写在 [location] 表下（location.{key}）",
+            )
         return f"Unknown key {key!r}{hint_en}", f"未知的键 {key!r}{hint_zh}"
     if kind == "missing":
         return f"The required key {key!r} is missing.", f"缺少必填项 {key!r}。"
@@ -40,7 +45,7 @@ def _describe_error(err: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[st
     if kind in ("string_type", "string_too_short"):
         return f"Expected a non-empty text{example}.", "应为非空文本。"
     en, zh = pydantic_message(err)
-    title = spec.title_zh if spec is not None else key
+    title = spec.title_zh if spec is not None else {"sources": "数据来源", "location": "位置"}.get(key, key)
     return _sentence(f"Invalid value: {en}", "."), _sentence(f"{title}取值无效：{zh}", "。")
 
 
@@ -53,7 +58,7 @@ def project_from_mapping(data: Mapping[str, Any], units: Units, doc: TomlDocumen
     try:
         return Project.model_validate(dict(data), context={"units": units})
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
         en, zh = _describe_error(err, data)
         line = col = None

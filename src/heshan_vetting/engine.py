@@ -139,6 +139,7 @@ class CompiledPack:
     indicators: tuple[CompiledIndicator, ...]
     verdict: VerdictDef | None
     tables: dict[str, CompiledTable] = field(default_factory=dict)
+    sets: dict[str, CompiledSet] = field(default_factory=dict)
     titles: dict[str, Text] = field(default_factory=dict)
     units_of: dict[str, str] = field(default_factory=dict)
 
@@ -206,6 +207,12 @@ class _PackCompiler:
             )
         return magnitude * self.units.factor(written, unit)
 
+    def _pack_window(self, pack_id: str) -> tuple[date | None, date | None]:
+        for lp in self.m.chain:
+            if lp.model.pack.id == pack_id:
+                return lp.model.pack.effective_from, lp.model.pack.effective_until
+        return None, None
+
     def _sym(self, unit: Any) -> str:
         return self.units.symbol(unit) or "dimensionless"
 
@@ -268,6 +275,7 @@ class _PackCompiler:
             indicators=indicators,
             verdict=self.m.verdict.item if self.m.verdict else None,
             tables=dict(self.ns.tables),
+            sets=dict(self.ns.sets),
             titles=self.titles,
             units_of=self.units_of,
         )
@@ -303,7 +311,7 @@ class _PackCompiler:
                         raise self._at(src, ("members", i), _stop(_en(exc), "."), _stop(_zh(exc), "。")) from None
                 members.append(norm(raw))
             prefixes = tuple(sorted(set(members), key=lambda p: (-len(p), p)))
-            self.ns.sets[name] = CompiledSet(name, frozenset(members), prefixes, s.match)
+            self.ns.sets[name] = CompiledSet(name, frozenset(members), prefixes, s.match, s.citation)
             if s.title:
                 self.titles[name] = s.title
 
@@ -448,7 +456,9 @@ class _PackCompiler:
             if r.applies_if is not None:
                 tree = self.parse(src, "applies_if", r.applies_if)
                 try:
-                    applies = comp.compile_bool(tree)
+                    # the rule's unit is for its requirement; the scope test keeps its own units
+                    scope = Compiler(self.units, self.ns, precision=r.precision, reads=comp.reads)
+                    applies = scope.compile_bool(tree)
                 except CompileError as exc:
                     raise self.expr_error(src, "applies_if", exc) from None
             tree = self.parse(src, "require", r.require)
@@ -523,6 +533,7 @@ class _PackCompiler:
                     )
             except CompileError as exc:
                 raise self.expr_error(src, "value", exc) from None
+            window = _intersect((ind.effective_from, ind.effective_until), self._pack_window(src.pack_id))
             floor = self.quantity(src, ("floor",), ind.floor, unit)
             target = self.quantity(src, ("target",), ind.target, unit)
             if floor == target:
@@ -537,8 +548,8 @@ class _PackCompiler:
                     floor=floor,
                     target=target,
                     citation=ind.citation,
-                    effective_from=ind.effective_from,
-                    effective_until=ind.effective_until,
+                    effective_from=window[0],
+                    effective_until=window[1],
                     reads=tuple(dict.fromkeys(comp.reads)),
                 )
             )

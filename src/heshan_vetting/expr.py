@@ -56,7 +56,7 @@ __all__ = [
 
 _FORBIDDEN_WORDS = {"import", "lambda", "exec", "eval", "open", "getattr", "setattr", "globals", "locals"}
 _KEYWORDS = {"and", "or", "not", "in", "startswith", "is", "present", "missing", "true", "false"}
-_CMP_ALIASES = {"≤": "<=", "≥": ">=", "≠": "!=", "＝": "==", "=": "="}
+_CMP_ALIASES = {"≤": "<=", "≥": ">=", "≠": "!=", "＝": "=="}
 _ARITH_ALIASES = {"×": "*", "÷": "/"}
 
 
@@ -179,7 +179,7 @@ class _Tok:
 _NUM = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[^\W\d]\w*", re.UNICODE)
 _OPS = ["<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", ",",
-        "≤", "≥", "≠", "×", "÷", "."]  # fmt: skip
+        "≤", "≥", "≠", "＝", "×", "÷", "."]  # fmt: skip
 
 
 def _tokenize(src: str) -> list[_Tok]:
@@ -310,12 +310,12 @@ class _Parser:
     def parse_test(self) -> Node:
         left = self.parse_sum()
         tok = self.peek()
-        if tok.kind == "OP" and tok.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠"):
+        if tok.kind == "OP" and tok.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠", "＝"):
             self.next()
             op = _CMP_ALIASES.get(tok.text, tok.text)
             right = self.parse_sum()
             nxt = self.peek()
-            if nxt.kind == "OP" and nxt.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠"):
+            if nxt.kind == "OP" and nxt.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠", "＝"):
                 raise ExprSyntaxError(
                     "Comparisons cannot be chained; join them with 'and'.", "比较不能连写，请用 and 连接。", nxt.pos
                 )

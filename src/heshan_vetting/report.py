@@ -1,4 +1,4 @@
-"""The output model: one frozen pydantic :class:`Report` per project.
+"""The output model: one frozen pydantic :class:`Report` per project (tuples all the way down).
 
 Its JSON is a public contract (schema ``heshan-vetting/report/v1``): the names ``schema``, ``verdict``,
 ``score``, ``findings`` (each with ``rule_id``, ``severity``, ``outcome``) and ``provenance`` are fixed;
@@ -122,7 +122,7 @@ class FactValue(_Frozen):
 
     name: str
     title: Text
-    value: float | str | list[str] | None
+    value: float | str | tuple[str, ...] | None
     unit: str = ""
     source: str | None = None
 
@@ -150,15 +150,15 @@ class Finding(_Frozen):
     severity: Severity
     outcome: Outcome
     explanation: Text
-    comparisons: list[Comparison] = Field(default_factory=list)
-    facts: list[FactValue] = Field(default_factory=list)
-    missing: list[str] = Field(default_factory=list)
+    comparisons: tuple[Comparison, ...] = ()
+    facts: tuple[FactValue, ...] = ()
+    missing: tuple[str, ...] = ()
     citation: Citation | None = None
     unverified: bool = False
     """True when the rule, or a threshold or table it used, is not marked verified (or computed)."""
     figure_status: CitationStatus = "verified"
     """The weakest citation status among the rule and the thresholds and tables it used."""
-    tags: list[str] = Field(default_factory=list)
+    tags: tuple[str, ...] = ()
 
 
 class IndicatorScore(_Frozen):
@@ -181,9 +181,11 @@ class Score(_Frozen):
 
     total: float
     maximum: float = 100.0
+    attainable: float | None = None
+    """The score if every indicator now without data reached its target (``None``: same as ``total``)."""
     approve_min: float | None = None
     conditional_min: float | None = None
-    indicators: list[IndicatorScore] = Field(default_factory=list)
+    indicators: tuple[IndicatorScore, ...] = ()
 
 
 class Skipped(_Frozen):
@@ -217,8 +219,8 @@ class Provenance(_Frozen):
 
     library_version: str
     engine: str
-    packs: list[PackRef]
-    plugins: list[PluginRef]
+    packs: tuple[PackRef, ...]
+    plugins: tuple[PluginRef, ...]
     as_of: _dt.date
     as_of_source: Literal["option", "application_date", "today"]
 
@@ -243,13 +245,13 @@ class Report(_Frozen):
     verdict: Verdict
     incomplete: bool = False
     """True when some finding is ``error``: the verdict cannot be ``approve`` then."""
-    reasons: list[Text] = Field(default_factory=list)
-    conditions: list[str] = Field(default_factory=list)
+    reasons: tuple[Text, ...] = ()
+    conditions: tuple[str, ...] = ()
     """Ids of required rules (and undecidable vetoes) to fix for approval."""
-    missing_fields: list[str] = Field(default_factory=list)
+    missing_fields: tuple[str, ...] = ()
     score: Score | None = None
-    findings: list[Finding]
-    not_in_force: list[Skipped] = Field(default_factory=list)
+    findings: tuple[Finding, ...]
+    not_in_force: tuple[Skipped, ...] = ()
     provenance: Provenance
 
     def to_dict(self) -> dict[str, Any]:
@@ -267,7 +269,7 @@ class ReportSet(_Frozen):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     schema_id: str = Field(default=REPORT_SCHEMA, alias="schema")
-    reports: list[Report]
+    reports: tuple[Report, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict, with the public field names."""

@@ -285,7 +285,9 @@ def _dotted(path: Sequence[str | int]) -> str:
 
 
 def _schema_error(doc: TomlDocument, exc: ValidationError) -> RulePackError:
-    err = exc.errors()[0]
+    # an unknown key explains a "missing" one (``requires`` for ``require``): report it first
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     loc = tuple(err["loc"])
     # pydantic reports union members and model-validator positions in loc; keep only real keys
     path = tuple(p for p in loc if isinstance(p, int) or p in _keys_at(doc.data, loc))
@@ -347,7 +349,7 @@ def pydantic_message(err: Any) -> tuple[str, str]:
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         sign = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}[kind]
         limit = next(iter(ctx.values()), "")
-        return en, f"应{sign} {limit}"
+        return en, f"应 {sign} {limit}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return en, "应为表（TOML table）"
     if kind == "list_type":
@@ -574,6 +576,12 @@ def _merge(chain: list[LoadedPack]) -> MergedPack:
                     f"Duplicate indicator id {ind.id!r}; set 'replaces = true' to override it on purpose.",
                     f"重复的指标编号 {ind.id!r}；如需覆盖请写 replaces = true。",
                     key="id",
+                )
+            if ind.replaces and ind.id not in merged.indicators:
+                raise src_i.error(
+                    f"Indicator {ind.id!r} says 'replaces = true' but no parent pack defines it.",
+                    f"指标 {ind.id!r} 声明 replaces = true，但上级规则包没有该指标。",
+                    key="replaces",
                 )
             merged.indicators[ind.id] = src_i
         if m.verdict is not None:

@@ -64,7 +64,14 @@ class Vetter:
         self.engine = engine
         self._pm = make_plugin_manager(plugins, disable_plugins)
         self.hooks = Hooks(self._pm)
-        self.units = Units(self.hooks.unit_definitions())
+        definitions = self.hooks.unit_definitions()
+        if not definitions:
+            raise UsageError(
+                "No plugin supplies unit definitions; is the built-in 'units' plugin disabled?",
+                message_zh="没有插件提供单位定义；是否禁用了内置插件 units？",
+                field="disable_plugins",
+            )
+        self.units = Units(definitions)
         self.pack_paths = [Path(p) for p in pack_paths] + self.hooks.rule_pack_paths()
         self.pack: CompiledPack = compile_pack(load_pack(pack, self.pack_paths), self.units)
         self.renderers = self.hooks.renderers()
@@ -84,6 +91,12 @@ class Vetter:
             )
         projects = self.hooks.load_project(p, self.units)
         if projects is None:
+            if p.suffix.lower() == ".toml":
+                raise UsageError(
+                    "No loader plugin reads .toml project files; is the built-in 'toml_loader' plugin disabled?",
+                    message_zh="没有加载器插件可读取 .toml 项目文件；是否禁用了内置插件 toml_loader？",
+                    file=str(path),
+                )
             raise ProjectError(
                 f"No loader handles {p.suffix or 'files without an extension'}; project files are .toml.",
                 message_zh=f"没有可读取 {p.suffix or '无扩展名文件'} 的加载器；项目文件应为 .toml。",
@@ -168,14 +181,26 @@ class Vetter:
         """Render reports with a renderer plugin (``text`` or ``json`` built in)."""
         renderer = self.renderers.get(format)
         if renderer is None:
-            raise UsageError(
-                f"Unknown format {format!r}; available: {', '.join(sorted(self.renderers))}.",
-                message_zh=f"未知的输出格式 {format!r}；可用：{'、'.join(sorted(self.renderers))}。",
-                field="format",
-            )
+            raise unknown_format(format, self.renderers)
         rs = reports if isinstance(reports, ReportSet) else ReportSet(reports=[reports])
         out: str = renderer(rs, lang)
         return out
+
+
+def unknown_format(name: str, renderers: Mapping[str, Any], field: str = "format") -> UsageError:
+    """The error for an output format no renderer plugin provides."""
+    if not renderers:
+        return UsageError(
+            f"No renderer plugin is registered, so there is no format {name!r}; "
+            "is the built-in 'renderers' plugin disabled?",
+            message_zh=f"没有注册任何输出插件，无法输出 {name!r} 格式；是否禁用了内置插件 renderers？",
+            field=field,
+        )
+    return UsageError(
+        f"Unknown format {name!r}; available: {', '.join(sorted(renderers))}.",
+        message_zh=f"未知的输出格式 {name!r}；可用：{'、'.join(sorted(renderers))}。",
+        field=field,
+    )
 
 
 def _as_of_source(how: str) -> Literal["option", "application_date", "today"]:

@@ -50,8 +50,14 @@ def _wrap(s: str, width: int) -> list[str]:
     for ch in s:
         # keep closing punctuation on the line it closes (a line may run one character over)
         if _width(cur + ch) > width and ch not in _NO_LINE_START:
-            lines.append(cur)
-            cur = ch.lstrip() if ch == " " else ch
+            cut = cur.rfind(" ")
+            if ch != " " and cut > len(cur) // 2 and cur[-1:].isascii() and cur[-1:].isalnum():
+                # English: break at the last space rather than inside a word
+                lines.append(cur[:cut])
+                cur = cur[cut + 1 :] + ch
+            else:
+                lines.append(cur)
+                cur = "" if ch == " " else ch
         else:
             cur += ch
     if cur or not lines:
