@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import glob
+import os
+
 import nox
+
+# Interpreters installed with pyenv are not on PATH as python3.X; let nox find them.
+_PYENV = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+for _bin in sorted(glob.glob(os.path.join(_PYENV, "versions", "3.1[0-9]*", "bin"))):
+    if _bin not in os.environ.get("PATH", ""):
+        os.environ["PATH"] = os.environ.get("PATH", "") + os.pathsep + _bin
 
 nox.options.sessions = ["tests", "typecheck", "lint", "wheel"]
 nox.options.reuse_existing_virtualenvs = True
@@ -38,8 +47,6 @@ def wheel(session: nox.Session) -> None:
     tmp = session.create_tmp()
     session.install("build")
     session.run("python", "-m", "build", "--wheel", "--outdir", f"{tmp}/dist", ".")
-    import glob
-
     wheels = glob.glob(f"{tmp}/dist/heshan_vetting-*.whl")
     session.install("--force-reinstall", wheels[0])
     # run from the temp dir so the import comes from the installed wheel, not src/

@@ -338,7 +338,8 @@ class Project(BaseModel):
         spec = FIELD_SPECS[info.field_name]
         if value is None or not spec.unit:
             return value
-        return f"{value!r} {spec.unit}"
+        # 15 significant digits drop binary noise (2600.0000000000005 → 2600.0) and still round-trip
+        return f"{float(f'{value:.15g}')!r} {spec.unit}"
 
     def fact_value(self, name: str) -> Any:
         """The value of a declared fact by name (``town`` and ``park`` come from ``location``)."""
