@@ -31,6 +31,7 @@ __all__ = [
     "VType",
     "norm",
     "round_half_up",
+    "scaled",
 ]
 
 
@@ -368,7 +369,7 @@ class Compiler:
             k_left = self.units.factor(lt.unit, self.target_unit)
             k_right *= k_left
             unit = self.target_unit
-        return _scaled(lf, k_left), _scaled(rf, k_right), unit, node.op
+        return scaled(lf, k_left), scaled(rf, k_right), unit, node.op
 
     def _c_Compare(self, node: ast.Compare) -> tuple[Fn, VType]:
         lt_probe = self._probe_kind(node.left)
@@ -553,7 +554,8 @@ _CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
 }
 
 
-def _scaled(f: Fn, k: float) -> Fn:
+def scaled(f: Fn, k: float) -> Fn:
+    """``f`` with its numeric result multiplied by ``k`` (unknowns pass through)."""
     if k == 1.0:
         return f
 

@@ -15,7 +15,15 @@ from decimal import Decimal
 from typing import Any
 
 from ._compile import Unknown, round_half_up
-from .engine import CompiledIndicator, CompiledPack, CompiledRule, NumericCheck, project_env, thresholds_env
+from .engine import (
+    CompiledIndicator,
+    CompiledPack,
+    CompiledRule,
+    NumericCheck,
+    in_force,
+    project_env,
+    thresholds_env,
+)
 from .model import Project
 from .report import (
     Citation,
@@ -275,10 +283,6 @@ def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: di
     return Text(zh="不适用：" + "；".join(zh) + "。", en="Not applicable: " + "; ".join(en) + ".")
 
 
-def _in_force(start: date | None, end: date | None, day: date) -> bool:
-    return (start is None or start <= day) and (end is None or day <= end)
-
-
 def evaluate(pack: CompiledPack, project: Project, as_of: date, scorer: Scorer) -> Evaluation:
     """Evaluate ``project`` as of ``as_of``; ``scorer`` turns indicator values into a :class:`Score`."""
     env = project_env(pack, project)
@@ -288,26 +292,20 @@ def evaluate(pack: CompiledPack, project: Project, as_of: date, scorer: Scorer) 
     skipped: list[Skipped] = []
     for name in sorted(pack.thresholds):
         for start, end, _v, _c in pack.thresholds[name].values:
-            if not _in_force(start, end, as_of):
+            if not in_force(start, end, as_of):
                 skipped.append(Skipped(kind="threshold", id=name, effective_from=start, effective_until=end))
     findings: list[Finding] = []
     for rule in pack.rules:
-        if not _in_force(rule.effective_from, rule.effective_until, as_of):
-            skipped.append(
-                Skipped(
-                    kind="rule", id=rule.id, effective_from=rule.effective_from, effective_until=rule.effective_until
-                )
-            )
+        if not in_force(rule.effective_from, rule.effective_until, as_of):
+            skipped.append(Skipped(kind="rule", id=rule.id, effective_from=rule.effective_from,
+                                   effective_until=rule.effective_until))  # fmt: skip
             continue
         findings.append(_rule_finding(pack, rule, project, env, as_of))
     inputs: list[IndicatorInput] = []
     for ind in pack.indicators:
-        if not _in_force(ind.effective_from, ind.effective_until, as_of):
-            skipped.append(
-                Skipped(
-                    kind="indicator", id=ind.id, effective_from=ind.effective_from, effective_until=ind.effective_until
-                )
-            )
+        if not in_force(ind.effective_from, ind.effective_until, as_of):
+            skipped.append(Skipped(kind="indicator", id=ind.id, effective_from=ind.effective_from,
+                                   effective_until=ind.effective_until))  # fmt: skip
             continue
         v = ind.value(env)
         if isinstance(v, Unknown):

@@ -23,9 +23,9 @@ from ._compile import (
     Compiler,
     Fn,
     Namespace,
-    Unknown,
     VType,
     norm,
+    scaled,
 )
 from .errors import BilingualValueError, RulePackError
 from .model import FIELD_SPECS, Project, validate_industry_code
@@ -41,6 +41,7 @@ __all__ = [
     "CompiledThreshold",
     "NumericCheck",
     "compile_pack",
+    "in_force",
     "project_env",
 ]
 
@@ -90,7 +91,7 @@ class CompiledThreshold:
     def value_on(self, day: date) -> tuple[float, Citation | None] | None:
         """The value in force on ``day`` (and its citation), or ``None``."""
         for start, end, value, citation in self.values:
-            if _in_force(start, end, day):
+            if in_force(start, end, day):
                 return value, citation
         return None
 
@@ -156,7 +157,8 @@ def _zh(exc: Exception) -> str:
     return exc.zh if isinstance(exc, BilingualValueError) else str(exc)
 
 
-def _in_force(start: date | None, end: date | None, day: date) -> bool:
+def in_force(start: date | None, end: date | None, day: date) -> bool:
+    """Whether ``day`` lies within the inclusive period ``start``–``end`` (open ends allowed)."""
     return (start is None or start <= day) and (end is None or day <= end)
 
 
@@ -410,7 +412,7 @@ class _PackCompiler:
             except CompileError as exc:
                 raise self.expr_error(src, "expr", exc) from None
             k = self.units.factor(t.unit, declared)
-            fn = _scale(fn, k)
+            fn = scaled(fn, k)
             self.units_of[name] = self.units.symbol(declared)
             out.append(
                 CompiledDerived(name, src.item.title, fn, self.units.symbol(declared), tuple(dict.fromkeys(comp.reads)))
@@ -542,7 +544,7 @@ class _PackCompiler:
                 CompiledIndicator(
                     id=iid,
                     title=ind.title,
-                    value=_scale(fn, self.units.factor(t.unit, unit)),
+                    value=scaled(fn, self.units.factor(t.unit, unit)),
                     unit=self.units.symbol(unit),
                     weight=ind.weight,
                     floor=floor,
@@ -557,17 +559,6 @@ class _PackCompiler:
 
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-
-
-def _scale(fn: Fn, k: float) -> Fn:
-    if k == 1.0:
-        return fn
-
-    def scaled(env: dict[str, Any]) -> Any:
-        v = fn(env)
-        return v if isinstance(v, Unknown) else v * k
-
-    return scaled
 
 
 def compile_pack(merged: MergedPack, units: Units) -> CompiledPack:

@@ -538,6 +538,33 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
     return _merge(chain)
 
 
+_R = TypeVar("_R", RuleDef, IndicatorDef)
+
+
+def _merge_by_id(
+    target: dict[str, Sourced[_R]], items: Sequence[_R], lp: LoadedPack, section: str, noun: tuple[str, str]
+) -> None:
+    """Add rules or indicators; overriding a parent's needs ``replaces = true``, and only then."""
+    en, zh = noun
+    for i, item in enumerate(items):
+        src = Sourced(item, lp.model.pack.id, lp.doc, (section, i))
+        if item.id in target and not item.replaces:
+            prev = target[item.id]
+            raise src.error(
+                f"Duplicate {en} id {item.id!r}: pack {prev.pack_id!r} already defines it; "
+                "set 'replaces = true' to override it on purpose.",
+                f"重复的{zh}编号 {item.id!r}：规则包 {prev.pack_id!r} 已定义；如需覆盖请写 replaces = true。",
+                key="id",
+            )
+        if item.replaces and item.id not in target:
+            raise src.error(
+                f"{en.capitalize()} {item.id!r} says 'replaces = true' but no parent pack defines it.",
+                f"{zh} {item.id!r} 声明 replaces = true，但上级规则包没有该{zh}。",
+                key="replaces",
+            )
+        target[item.id] = src
+
+
 def _merge(chain: list[LoadedPack]) -> MergedPack:
     merged = MergedPack(chain=chain)
     for lp in chain:
@@ -552,38 +579,8 @@ def _merge(chain: list[LoadedPack]) -> MergedPack:
             merged.thresholds[name] = Sourced(th, pid, doc, ("thresholds", name))
         for name, d in m.derived.items():
             merged.derived[name] = Sourced(d, pid, doc, ("derived", name))
-        for i, r in enumerate(m.rules):
-            src = Sourced(r, pid, doc, ("rules", i))
-            if r.id in merged.rules and not r.replaces:
-                prev = merged.rules[r.id]
-                raise src.error(
-                    f"Duplicate rule id {r.id!r}: pack {prev.pack_id!r} already defines it; "
-                    "set 'replaces = true' to override it on purpose.",
-                    f"重复的规则编号 {r.id!r}：规则包 {prev.pack_id!r} 已定义；如需覆盖请写 replaces = true。",
-                    key="id",
-                )
-            if r.replaces and r.id not in merged.rules:
-                raise src.error(
-                    f"Rule {r.id!r} says 'replaces = true' but no parent pack defines it.",
-                    f"规则 {r.id!r} 声明 replaces = true，但上级规则包没有该规则。",
-                    key="replaces",
-                )
-            merged.rules[r.id] = src
-        for i, ind in enumerate(m.indicators):
-            src_i = Sourced(ind, pid, doc, ("indicators", i))
-            if ind.id in merged.indicators and not ind.replaces:
-                raise src_i.error(
-                    f"Duplicate indicator id {ind.id!r}; set 'replaces = true' to override it on purpose.",
-                    f"重复的指标编号 {ind.id!r}；如需覆盖请写 replaces = true。",
-                    key="id",
-                )
-            if ind.replaces and ind.id not in merged.indicators:
-                raise src_i.error(
-                    f"Indicator {ind.id!r} says 'replaces = true' but no parent pack defines it.",
-                    f"指标 {ind.id!r} 声明 replaces = true，但上级规则包没有该指标。",
-                    key="replaces",
-                )
-            merged.indicators[ind.id] = src_i
+        _merge_by_id(merged.rules, m.rules, lp, "rules", ("rule", "规则"))
+        _merge_by_id(merged.indicators, m.indicators, lp, "indicators", ("indicator", "指标"))
         if m.verdict is not None:
             merged.verdict = Sourced(m.verdict, pid, doc, ("verdict",))
     return merged
