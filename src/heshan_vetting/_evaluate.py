@@ -41,7 +41,7 @@ from .report import (
 )
 from .rulepack import VerdictDef
 
-__all__ = ["Evaluation", "IndicatorInput", "decide", "evaluate"]
+__all__ = ["Evaluation", "IndicatorInput", "RuleDecider", "RuleResults", "decide", "evaluate", "native_decider"]
 
 
 @dataclass(frozen=True)
@@ -169,19 +169,40 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
     return cmp, text
 
 
+RuleResults = dict[str, tuple[Any, Any]]
+"""Rule id → (scope result, requirement result); the requirement is ``None`` when the scope is not true.
+Each result is ``True``, ``False`` or an :class:`~heshan_vetting._compile.Unknown`."""
+
+RuleDecider = Callable[[CompiledPack, Sequence[CompiledRule], dict[str, Any]], RuleResults]
+"""Decides the conditions of the rules in force for one project's fact namespace (an engine)."""
+
+
+def native_decider(pack: CompiledPack, rules: Sequence[CompiledRule], env: dict[str, Any]) -> RuleResults:
+    """The native engine: the compiled closures decide each rule."""
+    out: RuleResults = {}
+    for rule in rules:
+        scope = True if rule.applies is None else rule.applies(env)
+        out[rule.id] = (scope, rule.require(env) if scope is True else None)
+    return out
+
+
 def _rule_finding(
-    pack: CompiledPack, rule: CompiledRule, project: Project, env: dict[str, Any], as_of: date
+    pack: CompiledPack,
+    rule: CompiledRule,
+    project: Project,
+    env: dict[str, Any],
+    as_of: date,
+    decided: tuple[Any, Any],
 ) -> Finding:
     outcome: Outcome
     detail: Text
     missing: list[str] = []
-    result: Any = True
-    if rule.applies is not None:
-        result = rule.applies(env)
-    if result is True:
-        result = rule.require(env)
+    scope, requirement = decided
+    if scope is True:
+        result = requirement
         stage = "require"
     else:
+        result = scope
         stage = "applies"
     comparisons: list[Comparison] = []
     texts: list[Text] = []
@@ -283,8 +304,14 @@ def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: di
     return Text(zh="不适用：" + "；".join(zh) + "。", en="Not applicable: " + "; ".join(en) + ".")
 
 
-def evaluate(pack: CompiledPack, project: Project, as_of: date, scorer: Scorer) -> Evaluation:
-    """Evaluate ``project`` as of ``as_of``; ``scorer`` turns indicator values into a :class:`Score`."""
+def evaluate(
+    pack: CompiledPack, project: Project, as_of: date, scorer: Scorer, decider: RuleDecider = native_decider
+) -> Evaluation:
+    """Evaluate ``project`` as of ``as_of``.
+
+    ``scorer`` turns indicator values into a :class:`Score`; ``decider`` (the engine) decides each
+    rule's conditions. Explanations are always computed from the compiled closures.
+    """
     env = project_env(pack, project)
     env.update(thresholds_env(pack, as_of))
     for d in pack.derived:
@@ -294,13 +321,15 @@ def evaluate(pack: CompiledPack, project: Project, as_of: date, scorer: Scorer) 
         for start, end, _v, _c in pack.thresholds[name].values:
             if not in_force(start, end, as_of):
                 skipped.append(Skipped(kind="threshold", id=name, effective_from=start, effective_until=end))
-    findings: list[Finding] = []
+    active: list[CompiledRule] = []
     for rule in pack.rules:
         if not in_force(rule.effective_from, rule.effective_until, as_of):
             skipped.append(Skipped(kind="rule", id=rule.id, effective_from=rule.effective_from,
                                    effective_until=rule.effective_until))  # fmt: skip
             continue
-        findings.append(_rule_finding(pack, rule, project, env, as_of))
+        active.append(rule)
+    decided = decider(pack, active, env)
+    findings = [_rule_finding(pack, rule, project, env, as_of, decided[rule.id]) for rule in active]
     inputs: list[IndicatorInput] = []
     for ind in pack.indicators:
         if not in_force(ind.effective_from, ind.effective_until, as_of):

@@ -74,6 +74,11 @@ class CompiledRule:
     applies: Fn | None
     require: Fn
     require_text: str
+    applies_tree: ast.Node | None
+    """The parsed scope condition, for engines that translate conditions (the durable backend)."""
+    require_tree: ast.Node
+    target_unit: Any
+    """The pint unit numeric comparisons are made in (``None``: each comparison's left side)."""
     checks: tuple[NumericCheck, ...]
     reads: tuple[str, ...]
     precision: int
@@ -141,6 +146,10 @@ class CompiledPack:
     verdict: VerdictDef | None
     tables: dict[str, CompiledTable] = field(default_factory=dict)
     sets: dict[str, CompiledSet] = field(default_factory=dict)
+    namespace: Namespace = field(default_factory=Namespace)
+    """Every name conditions may use, with its static type (for engines that translate conditions)."""
+    units: Units | None = None
+    """The unit registry the pack was compiled for."""
     titles: dict[str, Text] = field(default_factory=dict)
     units_of: dict[str, str] = field(default_factory=dict)
 
@@ -278,6 +287,8 @@ class _PackCompiler:
             verdict=self.m.verdict.item if self.m.verdict else None,
             tables=dict(self.ns.tables),
             sets=dict(self.ns.sets),
+            namespace=self.ns,
+            units=self.units,
             titles=self.titles,
             units_of=self.units_of,
         )
@@ -454,9 +465,10 @@ class _PackCompiler:
             r = src.item
             target = self.unit(src, "unit", r.unit) if r.unit is not None else None
             applies: Fn | None = None
+            scope_tree: ast.Node | None = None
             comp = Compiler(self.units, self.ns, precision=r.precision, target_unit=target)
             if r.applies_if is not None:
-                tree = self.parse(src, "applies_if", r.applies_if)
+                tree = scope_tree = self.parse(src, "applies_if", r.applies_if)
                 try:
                     # the rule's unit is for its requirement; the scope test keeps its own units
                     scope = Compiler(self.units, self.ns, precision=r.precision, reads=comp.reads)
@@ -484,6 +496,9 @@ class _PackCompiler:
                     applies=applies,
                     require=require,
                     require_text=r.require,
+                    applies_tree=scope_tree,
+                    require_tree=tree,
+                    target_unit=target,
                     checks=checks,
                     reads=tuple(dict.fromkeys(comp.reads)),
                     precision=r.precision,

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from ._evaluate import IndicatorInput, evaluate
+from ._evaluate import IndicatorInput, RuleDecider, evaluate, native_decider
 from .default_loader import project_from_mapping
 from .engine import CompiledPack, compile_pack
 from .errors import ProjectError, UsageError
@@ -62,6 +62,7 @@ class Vetter:
                 field="engine",
             )
         self.engine = engine
+        self._decider: RuleDecider = native_decider
         self._pm = make_plugin_manager(plugins, disable_plugins)
         self.hooks = Hooks(self._pm)
         definitions = self.hooks.unit_definitions()
@@ -144,7 +145,7 @@ class Vetter:
             day, how = project.application_date, "application_date"
         else:
             day, how = date.today(), "today"
-        ev = evaluate(self.pack, project, day, self._score)
+        ev = evaluate(self.pack, project, day, self._score, self._decider)
         from . import __version__
 
         provenance = Provenance(
