@@ -17,6 +17,7 @@ from typing import Any
 from ._compile import Unknown, round_half_up
 from .engine import (
     CompiledIndicator,
+    CompiledLabel,
     CompiledPack,
     CompiledRule,
     NumericCheck,
@@ -32,6 +33,7 @@ from .report import (
     FactValue,
     Finding,
     IndicatorScore,
+    Label,
     Outcome,
     Score,
     Severity,
@@ -65,6 +67,8 @@ class Evaluation:
     conditions: list[str]
     missing_fields: list[str]
     incomplete: bool
+    labels: list[Label]
+    unverified_basis: list[str]
 
 
 Scorer = Callable[[Sequence[IndicatorInput], VerdictDef | None], Score | None]
@@ -234,7 +238,8 @@ def _rule_finding(
         assert isinstance(result, Unknown)
         if result.kind == "missing":
             outcome = Outcome.INSUFFICIENT_DATA
-            missing = _missing_names(pack, env, rule.reads)
+            # name only what would decide it: the scope's facts while the scope is undecided
+            missing = _missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
             names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in missing) or "—"
             names_en = ", ".join(missing) or "—"
             detail = Text(
@@ -270,7 +275,7 @@ _STATUS_RANK: dict[CitationStatus, int] = {
 }  # fmt: skip
 
 
-def _figure_status(pack: CompiledPack, rule: CompiledRule, as_of: date) -> CitationStatus:
+def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of: date) -> CitationStatus:
     statuses: list[CitationStatus] = [rule.citation.status]
     for name in rule.reads:
         th = pack.thresholds.get(name)
@@ -357,7 +362,36 @@ def evaluate(
                 "the result is incomplete.",
             )
         )
-    return Evaluation(findings, score, skipped, verdict, reasons, conditions, missing, incomplete)
+    labels: list[Label] = []
+    for label in pack.labels:
+        if not in_force(label.effective_from, label.effective_until, as_of):
+            skipped.append(Skipped(kind="label", id=label.id, effective_from=label.effective_from,
+                                   effective_until=label.effective_until))  # fmt: skip
+            continue
+        labels.append(_label(pack, label, project, env, as_of))
+    basis = [f.rule_id for f in findings if f.unverified and f.outcome in (Outcome.PASS, Outcome.FAIL)]
+    return Evaluation(findings, score, skipped, verdict, reasons, conditions, missing, incomplete, labels, basis)
+
+
+def _label(pack: CompiledPack, label: CompiledLabel, project: Project, env: dict[str, Any], as_of: date) -> Label:
+    value: Text | None = label.otherwise
+    outcome = "decided" if value is not None else "none"
+    missing: list[str] = []
+    for fn, case_value in label.cases:
+        result = fn(env)
+        if result is True:
+            value, outcome = case_value, "decided"
+            break
+        if isinstance(result, Unknown):
+            value, outcome = None, "insufficient_data"
+            missing = _missing_names(pack, env, label.reads)
+            break
+    return Label(
+        id=label.id, title=label.title, value=value,
+        outcome="decided" if outcome == "decided" else ("none" if outcome == "none" else "insufficient_data"),
+        missing=tuple(missing), facts=tuple(_fact_values(pack, project, env, label.reads)),
+        citation=label.citation, figure_status=_figure_status(pack, label, as_of),
+    )  # fmt: skip
 
 
 def linear_points(value: float, floor: float, target: float, weight: float) -> float:

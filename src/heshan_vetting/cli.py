@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--disable-plugin", action="append", default=[], metavar="NAME", help="block a plugin by name (repeatable)"
     )
+    cov = sub.add_parser(
+        "coverage",
+        help="print a pack's policy coverage page (Markdown) / 输出规则包政策覆盖情况",
+        description="Every policy element of a pack chain with its status, source and dates, as Markdown.",
+    )
+    cov.add_argument("--pack", default="heshan", metavar="ID|PATH", help="rule pack id or file (default: heshan)")
+    cov.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
 
@@ -123,22 +130,37 @@ def _check(args: argparse.Namespace) -> int:
     vetter = Vetter(args.pack, engine=args.engine, disable_plugins=args.disable_plugin)
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
-    if args.output and not Path(args.output).resolve().parent.is_dir():
-        raise UsageError(
-            "The output file's directory does not exist.",
-            message_zh="输出文件所在的目录不存在。",
-            file=args.output,
-            field="--output",
-        )
     projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
     reports = ReportSet(reports=[vetter._check_one(p, path, args.as_of) for p, path in projects])
     text = vetter.render(reports, args.format, args.lang)
-    if args.output:
-        _write_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    _emit(args.output, text)
     failed = any(_fails(r.verdict, args.fail_on) for r in reports.reports)
     return ExitCode.FAILED if failed else ExitCode.OK
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from .coverage import policy_coverage
+    from .rulepack import load_pack
+    from .vetter import Vetter
+
+    vetter = Vetter(args.pack)  # compiles the pack: a coverage page is only printed for a valid pack
+    text = policy_coverage(load_pack(args.pack, vetter.pack_paths))
+    _emit(args.output, text)
+    return ExitCode.OK
+
+
+def _emit(output: str | None, text: str) -> None:
+    if output:
+        if not Path(output).resolve().parent.is_dir():
+            raise UsageError(
+                "The output file's directory does not exist.",
+                message_zh="输出文件所在的目录不存在。",
+                file=output,
+                field="--output",
+            )
+        _write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE_ERROR
     try:
+        if args.command == "coverage":
+            return _coverage(args)
         return _check(args)
     except InputError as exc:
         sys.stderr.write(f"error / 错误: {exc.format()}\n")

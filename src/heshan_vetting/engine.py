@@ -36,6 +36,7 @@ from .units import Units
 __all__ = [
     "CompiledDerived",
     "CompiledIndicator",
+    "CompiledLabel",
     "CompiledPack",
     "CompiledRule",
     "CompiledThreshold",
@@ -82,6 +83,8 @@ class CompiledRule:
     checks: tuple[NumericCheck, ...]
     reads: tuple[str, ...]
     precision: int
+    scope_reads: tuple[str, ...] = ()
+    """Names read by ``applies_if`` alone (``reads`` has those of ``require`` first, then these)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,21 @@ class CompiledDerived:
     title: Text
     fn: Fn
     unit: str
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledLabel:
+    """A report label: ordered cases of (condition, value)."""
+
+    id: str
+    pack_id: str
+    title: Text
+    cases: tuple[tuple[Fn, Text], ...]
+    otherwise: Text | None
+    citation: Citation
+    effective_from: date | None
+    effective_until: date | None
     reads: tuple[str, ...]
 
 
@@ -144,6 +162,7 @@ class CompiledPack:
     rules: tuple[CompiledRule, ...]
     indicators: tuple[CompiledIndicator, ...]
     verdict: VerdictDef | None
+    labels: tuple[CompiledLabel, ...] = ()
     tables: dict[str, CompiledTable] = field(default_factory=dict)
     sets: dict[str, CompiledSet] = field(default_factory=dict)
     namespace: Namespace = field(default_factory=Namespace)
@@ -184,8 +203,10 @@ def _fact_types(units: Units) -> dict[str, VType]:
     for name, spec in FIELD_SPECS.items():
         if spec.kind == "number":
             types[name] = VType("num", units.unit(spec.unit))
-        elif spec.kind == "string":
+        elif spec.kind in ("string", "choice"):
             types[name] = VType("str")
+        elif spec.kind == "bool":
+            types[name] = VType("bool")
         elif spec.kind == "strings":
             types[name] = VType("strs")
     return types
@@ -263,6 +284,7 @@ class _PackCompiler:
         derived = self._derived()
         rules = self._rules()
         indicators = self._indicators()
+        labels = self._labels()
         top = self.m.top.model.pack
         refs = tuple(
             PackRef(
@@ -285,6 +307,7 @@ class _PackCompiler:
             rules=rules,
             indicators=indicators,
             verdict=self.m.verdict.item if self.m.verdict else None,
+            labels=labels,
             tables=dict(self.ns.tables),
             sets=dict(self.ns.sets),
             namespace=self.ns,
@@ -466,12 +489,13 @@ class _PackCompiler:
             target = self.unit(src, "unit", r.unit) if r.unit is not None else None
             applies: Fn | None = None
             scope_tree: ast.Node | None = None
+            scope_reads: list[str] = []
             comp = Compiler(self.units, self.ns, precision=r.precision, target_unit=target)
             if r.applies_if is not None:
                 tree = scope_tree = self.parse(src, "applies_if", r.applies_if)
                 try:
                     # the rule's unit is for its requirement; the scope test keeps its own units
-                    scope = Compiler(self.units, self.ns, precision=r.precision, reads=comp.reads)
+                    scope = Compiler(self.units, self.ns, precision=r.precision, reads=scope_reads)
                     applies = scope.compile_bool(tree)
                 except CompileError as exc:
                     raise self.expr_error(src, "applies_if", exc) from None
@@ -500,7 +524,8 @@ class _PackCompiler:
                     require_tree=tree,
                     target_unit=target,
                     checks=checks,
-                    reads=tuple(dict.fromkeys(comp.reads)),
+                    reads=tuple(dict.fromkeys([*comp.reads, *scope_reads])),
+                    scope_reads=tuple(dict.fromkeys(scope_reads)),
                     precision=r.precision,
                 )
             )
@@ -528,6 +553,30 @@ class _PackCompiler:
     def _is_threshold_side(self, node: ast.Node) -> bool:
         names = [n.id for n in ast.names_in(node)]
         return all(n in self.m.thresholds or n in self.m.tables or n == "industry_code" for n in names)
+
+    def _labels(self) -> tuple[CompiledLabel, ...]:
+        out: list[CompiledLabel] = []
+        for lid in sorted(self.m.labels):
+            src = self.m.labels[lid]
+            label = src.item
+            comp = Compiler(self.units, self.ns)
+            cases: list[tuple[Fn, Text]] = []
+            for i, case in enumerate(label.cases):
+                case_src = Sourced(case, src.pack_id, src.doc, (*src.path, "cases", i))
+                tree = self.parse(case_src, "when", case.when)
+                try:
+                    cases.append((comp.compile_bool(tree), case.value))
+                except CompileError as exc:
+                    raise self.expr_error(case_src, "when", exc) from None
+            window = _intersect((label.effective_from, label.effective_until), self._pack_window(src.pack_id))
+            out.append(
+                CompiledLabel(
+                    id=lid, pack_id=src.pack_id, title=label.title, cases=tuple(cases), otherwise=label.otherwise,
+                    citation=label.citation, effective_from=window[0], effective_until=window[1],
+                    reads=tuple(dict.fromkeys(comp.reads)),
+                )
+            )  # fmt: skip
+        return tuple(out)
 
     def _indicators(self) -> tuple[CompiledIndicator, ...]:
         out: list[CompiledIndicator] = []
@@ -592,6 +641,8 @@ def project_env(pack: CompiledPack, project: Project) -> dict[str, Any]:
             env[name] = norm(v)
         elif vt.kind == "strs":
             env[name] = tuple(norm(x) for x in v)
+        elif vt.kind == "bool":
+            env[name] = bool(v)
         else:
             env[name] = float(v)
     return env

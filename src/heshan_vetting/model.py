@@ -26,11 +26,12 @@ from pydantic import (
 )
 
 from .errors import BilingualValueError
+from .industry import classification
 from .units import Units, dimension_label
 
 __all__ = ["FIELD_SPECS", "FieldSpec", "Location", "Project", "normalise_code", "validate_industry_code"]
 
-FactKind = Literal["number", "string", "strings", "date"]
+FactKind = Literal["number", "string", "strings", "date", "bool", "choice"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class FieldSpec:
     unit: str = ""
     example: str = ""
     maximum: float | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    """For ``choice`` fields: (value, Chinese alias) pairs; either spelling is accepted."""
 
 
 FIELD_SPECS: dict[str, FieldSpec] = {
@@ -97,6 +100,53 @@ FIELD_SPECS: dict[str, FieldSpec] = {
         ),
         FieldSpec("employees", "number", "从业人数", "employees", "", "350"),
         FieldSpec("rd_share", "number", "研发投入占比", "R&D spend share of revenue", "%", '"3.5%"', 100),
+        FieldSpec(
+            "construction_type",
+            "choice",
+            "建设性质",
+            "construction type",
+            example='"new"',
+            choices=(("new", "新建"), ("expansion", "扩建"), ("renovation", "改建"), ("relocation", "迁建")),
+        ),
+        FieldSpec(
+            "catalogue_class",
+            "choice",
+            "产业结构调整指导目录类别",
+            "industry catalogue class (2024)",
+            example='"encouraged"',
+            choices=(
+                ("encouraged", "鼓励类"),
+                ("permitted", "允许类"),
+                ("restricted", "限制类"),
+                ("eliminated", "淘汰类"),
+            ),
+        ),
+        FieldSpec("catalogue_item", "string", "目录条目", "catalogue item", example='"鼓励类 二十八、4"'),
+        FieldSpec("capacity_replacement_plan", "bool", "产能置换方案", "capacity replacement plan", example="true"),
+        FieldSpec(
+            "in_compliant_park",
+            "bool",
+            "位于依法设立且开展规划环评的园区",
+            "sited in a lawful park with a planning EIA",
+            example="true",
+        ),
+        FieldSpec(
+            "pv_glass_hearing_held", "bool", "光伏压延玻璃项目听证", "PV rolled-glass hearing held", example="true"
+        ),
+        FieldSpec(
+            "two_high_exception",
+            "choice",
+            "两高项目例外情形",
+            "两高 exception ground",
+            example='"efficiency_leader"',
+            choices=(
+                ("daily_life_necessity", "民生需要"),
+                ("supply_chain_security", "产业链供应链安全"),
+                ("efficiency_leader", "能效领先"),
+                ("below_provincial_average", "能耗强度低于全省平均"),
+            ),
+        ),
+        FieldSpec("two_high_exception_basis", "string", "例外情形依据", "basis for the exception"),
     ]
 }
 
@@ -161,6 +211,20 @@ def validate_industry_code(text: str, *, allow_prefix: bool = False) -> str:
         raise BilingualValueError(
             f"{text!r} is not a valid industry code: division {division:02d} is not in section {letter}{fix}",
             f"{text!r} 不是有效的行业代码：大类 {division:02d} 不属于门类 {letter}{fix_zh}",
+        )
+    tree = classification()
+    if allow_prefix and code not in tree:
+        raise BilingualValueError(
+            f"{text!r} is not a section, division, group or class of GB/T 4754-2017",
+            f"{text!r} 不是 GB/T 4754-2017 中的门类、大类、中类或小类",
+        )
+    if code not in tree:
+        near = tree.suggestions(code)
+        hint = "; did you mean " + " or ".join(f"{r.code} {r.name}" for r in near) + "?" if near else ""
+        hint_zh = "；是否应为 " + " 或 ".join(f"{r.code} {r.name}" for r in near) + "？" if near else ""
+        raise BilingualValueError(
+            f"{text!r} is not a code of GB/T 4754-2017{hint}",
+            f"{text!r} 不是 GB/T 4754-2017 中的行业代码{hint_zh}",
         )
     return code
 
@@ -268,6 +332,17 @@ class Project(BaseModel):
     admin_living_share: float | None = None
     employees: int | None = Field(default=None, ge=0)
     rd_share: float | None = None
+    construction_type: str | None = None
+    """新建 new, 扩建 expansion, 改建 renovation or 迁建 relocation."""
+    catalogue_class: str | None = None
+    """Class under 《产业结构调整指导目录（2024年本）》: encouraged, permitted, restricted or eliminated."""
+    catalogue_item: str | None = None
+    capacity_replacement_plan: bool | None = None
+    in_compliant_park: bool | None = None
+    pv_glass_hearing_held: bool | None = None
+    two_high_exception: str | None = None
+    """A ground of the Guangdong 两高 catalogue for supporting a 两高 project anyway."""
+    two_high_exception_basis: str | None = None
     sources: dict[str, str] = Field(default_factory=dict)
     """Where each figure comes from: field name → source (document, page, URL)."""
     notes: str | None = None
@@ -304,6 +379,31 @@ class Project(BaseModel):
                     f"固定资产投资（{magnitude:g} 万元）不能超过总投资（{total:g} 万元）",
                 )
         return magnitude
+
+    @field_validator("construction_type", "catalogue_class", "two_high_exception", mode="before")
+    @classmethod
+    def _check_choice(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        assert info.field_name is not None
+        spec = FIELD_SPECS[info.field_name]
+        if isinstance(value, str):
+            text = value.strip()
+            for canonical, alias in spec.choices:
+                if text.casefold() == canonical or text == alias:
+                    return canonical
+        allowed = ", ".join(f"{c} ({a})" for c, a in spec.choices)
+        raise BilingualValueError(
+            f"{value!r} is not one of: {allowed}",
+            f"{value!r} 不是可选值之一：{'、'.join(f'{a}（{c}）' for c, a in spec.choices)}",
+        )
+
+    @field_validator("capacity_replacement_plan", "in_compliant_park", "pv_glass_hearing_held", mode="before")
+    @classmethod
+    def _check_bool(cls, value: Any) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        raise BilingualValueError(f"expected true or false, got {value!r}", f"应为 true 或 false，实际为 {value!r}")
 
     @field_validator("employees", mode="before")
     @classmethod

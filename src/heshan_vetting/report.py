@@ -22,6 +22,7 @@ __all__ = [
     "FactValue",
     "Finding",
     "IndicatorScore",
+    "Label",
     "Outcome",
     "PackRef",
     "PluginRef",
@@ -122,7 +123,7 @@ class FactValue(_Frozen):
 
     name: str
     title: Text
-    value: float | str | tuple[str, ...] | None
+    value: bool | float | str | tuple[str, ...] | None
     unit: str = ""
     source: str | None = None
 
@@ -188,10 +189,24 @@ class Score(_Frozen):
     indicators: tuple[IndicatorScore, ...] = ()
 
 
+class Label(_Frozen):
+    """A classification shown on the report, e.g. which authority does the energy review (节能审查)."""
+
+    id: str
+    title: Text
+    value: Text | None
+    """The label's reading; ``None`` when no case applies or data is missing (see ``outcome``)."""
+    outcome: Literal["decided", "insufficient_data", "none"]
+    missing: tuple[str, ...] = ()
+    facts: tuple[FactValue, ...] = ()
+    citation: Citation | None = None
+    figure_status: CitationStatus = "verified"
+
+
 class Skipped(_Frozen):
     """A rule, threshold value or indicator not applied because it was not in force on the as-of date."""
 
-    kind: Literal["rule", "threshold", "indicator"]
+    kind: Literal["rule", "threshold", "indicator", "label"]
     id: str
     effective_from: _dt.date | None = None
     effective_until: _dt.date | None = None
@@ -232,6 +247,8 @@ class ProjectRef(_Frozen):
     name: str
     applicant: str | None = None
     industry_code: str | None = None
+    industry_name: str | None = None
+    """The GB/T 4754-2017 class name of ``industry_code``."""
     source: str | None = None
 
 
@@ -250,7 +267,10 @@ class Report(_Frozen):
     """Ids of required rules (and undecidable vetoes) to fix for approval."""
     missing_fields: tuple[str, ...] = ()
     score: Score | None = None
+    labels: tuple[Label, ...] = ()
     findings: tuple[Finding, ...]
+    unverified_basis: tuple[str, ...] = ()
+    """Ids of rules that passed or failed on a figure not marked verified (the report says so)."""
     not_in_force: tuple[Skipped, ...] = ()
     provenance: Provenance
 

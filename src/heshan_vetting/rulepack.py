@@ -26,7 +26,10 @@ from .errors import BilingualValueError, RulePackError
 from .report import Citation, Severity, Text
 
 __all__ = [
+    "GapDef",
     "IndicatorDef",
+    "LabelCase",
+    "LabelDef",
     "MergedPack",
     "PackFile",
     "PackMeta",
@@ -196,6 +199,37 @@ class IndicatorDef(_Dated):
     replaces: bool = False
 
 
+class LabelCase(_Strict):
+    """One case of a label: when ``when`` holds (and no earlier case did), the label reads ``value``."""
+
+    when: str
+    value: Text
+
+
+class LabelDef(_Dated):
+    """A label on the report (e.g. which authority does the energy review): a classification, not a pass or fail.
+
+    Cases are tried in order; the first whose condition holds gives the value. A case that cannot be
+    decided for lack of data before any case holds makes the label ``insufficient_data``.
+    """
+
+    id: str
+    title: Text
+    cases: list[LabelCase] = Field(min_length=1)
+    otherwise: Text | None = None
+    citation: Citation
+    replaces: bool = False
+
+
+class GapDef(_Strict):
+    """A policy element the pack knows of but does not encode, and why (shown on the coverage page)."""
+
+    id: str
+    title: Text
+    reason: Text
+    citation: Citation | None = None
+
+
 class VerdictDef(_Strict):
     """Score thresholds: ``approve`` at or above ``approve_min``, ``conditional`` at or above ``conditional_min``."""
 
@@ -222,6 +256,8 @@ class PackFile(_Strict):
     derived: dict[str, DerivedDef] = Field(default_factory=dict)
     rules: list[RuleDef] = Field(default_factory=list)
     indicators: list[IndicatorDef] = Field(default_factory=list)
+    labels: list[LabelDef] = Field(default_factory=list)
+    gaps: list[GapDef] = Field(default_factory=list)
     verdict: VerdictDef | None = None
 
 
@@ -269,6 +305,7 @@ class MergedPack:
     derived: dict[str, Sourced[DerivedDef]] = field(default_factory=dict)
     rules: dict[str, Sourced[RuleDef]] = field(default_factory=dict)
     indicators: dict[str, Sourced[IndicatorDef]] = field(default_factory=dict)
+    labels: dict[str, Sourced[LabelDef]] = field(default_factory=dict)
     verdict: Sourced[VerdictDef] | None = None
 
     @property
@@ -383,7 +420,7 @@ def _value_at(data: Any, path: Sequence[Any]) -> Any:
 
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
     "pack": PackMeta, "sets": SetDef, "tables": TableDef, "thresholds": ThresholdDef, "derived": DerivedDef,
-    "rules": RuleDef, "indicators": IndicatorDef, "verdict": VerdictDef,
+    "rules": RuleDef, "indicators": IndicatorDef, "verdict": VerdictDef, "labels": LabelDef, "gaps": GapDef,
 }  # fmt: skip
 
 
@@ -399,7 +436,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     for key in rest:
         info = model.model_fields.get(str(key))
         ann = getattr(info, "annotation", None) if info else None
-        nested = next((m for m in (Citation, Text, ThresholdValue) if ann is not None and m.__name__ in str(ann)), None)
+        nested = next(
+            (m for m in (Citation, Text, ThresholdValue, LabelCase) if ann is not None and m.__name__ in str(ann)), None
+        )
         if nested is None:
             break
         model = nested
@@ -431,9 +470,11 @@ def _check_names(model: PackFile, doc: TomlDocument) -> None:
                     column=col,
                     field=f"{section}.{name}",
                 )
-    sections: list[tuple[str, Sequence[RuleDef | IndicatorDef]]] = [
+    sections: list[tuple[str, Sequence[RuleDef | IndicatorDef | LabelDef | GapDef]]] = [
         ("rules", model.rules),
         ("indicators", model.indicators),
+        ("labels", model.labels),
+        ("gaps", model.gaps),
     ]
     for section, items in sections:
         seen: dict[str, int] = {}
@@ -538,7 +579,7 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
     return _merge(chain)
 
 
-_R = TypeVar("_R", RuleDef, IndicatorDef)
+_R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef)
 
 
 def _merge_by_id(
@@ -581,6 +622,7 @@ def _merge(chain: list[LoadedPack]) -> MergedPack:
             merged.derived[name] = Sourced(d, pid, doc, ("derived", name))
         _merge_by_id(merged.rules, m.rules, lp, "rules", ("rule", "规则"))
         _merge_by_id(merged.indicators, m.indicators, lp, "indicators", ("indicator", "指标"))
+        _merge_by_id(merged.labels, m.labels, lp, "labels", ("label", "标签"))
         if m.verdict is not None:
             merged.verdict = Sourced(m.verdict, pid, doc, ("verdict",))
     return merged

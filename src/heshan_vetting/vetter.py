@@ -11,6 +11,7 @@ from ._evaluate import IndicatorInput, RuleDecider, evaluate, native_decider
 from .default_loader import project_from_mapping
 from .engine import CompiledPack, compile_pack
 from .errors import ProjectError, UsageError
+from .industry import classification
 from .model import Project
 from .plugins import Hooks, make_plugin_manager
 from .report import Provenance, Report, ReportSet, Score
@@ -164,6 +165,7 @@ class Vetter:
                 name=project.name,
                 applicant=project.applicant,
                 industry_code=project.industry_code,
+                industry_name=classification().name(project.industry_code) if project.industry_code else None,
                 source=source,
             ),
             verdict=ev.verdict,
@@ -171,6 +173,8 @@ class Vetter:
             reasons=ev.reasons,
             conditions=ev.conditions,
             missing_fields=ev.missing_fields,
+            labels=ev.labels,
+            unverified_basis=ev.unverified_basis,
             score=ev.score,
             findings=ev.findings,
             not_in_force=ev.skipped,

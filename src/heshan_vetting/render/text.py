@@ -98,7 +98,9 @@ def _report(rep: Report, lang: str) -> list[str]:
     lines = [
         f"{'Verdict' if en else '结论'}: {_i(_VERDICT[rep.verdict], lang)}"
         + (f"  ({'incomplete' if en else '结论不完整'})" if rep.incomplete else ""),
-        f"{'Project' if en else '项目'}: {p.name} [{p.id}]" + (f"  {p.industry_code}" if p.industry_code else ""),
+        f"{'Project' if en else '项目'}: {p.name} [{p.id}]"
+        + (f"  {p.industry_code}" if p.industry_code else "")
+        + (f" {p.industry_name}" if p.industry_name else ""),
     ]
     if p.applicant:
         lines.append(f"{'Applicant' if en else '申请单位'}: {p.applicant}")
@@ -118,6 +120,16 @@ def _report(rep: Report, lang: str) -> list[str]:
                 else f"{ind.value:g}{' ' + ind.unit if ind.unit and ind.unit != '%' else ind.unit}"
             )
             lines.append(f"  · {ind.title.get(lang)}: {value} → {ind.points:g}")
+    for label in rep.labels:
+        if label.value is not None:
+            reading = label.value.get(lang)
+        elif label.outcome == "insufficient_data":
+            reading = ("insufficient data: " if en else "数据不足：") + ", ".join(label.missing)
+        else:
+            reading = "—"
+        status = _STATUS.get(label.figure_status)
+        mark = f"  [{_i(status, lang)}]" if status else ""
+        lines.append(f"{label.title.get(lang)}: {reading}{mark}")
     for r in rep.reasons:
         lines.append(f"  * {r.get(lang)}")
     if rep.missing_fields:
@@ -131,9 +143,17 @@ def _report(rep: Report, lang: str) -> list[str]:
         lines.append("Sources:" if en else "政策依据：")
         for f in cited:
             assert f.citation is not None
-            label = _STATUS.get(f.figure_status)
-            mark = f"  [{_i(label, lang)}]" if label else ""
+            status_text = _STATUS.get(f.figure_status)
+            mark = f"  [{_i(status_text, lang)}]" if status_text else ""
             lines.append(f"  {f.rule_id}: {f.citation.short()}{mark}")
+    if rep.unverified_basis:
+        lines.append("")
+        ids = ", ".join(rep.unverified_basis)
+        lines.append(
+            f"Note: these findings rest on figures not marked verified; check the sources before relying on them: {ids}"
+            if en
+            else f"注意：以下判断所依据的数值未经核实（草案、部分核实或本地默认值），请核对出处后再采用：{ids}"
+        )
     if rep.not_in_force:
         lines.append("")
         lines.append("Not in force on the as-of date:" if en else "评审日不在有效期内（未适用）：")
