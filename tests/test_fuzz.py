@@ -69,7 +69,7 @@ def test_any_project_dict_is_a_project_or_a_located_project_error(data: dict[str
 
 
 ALPHABET = st.sampled_from(
-    list("abc_ 0123456789.+-*/()[]<>=!,\"'%≥≤×÷") + ["and", "or", "not", "in", " is ", "present"]
+    [*list("abc_ 0123456789.+-*/()[]<>=!,\"'%≥≤×÷"), "and", "or", "not", "in", " is ", "present"]
 )
 
 
