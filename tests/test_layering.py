@@ -23,6 +23,7 @@ LAYER = {
     "rulepack": 3,
     "engine": 4,
     "_evaluate": 5,
+    "_durable": 6,
     "plugins": 6,
     "default_units": 6,
     "default_loader": 6,

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ._compile import Unknown, round_half_up
+from ._compile import NA, Unknown, round_half_up
 from .engine import (
     CompiledIndicator,
     CompiledLabel,
@@ -341,13 +341,15 @@ def evaluate(
             skipped.append(Skipped(kind="indicator", id=ind.id, effective_from=ind.effective_from,
                                    effective_until=ind.effective_until))  # fmt: skip
             continue
-        v = ind.value(env)
+        scope = True if ind.applies is None else ind.applies(env)
+        v = ind.value(env) if scope is True else (NA if scope is False else scope)
         if isinstance(v, Unknown):
             kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
             inputs.append(IndicatorInput(ind, None, kind))
         else:
             inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
-    score = scorer(inputs, pack.verdict) if inputs else None
+    scored = any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
+    score = scorer(inputs, pack.verdict) if scored else None
     verdict, reasons, conditions, missing, incomplete = decide(findings, score, pack.verdict)
     broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR]
     if broken:
@@ -402,16 +404,18 @@ def linear_points(value: float, floor: float, target: float, weight: float) -> f
 
 def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -> Score:
     """The default weighted linear score out of 100 (indicators without data score 0)."""
-    total_weight = sum(i.indicator.weight for i in inputs)
+    # a not-applicable indicator (e.g. per-mu figures for a project without land of its own) leaves
+    # the total; missing data and errors keep their weight and score 0
+    total_weight = sum(i.indicator.weight for i in inputs if i.outcome is not Outcome.NOT_APPLICABLE)
     parts: list[IndicatorScore] = []
     points_sum = 0.0
     pending = 0.0  # points still open because data is missing
     for i in inputs:
         ind = i.indicator
         points = 0.0 if i.value is None else linear_points(i.value, ind.floor, ind.target, ind.weight)
-        scaled = points * 100.0 / total_weight
+        scaled = points * 100.0 / total_weight if total_weight else 0.0
         points_sum += scaled
-        if i.outcome is Outcome.INSUFFICIENT_DATA:
+        if i.outcome is Outcome.INSUFFICIENT_DATA and total_weight:
             pending += ind.weight * 100.0 / total_weight
         parts.append(
             IndicatorScore(

@@ -145,6 +145,7 @@ class CompiledIndicator:
     effective_from: date | None
     effective_until: date | None
     reads: tuple[str, ...]
+    applies: Fn | None = None
 
 
 @dataclass(frozen=True)
@@ -584,8 +585,15 @@ class _PackCompiler:
             src = self.m.indicators[iid]
             ind = src.item
             unit = self.unit(src, "unit", ind.unit)
-            tree = self.parse(src, "value", ind.value)
+            scope: Fn | None = None
             comp = Compiler(self.units, self.ns)
+            if ind.applies_if is not None:
+                scope_tree = self.parse(src, "applies_if", ind.applies_if)
+                try:
+                    scope = comp.compile_bool(scope_tree)
+                except CompileError as exc:
+                    raise self.expr_error(src, "applies_if", exc) from None
+            tree = self.parse(src, "value", ind.value)
             try:
                 fn, t = comp.compile(tree)
                 if t.kind != "num":
@@ -616,6 +624,7 @@ class _PackCompiler:
                     citation=ind.citation,
                     effective_from=window[0],
                     effective_until=window[1],
+                    applies=scope,
                     reads=tuple(dict.fromkeys(comp.reads)),
                 )
             )

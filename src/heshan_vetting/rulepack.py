@@ -190,6 +190,8 @@ class IndicatorDef(_Dated):
 
     id: str
     title: Text
+    applies_if: str | None = None
+    """When false the indicator is not applicable and its weight leaves the total (e.g. no land of its own)."""
     value: str
     unit: str = ""
     weight: float = Field(gt=0)
