@@ -7,9 +7,8 @@ the verdict, the outcome of the rules that file is about, and the value of the e
 Real-project files carry no application date (none is public), so they are vetted as of ``AS_OF``
 to keep the results stable; synthetic files are vetted as of their own application date.
 
-``KNOWN_DEVIATIONS`` lists outcomes that look wrong relative to the policy the rule cites. They are
-strict xfails: the policy-correct outcome is written there, and the test starts failing (XPASS)
-once a rule change makes the report agree with it, so the entry can move into ``EXPECTED``.
+Outcomes that looked wrong against the cited policy when the examples were written (JM-TAX-001 on
+renovated land, the land indicators on a power station) were fixed in the packs and are pinned here.
 """
 
 from __future__ import annotations
@@ -196,11 +195,6 @@ EXPECTED: dict[str, Expect] = {
     "synthetic-energy-10000tce.toml": Expect("approve", PROVINCE, {"GD-EN-001": "pass"}),
 }
 
-KNOWN_DEVIATIONS: dict[tuple[str, str], tuple[str, str]] = {
-    # (file, rule) → (policy-correct outcome, why the current outcome looks wrong). Empty: the two
-    # found so far (JM-TAX-001 on renovated land; land indicators on a D44 power station) are fixed.
-}
-
 
 @cache
 def _vetter() -> Vetter:
@@ -298,16 +292,3 @@ def test_every_fact_of_a_real_project_has_a_source(name: str) -> None:
     given |= set(data.get("location", {}))
     assert given - set(sources) == set(), name
     assert "application_date" not in data  # not public for any of them: vetted as of AS_OF
-
-
-@pytest.mark.parametrize(
-    ("name", "rule_id"),
-    sorted(KNOWN_DEVIATIONS),
-    ids=[f"{n}:{r}" for n, r in sorted(KNOWN_DEVIATIONS)],
-)
-def test_known_deviation_from_the_cited_policy(name: str, rule_id: str) -> None:
-    correct, why = KNOWN_DEVIATIONS[(name, rule_id)]
-    got = _outcomes(_report(name))[rule_id]
-    if got != correct:
-        pytest.xfail(f"{rule_id} is {got}, policy says {correct}: {why}")
-    pytest.fail(f"{rule_id} now agrees with the policy ({correct}): move it into EXPECTED")
