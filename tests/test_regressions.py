@@ -240,3 +240,14 @@ def test_missing_indicator_data_holds_at_conditional_instead_of_rejecting(vetter
     assert report.score.total < 40  # below the conditional line on the data given
     assert report.score.attainable == 100.0
     assert report.verdict.value == "conditional"
+
+
+def test_extreme_but_finite_values_are_rounded_not_a_traceback(vetter: Vetter) -> None:
+    report = vetter.check(
+        {"id": "a", "name": "b", "industry_code": "C3825", "construction_type": "new", "land_area": "1e-40 亩",
+         "fixed_asset_investment": "1e40 万元", "annual_tax": "1e40 万元"}
+    )  # fmt: skip
+    tax = next(f for f in report.findings if f.rule_id == "JM-TAX-001")
+    shown = {fact.name: fact.value for fact in tax.facts}
+    assert shown["tax_per_mu"] == pytest.approx(1e80)  # rounded for display without overflowing
+    assert report.to_json()

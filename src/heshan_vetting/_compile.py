@@ -55,7 +55,8 @@ _RANK = {"error": 3, "na": 2, "missing": 1}
 
 Fn = Callable[[dict[str, Any]], Any]
 
-_DEC = Context(prec=60, rounding=ROUND_HALF_UP)
+# enough digits for any finite float (up to 1.8e308) plus 10 decimals, so quantize never overflows
+_DEC = Context(prec=400, rounding=ROUND_HALF_UP)
 _QUANTA = [Decimal(1).scaleb(-p) for p in range(11)]
 
 
