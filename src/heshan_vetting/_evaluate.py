@@ -109,7 +109,10 @@ def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], read
         if name not in pack.fact_types and name not in derived_names:
             continue
         raw: Any
-        if name in pack.fact_types:
+        if name in pack.plugin_facts:
+            v = env.get(name)
+            raw = None if isinstance(v, Unknown) else v
+        elif name in pack.fact_types:
             raw = project.fact_value(name)
         else:
             v = env[name]
@@ -309,15 +312,33 @@ def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: di
     return Text(zh="不适用：" + "；".join(zh) + "。", en="Not applicable: " + "; ".join(en) + ".")
 
 
+ExtraFindings = Callable[[dict[str, Any]], Sequence[Finding]]
+"""Given the fact namespace (after derived metrics), findings to add (the plugins' checks)."""
+FindingsProcessor = Callable[[list[Finding]], list[Finding]]
+"""Post-processes all findings before the verdict (the plugins' ``heshan_process_findings``)."""
+
+
 def evaluate(
-    pack: CompiledPack, project: Project, as_of: date, scorer: Scorer, decider: RuleDecider = native_decider
+    pack: CompiledPack,
+    project: Project,
+    as_of: date,
+    scorer: Scorer,
+    decider: RuleDecider = native_decider,
+    *,
+    extra_env: dict[str, Any] | None = None,
+    extra_findings: ExtraFindings | None = None,
+    process: FindingsProcessor | None = None,
 ) -> Evaluation:
     """Evaluate ``project`` as of ``as_of``.
 
     ``scorer`` turns indicator values into a :class:`Score`; ``decider`` (the engine) decides each
-    rule's conditions. Explanations are always computed from the compiled closures.
+    rule's conditions. Explanations are always computed from the compiled closures. ``extra_env``
+    holds the plugin facts' values; ``extra_findings`` and ``process`` are the plugins' checks and
+    findings post-processing.
     """
     env = project_env(pack, project)
+    if extra_env:
+        env.update(extra_env)
     env.update(thresholds_env(pack, as_of))
     for d in pack.derived:
         env[d.name] = d.fn(env)
@@ -335,6 +356,10 @@ def evaluate(
         active.append(rule)
     decided = decider(pack, active, env)
     findings = [_rule_finding(pack, rule, project, env, as_of, decided[rule.id]) for rule in active]
+    if extra_findings is not None:
+        findings.extend(extra_findings(env))
+    if process is not None:
+        findings = process(findings)
     inputs: list[IndicatorInput] = []
     for ind in pack.indicators:
         if not in_force(ind.effective_from, ind.effective_until, as_of):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -10,9 +11,14 @@ from collections.abc import Sequence
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, PluginError, UsageError, VettingError
+from .plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
 from .report import ReportSet, Verdict
+
+if TYPE_CHECKING:
+    from .plugins import Hooks
 
 __all__ = ["ExitCode", "main"]
 
@@ -53,8 +59,12 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date such as 2024-03-01, got {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
+def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests).
+
+    With ``hooks``, each plugin's ``heshan_add_options`` adds its options to ``check`` (one group per
+    plugin); their names are kept in the parser's ``plugin_option_dests`` attribute.
+    """
     from . import __version__
 
     parser = _Parser(
@@ -90,9 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a verdict is at or above this level (default: reject)",
     )
     check.add_argument("--engine", default="native", help="evaluation engine (default: native)")
+    _plugin_arguments(check)
     check.add_argument(
-        "--disable-plugin", action="append", default=[], metavar="NAME", help="block a plugin by name (repeatable)"
+        "--strict",
+        action="store_true",
+        help="stop with exit code 3 when a plugin fails during a check (default: an error finding)",
     )
+    dests = hooks.add_options(check) if hooks is not None else []
+    parser.set_defaults(plugin_option_dests=dests)
     cov = sub.add_parser(
         "coverage",
         help="print a pack's policy coverage page (Markdown) / 输出规则包政策覆盖情况",
@@ -100,7 +115,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cov.add_argument("--pack", default="heshan", metavar="ID|PATH", help="rule pack id or file (default: heshan)")
     cov.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    plug = sub.add_parser(
+        "plugins",
+        help="list plugins and the hooks they implement / 列出插件",
+        description="Every plugin (built-in, installed through the heshan_vetting entry point, or blocked) "
+        "with its distribution, version and the hooks it implements.",
+    )
+    plug.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
+    _plugin_arguments(plug)
     return parser
+
+
+def _plugin_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--disable-plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"block a plugin by name, built-ins too (repeatable; also ${ENV_DISABLE})",
+    )
+    p.add_argument(
+        "--no-autoload",
+        action="store_true",
+        help=f"do not load plugins from the heshan_vetting entry point (also ${ENV_NO_AUTOLOAD}=1)",
+    )
+
+
+def _pre_scan(argv: Sequence[str]) -> tuple[list[str], bool | None]:
+    """The ``--disable-plugin`` names and ``--no-autoload`` in ``argv``, before the full parse."""
+    disabled: list[str] = []
+    autoload: bool | None = None
+    it = iter(argv)
+    for arg in it:
+        if arg == "--":
+            break
+        if arg == "--disable-plugin":
+            disabled.append(next(it, ""))
+        elif arg.startswith("--disable-plugin="):
+            disabled.append(arg.split("=", 1)[1])
+        elif arg == "--no-autoload":
+            autoload = False
+    return disabled, autoload
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -127,7 +182,15 @@ def _fails(verdict: Verdict, level: str) -> bool:
 def _check(args: argparse.Namespace) -> int:
     from .vetter import Vetter, unknown_format
 
-    vetter = Vetter(args.pack, engine=args.engine, disable_plugins=args.disable_plugin)
+    options = {d: getattr(args, d) for d in args.plugin_option_dests}
+    vetter = Vetter(
+        args.pack,
+        engine=args.engine,
+        disable_plugins=args.disable_plugin,
+        options=options,
+        strict=args.strict,
+        autoload=False if args.no_autoload else None,
+    )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
     projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
@@ -146,6 +209,35 @@ def _coverage(args: argparse.Namespace) -> int:
     vetter = Vetter(args.pack)  # compiles the pack: a coverage page is only printed for a valid pack
     text = policy_coverage(load_pack(args.pack, vetter.pack_paths))
     _emit(args.output, text)
+    return ExitCode.OK
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from .plugins import Hooks, make_plugin_manager
+
+    pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
+    rows = sorted(Hooks(pm, infos).infos.values(), key=lambda i: (i.origin != "builtin", i.name))
+    if args.format == "json":
+        data = [
+            {
+                "name": i.name,
+                "origin": i.origin,
+                "distribution": i.distribution,
+                "version": i.version,
+                "target": i.target,
+                "blocked": i.blocked,
+                "hooks": list(i.hooks),
+            }
+            for i in rows
+        ]
+        _emit(None, json.dumps({"plugins": data}, ensure_ascii=False, indent=2) + "\n")
+        return ExitCode.OK
+    lines = []
+    for i in rows:
+        state = " [blocked]" if i.blocked else ""
+        lines.append(f"{i.name}{state}  ({i.origin}; {i.distribution} {i.version}; {i.target})")
+        lines.append("    hooks: " + (", ".join(i.hooks) if i.hooks else "—"))
+    _emit(None, "\n".join(lines) + "\n")
     return ExitCode.OK
 
 
@@ -169,14 +261,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8")
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return ExitCode.USAGE_ERROR
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        hooks: Hooks | None = None
+        if argv[:1] == ["check"]:  # plugins may add options to `check`: load them first
+            from .plugins import Hooks, make_plugin_manager
+
+            disabled, autoload = _pre_scan(argv)
+            hooks = Hooks(*make_plugin_manager(disable=disabled, autoload=autoload))
+        parser = build_parser(hooks)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return ExitCode.USAGE_ERROR
         if args.command == "coverage":
             return _coverage(args)
+        if args.command == "plugins":
+            return _plugins(args)
         return _check(args)
     except InputError as exc:
         sys.stderr.write(f"error / 错误: {exc.format()}\n")

@@ -7,6 +7,7 @@ Evaluating a project is then attribute and float work only; pint is not called.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +28,8 @@ from ._compile import (
     norm,
     scaled,
 )
-from .errors import BilingualValueError, RulePackError
+from .errors import BilingualValueError, PluginError, RulePackError
+from .extension import FactProvider
 from .model import FIELD_SPECS, Project, validate_industry_code
 from .report import Citation, PackRef, Severity, Text
 from .rulepack import MergedPack, Sourced, VerdictDef, _dotted
@@ -172,6 +174,8 @@ class CompiledPack:
     """The unit registry the pack was compiled for."""
     titles: dict[str, Text] = field(default_factory=dict)
     units_of: dict[str, str] = field(default_factory=dict)
+    plugin_facts: dict[str, str] = field(default_factory=dict)
+    """Facts computed by plugins (``heshan_facts``): name → plugin name."""
 
 
 def _en(exc: Exception) -> str:
@@ -213,10 +217,32 @@ def _fact_types(units: Units) -> dict[str, VType]:
     return types
 
 
+def _plugin_fact_types(
+    units: Units, providers: Sequence[tuple[str, FactProvider]], facts: dict[str, VType]
+) -> dict[str, VType]:
+    out: dict[str, VType] = {}
+    owners: dict[str, str] = {}
+    for plugin, p in providers:
+        if p.name in facts:
+            raise PluginError(f"fact {p.name!r} has the name of a project field; choose another name", plugin=plugin)
+        if p.name in out:
+            raise PluginError(f"fact {p.name!r} is also given by plugin {owners[p.name]!r}", plugin=plugin)
+        if p.type == "number":
+            try:
+                out[p.name] = VType("num", units.unit(p.unit))
+            except ValueError as exc:
+                raise PluginError(f"fact {p.name!r}: unit {p.unit!r}: {_en(exc)}", plugin=plugin) from None
+        else:
+            out[p.name] = VType({"text": "str", "bool": "bool", "texts": "strs"}[p.type])
+        owners[p.name] = plugin
+    return out
+
+
 class _PackCompiler:
-    def __init__(self, merged: MergedPack, units: Units) -> None:
+    def __init__(self, merged: MergedPack, units: Units, providers: Sequence[tuple[str, FactProvider]] = ()) -> None:
         self.m = merged
         self.units = units
+        self.providers = tuple(providers)
         self.ns = Namespace()
         self.titles: dict[str, Text] = {}
         self.units_of: dict[str, str] = {}
@@ -273,11 +299,17 @@ class _PackCompiler:
     # -- sections -------------------------------------------------------------------------------
     def compile(self) -> CompiledPack:
         facts = _fact_types(self.units)
+        facts.update(_plugin_fact_types(self.units, self.providers, facts))
         self.ns.values.update(facts)
         self.ns.presence = frozenset(facts)
         for name, spec in FIELD_SPECS.items():
             self.titles[name] = Text(zh=spec.title_zh, en=spec.title_en)
             self.units_of[name] = self.units.symbol(self.units.unit(spec.unit)) if spec.kind == "number" else ""
+        plugin_facts: dict[str, str] = {}
+        for plugin, p in self.providers:
+            self.titles[p.name] = p.title
+            self.units_of[p.name] = self.units.symbol(self.units.unit(p.unit)) if p.type == "number" else ""
+            plugin_facts[p.name] = plugin
         self._names_unique(facts)
         self._sets()
         self._tables()
@@ -315,6 +347,7 @@ class _PackCompiler:
             units=self.units,
             titles=self.titles,
             units_of=self.units_of,
+            plugin_facts=plugin_facts,
         )
 
     def _names_unique(self, facts: dict[str, VType]) -> None:
@@ -324,8 +357,10 @@ class _PackCompiler:
             "table": "查找表",
             "threshold": "阈值",
             "derived metric": "派生指标",
+            "plugin fact": "插件事实",
         }
-        seen: dict[str, str] = {n: "project field" for n in facts}
+        plugin_facts = {p.name for _plugin, p in self.providers}
+        seen: dict[str, str] = {n: "plugin fact" if n in plugin_facts else "project field" for n in facts}
         for section in ("sets", "tables", "thresholds", "derived"):
             entries: dict[str, Sourced[Any]] = getattr(self.m, section)
             for name, src in entries.items():
@@ -634,15 +669,23 @@ class _PackCompiler:
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-def compile_pack(merged: MergedPack, units: Units) -> CompiledPack:
-    """Type-check, unit-check and compile a merged pack. Raises :class:`RulePackError`."""
-    return _PackCompiler(merged, units).compile()
+def compile_pack(
+    merged: MergedPack, units: Units, plugin_facts: Sequence[tuple[str, FactProvider]] = ()
+) -> CompiledPack:
+    """Type-check, unit-check and compile a merged pack. Raises :class:`RulePackError`.
+
+    ``plugin_facts`` are (plugin name, provider) pairs from the ``heshan_facts`` hook; conditions
+    may read them like project fields.
+    """
+    return _PackCompiler(merged, units, plugin_facts).compile()
 
 
 def project_env(pack: CompiledPack, project: Project) -> dict[str, Any]:
     """The fact namespace of a project: canonical floats, normalised strings, MISSING for absent."""
     env: dict[str, Any] = {}
     for name, vt in pack.fact_types.items():
+        if name in pack.plugin_facts:
+            continue  # set by the caller from the plugins' providers
         v = project.fact_value(name)
         if v is None or (vt.kind == "strs" and not v):
             env[name] = MISSING
@@ -655,6 +698,27 @@ def project_env(pack: CompiledPack, project: Project) -> dict[str, Any]:
         else:
             env[name] = float(v)
     return env
+
+
+def plugin_fact_env(vt: VType, value: Any) -> Any:
+    """A plugin fact's value as it sits in the namespace; raises ``TypeError`` for a value of the wrong type."""
+    if value is None:
+        return MISSING
+    if vt.kind == "num":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise TypeError(f"expected a finite number, got {value!r}")
+        return float(value)
+    if vt.kind == "str":
+        if not isinstance(value, str):
+            raise TypeError(f"expected a text, got {value!r}")
+        return norm(value)
+    if vt.kind == "bool":
+        if not isinstance(value, bool):
+            raise TypeError(f"expected true or false, got {value!r}")
+        return value
+    if not isinstance(value, (list, tuple)) or not all(isinstance(x, str) for x in value):
+        raise TypeError(f"expected a list of texts, got {value!r}")
+    return tuple(norm(x) for x in value) if value else MISSING
 
 
 def thresholds_env(pack: CompiledPack, day: date) -> dict[str, Any]:

@@ -4,11 +4,20 @@ Every hook is prefixed ``heshan_``. Built-in behaviour (the TOML project loader,
 definitions and rule packs, the default scoring and the text and JSON renderers) is implemented as
 plugins of these same hooks. Arguments may be added in later versions but never renamed or removed;
 a hook implementation may accept any subset of a spec's arguments (pluggy passes only those named).
+
+Hooks are called in pluggy's order: the plugin registered last is called first. Built-ins are
+registered first, then plugins found through the ``heshan_vetting`` entry-point group (sorted by
+name), then the objects given to ``Vetter(plugins=[...])``. So for a "first result wins" hook a
+plugin's implementation is asked before the built-in one.
+
+Each docstring has the same parts, which ``docs/hooks.md`` is generated from: a summary, the
+parameters, the return value, when it is called, and how results combine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import argparse
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +25,9 @@ import pluggy
 
 if TYPE_CHECKING:
     from ._evaluate import IndicatorInput
+    from .extension import Check, FactProvider
     from .model import Project
-    from .report import Score
+    from .report import Finding, Report, Score
     from .rulepack import VerdictDef
     from .units import Units
 
@@ -35,8 +45,22 @@ def heshan_unit_definitions() -> list[str]:  # type: ignore[empty-body]
 
     :return: definition lines in pint syntax, e.g. ``["亩 = 10000 / 15 * meter ** 2 = mu"]``.
 
-    Called once when a :class:`~heshan_vetting.Vetter` is created, before any pack is compiled.
-    All results are used, built-ins first.
+    When: once when a :class:`~heshan_vetting.Vetter` is created, before any pack is compiled.
+
+    Results: all are used, built-ins first.
+    """
+
+
+@hookspec
+def heshan_rule_pack_paths() -> list[Path]:  # type: ignore[empty-body]
+    """Contribute directories that hold rule packs (``*.toml``).
+
+    :return: directories to search for pack ids (``--pack heshan``) and ``extends`` parents.
+
+    When: once when a Vetter is created.
+
+    Results: all are used; when two directories hold a pack with the same id, the one returned
+    first wins, so a plugin's pack of the same id replaces a shipped one.
     """
 
 
@@ -48,20 +72,61 @@ def heshan_load_project(path: Path, units: Units) -> list[Project] | None:
     :param units: the Vetter's unit registry, for parsing quantities.
     :return: the projects in the file, or ``None`` if this loader does not handle the file's format.
 
-    Called for each path given to :meth:`Vetter.check` or the ``check`` command. The first non-``None``
-    result wins; a loader raises :class:`~heshan_vetting.ProjectError` for a file it handles but
-    finds invalid.
+    When: for each path given to :meth:`Vetter.check`, :meth:`Vetter.check_many` or the ``check``
+    command. A loader raises :class:`~heshan_vetting.ProjectError` naming the file, line (or cell)
+    and field for a file it handles but finds invalid.
+
+    Results: the first non-``None`` result wins; the built-in ``toml_loader`` is asked last.
     """
 
 
 @hookspec
-def heshan_rule_pack_paths() -> list[Path]:  # type: ignore[empty-body]
-    """Contribute directories that hold rule packs (``*.toml``).
+def heshan_facts(options: Mapping[str, Any]) -> list[FactProvider]:  # type: ignore[empty-body]
+    """Contribute facts computed in Python, which pack conditions can read like project fields.
 
-    :return: directories to search for pack ids (``--pack heshan``) and ``extends`` parents.
+    :param options: the Vetter's options (``Vetter(options=...)``, or the CLI options plugins added).
+    :return: :class:`~heshan_vetting.FactProvider` objects; each ``compute(project)`` runs once per project.
 
-    Called once per Vetter. All results are used; when two directories hold a pack with the same id,
-    the one returned first wins.
+    When: once when a Vetter is created (the names are known to the pack compiler, which checks their
+    types and units); ``compute`` runs for each project before the pack's rules. A ``compute`` that
+    raises makes the fact an error, so rules reading it give ``error`` findings, and adds an
+    ``error`` finding naming the plugin.
+
+    Results: all are used; a name given twice, or equal to a project field, is a plugin error.
+    """
+
+
+@hookspec
+def heshan_checks(options: Mapping[str, Any]) -> list[Check]:  # type: ignore[empty-body]
+    """Contribute checks written in Python, whose findings join the pack's.
+
+    :param options: the Vetter's options (``Vetter(options=...)``, or the CLI options plugins added).
+    :return: :class:`~heshan_vetting.Check` objects; each ``run(context)`` runs once per project.
+
+    When: once when a Vetter is created; ``run`` is called for each project after the pack's facts
+    are computed. A ``run`` that raises gives an ``error`` finding naming the plugin and the
+    exception (or :class:`~heshan_vetting.PluginError` with ``strict=True``).
+
+    Results: all are used; a check id equal to a pack rule's or another check's is a plugin error.
+    """
+
+
+@hookspec
+def heshan_process_findings(project: Project, findings: Sequence[Finding]) -> Sequence[Finding] | None:
+    """Post-process one project's findings before the verdict is decided.
+
+    :param project: the project being checked.
+    :param findings: the findings so far: the pack's rules, then the plugins' checks.
+    :return: the findings, changed, in the same order with the same ``rule_id`` values; or ``None``
+        to leave them as they are.
+
+    When: once per project, after all rules and checks have run and before the verdict. Use it to
+    re-word, tag or re-grade findings (a finding cannot be added or dropped here: add one with
+    ``heshan_checks``).
+
+    Results: chained: each implementation receives the previous one's result, built-ins first. A
+    result that adds, drops or reorders findings, or an implementation that raises, is an ``error``
+    finding naming the plugin (the findings stay as they were).
     """
 
 
@@ -73,8 +138,10 @@ def heshan_score(inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -
     :param verdict: the pack's score thresholds, if it declares any.
     :return: the :class:`~heshan_vetting.report.Score`, or ``None`` to leave it to the next plugin.
 
-    Called once per project checked, when the pack has indicators in force. The first non-``None``
-    result wins; the built-in ``scoring`` plugin gives the weighted linear score.
+    When: once per project checked, when the pack has indicators in force.
+
+    Results: the first non-``None`` result wins; the built-in ``scoring`` plugin (the weighted
+    linear score) is asked last.
     """
 
 
@@ -85,6 +152,37 @@ def heshan_renderers() -> dict[str, Any]:  # type: ignore[empty-body]
     :return: a mapping of format name (``text``, ``json``, …) to a callable
         ``render(reports: ReportSet, lang: str) -> str``.
 
-    Called when a Vetter is created. When two plugins give the same format name the one registered
-    later wins, so a plugin can replace a built-in renderer.
+    When: once when a Vetter is created.
+
+    Results: all are used; when two plugins give the same format name, the one registered later
+    wins, so a plugin can replace a built-in renderer.
+    """
+
+
+@hookspec
+def heshan_add_options(group: argparse._ArgumentGroup) -> None:
+    """Add command-line options to ``python -m heshan_vetting check``.
+
+    :param group: an :mod:`argparse` argument group titled with the plugin's name; call
+        ``group.add_argument(...)`` on it. Give every option a ``dest``; its value reaches the
+        ``options`` of :func:`heshan_facts` and :func:`heshan_checks` under that name.
+
+    When: once per CLI run, before the arguments are parsed. Library users pass the same names in
+    ``Vetter(options={...})``.
+
+    Results: none (options are added to the group).
+    """
+
+
+@hookspec
+def heshan_report_finished(report: Report) -> None:
+    """Observe a finished report (an audit log, a metrics counter); the report cannot be changed.
+
+    :param report: the finished report of one project.
+
+    When: once per project, after its report is complete and before it is returned.
+
+    Results: none. An implementation that raises marks that report ``incomplete`` with an
+    ``error`` finding naming the plugin (the verdict is then at best ``conditional``), or raises
+    :class:`~heshan_vetting.PluginError` with ``strict=True``.
     """

@@ -1,29 +1,51 @@
-"""The plugin manager: one per Vetter, built-ins registered by name, with a typed facade.
+"""The plugin manager: one per Vetter, with built-ins, entry-point plugins and explicit ones.
 
 Built-in plugins are modules registered through the same :meth:`pluggy.PluginManager.register`
-call any other plugin goes through, and can be blocked by name the same way.
+call any other plugin goes through, and can be blocked by name the same way. Third-party plugins
+are found through the ``heshan_vetting`` entry-point group when a Vetter is built (never at import).
+
+Blocking: ``Vetter(disable_plugins=[...])``, ``--disable-plugin NAME`` and the environment variable
+``HESHAN_VETTING_DISABLE_PLUGINS`` (names separated by commas or spaces). Setting
+``HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD=1`` (or ``Vetter(autoload=False)``) skips entry points.
 """
 
 from __future__ import annotations
 
+import argparse
+import difflib
 import importlib
-from collections.abc import Iterable, Sequence
+import inspect
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pluggy
 
 from . import hookspecs
 from ._evaluate import IndicatorInput
-from .errors import PluginError
+from .errors import InputError, PluginError
+from .extension import Check, FactProvider
 from .model import Project
-from .report import PluginRef, Score
+from .report import Finding, PluginRef, Report, Score
 from .rulepack import VerdictDef
 from .units import Units
 
-__all__ = ["BUILTIN_PLUGINS", "Hooks", "make_plugin_manager"]
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "ENV_DISABLE",
+    "ENV_NO_AUTOLOAD",
+    "HOOK_NAMES",
+    "Hooks",
+    "PluginInfo",
+    "make_plugin_manager",
+]
 
-#: Built-in plugins: name → module. Registered in this order.
+#: Built-in plugins: name → module. Registered in this order, before any other plugin.
 BUILTIN_PLUGINS: dict[str, str] = {
     "units": "heshan_vetting.default_units",
     "toml_loader": "heshan_vetting.default_loader",
@@ -32,42 +54,206 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "renderers": "heshan_vetting.render",
 }
 
+ENTRY_POINT_GROUP = "heshan_vetting"
+ENV_DISABLE = "HESHAN_VETTING_DISABLE_PLUGINS"
+ENV_NO_AUTOLOAD = "HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD"
 
-def make_plugin_manager(plugins: Sequence[object] = (), disable: Iterable[str] = ()) -> pluggy.PluginManager:
-    """A fresh plugin manager with the built-ins (except ``disable``) and ``plugins`` registered."""
+#: Every hook name in the spec.
+HOOK_NAMES: tuple[str, ...] = tuple(
+    name for name, fn in vars(hookspecs).items() if name.startswith("heshan_") and inspect.isfunction(fn)
+)
+
+Origin = Literal["builtin", "entry_point", "explicit"]
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One plugin known to a Vetter: where it came from and what it implements."""
+
+    name: str
+    origin: Origin
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+    blocked: bool = False
+    target: str = ""
+    """The module or object: the entry point's value (``module:attr``) or the module's name."""
+
+    def ref(self) -> PluginRef:
+        """The plugin as listed in a report's provenance."""
+        return PluginRef(name=self.name, distribution=self.distribution, version=self.version)
+
+
+def _env_names(value: str | None) -> set[str]:
+    return {n for n in (value or "").replace(",", " ").split() if n}
+
+
+def _autoload_default() -> bool:
+    return os.environ.get(ENV_NO_AUTOLOAD, "").strip().lower() in ("", "0", "false", "no")
+
+
+def _dist_of(ep: metadata.EntryPoint) -> tuple[str, str]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return "(unknown distribution)", "unknown"
+    return str(dist.metadata["Name"]), str(dist.version)
+
+
+def _distribution_of_object(plugin: object) -> tuple[str, str]:
+    module = inspect.getmodule(plugin) if not inspect.ismodule(plugin) else plugin
+    modname = getattr(module, "__name__", "") or ""
+    top = modname.split(".")[0]
+    if top:
+        try:
+            names = metadata.packages_distributions().get(top, [])
+        except Exception:  # broken metadata elsewhere must not break provenance
+            names = []
+        for dist_name in names:
+            try:
+                return dist_name, metadata.version(dist_name)
+            except metadata.PackageNotFoundError:
+                continue
+    return f"(not installed: {modname or type(plugin).__name__})", "unknown"
+
+
+def _plugin_name(plugin: object) -> str:
+    if inspect.ismodule(plugin):
+        return plugin.__name__
+    own = getattr(plugin, "name", None)
+    if isinstance(own, str) and own:
+        return own
+    return getattr(plugin, "__name__", None) or type(plugin).__name__
+
+
+def _misspelt_hooks(plugin: object) -> list[str]:
+    """Attributes that look like hooks (``heshan_*``) but name none."""
+    bad: list[str] = []
+    for attr in dir(plugin):
+        if attr.startswith("heshan_") and attr not in HOOK_NAMES and callable(getattr(plugin, attr, None)):
+            bad.append(attr)
+    return bad
+
+
+def _hooks_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
+    callers = pm.get_hookcallers(plugin) or []
+    return tuple(sorted(c.name for c in callers))
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str, what: str) -> None:
+    bad = _misspelt_hooks(plugin)
+    if bad:
+        hints = []
+        for attr in bad:
+            near = difflib.get_close_matches(attr, HOOK_NAMES, n=1)
+            hints.append(f"{attr!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        raise PluginError(
+            f"{what} defines {', '.join(hints)}, which is not a hook; hooks are: {', '.join(HOOK_NAMES)}",
+            plugin=name,
+        )
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"{what}: {exc}", plugin=name) from None
+    except ValueError as exc:  # the name is taken
+        raise PluginError(f"{what}: {exc}", plugin=name) from None
+
+
+def make_plugin_manager(
+    plugins: Sequence[object] = (),
+    disable: Iterable[str] = (),
+    *,
+    autoload: bool | None = None,
+) -> tuple[pluggy.PluginManager, dict[str, PluginInfo]]:
+    """A fresh plugin manager and what it holds.
+
+    Built-ins (except the blocked ones) first, then entry-point plugins sorted by name (unless
+    ``autoload`` is false), then ``plugins``. Blocked names come from ``disable`` and the
+    ``HESHAN_VETTING_DISABLE_PLUGINS`` variable. Raises :class:`PluginError` for a plugin that fails
+    to load, implements an unknown hook, or has a hook signature that does not match the spec.
+    """
+    from . import __version__
+
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    blocked = set(disable)
-    unknown = blocked - set(BUILTIN_PLUGINS) - {getattr(p, "__name__", "") for p in plugins}
+    blocked = set(disable) | _env_names(os.environ.get(ENV_DISABLE))
     for name in sorted(blocked):
         pm.set_blocked(name)
+    infos: dict[str, PluginInfo] = {}
     for name, modname in BUILTIN_PLUGINS.items():
         if name in blocked:
+            infos[name] = PluginInfo(name, "builtin", "heshan-vetting", __version__, (), True, modname)
             continue
         try:
             module = importlib.import_module(modname)
         except Exception as exc:  # a broken built-in must fail loudly, never silently
             raise PluginError(f"failed to import {modname}: {exc}", plugin=name) from exc
-        pm.register(module, name=name)
+        _register(pm, module, name, f"built-in plugin {modname}")
+        infos[name] = PluginInfo(name, "builtin", "heshan-vetting", __version__, _hooks_of(pm, module), False, modname)
+    if autoload if autoload is not None else _autoload_default():
+        _load_entry_points(pm, blocked, infos)
     for plugin in plugins:
-        name = getattr(plugin, "__name__", None) or type(plugin).__name__
-        try:
-            pm.register(plugin, name=name if pm.get_plugin(name) is None else None)
-        except Exception as exc:
-            raise PluginError(f"failed to register: {exc}", plugin=name) from exc
+        name = _plugin_name(plugin)
+        if name in blocked:
+            continue
+        if pm.get_plugin(name) is not None or name in infos:
+            raise PluginError(
+                "a plugin of this name is already registered; give the object a distinct `name` attribute",
+                plugin=name,
+            )
+        _register(pm, plugin, name, "plugin object")
+        dist, version = _distribution_of_object(plugin)
+        target = plugin.__name__ if inspect.ismodule(plugin) else type(plugin).__qualname__
+        infos[name] = PluginInfo(name, "explicit", dist, version, _hooks_of(pm, plugin), False, target)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(str(exc)) from exc
-    del unknown  # unknown names in ``disable`` are allowed: they may name third-party plugins
-    return pm
+        raise PluginError(str(exc), plugin=getattr(exc, "plugin", None) and pm.get_name(exc.plugin)) from None
+    return pm, infos
+
+
+def _load_entry_points(pm: pluggy.PluginManager, blocked: set[str], infos: dict[str, PluginInfo]) -> None:
+    eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value))
+    for ep in eps:
+        dist, version = _dist_of(ep)
+        where = f"entry point {ep.name} = {ep.value} of {dist} {version}"
+        if ep.name in infos:
+            raise PluginError(f"{where}: the name is already taken by {infos[ep.name].distribution}", plugin=ep.name)
+        if ep.name in blocked:
+            infos[ep.name] = PluginInfo(ep.name, "entry_point", dist, version, (), True, ep.value)
+            continue
+        try:
+            plugin = ep.load()
+            if inspect.isclass(plugin):
+                plugin = plugin()  # a class: one instance per Vetter, so plugins can hold state safely
+        except Exception as exc:
+            raise PluginError(
+                f"failed to load ({where}): {type(exc).__name__}: {exc}. "
+                f"Block it with --disable-plugin {ep.name} or {ENV_DISABLE}={ep.name}.",
+                plugin=ep.name,
+            ) from exc
+        _register(pm, plugin, ep.name, where)
+        infos[ep.name] = PluginInfo(ep.name, "entry_point", dist, version, _hooks_of(pm, plugin), False, ep.value)
+
+
+def _call(impl: Any, kwargs: Mapping[str, Any]) -> Any:
+    return impl.function(*(kwargs[a] for a in impl.argnames))
+
+
+def _observe(impl: Any, report: Report) -> Any:
+    return _call(impl, {"report": report})
 
 
 class Hooks:
     """Typed calls to the hooks of one plugin manager."""
 
-    def __init__(self, pm: pluggy.PluginManager) -> None:
+    def __init__(self, pm: pluggy.PluginManager, infos: Mapping[str, PluginInfo] | None = None) -> None:
         self.pm = pm
+        self.infos: dict[str, PluginInfo] = dict(infos or {})
+
+    def _each(self, hook: str, kwargs: Mapping[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
+        """(plugin name, call) for each implementation, built-ins (registered first) first."""
+        impls = getattr(self.pm.hook, hook).get_hookimpls()
+        return [(impl.plugin_name, partial(_call, impl, kwargs)) for impl in impls]
 
     def unit_definitions(self) -> list[str]:
         """All unit definition lines, built-ins first."""
@@ -88,6 +274,41 @@ class Hooks:
             out.extend(Path(p) for p in paths)
         return out
 
+    def _declared(self, hook: str, options: Mapping[str, Any], kind: type[Any]) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = []
+        for name, call in self._each(hook, {"options": options}):
+            try:
+                items = call()
+            except InputError:
+                raise  # the plugin found a user mistake (e.g. a missing list file): exit 2, not 3
+            except Exception as exc:
+                raise PluginError(f"{hook} raised {type(exc).__name__}: {exc}", plugin=name) from exc
+            if items is None:
+                continue
+            if not isinstance(items, (list, tuple)) or not all(isinstance(i, kind) for i in items):
+                raise PluginError(f"{hook} must return a list of {kind.__name__} objects, got {items!r}", plugin=name)
+            out.extend((name, i) for i in items)
+        return out
+
+    def facts(self, options: Mapping[str, Any]) -> list[tuple[str, FactProvider]]:
+        """(plugin name, provider) for every plugin fact."""
+        return self._declared("heshan_facts", options, FactProvider)
+
+    def checks(self, options: Mapping[str, Any]) -> list[tuple[str, Check]]:
+        """(plugin name, check) for every plugin check."""
+        return self._declared("heshan_checks", options, Check)
+
+    def finding_processors(self) -> list[tuple[str, Callable[[Project, Sequence[Finding]], Any]]]:
+        """(plugin name, ``fn(project, findings)``) per ``heshan_process_findings`` implementation, built-ins first."""
+        out: list[tuple[str, Callable[[Project, Sequence[Finding]], Any]]] = []
+        for impl in self.pm.hook.heshan_process_findings.get_hookimpls():
+
+            def run(project: Project, findings: Sequence[Finding], impl: Any = impl) -> Any:
+                return _call(impl, {"project": project, "findings": tuple(findings)})
+
+            out.append((impl.plugin_name, run))
+        return out
+
     def score(self, inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -> Score | None:
         """The score from the first scoring plugin that gives one."""
         result: Score | None = self.pm.hook.heshan_score(inputs=list(inputs), verdict=verdict)
@@ -100,21 +321,27 @@ class Hooks:
             out.update(mapping)
         return out
 
-    def plugin_refs(self) -> list[PluginRef]:
-        """Every registered plugin with its distribution and version, sorted by name."""
-        from . import __version__
+    def add_options(self, parser: argparse.ArgumentParser) -> list[str]:
+        """Let each plugin add its options to ``parser`` (one group per plugin); returns their dests."""
+        dests: list[str] = []
+        for impl in self.pm.hook.heshan_add_options.get_hookimpls():
+            group = parser.add_argument_group(f"plugin {impl.plugin_name}")
+            try:
+                _call(impl, {"group": group})
+            except Exception as exc:
+                raise PluginError(
+                    f"heshan_add_options raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name
+                ) from exc
+            dests.extend(a.dest for a in group._group_actions)
+        return dests
 
-        dists = {id(p): d for p, d in self.pm.list_plugin_distinfo()}
-        refs: list[PluginRef] = []
-        for name, plugin in self.pm.list_name_plugin():
-            if plugin is None:
-                continue
-            dist = dists.get(id(plugin))
-            if dist is not None:
-                refs.append(PluginRef(name=name, distribution=dist.project_name, version=dist.version))
-            elif name in BUILTIN_PLUGINS:
-                refs.append(PluginRef(name=name, distribution="heshan-vetting", version=__version__))
-            else:
-                module = getattr(plugin, "__module__", None) or getattr(plugin, "__name__", "")
-                refs.append(PluginRef(name=name, distribution=f"(not installed: {module})", version="unknown"))
-        return sorted(refs, key=lambda r: r.name)
+    def report_observers(self) -> list[tuple[str, Callable[[Report], Any]]]:
+        """(plugin name, observer) per ``heshan_report_finished`` implementation."""
+        out: list[tuple[str, Callable[[Report], Any]]] = []
+        for impl in self.pm.hook.heshan_report_finished.get_hookimpls():
+            out.append((impl.plugin_name, partial(_observe, impl)))
+        return out
+
+    def plugin_refs(self) -> list[PluginRef]:
+        """Every registered (not blocked) plugin with its distribution and version, sorted by name."""
+        return [info.ref() for info in sorted(self.infos.values(), key=lambda i: i.name) if not info.blocked]

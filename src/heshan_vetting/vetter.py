@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 from ._evaluate import IndicatorInput, RuleDecider, evaluate, native_decider
+from ._plugin_run import PluginRunner
 from .default_loader import project_from_mapping
 from .engine import CompiledPack, compile_pack
 from .errors import ProjectError, UsageError
 from .industry import classification
 from .model import Project
-from .plugins import Hooks, make_plugin_manager
-from .report import Provenance, Report, ReportSet, Score
+from .plugins import Hooks, PluginInfo, make_plugin_manager
+from .report import Finding, Provenance, Report, ReportSet, Score
 from .rulepack import VerdictDef, load_pack
 from .units import Units
 
@@ -36,9 +38,17 @@ class Vetter:
 
     :param pack: a pack id found in the pack paths (default ``"heshan"``) or a path to a pack file.
     :param engine: the evaluation engine; ``"native"``.
-    :param plugins: extra plugin objects (modules or instances with ``@hookimpl`` functions).
-    :param disable_plugins: names of plugins to block, built-ins included (e.g. ``"renderers"``).
+    :param plugins: extra plugin objects (modules or instances with ``@hookimpl`` functions),
+        registered after the built-ins and the entry-point plugins, so their hooks are asked first.
+    :param disable_plugins: names of plugins to block, built-ins included (e.g. ``"renderers"``);
+        added to those in the ``HESHAN_VETTING_DISABLE_PLUGINS`` environment variable.
     :param pack_paths: extra directories to search for packs, before the plugins' ones.
+    :param options: plugin options by name (the same names as the plugins' CLI options), passed to
+        the ``heshan_facts`` and ``heshan_checks`` hooks.
+    :param strict: raise :class:`PluginError` when a plugin fails during a check, instead of
+        recording an ``error`` finding.
+    :param autoload: load the plugins of the ``heshan_vetting`` entry-point group; default true
+        unless ``HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD`` is set.
     """
 
     def __init__(
@@ -49,6 +59,9 @@ class Vetter:
         plugins: Sequence[object] = (),
         disable_plugins: Iterable[str] = (),
         pack_paths: Sequence[str | Path] = (),
+        options: Mapping[str, Any] | None = None,
+        strict: bool = False,
+        autoload: bool | None = None,
     ) -> None:
         if engine == "durable":
             raise UsageError(
@@ -64,8 +77,10 @@ class Vetter:
             )
         self.engine = engine
         self._decider: RuleDecider = native_decider
-        self._pm = make_plugin_manager(plugins, disable_plugins)
-        self.hooks = Hooks(self._pm)
+        self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
+        self.hooks = Hooks(self._pm, infos)
+        self.options: Mapping[str, Any] = MappingProxyType(dict(options or {}))
+        self.strict = strict
         definitions = self.hooks.unit_definitions()
         if not definitions:
             raise UsageError(
@@ -75,9 +90,24 @@ class Vetter:
             )
         self.units = Units(definitions)
         self.pack_paths = [Path(p) for p in pack_paths] + self.hooks.rule_pack_paths()
-        self.pack: CompiledPack = compile_pack(load_pack(pack, self.pack_paths), self.units)
+        providers = self.hooks.facts(self.options)
+        self.pack: CompiledPack = compile_pack(load_pack(pack, self.pack_paths), self.units, providers)
+        self._runner = PluginRunner(
+            self.pack,
+            providers,
+            self.hooks.checks(self.options),
+            self.hooks.finding_processors(),
+            self.hooks.report_observers(),
+            self.options,
+            strict=strict,
+        )
         self.renderers = self.hooks.renderers()
         self._plugin_refs = self.hooks.plugin_refs()
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin this Vetter knows (built-in, entry point or explicit; blocked ones marked), by name."""
+        return sorted(self.hooks.infos.values(), key=lambda i: i.name)
 
     # -- projects -------------------------------------------------------------------------------
     def load(self, path: str | Path) -> list[Project]:
@@ -146,7 +176,25 @@ class Vetter:
             day, how = project.application_date, "application_date"
         else:
             day, how = date.today(), "today"
-        ev = evaluate(self.pack, project, day, self._score, self._decider)
+        runner = self._runner
+        extra_env, fact_errors = runner.facts(project) if runner.providers else ({}, [])
+
+        def plugin_findings(env: dict[str, Any]) -> list[Finding]:
+            return [*fact_errors, *runner.run_checks(project, day, env)]
+
+        def process(findings: list[Finding]) -> list[Finding]:
+            return runner.process(project, findings)
+
+        ev = evaluate(
+            self.pack,
+            project,
+            day,
+            self._score,
+            self._decider,
+            extra_env=extra_env,
+            extra_findings=plugin_findings if runner.checks or fact_errors else None,
+            process=process if runner.processors else None,
+        )
         from . import __version__
 
         provenance = Provenance(
@@ -159,7 +207,7 @@ class Vetter:
         )
         from .report import ProjectRef
 
-        return Report(
+        report = Report(
             project=ProjectRef(
                 id=project.id,
                 name=project.name,
@@ -180,6 +228,7 @@ class Vetter:
             not_in_force=ev.skipped,
             provenance=provenance,
         )
+        return runner.observe(report) if runner.observers else report
 
     # -- output ---------------------------------------------------------------------------------
     def render(self, reports: Report | ReportSet, format: str = "text", lang: str = "zh") -> str:

@@ -1,0 +1,143 @@
+"""What plugins give the library: Python checks and plugin-computed facts.
+
+A rule pack holds conditions over facts; some checks need code instead (a lookup in a credit
+blacklist, a call to a land registry). A plugin returns :class:`Check` objects from the
+``heshan_checks`` hook and :class:`FactProvider` objects from ``heshan_facts``. A check's finding has
+the same model as a pack rule's (:class:`~heshan_vetting.report.Finding`): id, title, severity,
+citation, outcome, explanation.
+
+A check that raises does not stop anything: it becomes an ``error`` finding that names the plugin
+and the exception, and the verdict cannot be ``approve`` while it stands (``strict=True`` raises
+:class:`~heshan_vetting.PluginError` instead).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from .model import Project
+from .report import Citation, Comparison, FactValue, Outcome, Severity, Text
+
+__all__ = ["Check", "CheckContext", "CheckResult", "FactProvider", "FactValueType"]
+
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+FactValueType = Literal["number", "text", "bool", "texts"]
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check sees for one project.
+
+    :ivar project: the validated project.
+    :ivar as_of: the date whose rules apply.
+    :ivar facts: every fact and derived metric of the pack with its value in its canonical unit
+        (``None`` when missing or not computable); read-only.
+    :ivar options: the Vetter's options (``Vetter(options=...)`` or the plugins' CLI options).
+    """
+
+    project: Project
+    as_of: date
+    facts: Mapping[str, Any]
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found for one project.
+
+    :ivar outcome: ``pass``, ``fail``, ``not_applicable``, ``insufficient_data`` or ``error``.
+    :ivar explanation: why, in Chinese and English; for a failure, what would make it pass.
+    :ivar missing: names of the project fields whose absence kept the check from deciding
+        (required with ``insufficient_data``: missing data is never a pass).
+    :ivar comparisons: numeric comparisons that decided it, if any.
+    :ivar facts: the values the check read, shown in the report.
+    """
+
+    outcome: Outcome
+    explanation: Text
+    missing: tuple[str, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    facts: tuple[FactValue, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.outcome, Outcome):
+            raise TypeError(f"CheckResult.outcome must be an Outcome, not {self.outcome!r}")
+        if not isinstance(self.explanation, Text):
+            raise TypeError("CheckResult.explanation must be a Text(zh=..., en=...)")
+        if self.outcome is Outcome.INSUFFICIENT_DATA and not self.missing:
+            raise ValueError("an insufficient_data CheckResult must name the missing fields")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check written in Python, contributed by a plugin through ``heshan_checks``.
+
+    :ivar id: the finding's ``rule_id``; unique among the pack's rules and all plugins' checks
+        (e.g. ``credit.blacklist``).
+    :ivar title: Chinese and English title.
+    :ivar severity: ``veto``, ``required`` or ``advisory``, weighed like a pack rule's.
+    :ivar run: called once per project with a :class:`CheckContext`; returns a :class:`CheckResult`.
+    :ivar citation: the policy the check enforces; its ``status`` marks how far it is verified.
+    :ivar reads: the project fields or facts it reads (shown with the finding).
+    :ivar tags: free labels, as on pack rules.
+    :ivar effective_from: first day in force (inclusive), if any.
+    :ivar effective_until: last day in force (inclusive), if any.
+    """
+
+    id: str
+    title: Text
+    severity: Severity
+    run: Callable[[CheckContext], CheckResult]
+    citation: Citation | None = None
+    reads: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    effective_from: date | None = None
+    effective_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not _ID.match(self.id):
+            raise ValueError(f"Check.id {self.id!r} must start with a letter and use letters, digits, _ . : -")
+        if not isinstance(self.title, Text):
+            raise TypeError(f"Check {self.id!r}: title must be a Text(zh=..., en=...)")
+        if not isinstance(self.severity, Severity):
+            raise TypeError(f"Check {self.id!r}: severity must be a Severity")
+        if not callable(self.run):
+            raise TypeError(f"Check {self.id!r}: run must be callable")
+
+
+@dataclass(frozen=True)
+class FactProvider:
+    """A fact computed by a plugin, usable in pack conditions like a project field.
+
+    :ivar name: the fact's name in conditions (lower case, digits, ``_``); must not clash with a
+        project field or a pack name.
+    :ivar type: ``number`` (in ``unit``), ``text``, ``bool`` or ``texts`` (a list of texts).
+    :ivar title: Chinese and English title for reports.
+    :ivar compute: called once per project with the :class:`~heshan_vetting.Project`; returns the
+        value (a ``float`` in ``unit`` for numbers) or ``None`` when unknown (then rules reading it
+        give ``insufficient_data``).
+    :ivar unit: for numbers, the unit of the value (a unit expression such as ``万元/亩``; empty
+        for a plain count or ratio).
+    """
+
+    name: str
+    type: FactValueType
+    title: Text
+    compute: Callable[[Project], Any]
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise ValueError(f"FactProvider.name {self.name!r} must be lower case letters, digits and _")
+        if self.type not in ("number", "text", "bool", "texts"):
+            raise ValueError(f"FactProvider {self.name!r}: type must be number, text, bool or texts")
+        if not isinstance(self.title, Text):
+            raise TypeError(f"FactProvider {self.name!r}: title must be a Text(zh=..., en=...)")
+        if not callable(self.compute):
+            raise TypeError(f"FactProvider {self.name!r}: compute must be callable")
