@@ -35,6 +35,7 @@ LAYER = {
     "vetter": 7,
     "coverage": 7,
     "cli": 8,
+    "testing": 8,
     "__main__": 9,
     "__init__": 9,
 }

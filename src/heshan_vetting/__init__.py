@@ -15,6 +15,7 @@ Importing this package loads no plugins and starts no threads.
 from __future__ import annotations
 
 from .errors import InputError, PluginError, ProjectError, RulePackError, UsageError, VettingError
+from .extension import Check, CheckContext, CheckResult, FactProvider
 from .hookspecs import hookimpl
 from .model import Location, Project
 from .report import (
@@ -39,8 +40,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_PACK",
+    "Check",
+    "CheckContext",
+    "CheckResult",
     "Citation",
     "Comparison",
+    "FactProvider",
     "FactValue",
     "Finding",
     "IndicatorScore",
