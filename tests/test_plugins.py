@@ -95,9 +95,11 @@ class FlatScore:
 
 def test_a_plugins_score_replaces_the_builtin() -> None:
     builtin = make_vetter().check(sample_project())
-    assert builtin.score is not None and builtin.score.total > 60
+    assert builtin.score is not None
+    assert builtin.score.total > 60
     report = make_vetter(FlatScore()).check(sample_project())
-    assert report.score is not None and report.score.total == 50.0
+    assert report.score is not None
+    assert report.score.total == 50.0
     assert report.verdict is Verdict.CONDITIONAL
 
 
@@ -149,7 +151,8 @@ def test_blocking_a_builtin_by_api() -> None:
 def test_blocking_by_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_DISABLE, "scoring, renderers")
     v = make_vetter()
-    assert plugin_info(v, "scoring").blocked and plugin_info(v, "renderers").blocked
+    assert plugin_info(v, "scoring").blocked
+    assert plugin_info(v, "renderers").blocked
     with pytest.raises(UsageError, match="renderers"):
         v.render(v.check(sample_project()))
 
@@ -224,7 +227,7 @@ def test_a_user_mistake_found_by_a_plugin_stays_an_input_error() -> None:
         def heshan_checks(self, options: Any) -> list[Check]:
             raise UsageError("The list file does not exist.", file="missing.csv", field="credit_list")
 
-    with pytest.raises(UsageError, match="missing.csv"):
+    with pytest.raises(UsageError, match=r"missing\.csv"):
         make_vetter(NeedsFile())
 
 
@@ -245,7 +248,8 @@ def test_a_check_that_raises_is_an_error_finding_naming_the_plugin() -> None:
     v = make_vetter(CheckPlugin("registry", "registry.lookup", _raises))
     report = v.check(sample_project())
     f = assert_finding(report, "registry.lookup", outcome="error", severity="veto", plugin="registry")
-    assert "registry" in f.explanation.en and "RuntimeError: registry unreachable" in f.explanation.en
+    assert "registry" in f.explanation.en
+    assert "RuntimeError: registry unreachable" in f.explanation.en
     assert "RuntimeError: registry unreachable" in f.explanation.zh
     assert report.incomplete
     assert report.verdict is Verdict.CONDITIONAL  # the sample approves without the plugin
@@ -260,7 +264,8 @@ def test_strict_turns_a_raising_check_into_an_exception() -> None:
 def test_a_check_returning_the_wrong_type_is_an_error_finding() -> None:
     v = make_vetter(CheckPlugin("sloppy", "sloppy.check", lambda ctx: True))
     f = finding(v.check(sample_project()), "sloppy.check")
-    assert f.outcome is Outcome.ERROR and "must return a CheckResult" in f.explanation.en
+    assert f.outcome is Outcome.ERROR
+    assert "must return a CheckResult" in f.explanation.en
 
 
 def test_one_bad_project_never_stops_a_batch() -> None:
@@ -300,9 +305,12 @@ def test_check_context_carries_facts_options_and_date() -> None:
     report = make_vetter(CheckPlugin("look", "look.check", look), options={"k": "v"}).check(
         sample_project(annual_tax=None)
     )
-    assert seen["land"] == pytest.approx(180.0) and seen["tax"] is None and seen["opt"] == "v"
+    assert seen["land"] == pytest.approx(180.0)
+    assert seen["tax"] is None
+    assert seen["opt"] == "v"
     assert str(seen["as_of"]) == "2024-05-20"
-    assert "annual_tax" in report.missing_fields and report.verdict is Verdict.CONDITIONAL
+    assert "annual_tax" in report.missing_fields
+    assert report.verdict is Verdict.CONDITIONAL
 
 
 def test_insufficient_data_must_name_what_is_missing() -> None:
@@ -370,9 +378,11 @@ def test_a_plugin_fact_is_read_by_pack_rules_in_its_unit(tmp_path: Path, area: A
     f = assert_finding(v.check(sample_project()), "REG-001", outcome=outcome)
     if area is not None:
         fact = next(x for x in f.facts if x.name == "registered_land_area")
-        assert fact.value == pytest.approx(area) and fact.unit == "公顷"  # shown in the plugin's own unit
+        assert fact.value == pytest.approx(area)
+        assert fact.unit == "公顷"
         cmp = f.comparisons[0]
-        assert cmp.unit == "亩" and cmp.threshold == pytest.approx(area * 15)  # compared in the rule's unit
+        assert cmp.unit == "亩"
+        assert cmp.threshold == pytest.approx(area * 15)
 
 
 def test_a_plugin_fact_that_raises_is_an_error(tmp_path: Path) -> None:
@@ -381,7 +391,8 @@ def test_a_plugin_fact_that_raises_is_an_error(tmp_path: Path) -> None:
     assert_finding(report, "REG-001", outcome="error")
     f = assert_finding(report, "plugin:registry:registered_land_area", outcome="error", plugin="registry")
     assert "ConnectionError: timeout" in f.explanation.en
-    assert report.incomplete and report.verdict is not Verdict.APPROVE
+    assert report.incomplete
+    assert report.verdict is not Verdict.APPROVE
 
 
 def test_a_plugin_fact_of_the_wrong_type_is_an_error(tmp_path: Path) -> None:
@@ -432,7 +443,8 @@ class Regrade:
 def test_findings_can_be_post_processed() -> None:
     report = make_vetter(Regrade()).check(sample_project())
     advisory = [f for f in report.findings if f.severity is Severity.ADVISORY]
-    assert advisory and all("seen" in f.tags for f in advisory)
+    assert advisory
+    assert all("seen" in f.tags for f in advisory)
     assert report.verdict is Verdict.APPROVE
 
 
@@ -442,7 +454,8 @@ def test_a_processor_that_drops_findings_is_an_error_finding() -> None:
     assert [f.rule_id for f in report.findings[:-1]] == [f.rule_id for f in plain.findings]
     f = assert_finding(report, "plugin:regrade:process_findings", outcome="error", plugin="regrade")
     assert "must keep every finding" in f.explanation.en
-    assert report.verdict is Verdict.CONDITIONAL and report.incomplete
+    assert report.verdict is Verdict.CONDITIONAL
+    assert report.incomplete
 
 
 class Audit:
@@ -467,7 +480,8 @@ def test_observers_see_every_finished_report() -> None:
 
 def test_an_observer_that_raises_marks_the_report_incomplete() -> None:
     report = make_vetter(Audit(fail=True)).check(sample_project())
-    assert report.incomplete and report.verdict is Verdict.CONDITIONAL
+    assert report.incomplete
+    assert report.verdict is Verdict.CONDITIONAL
     f = assert_finding(report, "plugin:audit:report_finished", outcome="error")
     assert "OSError: audit log is full" in f.explanation.en
     with pytest.raises(PluginError, match="audit log is full"):
@@ -484,7 +498,8 @@ def test_provenance_lists_every_plugin_with_distribution_and_version() -> None:
     from heshan_vetting import __version__
 
     assert (refs["scoring"].distribution, refs["scoring"].version) == ("heshan-vetting", __version__)
-    assert refs["local_check"].distribution.startswith("(not installed") and refs["local_check"].version == "unknown"
+    assert refs["local_check"].distribution.startswith("(not installed")
+    assert refs["local_check"].version == "unknown"
 
 
 # -- entry points (a fake installed distribution) ----------------------------------------------------
@@ -539,8 +554,10 @@ def test_an_entry_point_that_fails_to_load_names_plugin_distribution_and_version
     with pytest.raises(PluginError) as info:
         Vetter()
     text = str(info.value)
-    assert "plugin 'broken'" in text and "heshan-vetting-demo-broken 1.2.3" in text
-    assert "ImportError: needs openpyxl" in text and "--disable-plugin broken" in text
+    assert "plugin 'broken'" in text
+    assert "heshan-vetting-demo-broken 1.2.3" in text
+    assert "ImportError: needs openpyxl" in text
+    assert "--disable-plugin broken" in text
     # blocked, it is never imported
     v = Vetter(disable_plugins=["broken"])
     assert plugin_info(v, "broken").blocked
@@ -558,7 +575,8 @@ def test_cli_exits_3_for_a_plugin_that_fails_to_load(tmp_path: Path) -> None:
     site = _fake_dist(tmp_path / "site", "demo_broken", "raise ImportError('needs openpyxl')\n", name="broken")
     proc = _run_cli(["check", str(EXAMPLE)], {"PYTHONPATH": str(site)})
     assert proc.returncode == ExitCode.INTERNAL_ERROR, proc.stderr
-    assert "plugin 'broken'" in proc.stderr and "heshan-vetting-demo-broken 1.2.3" in proc.stderr
+    assert "plugin 'broken'" in proc.stderr
+    assert "heshan-vetting-demo-broken 1.2.3" in proc.stderr
     assert "Traceback" not in proc.stderr
     ok = _run_cli(["check", str(EXAMPLE), "--disable-plugin", "broken"], {"PYTHONPATH": str(site)})
     assert ok.returncode == ExitCode.OK, ok.stderr
@@ -588,12 +606,15 @@ def test_cli_strict_and_plugin_options(tmp_path: Path) -> None:
     lenient = _run_cli(["check", str(EXAMPLE), "--format", "json", "--demo-flag", "on"], env)
     assert lenient.returncode == ExitCode.OK, lenient.stderr  # conditional is below the default --fail-on
     report = json.loads(lenient.stdout)
-    assert report["verdict"] == "conditional" and report["incomplete"] is True
+    assert report["verdict"] == "conditional"
+    assert report["incomplete"] is True
     strict = _run_cli(["check", str(EXAMPLE), "--strict"], env)
     assert strict.returncode == ExitCode.INTERNAL_ERROR
-    assert "plugin 'raiser'" in strict.stderr and "RuntimeError: blacklist service down" in strict.stderr
+    assert "plugin 'raiser'" in strict.stderr
+    assert "RuntimeError: blacklist service down" in strict.stderr
     helped = _run_cli(["check", "--help"], env)
-    assert "plugin raiser" in helped.stdout and "--demo-flag" in helped.stdout
+    assert "plugin raiser" in helped.stdout
+    assert "--demo-flag" in helped.stdout
 
 
 def test_plugins_command_lists_builtins_and_entry_points(tmp_path: Path) -> None:
@@ -607,7 +628,8 @@ def test_plugins_command_lists_builtins_and_entry_points(tmp_path: Path) -> None
     data = json.loads(_run_cli(["plugins", "--format", "json", "--disable-plugin", "demo"],
                                {"PYTHONPATH": str(site)}).stdout)  # fmt: skip
     rows = {r["name"]: r for r in data["plugins"]}
-    assert rows["demo"]["blocked"] is True and rows["demo"]["version"] == "1.2.3"
+    assert rows["demo"]["blocked"] is True
+    assert rows["demo"]["version"] == "1.2.3"
     assert rows["toml_loader"]["hooks"] == ["heshan_load_project"]
 
 
@@ -619,4 +641,5 @@ def test_importing_loads_no_plugins(tmp_path: Path) -> None:
         [sys.executable, "-c", "import heshan_vetting, heshan_vetting.testing; print('ok')"],
         capture_output=True, text=True, env=env,
     )  # fmt: skip
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
