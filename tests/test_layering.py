@@ -34,6 +34,7 @@ LAYER = {
     "render": 6,
     "vetter": 7,
     "coverage": 7,
+    "hookdoc": 7,
     "cli": 8,
     "testing": 8,
     "__main__": 9,

@@ -117,7 +117,7 @@ def _distribution_of_object(plugin: object) -> tuple[str, str]:
 
 
 def _plugin_name(plugin: object) -> str:
-    """``plugin_name`` if the object (module, class or instance) sets it; an instance's ``name``; else its ``__name__``."""
+    """The object's ``plugin_name`` if set; else an instance's ``name``; else its ``__name__``."""
     own = getattr(plugin, "plugin_name", None)
     if isinstance(own, str) and own:
         return own

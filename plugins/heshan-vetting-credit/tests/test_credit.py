@@ -14,7 +14,8 @@ import pytest
 
 if os.environ.get("HESHAN_REQUIRE_PLUGINS") != "1":
     pytest.importorskip(
-        "heshan_vetting_credit", reason="heshan-vetting-credit is not installed (pip install -e plugins/heshan-vetting-credit)"
+        "heshan_vetting_credit",
+        reason="heshan-vetting-credit is not installed (pip install -e plugins/heshan-vetting-credit)",
     )
 
 import heshan_vetting_credit as credit

@@ -125,7 +125,7 @@ def make_check(index: Mapping[str, tuple[Listing, ...]] | None, files: list[Path
         listings = index.get(code, ())
         active = [x for x in listings if x.active_on(ctx.as_of)]
         if active:
-            zh, en = zip(*(_describe(x) for x in active))
+            zh, en = zip(*(_describe(x) for x in active), strict=True)
             return CheckResult(
                 Outcome.FAIL,
                 Text(zh=f"申请单位（{code}）在 {ctx.as_of} 列于失信名单：{'；'.join(zh)}。",
@@ -137,7 +137,7 @@ def make_check(index: Mapping[str, tuple[Listing, ...]] | None, files: list[Path
         past = ""
         past_en = ""
         if listings:
-            zh, en = zip(*(_describe(x) for x in listings))
+            zh, en = zip(*(_describe(x) for x in listings), strict=True)
             past, past_en = f"（曾列入或尚未生效：{'；'.join(zh)}）", f" (listed outside that date: {'; '.join(en)})"
         return CheckResult(
             Outcome.PASS,

@@ -158,9 +158,15 @@ def load_list(path: Path) -> list[Listing]:
             )  # fmt: skip
         out.append(
             Listing(
-                credit_code=code, source=f"{path}:{line}", name=cell("name"), list=cell("list"),
-                authority=cell("authority"), reference=cell("reference"), listed_on=listed, removed_on=removed,
-            )  # fmt: skip
+                credit_code=code,
+                source=f"{path}:{line}",
+                name=cell("name"),
+                list=cell("list"),
+                authority=cell("authority"),
+                reference=cell("reference"),
+                listed_on=listed,
+                removed_on=removed,
+            )
         )
     return out
 

@@ -28,7 +28,7 @@ def check_character(first17: str) -> str:
     """The check character for the first 17 characters of a code."""
     if len(first17) != 17 or any(ch not in _VALUE for ch in first17):
         raise ValueError(f"expected 17 characters from {ALPHABET}, got {first17!r}")
-    total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS))
+    total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
 
 
