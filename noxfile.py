@@ -13,23 +13,24 @@ for _bin in sorted(glob.glob(os.path.join(_PYENV, "versions", "3.1[0-9]*", "bin"
     if _bin not in os.environ.get("PATH", ""):
         os.environ["PATH"] = os.environ.get("PATH", "") + os.pathsep + _bin
 
-nox.options.sessions = ["tests", "typecheck", "lint", "wheel"]
+nox.options.sessions = ["tests", "typecheck", "lint", "wheel", "plugins"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+PLUGINS = ["plugins/heshan-vetting-credit", "plugins/heshan-vetting-xlsx"]
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The test suite on each supported Python."""
-    session.install("-e", ".[dev]")
-    session.run("python", "-m", "pytest", "-q", *session.posargs)
+    """The test suite (with the plugins in plugins/) on each supported Python."""
+    session.install("-e", ".[dev]", *(arg for p in PLUGINS for arg in ("-e", p)))
+    session.run("python", "-m", "pytest", "-q", *session.posargs, env={"HESHAN_REQUIRE_PLUGINS": "1"})
 
 
 @nox.session(python="3.10")
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict, on the oldest supported Python."""
-    session.install("-e", ".[dev]")
+    """mypy --strict (the library and the plugins), on the oldest supported Python."""
+    session.install("-e", ".[dev]", *(arg for p in PLUGINS for arg in ("-e", p)))
     session.run("mypy", "--strict")
 
 
@@ -58,3 +59,21 @@ def wheel(session: nox.Session) -> None:
         "check",
         f"{session.invoked_from}/examples/projects/pv-module-plant.toml",
     )
+
+
+@nox.session(python="3.11")
+def plugins(session: nox.Session) -> None:
+    """Build the library's and each plugin's wheel, install them (not editable) and test the plugins against them."""
+    tmp = session.create_tmp()
+    session.install("build", "pytest")
+    for source in [".", *PLUGINS]:
+        session.run("python", "-m", "build", "--wheel", "--outdir", f"{tmp}/dist", source)
+    wheels = sorted(glob.glob(f"{tmp}/dist/*.whl"))
+    session.install("--force-reinstall", *wheels)
+    session.chdir(tmp)  # import from the installed wheels, not the source tree
+    session.run("python", "-m", "heshan_vetting", "plugins")
+    tests = [f"{session.invoked_from}/{p}/tests" for p in PLUGINS]
+    session.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", tmp, *tests,
+        env={"HESHAN_REQUIRE_PLUGINS": "1"},
+    )  # fmt: skip
