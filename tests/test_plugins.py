@@ -643,3 +643,21 @@ def test_importing_loads_no_plugins(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_a_plugin_class_is_instantiated_per_vetter() -> None:
+    class Counting:
+        name = "counting"
+        instances = 0
+
+        def __init__(self) -> None:
+            type(self).instances += 1
+
+        @hookimpl
+        def heshan_checks(self, options: Any) -> list[Check]:
+            return [_check("counting.check", _passes, Severity.ADVISORY)]
+
+    make_vetter(Counting)
+    report = make_vetter(Counting).check(sample_project())
+    assert Counting.instances == 2
+    assert_finding(report, "counting.check", outcome="pass", plugin="counting")

@@ -195,7 +195,15 @@ def make_plugin_manager(
         infos[name] = PluginInfo(name, "builtin", "heshan-vetting", __version__, _hooks_of(pm, module), False, modname)
     if autoload if autoload is not None else _autoload_default():
         _load_entry_points(pm, blocked, infos)
-    for plugin in plugins:
+    for given in plugins:
+        plugin = given
+        if inspect.isclass(given):  # like an entry point that names a class: one instance per Vetter
+            try:
+                plugin = given()
+            except Exception as exc:
+                raise PluginError(
+                    f"could not instantiate {given.__qualname__}: {exc}", plugin=_plugin_name(given)
+                ) from exc
         name = _plugin_name(plugin)
         if name in blocked:
             continue
