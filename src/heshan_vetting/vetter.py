@@ -130,8 +130,10 @@ class Vetter:
                     file=str(path),
                 )
             raise ProjectError(
-                f"No loader handles {p.suffix or 'files without an extension'}; project files are .toml.",
-                message_zh=f"没有可读取 {p.suffix or '无扩展名文件'} 的加载器；项目文件应为 .toml。",
+                f"No loader plugin reads {p.suffix or 'files without an extension'}; the built-in loader reads "
+                ".toml project files, and plugins add formats (e.g. heshan-vetting-xlsx for .xlsx).",
+                message_zh=f"没有可读取 {p.suffix or '无扩展名文件'} 的加载器插件；内置加载器读取 .toml 项目文件，"
+                "其他格式由插件提供（如 heshan-vetting-xlsx 读取 .xlsx）。",
                 file=str(path),
             )
         return projects

@@ -19,11 +19,10 @@ if os.environ.get("HESHAN_REQUIRE_PLUGINS") != "1":
     )
 
 import heshan_vetting_credit as credit
-from heshan_vetting_credit.lists import load_list
-from heshan_vetting_credit.uscc import ALPHABET, check_character, normalise, problem
-
 from heshan_vetting import UsageError, Verdict
 from heshan_vetting.testing import assert_finding, make_vetter, plugin_info, sample_project
+from heshan_vetting_credit.lists import load_list
+from heshan_vetting_credit.uscc import ALPHABET, check_character, normalise, problem
 
 VALID = "91350100M000100Y43"  # the sample code used to illustrate GB 32100-2015
 OTHER = "91440784" + "MA4UJ8G7" + "0"  # 17 characters; its check character is computed below

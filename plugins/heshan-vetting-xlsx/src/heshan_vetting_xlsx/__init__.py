@@ -1,0 +1,600 @@
+"""heshan_vetting plugin: read candidate projects from an Excel intake form (``.xlsx`` / ``.xlsm``).
+
+The plugin implements one hook, :func:`heshan_load_project`. It is asked before the built-in TOML
+loader; for any file that is not an ``.xlsx`` or ``.xlsm`` workbook it returns ``None``, so the other
+loaders still read their formats.
+
+The sheet layout (see the README for an example):
+
+- The sheet named ``projects`` or ``项目`` if there is one, else the first sheet.
+- Row 1 holds the headers: a project field name (``land_area``) or its Chinese title
+  (``用地面积``, the ``title_zh`` of :data:`heshan_vetting.model.FIELD_SPECS`), optionally followed by a
+  unit in half- or full-width parentheses: ``用地面积（亩）``, ``land_area (亩)``, ``总投资(亿元)``.
+  ``town`` / ``所在镇街`` and ``park`` / ``所在园区`` fill ``location``; ``notes`` / ``备注`` is read too.
+- Every later row that is not empty is one project, validated exactly like a project file by
+  :func:`heshan_vetting.default_loader.project_from_mapping`.
+
+How cells become values:
+
+- A number under a header with a unit is written with that unit (``180`` under ``用地面积（亩）``
+  becomes ``"180 亩"``), so the library's unit parsing and checks apply. A text cell with its own
+  unit (``"12 公顷"``) is used as it is; a text cell holding a bare number gets the header's unit.
+- Percentages: a cell formatted as a percentage in Excel holds ``0.52`` and becomes ``"52%"``; a
+  plain ``52`` under a header with the unit ``%`` becomes ``"52%"`` too.
+- A number under a field that has a unit (money, area, energy, a share) is refused when neither the
+  header nor the cell says which unit it is in; the message names the cell and the unit to add.
+- Dates: date cells, or texts such as ``2024-03-01``, ``2024/3/1`` and ``2024年3月1日``.
+  Yes/no fields: TRUE/FALSE cells, or the texts 是/否, yes/no, true/false.
+- ``products``: one cell, split on ``、`` ``,`` ``，`` ``;`` ``；``.
+- Empty cells leave the field out (missing data); fully empty rows are skipped.
+
+Every error is a :class:`heshan_vetting.ProjectError` naming the file, the Excel row (as the line),
+the column number and the cell, e.g. ``intake.xlsx:7:4: 用地面积 (项目!D7): …``, with the library's
+Chinese and English messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import openpyxl
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from heshan_vetting import Project, ProjectError, hookimpl
+from heshan_vetting.default_loader import project_from_mapping
+from heshan_vetting.errors import BilingualValueError
+from heshan_vetting.model import FIELD_SPECS, FactKind
+from heshan_vetting.units import Units, dimension_label
+
+__all__ = ["SHEET_NAMES", "SUFFIXES", "heshan_load_project", "read_projects"]
+
+#: The name this plugin registers under when passed as ``Vetter(plugins=[heshan_vetting_xlsx])``;
+#: the entry point uses the same name.
+plugin_name = "xlsx"
+
+#: File name suffixes this loader reads (compared case-insensitively).
+SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
+
+#: Sheet names read in preference to the first sheet (``projects`` compared case-insensitively).
+SHEET_NAMES: tuple[str, ...] = ("projects", "项目")
+
+# -- headers ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A project field as a column can name it."""
+
+    name: str
+    kind: FactKind
+    title_zh: str
+    unit: str = ""
+    """The canonical unit (a pint expression) of a number field; empty otherwise."""
+
+
+def _known_fields() -> dict[str, _Field]:
+    fields = {n: _Field(n, s.kind, s.title_zh, s.unit) for n, s in FIELD_SPECS.items()}
+    fields["notes"] = _Field("notes", "string", "备注")
+    return fields
+
+
+_FIELDS: dict[str, _Field] = _known_fields()
+_LOCATION_FIELDS = ("town", "park")
+
+# Header text (normalised by _normalise_label) → field name.
+_LOOKUP: dict[str, str] = {
+    **{name.casefold(): name for name in _FIELDS},
+    **{f.title_zh: f.name for f in _FIELDS.values()},
+    **{f"location.{name}": name for name in _LOCATION_FIELDS},
+}
+
+# "用地面积（亩）", "land_area (亩)", "总投资(亿元)": a name, then one parenthesised unit at the end.
+_HEADER = re.compile(r"^(?P<label>.*?)\s*[(（]\s*(?P<unit>[^()（）]*?)\s*[)）]\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One header cell of row 1 that names a project field."""
+
+    index: int
+    """1-based column number."""
+    letter: str
+    header: str
+    """The header as written."""
+    label: str
+    """The header without its unit, as written (used in messages)."""
+    field: _Field
+    unit: str = ""
+    """The unit written in the header, for number fields that have one; empty otherwise."""
+
+
+def _normalise_label(text: str) -> str:
+    """Drop all white space and the ``*`` that forms put on required fields; field names ignore case."""
+    squeezed = re.sub(r"\s+", "", text).strip("*＊")
+    return squeezed.casefold() if squeezed.isascii() else squeezed
+
+
+def _split_header(text: str) -> tuple[str, str | None]:
+    """``"用地面积（亩）"`` → ``("用地面积", "亩")``; a header without parentheses has no unit (``None``)."""
+    text = text.strip()
+    m = _HEADER.match(text)
+    if m is None:
+        return text, None
+    # NFKC folds full-width forms people type in Chinese input modes: "％" → "%", "ｍ２" → "m2".
+    return m.group("label").strip(), unicodedata.normalize("NFKC", m.group("unit"))
+
+
+def _suggestion(label: str) -> tuple[str, str]:
+    """The English and Chinese "did you mean" hints for an unknown header."""
+    key = _normalise_label(label)
+    near = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.6)
+    if near:
+        field = _FIELDS[_LOOKUP[near[0]]]
+        return (
+            f"; did you mean {field.name!r} ({field.title_zh})?",
+            f"；是否应为“{field.title_zh}”（{field.name}）？",
+        )
+    return (
+        "; row 1 must hold project field names (land_area) or their Chinese titles (用地面积), "
+        "optionally with a unit: 用地面积（亩）",
+        "；第 1 行应为项目字段名（land_area）或其中文名称（用地面积），可在括号中注明单位，如 用地面积（亩）",
+    )
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+class _CellError(Exception):
+    """A value that cannot be read; raised while converting a cell, turned into a ProjectError."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en = en
+        self.zh = zh
+
+
+def _fail(
+    path: Path, en: str, zh: str, *, line: int | None = None, column: int | None = None, field: str | None = None
+) -> NoReturn:
+    raise ProjectError(en, message_zh=zh, file=str(path), line=line, column=column, field=field)
+
+
+def _sheet_ref(title: str) -> str:
+    """A sheet name as Excel writes it in a reference: quoted unless it is one word."""
+    if re.fullmatch(r"\w+", title):
+        return title
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _where(ws: Worksheet, column: _Column, row: int) -> str:
+    """``用地面积 (项目!D7)``: the header and the cell, for the ``field`` of an error."""
+    return f"{column.label} ({_sheet_ref(ws.title)}!{column.letter}{row})"
+
+
+# -- reading the workbook ----------------------------------------------------------------------------
+
+
+def _open(path: Path, *, data_only: bool) -> Workbook:
+    """Load the workbook; a file that is not one is a ProjectError naming it."""
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it drops (data validation extensions, default styles …);
+            # none of them matter for reading values.
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path, data_only=data_only, keep_links=False)
+    except OSError as exc:
+        _fail(
+            path,
+            f"The workbook cannot be read: {exc.strerror or exc}.",
+            f"无法读取该工作簿：{exc.strerror or exc}。",
+        )
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, XML errors …: the file is not a workbook
+        hint_en = hint_zh = ""
+        if path.name.startswith("~$"):
+            hint_en = " (this is the lock file Excel keeps while the workbook is open; give the workbook itself)"
+            hint_zh = "（这是 Excel 打开工作簿时生成的锁定文件；请指定工作簿本身）"
+        elif _is_ole(path):
+            hint_en = " (it is an encrypted workbook or an old .xls file; save an unprotected copy as .xlsx)"
+            hint_zh = "（这是加密的工作簿或旧版 .xls 文件；请另存为未加密的 .xlsx）"
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        _fail(
+            path,
+            f"This is not a valid .xlsx workbook{hint_en}: {detail}.",
+            f"这不是有效的 .xlsx 工作簿{hint_zh}：{detail}。",
+        )
+
+
+def _is_ole(path: Path) -> bool:
+    """Whether the file is an OLE compound document (a legacy .xls, or an encrypted .xlsx)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    except OSError:
+        return False
+
+
+def _pick_sheet(wb: Workbook) -> Worksheet:
+    sheets = [ws for ws in wb.worksheets if isinstance(ws, Worksheet)]
+    for ws in sheets:
+        title = ws.title.strip()
+        if title.casefold() == SHEET_NAMES[0] or title in SHEET_NAMES[1:]:
+            return ws
+    if not sheets:
+        raise LookupError("no worksheet")
+    return sheets[0]
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _header(ws: Worksheet, path: Path, units: Units) -> dict[int, _Column]:
+    """The columns of row 1 (by 1-based index); errors for unknown, duplicate or ill-united headers."""
+    columns: dict[int, _Column] = {}
+    seen: dict[str, _Column] = {}
+    for cell in next(ws.iter_rows(min_row=1, max_row=1), ()):
+        if isinstance(cell, MergedCell) or _is_blank(cell.value):
+            continue
+        index = cell.column
+        header = str(cell.value).strip()
+        at: dict[str, Any] = {"line": 1, "column": index, "field": header}
+        label, unit = _split_header(header)
+        name = _LOOKUP.get(_normalise_label(label))
+        if name is None:
+            if _normalise_label(label) == "sources":
+                _fail(
+                    path,
+                    "Data sources (sources) are not read from a workbook; remove this column, or give the project "
+                    "as a .toml file with a [sources] table.",
+                    "工作簿不支持数据来源（sources）列；请删除该列，或改用带 [sources] 表的 .toml 项目文件。",
+                    **at,
+                )
+            hint_en, hint_zh = _suggestion(label)
+            _fail(path, f"Unknown column header {header!r}{hint_en}", f"未知的列标题 {header!r}{hint_zh}", **at)
+        field = _FIELDS[name]
+        if name in seen:
+            first = seen[name]
+            _fail(
+                path,
+                f"The field {name!r} ({field.title_zh}) has two columns: {first.letter} ({first.header!r}) "
+                f"and {cell.column_letter} ({header!r}); keep one.",
+                f"字段“{field.title_zh}”（{name}）有两列：{first.letter} 列（{first.header!r}）和 "
+                f"{cell.column_letter} 列（{header!r}）；请只保留一列。",
+                **at,
+            )
+        column = _Column(index, cell.column_letter, header, label, field, _header_unit(field, unit, units, path, at))
+        columns[index] = seen[name] = column
+    for required in ("id", "name"):
+        if required not in seen:
+            field = _FIELDS[required]
+            _fail(
+                path,
+                f"Row 1 has no {field.title_zh} ({required}) column; every project needs one.",
+                f"第 1 行缺少“{field.title_zh}”（{required}）列；每个项目都必须填写。",
+                line=1,
+                field=required,
+            )
+    return columns
+
+
+def _header_unit(field: _Field, unit: str | None, units: Units, path: Path, at: Mapping[str, Any]) -> str:
+    """The unit a header gives its number cells, checked against the field's canonical unit.
+
+    Parentheses after a field that is not a number are a note (``建设性质（新建/扩建）``) and are
+    ignored; so is a head-count unit after ``employees`` (``从业人数（人）``).
+    """
+    if unit is None or field.kind != "number":
+        return ""
+    if not unit:
+        _fail(path, "The parentheses in this header are empty.", "列标题中的括号为空。", **at)
+    try:
+        given = units.unit(unit)
+    except BilingualValueError as exc:
+        _fail(path, f"The header's unit is invalid: {exc.en}.", f"列标题中的单位无效：{exc.zh}。", **at)
+    if not field.unit:  # plot_ratio, employees: plain numbers
+        dim = units.dimensionality(given)
+        plain = {"dimensionless": "", "[headcount]": "人"}.get(dim)  # "1", "人": a note, not a scale
+        if plain is not None and units.factor(given, units.unit(plain)) == 1:
+            return ""
+        _fail(
+            path,
+            f"{field.name} ({field.title_zh}) is a plain number without a unit; remove ({unit}) from the header.",
+            f"{field.title_zh}（{field.name}）是不带单位的数值；请去掉列标题中的（{unit}）。",
+            **at,
+        )
+    target = units.unit(field.unit)
+    if field.unit == "%":
+        if units.convertible(given, target) and units.factor(given, target) == 1:
+            return unit
+        _fail(
+            path,
+            f"{field.name} ({field.title_zh}) is a percentage; its header unit must be %, not {unit!r}.",
+            f"{field.title_zh}（{field.name}）是百分比；列标题中的单位应为 %，而不是 {unit!r}。",
+            **at,
+        )
+    if not units.convertible(given, target):
+        got, want = units.dimensionality(given), units.dimensionality(target)
+        _fail(
+            path,
+            f"The header's unit {unit!r} is {dimension_label(got)} but {field.name} ({field.title_zh}) must be "
+            f"{dimension_label(want)}, e.g. {field.title_zh}（{field.unit}）.",
+            f"列标题中的单位 {unit!r} 是{dimension_label(got, 'zh')}，但{field.title_zh}应为"
+            f"{dimension_label(want, 'zh')}，如 {field.title_zh}（{field.unit}）。",
+            **at,
+        )
+    return unit
+
+
+# -- cell values ------------------------------------------------------------------------------------
+
+_BARE_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_LIST_SEPARATORS = re.compile(r"[、,，;；]")
+_TRUE = frozenset({"是", "yes", "y", "true"})
+_FALSE = frozenset({"否", "no", "n", "false"})
+# Quoted literals ("…") and escaped characters (\%) in a number format do not make it a percentage.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.')
+
+
+def _number_text(value: float) -> str:
+    """A cell number as the library reads it: ``180``, ``12.5``; binary noise (3.5000000000000004) is dropped."""
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}"
+
+
+def _with_unit(number: str, unit: str) -> str:
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+def _is_percent_format(cell: Cell) -> bool:
+    return "%" in _FORMAT_LITERALS.sub("", str(cell.number_format or ""))
+
+
+def _cell_value(cell: Cell, column: _Column) -> Any:
+    """The value of a non-empty cell for ``project_from_mapping``; :class:`_CellError` if it cannot be one."""
+    value = cell.value
+    if cell.data_type == "e":
+        raise _CellError(
+            f"The cell holds the Excel error {value}; correct the formula or enter the value.",
+            f"单元格为 Excel 错误值 {value}；请修正公式或直接填写数值。",
+        )
+    if isinstance(value, str):
+        value = value.strip()
+    field = column.field
+    kind = field.kind
+    if kind == "number":
+        return _number_value(value, cell, column)
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, str) and (m := _DATE_TEXT.fullmatch(value)):
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return value  # e.g. 2024-02-30: the library names the expected form
+        return value
+    if kind == "bool":
+        if isinstance(value, str):
+            if value.casefold() in _TRUE:
+                return True
+            if value.casefold() in _FALSE:
+                return False
+        return value
+    if kind == "strings":
+        if isinstance(value, str):
+            return [part.strip() for part in _LIST_SEPARATORS.split(value) if part.strip()]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return [_text_of_number(value, field)]
+        return value
+    # string and choice fields
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _text_of_number(value, field)
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _text_of_number(value: float, field: _Field) -> str:
+    """A number in a text field (an id typed as 17); refuses one Excel has already cut to 15 digits."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e15:
+        raise _CellError(
+            f"{field.name} ({field.title_zh}) is stored as a number, so Excel kept only 15 digits; "
+            "format the column as text and enter it again.",
+            f"{field.title_zh}（{field.name}）以数值存储，Excel 只保留了 15 位有效数字；"
+            "请将该列设为文本格式后重新填写。",
+        )
+    return _number_text(value)
+
+
+def _number_value(value: Any, cell: Cell, column: _Column) -> Any:
+    field = column.field
+    if isinstance(value, str):
+        if column.unit and _BARE_NUMBER.fullmatch(value):
+            return _with_unit(value, column.unit)
+        return value  # "12 公顷": the library parses the cell's own unit
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value  # a date or a boolean: the library says what was expected
+    if field.unit == "%":
+        if _is_percent_format(cell):
+            return _with_unit(_number_text(value * 100), "%")
+        if column.unit:
+            return _with_unit(_number_text(value), column.unit)
+        raise _CellError(
+            f"{_number_text(value)} is a bare number but {field.name} ({field.title_zh}) is a percentage; format "
+            f"the cell as a percentage, or write the header as {column.label}（%） and enter percentages as numbers "
+            "(52 for 52%).",
+            f"{_number_text(value)} 是不带单位的数值，但{field.title_zh}为百分比；请将单元格设为百分比格式，"
+            f"或把列标题写成 {column.label}（%）并按数值填写百分数（52 表示 52%）。",
+        )
+    if field.unit:
+        if column.unit:
+            return _with_unit(_number_text(value), column.unit)
+        raise _CellError(
+            f"{_number_text(value)} has no unit; add the unit to the header, e.g. {column.label}（{field.unit}）, "
+            f'or write the unit in the cell, e.g. "{_number_text(value)} {field.unit}".',
+            f"{_number_text(value)} 缺少单位；请在列标题中注明单位，如 {column.label}（{field.unit}），"
+            f"或在单元格中带单位填写，如“{_number_text(value)} {field.unit}”。",
+        )
+    if field.name == "employees" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# -- rows -------------------------------------------------------------------------------------------
+
+
+def _rows(ws: Worksheet) -> Iterator[tuple[int, Sequence[Cell | MergedCell]]]:
+    """(Excel row number, cells) of every row after the header that holds a value."""
+    for row, cells in enumerate(ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=ws.max_column), start=2):
+        if not all(_is_blank(c.value) for c in cells):
+            yield row, cells
+
+
+def _row_data(
+    ws: Worksheet,
+    path: Path,
+    row: int,
+    cells: Sequence[Cell | MergedCell],
+    columns: Mapping[int, _Column],
+    unsaved: frozenset[str],
+) -> dict[str, Any]:
+    """The project mapping of one row, as ``project_from_mapping`` takes it.
+
+    ``unsaved`` holds the coordinates of formula cells; one that reads as empty has no saved result.
+    """
+    data: dict[str, Any] = {}
+    location: dict[str, Any] = {}
+    for cell in cells:
+        if isinstance(cell, MergedCell):
+            continue
+        column = columns.get(cell.column)
+        if _is_blank(cell.value):
+            if cell.coordinate in unsaved and column is not None:
+                _fail(
+                    path,
+                    f"The formula in {cell.coordinate} has no saved result; open the workbook in Excel or "
+                    "LibreOffice and save it, so its values are stored.",
+                    f"{cell.coordinate} 中的公式没有保存的计算结果；请用 Excel 或 LibreOffice 打开并保存工作簿。",
+                    line=row,
+                    column=cell.column,
+                    field=_where(ws, column, row),
+                )
+            continue
+        if column is None:
+            _fail(
+                path,
+                f"Column {cell.column_letter} has a value but no header in row 1; add a header or clear the column.",
+                f"第 {cell.column_letter} 列有数据但第 1 行没有列标题；请补上列标题或清空该列。",
+                line=row,
+                column=cell.column,
+                field=f"{_sheet_ref(ws.title)}!{cell.coordinate}",
+            )
+        try:
+            value = _cell_value(cell, column)
+        except _CellError as exc:
+            _fail(path, exc.en, exc.zh, line=row, column=cell.column, field=_where(ws, column, row))
+        if value == []:
+            continue  # a products cell of separators only
+        target = location if column.field.name in _LOCATION_FIELDS else data
+        target[column.field.name] = value
+    if location:
+        data["location"] = location
+    return data
+
+
+def _column_of(error_field: str | None, columns: Mapping[int, _Column]) -> _Column | None:
+    """The column of a field named in a library error (``land_area``, ``location.town``, ``products.0``)."""
+    if not error_field:
+        return None
+    parts = error_field.split(".")
+    name = parts[1] if parts[0] == "location" and len(parts) > 1 else parts[0]
+    return next((c for c in columns.values() if c.field.name == name), None)
+
+
+def read_projects(path: Path, units: Units) -> list[Project]:
+    """The projects of an intake-form workbook, one per non-empty row after the header row.
+
+    :raises ProjectError: naming the file, row, column and cell of the first problem.
+    """
+    wb = _open(path, data_only=False)
+    try:
+        ws = _pick_sheet(wb)
+    except LookupError:
+        _fail(path, "The workbook has no worksheet.", "该工作簿没有工作表。")
+    # Formulas: read the values Excel saved with them. A workbook written by a program may have none.
+    formulas = frozenset(c.coordinate for r in ws.iter_rows() for c in r if getattr(c, "data_type", None) == "f")
+    if formulas:
+        ws = _pick_sheet(_open(path, data_only=True))
+    sheet = _sheet_ref(ws.title)
+    if all(_is_blank(c.value) for c in next(ws.iter_rows(max_row=1), ())):
+        if any(not _is_blank(c.value) for r in ws.iter_rows() for c in r):
+            en, zh = "Row 1 must hold the column headers, but it is empty", "第 1 行应为列标题，但该行为空"
+        else:
+            en, zh = "The sheet is empty", "工作表为空"
+        _fail(
+            path,
+            f"{en}: sheet {sheet} needs the headers in row 1 and one project in each later row.",
+            f"{zh}：工作表 {sheet} 第 1 行应为列标题，其后每行一个项目。",
+            line=1,
+        )
+    columns = _header(ws, path, units)
+    id_column = next(c for c in columns.values() if c.field.name == "id")
+    projects: list[Project] = []
+    rows_of_id: dict[str, int] = {}
+    for row, cells in _rows(ws):
+        data = _row_data(ws, path, row, cells, columns, formulas)
+        try:
+            project = project_from_mapping(data, units)
+        except ProjectError as exc:
+            column = _column_of(exc.field, columns)
+            raise ProjectError(
+                exc.message_en,
+                message_zh=exc.message_zh,
+                file=str(path),
+                line=row,
+                column=column.index if column else None,
+                field=_where(ws, column, row) if column else f"{exc.field or ''} ({sheet}!{row}:{row})".lstrip(),
+            ) from None
+        first = rows_of_id.setdefault(project.id, row)
+        if first != row:
+            _fail(
+                path,
+                f"The project id {project.id!r} is used in rows {first} and {row}; give each project its own id.",
+                f"项目编号 {project.id!r} 在第 {first} 行和第 {row} 行重复；每个项目的编号应唯一。",
+                line=row,
+                column=id_column.index,
+                field=_where(ws, id_column, row),
+            )
+        projects.append(project)
+    if not projects:
+        _fail(
+            path,
+            f"The sheet {sheet} has headers but no project rows; enter one project per row below row 1.",
+            f"工作表 {sheet} 只有列标题，没有项目行；请从第 2 行起每行填写一个项目。",
+            line=2,
+        )
+    return projects
+
+
+@hookimpl
+def heshan_load_project(path: Path, units: Units) -> list[Project] | None:
+    """Load the projects of an ``.xlsx`` / ``.xlsm`` intake form; ``None`` for any other file."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        return None
+    return read_projects(path, units)
