@@ -64,7 +64,7 @@ def wheel(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def plugins(session: nox.Session) -> None:
     """Build the library's and each plugin's wheel, install them (not editable) and test the plugins against them."""
-    tmp = session.create_tmp()
+    tmp = os.path.abspath(session.create_tmp())
     session.install("build", "pytest")
     for source in [".", *PLUGINS]:
         session.run("python", "-m", "build", "--wheel", "--outdir", f"{tmp}/dist", source)
