@@ -213,10 +213,10 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    from .plugins import Hooks, make_plugin_manager
+    from .plugins import make_plugin_manager
 
-    pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
-    rows = sorted(Hooks(pm, infos).infos.values(), key=lambda i: (i.origin != "builtin", i.name))
+    _pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
+    rows = sorted(infos.values(), key=lambda i: (i.origin != "builtin", i.name))
     if args.format == "json":
         data = [
             {
