@@ -251,3 +251,10 @@ def test_extreme_but_finite_values_are_rounded_not_a_traceback(vetter: Vetter) -
     shown = {fact.name: fact.value for fact in tax.facts}
     assert shown["tax_per_mu"] == pytest.approx(1e80)  # rounded for display without overflowing
     assert report.to_json()
+
+
+def test_converted_quantities_carry_no_binary_noise(vetter: Vetter) -> None:
+    # pint 0.24 (the last for Python 3.10) gave 18000.000000000004 here, which broke the dump round trip
+    p = vetter.project({"id": "P", "name": "x", "energy_consumption": "1.8 万吨标准煤", "land_area": "0.1 公顷"})
+    assert p.energy_consumption == 18000.0
+    assert p.land_area == 1.5

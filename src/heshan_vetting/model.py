@@ -298,7 +298,10 @@ def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
             f"{value!r} 是{dimension_label(got, 'zh')}，"
             f"但{spec.title_zh}应为{dimension_label(want, 'zh')}（如 {spec.example}）",
         )
-    return magnitude * units.factor(unit, target)
+    # 15 significant digits drop the binary noise of the conversion (1.8 万吨标准煤 → 18000.000000000004
+    # with some pint versions), so a value is the same on every platform and survives a dump
+    converted = magnitude * units.factor(unit, target)
+    return float(f"{converted:.15g}") if math.isfinite(converted) else converted
 
 
 class Project(BaseModel):
