@@ -14,6 +14,9 @@ Each folder is one case:
   (rule_id → a substring of that finding's Chinese explanation).
 
 Unknown keys in ``expected.toml`` are errors, so a misspelt expectation never passes silently.
+
+Every case runs on both engines (the conformance corpus): ``native`` and ``durable`` (durable-rules); the durable
+runs are skipped, with the reason shown, where durable-rules cannot be loaded.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 import pytest
 
 from heshan_vetting import Outcome, Report, Verdict, Vetter
+from heshan_vetting._durable import unavailable_reason
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,9 +55,22 @@ KNOWN_KEYS = {
 }
 
 
+DURABLE_MISSING = unavailable_reason()
+ENGINES = [
+    pytest.param("native"),
+    pytest.param(
+        "durable",
+        marks=[
+            pytest.mark.durable,
+            pytest.mark.skipif(DURABLE_MISSING is not None, reason=f"durable engine: {DURABLE_MISSING}"),
+        ],
+    ),
+]
+
+
 @cache
-def _vetter(pack: str) -> Vetter:
-    return Vetter(pack=pack)
+def _vetter(pack: str, engine: str = "native") -> Vetter:
+    return Vetter(pack=pack, engine=engine)
 
 
 def _expected(case: Path) -> dict[str, Any]:
@@ -66,9 +83,9 @@ def _expected(case: Path) -> dict[str, Any]:
     return data
 
 
-def _run(case: Path, expected: dict[str, Any]) -> Report:
+def _run(case: Path, expected: dict[str, Any], engine: str = "native") -> Report:
     pack_file = case / "pack.toml"
-    vetter = _vetter(str(pack_file) if pack_file.exists() else "heshan")
+    vetter = _vetter(str(pack_file) if pack_file.exists() else "heshan", engine)
     as_of = expected.get("as_of")
     if as_of is not None:
         assert isinstance(as_of, date), f"{case.name}: as_of must be a TOML date"
@@ -87,11 +104,13 @@ def test_corpus_is_large_enough_and_covers_every_outcome_and_verdict() -> None:
     assert verdicts == {v.value for v in Verdict}
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
-def test_case(case: Path) -> None:
+def test_case(case: Path, engine: str) -> None:
     expected = _expected(case)
-    report = _run(case, expected)
-    where = case.name
+    report = _run(case, expected, engine)
+    where = f"{case.name} ({engine})"
+    assert report.provenance.engine == engine, where
 
     got_outcomes = {f.rule_id: f.outcome.value for f in report.findings}
     assert got_outcomes == expected["outcomes"], where
@@ -122,10 +141,11 @@ def test_case(case: Path) -> None:
         assert fragment in text, f"{where}: {rule_id}: {fragment!r} not in {text!r}"
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
-def test_case_invariants(case: Path) -> None:
+def test_case_invariants(case: Path, engine: str) -> None:
     """Whatever the case, the verdict rules of the design hold for its report."""
-    report = _run(case, _expected(case))
+    report = _run(case, _expected(case), engine)
     vetoes = [f for f in report.findings if f.severity.value == "veto"]
     if any(f.outcome is Outcome.FAIL for f in vetoes):
         assert report.verdict is Verdict.REJECT

@@ -99,7 +99,11 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         choices=["reject", "conditional", "never"],
         help="exit 1 when a verdict is at or above this level (default: reject)",
     )
-    check.add_argument("--engine", default="native", help="evaluation engine (default: native)")
+    check.add_argument(
+        "--engine",
+        default="native",
+        help="evaluation engine: native (default) or durable (durable-rules; pip install 'heshan-vetting[durable]')",
+    )
     _plugin_arguments(check)
     check.add_argument(
         "--strict",

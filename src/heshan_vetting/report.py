@@ -234,6 +234,8 @@ class Provenance(_Frozen):
 
     library_version: str
     engine: str
+    engine_version: str | None = None
+    """The version of the engine's own library: durable-rules' for ``durable``; ``None`` for ``native``."""
     packs: tuple[PackRef, ...]
     plugins: tuple[PluginRef, ...]
     as_of: _dt.date

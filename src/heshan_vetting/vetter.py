@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_PACK", "ENGINES", "ProjectInput", "Vetter"]
 
 #: The pack used when none is named: Heshan's, which extends Jiangmen → Guangdong → national.
 DEFAULT_PACK = "heshan"
-ENGINES = ("native",)
+ENGINES = ("native", "durable")
 
 ProjectInput = Project | Mapping[str, Any] | str | Path
 
@@ -37,7 +37,8 @@ class Vetter:
     immutable after construction, so one Vetter may serve many threads.
 
     :param pack: a pack id found in the pack paths (default ``"heshan"``) or a path to a pack file.
-    :param engine: the evaluation engine; ``"native"``.
+    :param engine: the evaluation engine: ``"native"`` (default) or ``"durable"`` (the same findings decided on
+        durable-rules; needs ``pip install 'heshan-vetting[durable]'``, see docs/engines.md).
     :param plugins: extra plugin objects (modules or instances with ``@hookimpl`` functions),
         registered after the built-ins and the entry-point plugins, so their hooks are asked first.
     :param disable_plugins: names of plugins to block, built-ins included (e.g. ``"renderers"``);
@@ -63,12 +64,6 @@ class Vetter:
         strict: bool = False,
         autoload: bool | None = None,
     ) -> None:
-        if engine == "durable":
-            raise UsageError(
-                "The durable-rules engine is not part of this release yet; use the native engine.",
-                message_zh="本版本尚未提供 durable-rules 引擎；请使用 native 引擎。",
-                field="engine",
-            )
         if engine not in ENGINES:
             raise UsageError(
                 f"Unknown engine {engine!r}; available: {', '.join(ENGINES)}.",
@@ -77,6 +72,11 @@ class Vetter:
             )
         self.engine = engine
         self._decider: RuleDecider = native_decider
+        self._engine_version: str | None = None
+        if engine == "durable":
+            from . import _durable
+
+            self._engine_version = _durable.require()  # fails fast, saying why and what to do
         self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
         self.hooks = Hooks(self._pm, infos)
         self.options: Mapping[str, Any] = MappingProxyType(dict(options or {}))
@@ -101,6 +101,8 @@ class Vetter:
             self.options,
             strict=strict,
         )
+        if engine == "durable":
+            self._decider = _durable.DurableDecider(self.pack)
         self.renderers = self.hooks.renderers()
         self._plugin_refs = self.hooks.plugin_refs()
 
@@ -202,6 +204,7 @@ class Vetter:
         provenance = Provenance(
             library_version=__version__,
             engine=self.engine,
+            engine_version=self._engine_version,
             packs=list(self.pack.packs),
             plugins=self._plugin_refs,
             as_of=day,

@@ -1,0 +1,918 @@
+"""The durable-rules engine (``Vetter(engine="durable")``): the conditions of a compiled pack decided by a Rete network.
+
+This is the only module that touches durable-rules (2.0.28). It is imported only when a durable Vetter is built,
+and durable-rules itself only on first use, so ``import heshan_vetting`` neither needs it nor starts its threads.
+
+How a pack becomes a Rete network (once per distinct network, shared by every Vetter):
+
+* Every condition (``applies_if`` and ``require``) is translated node by node. A leaf test (a comparison, ``in``,
+  ``startswith``, ``is present``, a true/false fact) reads *fields* of a fact; each node then gets five formulas
+  over those fields, "true", "false" and "unknown because missing / na / error", mutually exclusive (Kleene logic:
+  ``false and unknown`` is false, ``true and unknown`` is unknown, the worst unknown wins).
+* Each formula is multiplied out into conjunctions; each conjunction is one durable-rules rule whose action records
+  (rule, stage, node, outcome). Exactly one outcome must fire per rule and stage; anything else is an internal
+  error, never a guess. durable-rules' own ``$or`` is never used (it misfires once rules share nodes).
+* What durable-rules cannot express is computed before the facts are asserted, like derived metrics: arithmetic
+  and unit scaling of comparison operands, rounding half-up to the rule's precision (operands are sent as exact
+  integers of 10^-precision units), table lookups, the kind of an unknown operand, string prefixes, whether a value
+  is missing. The comparisons, memberships and the three-valued logic are matched by the network.
+* The rules are spread over several facts ("buckets") so that no fact exceeds 240 fields or can overflow
+  durable-rules' 64-node matching stack.
+
+Hazards of durable-rules and how they are contained (docs/engines.md has the full table): one private process-wide
+``Host`` with its background timer threads disabled and every call serialised by a lock; a network registered once
+per content hash and never again (rulesets can never be freed); one state per check under a fresh ``sid``, deleted
+afterwards; facts (seen by every rule, unlike events) asserted one by one (the batch call hides errors and returns
+a garbage handle) and written as JSON here (durable-rules cannot read Python's ``1e+16``); a catch-all rule so no
+fact is unhandled; ``state['exception']`` and the action callback checked after every call; a ruleset durable-rules
+failed on is never touched again; long texts compared by digest (durable-rules compares at most 65,535 bytes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import itertools
+import json
+import re
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Context, Decimal
+from typing import Any
+
+from . import expr as ast
+from ._compile import _RANK, MISSING, Compiler, Fn, Unknown, _worst, norm, round_half_up
+from ._evaluate import RuleResults
+from .engine import CompiledPack, CompiledRule
+from .errors import UsageError, VettingError
+
+__all__ = ["DurableDecider", "require", "unavailable_reason"]
+
+MAX_FIELDS = 240
+"""Fields of one fact (durable-rules refuses a fact of more than 253 properties, ``sid`` and ``id`` included)."""
+STACK_LIMIT = 48
+"""Alpha nodes one fact may have on durable-rules' matching stack (it has 64; the root takes two)."""
+MAX_CHILDREN = 400
+"""Children of one alpha node (durable-rules has 512 slots and hangs when they are full); also caps the facts."""
+MAX_ENDS = 200
+"""Rules ending at one alpha node (durable-rules allows 256)."""
+MAX_TERMS = 1000
+"""Conjunctions (durable-rules rules) one outcome of one rule may need; more is refused as too complex."""
+LONG_TEXT = 1000
+"""Texts longer than this (as JSON) are compared by digest: durable-rules keeps string lengths in 16 bits."""
+_TAG = "heshan-durable-1"  # part of every ruleset's content key: change it when the translation changes
+_INT64 = 2**63 - 1
+_CTX = Context(prec=100)
+_NEG = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_KINDS = (1, 2, 3)  # unknown ranks: missing, na, error (as _compile._RANK)
+
+# -- availability ---------------------------------------------------------------------------------------------------
+
+_LOADED: tuple[Any, Any, str] | None = None
+_LOAD_LOCK = threading.Lock()
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    for dist in ("durable-rules", "durable_rules"):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+def _load() -> tuple[Any, Any, str]:
+    """``(durable.engine, durable_rules_engine, version)``; raises ``ImportError`` (or whatever a broken build does)."""
+    global _LOADED
+    with _LOAD_LOCK:
+        if _LOADED is None:
+            engine = importlib.import_module("durable.engine")
+            native = importlib.import_module("durable_rules_engine")
+            _LOADED = (engine, native, _version())
+        return _LOADED
+
+
+def unavailable_reason() -> str | None:
+    """Why the durable engine cannot run here (an English sentence with what to do), or ``None`` if it can."""
+    try:
+        _load()
+    except Exception as exc:
+        if sys.version_info >= (3, 13):
+            return (
+                "durable-rules 2.0.28 does not work on Python 3.13 or later (its C extension calls "
+                "PyEval_CallObject, which 3.13 removed). Use CPython 3.10-3.12 for the durable engine, or the native "
+                "engine, which gives the same findings."
+            )
+        if isinstance(exc, ModuleNotFoundError):
+            return (
+                "durable-rules is not installed. Install it with: pip install 'heshan-vetting[durable]' (it builds "
+                "from source, so a C compiler is needed; CPython 3.10-3.12), or use the native engine, which gives "
+                "the same findings."
+            )
+        return (
+            f"durable-rules is installed but cannot be loaded ({type(exc).__name__}: {exc}). Reinstall it with a "
+            "working C compiler (pip install --force-reinstall 'heshan-vetting[durable]'), or use the native engine."
+        )
+    return None
+
+
+def require() -> str:
+    """durable-rules' version; raises :class:`UsageError` saying why and what to do when it cannot run here."""
+    reason = unavailable_reason()
+    if reason is not None:
+        raise UsageError(
+            f"The durable engine is not available: {reason}",
+            message_zh="durable 引擎不可用：需要 durable-rules（pip install 'heshan-vetting[durable]'，"
+            "从源码编译，需要 C 编译器，仅支持 CPython 3.10–3.12）。也可使用 native 引擎，结论完全相同。",
+            field="engine",
+        )
+    return _load()[2]
+
+
+def _internal(en: str, zh: str) -> VettingError:
+    return VettingError(f"durable engine: {en} / durable 引擎：{zh}")
+
+
+# -- formulas over fact fields ------------------------------------------------------------------------------------
+
+Lit = tuple[str, str, Any]
+"""``(field, op, value)``: a comparison (value an int, a text, or ``("$m", field)`` for another field of the same
+fact), ``ex`` (the field exists), or ``any``/``all`` (some/every item of an array field is ``(op, text)``)."""
+Conj = frozenset[Lit]
+DNF = tuple[Conj, ...]
+"""A formula in disjunctive normal form: each conjunction becomes one durable-rules rule. durable-rules' own
+``$or`` is not used: its "forward" nodes fire wrong actions and corrupt memory once rules share alpha nodes."""
+TRUE: DNF = (frozenset(),)
+FALSE: DNF = ()
+_LEAF_FIELD = re.compile(r"x(\d+)([a-z])")
+
+
+class _TooComplex(Exception):
+    pass
+
+
+def _lit(fld: str, op: str, value: Any = None) -> DNF:
+    return (frozenset({(fld, op, value)}),)
+
+
+def _consistent(c: Conj) -> bool:
+    """False when the conjunction can never hold (an unknown leaf with a known value, two different equalities...)."""
+    unknown: dict[str, set[Lit]] = {}
+    known: set[str] = set()
+    by_field: dict[str, set[tuple[str, Any]]] = {}
+    for fld, op, value in c:
+        m = _LEAF_FIELD.match(fld)
+        if m is not None and m[2] == "u":
+            unknown.setdefault(m[1], set()).add((fld, op, value))
+        elif m is not None:
+            known.add(m[1])
+        by_field.setdefault(fld, set()).add((op, value))
+    if known & unknown.keys():
+        return False
+    for lits in unknown.values():
+        eq = {v for _f, op, v in lits if op == "=="}
+        if len(eq) > 1 or any(op == "<=" and k > v for _f, op, v in lits for k in eq):
+            return False
+    for tests in by_field.values():
+        consts = {v for op, v in tests if op == "==" and not isinstance(v, tuple)}
+        if len(consts) > 1 or any(("!=", v) in tests for v in consts):
+            return False
+        if any((_NEG[op], v) in tests for op, v in tests if op in _NEG and isinstance(v, tuple)):
+            return False
+    return True
+
+
+def disj(*items: DNF) -> DNF:
+    """The disjunction, without repeated or absorbed conjunctions."""
+    out = list(dict.fromkeys(c for d in items for c in d))
+    if len(out) > MAX_TERMS:
+        raise _TooComplex
+    if len(out) > 1:
+        out.sort(key=len)
+        out = [c for i, c in enumerate(out) if not any(o < c for o in out[:i])]
+    return tuple(out)
+
+
+def conj(*items: DNF) -> DNF:
+    """The conjunction, multiplied out; conjunctions that can never hold are dropped."""
+    acc: list[Conj] = [frozenset()]
+    for d in items:
+        if len(acc) * len(d) > 20 * MAX_TERMS:
+            raise _TooComplex
+        acc = [a | b for a in acc for b in d if _consistent(a | b)]
+    return disj(tuple(acc))
+
+
+def _emit(fld: str, op: str, value: Any) -> dict[str, Any]:
+    """The durable-rules JSON of one literal."""
+    if op == "ex":
+        return {"$ex": {fld: 1}}
+    if op in ("any", "all"):
+        inner_op, const = value
+        inner = {"$i": const} if inner_op == "==" else {_OPS[inner_op]: {"$i": const}}
+        return {"$i" + op: {fld: inner}}
+    v = {"$m": value[1]} if isinstance(value, tuple) else value
+    return {fld: v} if op == "==" else {_OPS[op]: {fld: v}}
+
+
+def _condition(bucket: int, c: Conj) -> dict[str, Any]:
+    """One durable-rules condition: the bucket's fact, then the literals in a fixed order (shared prefixes)."""
+    lits = _ordered(c)
+    return {"$and": [{"g": bucket}, *(_emit(*lit) for lit in lits)]} if lits else {"g": bucket}
+
+
+# -- fact values ----------------------------------------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    """A text as sent to durable-rules: long ones by digest, the same way on the rule side and the fact side."""
+    if len(json.dumps(value, ensure_ascii=False)) <= LONG_TEXT:
+        return value
+    return "\x00sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _numbers(a: Decimal, b: Decimal, places: int) -> tuple[int, int] | tuple[float, float]:
+    """Two rounded operands as exact integers of 10^-places units, or (beyond int64) as floats.
+
+    Beyond int64 the rounding step is finer than the floats' spacing, so rounding changed nothing and the floats
+    compare exactly as the decimals do."""
+    na = int(a.scaleb(places, context=_CTX))
+    nb = int(b.scaleb(places, context=_CTX))
+    if abs(na) < _INT64 and abs(nb) < _INT64:
+        return na, nb
+    return float(a), float(b)
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, bool):  # pragma: no cover - facts hold no bools (they are sent as 0/1)
+        raise TypeError("bool")
+    if isinstance(value, float):
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        # durable-rules reads "1e+16" as the integer 1 followed by garbage: give every mantissa a decimal point
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
+    if isinstance(value, list):
+        return "[" + ",".join(_json(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_json(v)}" for k, v in value.items()) + "}"
+    if not isinstance(value, (int, str)):  # pragma: no cover - a bug here, not a user mistake
+        raise TypeError(f"cannot send {type(value).__name__} to durable-rules")
+    return json.dumps(value, ensure_ascii=False)
+
+
+# -- translation ----------------------------------------------------------------------------------------------------
+
+Feeder = Callable[[dict[str, Any], dict[str, Any], dict[int, Unknown]], None]
+"""Writes a leaf's fields for one project's namespace (and, if unknown, its :class:`Unknown` by leaf number)."""
+
+
+@dataclass
+class _Node:
+    kind: str  # leaf, not, and, or
+    children: tuple[int, ...] = ()
+    leaf: int = -1
+    kinds: frozenset[int] = frozenset()
+    """The unknown ranks this node can have (a superset is safe; a missing rank would be a bug)."""
+    out: dict[Any, DNF] = field(default_factory=dict)
+    """Outcome ("T", "F" or a rank) → formula."""
+
+
+@dataclass
+class _Stage:
+    nodes: list[_Node]
+    leaves: frozenset[int]
+    """Numbers of the leaves the stage reads."""
+    root: int = 0
+
+
+@dataclass
+class _RulePlan:
+    id: str
+    scope: _Stage | None
+    require: _Stage
+
+
+class _Translator:
+    """Translates every rule of a compiled pack into stages, leaves (with their feeders) and formulas."""
+
+    def __init__(self, pack: CompiledPack) -> None:
+        if pack.units is None:
+            raise _internal("the pack was compiled without units", "规则包缺少单位注册表")
+        self.pack = pack
+        self.units = pack.units
+        self.ns = pack.namespace
+        self.feeders: list[Feeder] = []
+        self.fields: list[tuple[str, ...]] = []
+        self.keys: dict[Any, tuple[int, dict[Any, DNF], frozenset[int]]] = {}
+
+    # -- leaves -------------------------------------------------------------------------------------------------
+    def value_kinds(self, node: ast.Node) -> frozenset[int]:
+        """Unknown ranks a value expression can take: facts may be missing, thresholds and tables na, division error."""
+        if isinstance(node, ast.Name):
+            if node.id in self.pack.fact_types:
+                return frozenset({1})
+            if node.id in self.pack.thresholds:
+                return frozenset({2})
+            if node.id in self.ns.sets:
+                return frozenset()
+            return frozenset(_KINDS)  # derived metrics (and anything newer): all of them
+        if isinstance(node, ast.Index):
+            return frozenset({2}) | self.value_kinds(node.key)
+        if isinstance(node, (ast.Unary, ast.Not)):
+            return self.value_kinds(node.operand)
+        if isinstance(node, (ast.BinOp, ast.Compare, ast.Member, ast.Prefix)):
+            div = isinstance(node, ast.BinOp) and node.op == "/" and not isinstance(node.right, ast.Num)
+            return self.value_kinds(node.left) | self.value_kinds(node.right) | frozenset({3} if div else ())
+        return frozenset()
+
+    def leaf(self, key: Any, build: Callable[[int], tuple[Feeder, tuple[str, ...], dict[Any, Any]]],
+             kinds: frozenset[int]) -> tuple[int, dict[Any, DNF], frozenset[int]]:  # fmt: skip
+        hit = self.keys.get(key)
+        if hit is None:
+            i = len(self.feeders)
+            feed, names, out = build(i)
+            for k in kinds:
+                out.setdefault(k, _lit(f"x{i}u", "==", k))
+            self.feeders.append(feed)
+            self.fields.append(names)
+            hit = self.keys[key] = (i, out, kinds)
+        return hit
+
+    def compare(self, node: ast.Compare, comp: Compiler) -> tuple[int, dict[Any, DNF], frozenset[int]]:
+        kinds = self.value_kinds(node)
+        if comp._probe_kind(node.left) == "str":
+            return self.compare_str(node, comp, kinds)
+        left, right, _unit, op = comp.compile_compare(node)
+        places = comp.precision
+        key = ("cmp", ast.unparse(node.left), ast.unparse(node.right), places, str(comp.target_unit))
+
+        def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
+            lf, rf, uf = f"x{i}l", f"x{i}r", f"x{i}u"
+
+            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+                a, b = left(env), right(env)
+                if isinstance(a, Unknown) or isinstance(b, Unknown):
+                    unknowns[i] = w = _worst(a, b)
+                    out[uf] = _RANK[w.kind]
+                else:
+                    out[lf], out[rf] = _numbers(round_half_up(a, places), round_half_up(b, places), places)
+
+            return feed, (lf, rf, uf), {"=": ("$m", rf)}
+
+        i, out, k = self.leaf(key, build, kinds)
+        ref = out["="]
+        return i, {**out, "T": _lit(f"x{i}l", op, ref), "F": _lit(f"x{i}l", _NEG[op], ref)}, k
+
+    def compare_str(
+        self, node: ast.Compare, comp: Compiler, kinds: frozenset[int]
+    ) -> tuple[int, dict[Any, DNF], frozenset[int]]:
+        left, _ = comp.compile(node.left)
+        right, _ = comp.compile(node.right)
+        const = _text(norm(node.right.value)) if isinstance(node.right, ast.Str) else None
+        key = ("str", ast.unparse(node.left), ast.unparse(node.right))
+
+        def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
+            lf, rf, uf = f"x{i}l", f"x{i}r", f"x{i}u"
+
+            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+                a = left(env)
+                b = right(env) if const is None else const
+                if isinstance(a, Unknown) or isinstance(b, Unknown):
+                    unknowns[i] = w = _worst(a, b)
+                    out[uf] = _RANK[w.kind]
+                else:
+                    out[lf] = _text(a)
+                    if const is None:
+                        out[rf] = _text(b)
+
+            return feed, (lf, rf, uf), {"=": const if const is not None else ("$m", rf)}
+
+        i, out, k = self.leaf(key, build, kinds)
+        equal, differ = _lit(f"x{i}l", "==", out["="]), _lit(f"x{i}l", "!=", out["="])
+        t, f = (equal, differ) if node.op == "==" else (differ, equal)
+        return i, {**out, "T": t, "F": f}, k
+
+    def member(self, node: ast.Member | ast.Prefix, comp: Compiler) -> tuple[int, dict[Any, DNF], frozenset[int]]:
+        """``x in S`` / ``x startswith S`` for a text or a list of texts: formulas for ``in`` (not negated)."""
+        left, lt = comp.compile(node.left)
+        members, prefixes, by_prefix = comp._members(node.right)
+        if isinstance(node, ast.Prefix):
+            prefixes, by_prefix = tuple(sorted(set(prefixes) | set(members))), True
+        wanted = sorted(set(prefixes)) if by_prefix else sorted(members)
+        many = lt.kind == "strs"
+        lengths = sorted({len(p) for p in wanted}) if by_prefix else []
+        key = ("in", ast.unparse(node.left), by_prefix, tuple(wanted))
+
+        def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
+            vf, uf = f"x{i}v", f"x{i}u"
+            pf = {n: f"x{i}p{n}" for n in lengths}
+
+            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+                v = left(env)
+                if isinstance(v, Unknown):
+                    unknowns[i] = v
+                    out[uf] = _RANK[v.kind]
+                    return
+                items = list(v) if many else [v]
+                if not by_prefix or not wanted:
+                    out[vf] = [_text(s) for s in items] if many else _text(v)
+                for n, name in pf.items():
+                    cut = [_text(s[:n]) for s in items]
+                    out[name] = cut if many else cut[0]
+
+            if not wanted:
+                return feed, (vf, uf), {"T": FALSE, "F": _lit(vf, "ex")}
+            groups: dict[str, list[str]] = {}
+            for p in wanted:
+                groups.setdefault(pf[len(p)] if by_prefix else vf, []).append(_text(p))
+            if many:
+                t = disj(*(_lit(name, "any", ("==", c)) for name, cs in groups.items() for c in cs))
+                f = conj(*(_lit(name, "all", ("!=", c)) for name, cs in groups.items() for c in cs))
+            else:
+                t = disj(*(_lit(name, "==", c) for name, cs in groups.items() for c in cs))
+                f = conj(*(_lit(name, "!=", c) for name, cs in groups.items() for c in cs))
+            names = (*pf.values(), uf) if by_prefix else (vf, uf)
+            return feed, names, {"T": t, "F": f}
+
+        return self.leaf(key, build, self.value_kinds(node.left))
+
+    def present(self, node: ast.Present) -> tuple[int, dict[Any, DNF], frozenset[int]]:
+        name = node.name.id
+
+        def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
+            qf = f"x{i}q"
+
+            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+                v = env[name]
+                out[qf] = 1 if isinstance(v, Unknown) and v.kind == "missing" else 0
+
+            return feed, (qf,), {"T": _lit(qf, "==", 0), "F": _lit(qf, "==", 1)}  # formulas for "is present"
+
+        i, out, k = self.leaf(("present", name), build, frozenset())
+        t, f = (out["F"], out["T"]) if node.negated else (out["T"], out["F"])
+        return i, {"T": t, "F": f}, k
+
+    def truth(self, node: ast.Node, comp: Compiler) -> tuple[int, dict[Any, DNF], frozenset[int]]:
+        """A true/false value that is not a test, such as a bool fact: ``in_compliant_park``."""
+        fn: Fn = comp.compile(node)[0]
+
+        def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
+            bf, uf = f"x{i}b", f"x{i}u"
+
+            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+                v = fn(env)
+                if isinstance(v, Unknown):
+                    unknowns[i] = v
+                    out[uf] = _RANK[v.kind]
+                else:
+                    out[bf] = 1 if v else 0
+
+            return feed, (bf, uf), {"T": _lit(bf, "==", 1), "F": _lit(bf, "==", 0)}
+
+        return self.leaf(("bool", ast.unparse(node)), build, self.value_kinds(node))
+
+    # -- trees --------------------------------------------------------------------------------------------------
+    def stage(self, tree: ast.Node, comp: Compiler) -> _Stage:
+        nodes: list[_Node] = []
+        leaves: set[int] = set()
+
+        def walk(node: ast.Node) -> int:
+            me = len(nodes)
+            nodes.append(_Node("leaf"))
+            n = nodes[me]
+            if isinstance(node, ast.BoolLit):
+                n.out = {"T": TRUE if node.value else FALSE, "F": FALSE if node.value else TRUE}
+                return me
+            if isinstance(node, ast.Not):
+                child = walk(node.operand)
+                c = nodes[child]
+                n.kind, n.children, n.kinds = "not", (child,), c.kinds
+                n.out = {**{k: c.out[k] for k in c.kinds}, "T": c.out["F"], "F": c.out["T"]}
+                return me
+            if isinstance(node, ast.BoolOp):
+                kids = tuple(walk(v) for v in node.values)
+                n.kind, n.children = node.op, kids
+                n.kinds = frozenset().union(*(nodes[c].kinds for c in kids))
+                n.out = _kleene(node.op, [nodes[c] for c in kids])
+                return me
+            if isinstance(node, ast.Compare):
+                i, out, kinds = self.compare(node, comp)
+            elif isinstance(node, (ast.Member, ast.Prefix)):
+                i, out, kinds = self.member(node, comp)
+                if isinstance(node, ast.Member) and node.negated:
+                    out = {**out, "T": out["F"], "F": out["T"]}
+            elif isinstance(node, ast.Present):
+                i, out, kinds = self.present(node)
+            else:
+                i, out, kinds = self.truth(node, comp)
+            n.leaf, n.kinds, n.out = i, kinds, {k: v for k, v in out.items() if k != "="}
+            leaves.add(i)
+            return me
+
+        walk(tree)
+        return _Stage(nodes, frozenset(leaves))
+
+    def rule(self, rule: CompiledRule) -> _RulePlan:
+        scope = None
+        if rule.applies_tree is not None:
+            scope = self.stage(rule.applies_tree, Compiler(self.units, self.ns, precision=rule.precision))
+        comp = Compiler(self.units, self.ns, precision=rule.precision, target_unit=rule.target_unit)
+        return _RulePlan(rule.id, scope, self.stage(rule.require_tree, comp))
+
+
+def _kleene(op: str, kids: Sequence[_Node]) -> dict[Any, DNF]:
+    """Outcome formulas of ``and``/``or`` over children's: the decisive value wins, else the worst unknown."""
+    win, lose = ("F", "T") if op == "and" else ("T", "F")
+    out: dict[Any, DNF] = {win: disj(*(c.out[win] for c in kids)), lose: conj(*(c.out[lose] for c in kids))}
+    for k in frozenset().union(*(c.kinds for c in kids)):
+        # no child decisive and none worse than k, and some child exactly k
+        at_most = [disj(c.out[lose], *(c.out[j] for j in sorted(c.kinds) if j <= k)) for c in kids]
+        out[k] = conj(*at_most, disj(*(c.out[k] for c in kids if k in c.kinds)))
+    return out
+
+
+# -- the plan of one pack -------------------------------------------------------------------------------------------
+
+
+Entry = tuple[tuple[int, int, int, Any], Conj]
+"""A durable-rules rule to be: the code its action records (rule position, stage, node, outcome), its conjunction."""
+
+
+@dataclass
+class _Bucket:
+    """The rules matched against one fact (``g`` = its number): few enough for durable-rules' matching stack."""
+
+    entries: list[Entry] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Plan:
+    """A pack translated: the ruleset definition (without actions), its content key and how to feed and read it."""
+
+    rules: dict[str, tuple[int, _RulePlan]]
+    feeders: list[Feeder]
+    buckets: list[tuple[str, ...]]
+    """The fields of each bucket's fact."""
+    rule_buckets: list[tuple[int, ...]]
+    """By rule position: the buckets holding its Rete rules."""
+    stack_bounds: list[int]
+    """By bucket: the most alpha nodes its fact can put on durable-rules' matching stack (at most STACK_LIMIT)."""
+    definition: dict[str, tuple[tuple[int, int, int, Any], dict[str, Any]]]
+    """durable-rules rule name → (code recorded by its action, condition)."""
+    key: str
+
+    @classmethod
+    def build(cls, pack: CompiledPack) -> _Plan:
+        tr = _Translator(pack)
+        plans: list[_RulePlan] = []
+        for r in pack.rules:
+            try:
+                plans.append(tr.rule(r))
+            except _TooComplex:
+                raise _too_complex(r.id) from None
+        buckets: list[_Bucket] = []
+        rule_buckets: list[set[int]] = []
+        for pos, plan in enumerate(plans):
+            stages = [(s, st) for s, st in enumerate((plan.scope, plan.require)) if st is not None]
+            names = {f for _s, st in stages for i in st.leaves for f in tr.fields[i]}
+            if len(names) > MAX_FIELDS:
+                raise UsageError(
+                    f"Rule {plan.id} reads {len(names)} values; the durable engine can match at most {MAX_FIELDS} "
+                    "in one rule (a limit of durable-rules). Split the rule, or use the native engine.",
+                    message_zh=f"规则 {plan.id} 读取 {len(names)} 个值，durable 引擎单条规则最多 {MAX_FIELDS} 个"
+                    "（durable-rules 的限制）。请拆分规则，或使用 native 引擎。",
+                    field="engine",
+                )
+            entries = [e for s, st in stages for e in _stage_entries(pos, s, st)]
+            rule_buckets.append(_place(buckets, entries, names))
+        if len(buckets) > MAX_CHILDREN:
+            raise UsageError(
+                f"This pack needs {len(buckets)} facts a check on the durable engine; durable-rules cannot match more "
+                f"than {MAX_CHILDREN}. Use the native engine.",
+                message_zh=f"该规则包在 durable 引擎上每次需要 {len(buckets)} 个事实，超过 durable-rules 的上限 "
+                f"{MAX_CHILDREN}。请使用 native 引擎。",
+                field="engine",
+            )
+        definition: dict[str, tuple[tuple[int, int, int, Any], dict[str, Any]]] = {}
+        numbered: dict[tuple[int, int, int, Any], int] = {}
+        for b, bucket in enumerate(buckets):
+            for code, c in bucket.entries:
+                j = numbered[code] = numbered.get(code, -1) + 1
+                pos, s, n, outcome = code
+                definition[f"r{pos}.s{s}.n{n}.{outcome}.{j}"] = (code, {"all": [{"m": _condition(b, c)}]})
+        body = {name: cond for name, (_code, cond) in definition.items()}
+        text = json.dumps([_TAG, body], sort_keys=True, ensure_ascii=False)
+        return cls(
+            rules={p.id: (pos, p) for pos, p in enumerate(plans)},
+            feeders=tr.feeders,
+            buckets=[tuple(sorted(b.fields)) for b in buckets],
+            rule_buckets=[tuple(sorted(b)) for b in rule_buckets],
+            stack_bounds=[_shape(b.entries)[0] for b in buckets],
+            definition=definition,
+            key=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        )
+
+
+def _stage_entries(pos: int, s: int, stage: _Stage) -> list[Entry]:
+    """The Rete rules of one stage: its outcomes, and where an unknown could come from more than one child, which."""
+    wanted: list[tuple[int, Any]] = [(stage.root, o) for o in ("T", "F", *sorted(stage.nodes[stage.root].kinds))]
+    for node in stage.nodes:
+        if node.kind in ("and", "or"):
+            for k in node.kinds:
+                can = [c for c in node.children if k in stage.nodes[c].kinds]
+                if len(can) > 1:
+                    wanted.extend((c, k) for c in can if (c, k) not in wanted)
+    return [((pos, s, n, outcome), c) for n, outcome in wanted for c in stage.nodes[n].out[outcome]]
+
+
+def _ordered(c: Conj) -> list[Lit]:
+    return sorted(c, key=lambda lit: (lit[0], lit[1], repr(lit[2])))
+
+
+def _shape(entries: Sequence[Entry]) -> tuple[int, int, int]:
+    """``(stack, children, ends)`` of the alpha network these rules build under their fact's ``g`` node.
+
+    ``stack``: the most nodes durable-rules can hold on its matching stack (64 at most: error 303) for the fact.
+    It pushes every matching child of a node at once, depth first; every child that could match is counted
+    (equalities of one field to different constants exclude each other). ``children``: the most children of one
+    node (a node has 512 slots; when they are full, registering the ruleset loops forever). ``ends``: the most
+    rules ending at one node (256 at most)."""
+    trie: dict[Lit, Any] = {}
+    ends: dict[int, int] = {}
+    for _code, c in entries:
+        node = trie
+        for lit in _ordered(c):
+            node = node.setdefault(lit, {})
+        ends[id(node)] = ends.get(id(node), 0) + 1
+
+    def matching(node: dict[Lit, Any]) -> int:
+        exclusive = {f for f, op, v in node if op == "==" and not isinstance(v, tuple)}
+        return len(exclusive) + sum(1 for _f, op, v in node if not (op == "==" and not isinstance(v, tuple)))
+
+    # bound(node) = max(m, m - 1 + max(bound(child))), computed without recursion (chains can be long)
+    bounds: dict[int, int] = {}
+    widest = 0
+    todo: list[tuple[dict[Lit, Any], bool]] = [(trie, False)]
+    while todo:
+        node, done = todo.pop()
+        widest = max(widest, len(node))
+        if not node:
+            bounds[id(node)] = 0
+        elif done:
+            m = matching(node)
+            bounds[id(node)] = max(m, m - 1 + max(bounds[id(child)] for child in node.values()))
+        else:
+            todo.append((node, True))
+            todo.extend((child, False) for child in node.values())
+    return bounds[id(trie)], widest, max(ends.values(), default=0)
+
+
+def _fits(entries: Sequence[Entry]) -> bool:
+    stack, children, ends = _shape(entries)
+    return stack <= STACK_LIMIT and children <= MAX_CHILDREN and ends <= MAX_ENDS
+
+
+def _place(buckets: list[_Bucket], entries: list[Entry], names: set[str]) -> set[int]:
+    """Put a rule's Rete rules in the last bucket if they fit, else in new ones (split if too wide alone)."""
+
+    def fits(bucket: _Bucket, more: list[Entry]) -> bool:
+        return len(bucket.fields | names) <= MAX_FIELDS and _fits(bucket.entries + more)
+
+    used: set[int] = set()
+    pending = [entries]
+    while pending:
+        part = pending.pop(0)
+        if not buckets or not fits(buckets[-1], part):
+            if not fits(_Bucket(), part):  # too wide even alone (one Rete rule always fits): halve it
+                half = len(part) // 2
+                pending[:0] = [part[:half], part[half:]]
+                continue
+            buckets.append(_Bucket())
+        buckets[-1].entries.extend(part)
+        buckets[-1].fields |= names
+        used.add(len(buckets) - 1)
+    return used
+
+
+def _too_complex(rule_id: str) -> UsageError:
+    return UsageError(
+        f"Rule {rule_id} is too complex for the durable engine (more than {MAX_TERMS} Rete rules for one outcome); "
+        "simplify it, or use the native engine.",
+        message_zh=f"规则 {rule_id} 过于复杂，durable 引擎无法表示（单个结论需要超过 {MAX_TERMS} 条 Rete 规则）；"
+        "请简化，或使用 native 引擎。",
+        field="engine",
+    )
+
+
+# -- the process-wide host ------------------------------------------------------------------------------------------
+
+
+class _Backend:
+    """The one durable-rules ``Host`` of the process: registered rulesets by content key, all calls under a lock."""
+
+    def __init__(self) -> None:
+        engine, native, self.version = _load()
+
+        class _QuietHost(engine.Host):  # type: ignore[misc,name-defined]
+            def _run(self) -> None:
+                # Host() starts two self-re-arming timer threads that call into C outside any lock (segfaults
+                # under concurrency). They only serve timers and queued actions, which this engine does not use.
+                pass
+
+        self.native = native
+        self.not_handled = engine.MessageNotHandledException
+        self.host = _QuietHost()
+        self.lock = threading.Lock()
+        self.rulesets: dict[str, Any] = {}
+        self.collector: list[tuple[int, int, int, Any]] | None = None
+        self.broken: set[Any] = set()
+        """Handles of rulesets whose assert failed inside durable-rules: refused from then on (fail closed)."""
+        self.sids = itertools.count(1)
+
+    def _action(self, code: tuple[int, int, int, Any]) -> Callable[[Any], None]:
+        def action(c: Any) -> None:  # one argument: durable-rules runs it synchronously
+            if self.collector is not None:
+                self.collector.append(code)
+
+        return action
+
+    def ruleset(self, plan: _Plan) -> Any:
+        """The registered ruleset of a plan's content, registering it the first time (never again)."""
+        with self.lock:
+            rs = self.rulesets.get(plan.key)
+            if rs is None:
+                name = f"heshan_{plan.key[:32]}"
+                rules: dict[str, Any] = {
+                    n: {**cond, "run": self._action(code)} for n, (code, cond) in plan.definition.items()
+                }
+                rules["catch_all"] = {"all": [{"m": {"$ex": {"g": 1}}}], "run": self._action((-1, -1, -1, None))}
+                try:
+                    self.host.register_rulesets({name: rules})
+                except Exception as exc:
+                    raise UsageError(
+                        f"durable-rules cannot build this pack's network ({exc}); use the native engine.",
+                        message_zh=f"durable-rules 无法为该规则包建立网络（{exc}）；请使用 native 引擎。",
+                        field="engine",
+                    ) from None
+                rs = self.rulesets[plan.key] = self.host.get_ruleset(name)
+            return rs
+
+    def run(self, rs: Any, facts: list[dict[str, Any]]) -> list[tuple[int, int, int, Any]]:
+        """Assert ``facts`` in a fresh state, run the actions, delete the state; the codes the actions recorded."""
+        sid = str(next(self.sids))
+        # one assert_fact per fact: the batch assert_facts reports a refused fact as success and hands back a
+        # garbage state handle, which crashes the process on first use
+        texts = []
+        for f in facts:
+            fact = {"sid": sid, **f}
+            if any(isinstance(v, float) for v in f.values()):
+                texts.append(_json(fact))
+            else:  # ints, texts and lists of texts: the standard encoder writes them as durable-rules reads them
+                texts.append(json.dumps(fact, ensure_ascii=False))
+        handle = rs._handle
+        errors: list[Any] = []
+        with self.lock:
+            if handle in self.broken:
+                raise _internal(
+                    "an earlier internal error left this pack's durable-rules state unusable; restart the process, "
+                    "or use the native engine",
+                    "此前的内部错误使该规则包的 durable-rules 状态不可用；请重启进程，或使用 native 引擎",
+                )
+            collected: list[tuple[int, int, int, Any]] = []
+            self.collector = collected
+            try:
+                state: Any = None
+                try:
+                    for text in texts:
+                        state = rs._handle_result(self.native.assert_fact(handle, text), text)
+                except self.not_handled:
+                    state = None
+                    errors.append("no rule handled the facts")
+                except Exception:
+                    # durable-rules can leave a half-built state behind (deleting it then crashes the process):
+                    # never touch this ruleset again
+                    self.broken.add(handle)
+                    raise
+                if state is not None:
+                    rs.do_actions(state, lambda e, _state: errors.append(e) if e else None)
+                    exception = json.loads(self.native.get_state(handle, sid)).get("exception")
+                    if exception:
+                        errors.append(exception)
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                self.collector = None
+                if handle not in self.broken:
+                    with contextlib.suppress(Exception):  # error 309: the state was never created, nothing to free
+                        self.native.delete_state(handle, sid)
+        if errors:
+            raise _internal(f"durable-rules failed: {errors[0]}", f"durable-rules 出错：{errors[0]}")
+        return collected
+
+    def live_rulesets(self) -> int:
+        with self.lock:
+            return len(self.rulesets)
+
+
+_BACKEND: _Backend | None = None
+_BACKEND_LOCK = threading.Lock()
+
+
+def _backend() -> _Backend:
+    global _BACKEND
+    with _BACKEND_LOCK:
+        if _BACKEND is None:
+            _BACKEND = _Backend()
+        return _BACKEND
+
+
+# -- the decider ----------------------------------------------------------------------------------------------------
+
+
+class DurableDecider:
+    """A :data:`~heshan_vetting._evaluate.RuleDecider` that decides a pack's rules on durable-rules.
+
+    Built once per Vetter: translates the pack and registers its ruleset (or reuses the one of identical content).
+    Safe to call from many threads."""
+
+    def __init__(self, pack: CompiledPack) -> None:
+        self.version = require()
+        self.pack = pack
+        self.plan = _Plan.build(pack)
+        self.backend = _backend()
+        self.ruleset = self.backend.ruleset(self.plan)
+
+    def __call__(self, pack: CompiledPack, rules: Sequence[CompiledRule], env: dict[str, Any]) -> RuleResults:
+        plan, ruleset = self.plan, self.ruleset
+        if pack is not self.pack:
+            plan = _Plan.build(pack)
+            ruleset = self.backend.ruleset(plan)
+        active = [plan.rules[r.id] for r in rules]
+        if not active:
+            return {}
+        values: dict[str, Any] = {}
+        unknowns: dict[int, Unknown] = {}
+        fed: set[int] = set()
+        buckets: set[int] = set()
+        for pos, rp in active:
+            buckets.update(plan.rule_buckets[pos])
+            for stage in (rp.scope, rp.require):
+                if stage is not None:
+                    for i in stage.leaves - fed:
+                        plan.feeders[i](env, values, unknowns)
+                    fed |= stage.leaves
+        facts = [{"g": b, **{f: values[f] for f in plan.buckets[b] if f in values}} for b in sorted(buckets)]
+        fired: dict[tuple[int, int], set[Any]] = {}
+        nodes: set[tuple[int, int, int, Any]] = set()
+        for code in self.backend.run(ruleset, facts):
+            pos, s, n, outcome = code
+            nodes.add(code)
+            if n == 0:
+                fired.setdefault((pos, s), set()).add(outcome)
+        out: RuleResults = {}
+        for pos, rp in active:
+            scope = True if rp.scope is None else _result(rp, pos, 0, rp.scope, fired, nodes, unknowns)
+            require_ = _result(rp, pos, 1, rp.require, fired, nodes, unknowns) if scope is True else None
+            out[rp.id] = (scope, require_)
+        return out
+
+
+def _result(
+    rp: _RulePlan,
+    pos: int,
+    s: int,
+    stage: _Stage,
+    fired: dict[tuple[int, int], set[Any]],
+    nodes: set[tuple[int, int, int, Any]],
+    unknowns: dict[int, Unknown],
+) -> Any:
+    outcomes = fired.get((pos, s), set())
+    if len(outcomes) != 1:
+        raise _internal(
+            f"rule {rp.id} got {sorted(map(str, outcomes)) or 'no'} outcomes from the Rete network instead of one",
+            f"规则 {rp.id} 在 Rete 网络中得到的结论数不是一个（{sorted(map(str, outcomes))}）",
+        )
+    (outcome,) = outcomes
+    if outcome in ("T", "F"):
+        return outcome == "T"
+    # an unknown: follow the leftmost child holding it down to the leaf it comes from, as the native engine does
+    n = stage.root
+    while stage.nodes[n].kind != "leaf":
+        node = stage.nodes[n]
+        can = [c for c in node.children if outcome in stage.nodes[c].kinds]
+        if len(can) > 1:
+            can = [c for c in can if (pos, s, c, outcome) in nodes][:1]
+        if not can:
+            raise _internal(f"rule {rp.id}: an unknown without a source", f"规则 {rp.id}：未知结论找不到来源")
+        n = can[0]
+    found = unknowns.get(stage.nodes[n].leaf, MISSING)
+    if _RANK[found.kind] != outcome:
+        raise _internal(f"rule {rp.id}: inconsistent unknown", f"规则 {rp.id}：未知结论不一致")
+    return found
