@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting import Project, ProjectError, Report, UsageError, Vetter, VettingError, _durable
@@ -312,9 +312,30 @@ def test_generated_projects_get_the_same_report_on_both_engines_operators(data: 
     _same_on_both_engines(str(OPS_PACK), data, day)
 
 
+# Found by this test: the network of one fact was estimated to need 37 slots of durable-rules' 64-slot matching
+# stack, but a comparison of two fields ($m) is never shared by durable-rules, so ~70 nodes matched this project
+# at once: error 303, and the pack's ruleset was unusable from then on.
+STACK_REGRESSION = {
+    "building_coefficient": "40%",
+    "total_investment": "299.995 万元",
+    "annual_tax": "162119 万元",
+    "applicant_credit_code": "91440700MA0000000X",
+    "rd_share": "0%",
+    "energy_consumption": "0.974 tce",
+    "two_high_exception": "daily_life_necessity",
+    "land_area": "0 亩",
+    "two_high_exception_basis": " ",
+    "employees": 101,
+    "in_compliant_park": False,
+    "electricity_consumption": "17.833 万千瓦时",
+    "location": {},
+}
+
+
 @needs_durable
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(projects, days)
+@example(STACK_REGRESSION, date(2023, 6, 25))
 def test_generated_projects_get_the_same_report_on_both_engines_unknowns(data: dict[str, Any], day: date) -> None:
     _same_on_both_engines(str(UNKNOWNS_PACK), data, day)
 
@@ -614,6 +635,52 @@ def test_durable_rules_itself_overflows_its_matching_stack_on_a_wide_fact() -> N
         """
     )
     assert "error code: 303" in out.stdout, out.stderr
+
+
+def test_durable_rules_never_shares_a_node_comparing_two_fields_or_an_array_test() -> None:
+    """The hazard behind the one parity failure: 70 rules with the same condition on another field ($m) or an array
+    ($iany) make 70 alpha nodes that all match (error 303); 70 rules comparing with a constant share one node."""
+    if REASON is not None:
+        pytest.skip(f"durable engine: {REASON}")
+    out = run_python(
+        """
+        import durable.engine
+        class Host(durable.engine.Host):
+            def _run(self): pass
+        h = Host()
+        for name, cond, fact in (
+            ("field", {"$gte": {"a": {"$m": "b"}}}, {"a": 1, "b": 0}),
+            ("array", {"$iany": {"a": {"$i": "x"}}}, {"a": ["x"]}),
+            ("constant", {"$gte": {"a": 0}}, {"a": 1}),
+        ):
+            rules = {f"r{i}": {"all": [{"m": {"$and": [{"g": 0}, cond]}}], "run": lambda c: None} for i in range(70)}
+            h.register_rulesets({name: rules})
+            try:
+                h.assert_fact(name, {"sid": "1", "g": 0, **fact})
+                print(name, "ok")
+            except Exception as exc:
+                print(name, exc)
+        """
+    )
+    assert out.stdout.splitlines() == [
+        "field Could not assert fact, error code: 303",
+        "array Could not assert fact, error code: 303",
+        "constant ok",
+    ], out.stderr
+
+
+def test_the_stack_estimate_counts_every_unshared_node() -> None:
+    field = ((0, 1, 0, "T"), frozenset({("x0l", ">=", ("$m", "x0r"))}))
+    array = ((0, 1, 0, "T"), frozenset({("x0v", "any", ("==", "x"))}))
+    constant = ((0, 1, 0, "T"), frozenset({("x0u", "==", 1)}))
+    assert _durable._shape([field] * 70)[0] == 70
+    assert _durable._shape([array] * 70)[0] == 70
+    assert _durable._shape([constant] * 70)[0] == 1
+    # shared literals come first, so rules that differ only in an unshared test share their prefix
+    both = [((0, 1, 0, "T"), frozenset({("x1u", "==", 1), *field[1]}))] * 3
+    assert _durable._ordered(both[0][1])[0] == ("x1u", "==", 1)
+    assert _durable._shape(both) == (3, 3, 1)
+    assert not _durable._fits([field] * (_durable.STACK_LIMIT + 1))
 
 
 @needs_durable

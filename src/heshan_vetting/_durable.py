@@ -63,7 +63,7 @@ MAX_TERMS = 1000
 """Conjunctions (durable-rules rules) one outcome of one rule may need; more is refused as too complex."""
 LONG_TEXT = 1000
 """Texts longer than this (as JSON) are compared by digest: durable-rules keeps string lengths in 16 bits."""
-_TAG = "heshan-durable-1"  # part of every ruleset's content key: change it when the translation changes
+_TAG = "heshan-durable-2"  # part of every ruleset's content key: change it when the translation changes
 _INT64 = 2**63 - 1
 _CTX = Context(prec=100)
 _NEG = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -632,8 +632,19 @@ def _stage_entries(pos: int, s: int, stage: _Stage) -> list[Entry]:
     return [((pos, s, n, outcome), c) for n, outcome in wanted for c in stage.nodes[n].out[outcome]]
 
 
+def _shared(lit: Lit) -> bool:
+    """Whether durable-rules reuses an existing alpha node for this literal under the same parent.
+
+    It never does for a comparison with another field of the fact (``$m``: it stores the field name anew for
+    every rule and compares the names' storage offsets) nor for ``$iany``/``$iall`` (its node lookup skips them):
+    such a literal, and everything after it in its rule, is a new node for every rule."""
+    return not isinstance(lit[2], tuple) and lit[1] not in ("any", "all")
+
+
 def _ordered(c: Conj) -> list[Lit]:
-    return sorted(c, key=lambda lit: (lit[0], lit[1], repr(lit[2])))
+    """The literals of a conjunction in the order they are sent: shareable ones first (shared prefixes keep the
+    network narrow), then those durable-rules never shares."""
+    return sorted(c, key=lambda lit: (not _shared(lit), lit[0], lit[1], repr(lit[2])))
 
 
 def _shape(entries: Sequence[Entry]) -> tuple[int, int, int]:
@@ -641,25 +652,30 @@ def _shape(entries: Sequence[Entry]) -> tuple[int, int, int]:
 
     ``stack``: the most nodes durable-rules can hold on its matching stack (64 at most: error 303) for the fact.
     It pushes every matching child of a node at once, depth first; every child that could match is counted
-    (equalities of one field to different constants exclude each other). ``children``: the most children of one
-    node (a node has 512 slots; when they are full, registering the ruleset loops forever). ``ends``: the most
+    (equalities of one field to different constants exclude each other). A literal durable-rules does not share
+    (see :func:`_shared`) starts a new chain of nodes for every rule, as it does in durable-rules: counting it as
+    shared underestimated the stack (a generated project then hit error 303). ``children``: the most children of
+    one node (a node has 512 slots; when they are full, registering the ruleset loops forever). ``ends``: the most
     rules ending at one node (256 at most)."""
-    trie: dict[Lit, Any] = {}
+    trie: dict[tuple[Lit, int], Any] = {}
     ends: dict[int, int] = {}
-    for _code, c in entries:
+    for k, (_code, c) in enumerate(entries):
         node = trie
+        fresh = False
         for lit in _ordered(c):
-            node = node.setdefault(lit, {})
+            fresh = fresh or not _shared(lit)
+            node = node.setdefault((lit, k if fresh else -1), {})
         ends[id(node)] = ends.get(id(node), 0) + 1
 
-    def matching(node: dict[Lit, Any]) -> int:
-        exclusive = {f for f, op, v in node if op == "==" and not isinstance(v, tuple)}
-        return len(exclusive) + sum(1 for _f, op, v in node if not (op == "==" and not isinstance(v, tuple)))
+    def matching(node: dict[tuple[Lit, int], Any]) -> int:
+        lits = [lit for lit, _k in node]
+        exclusive = {f for f, op, v in lits if op == "==" and not isinstance(v, tuple)}
+        return len(exclusive) + sum(1 for _f, op, v in lits if not (op == "==" and not isinstance(v, tuple)))
 
     # bound(node) = max(m, m - 1 + max(bound(child))), computed without recursion (chains can be long)
     bounds: dict[int, int] = {}
     widest = 0
-    todo: list[tuple[dict[Lit, Any], bool]] = [(trie, False)]
+    todo: list[tuple[dict[tuple[Lit, int], Any], bool]] = [(trie, False)]
     while todo:
         node, done = todo.pop()
         widest = max(widest, len(node))
