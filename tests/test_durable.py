@@ -238,11 +238,28 @@ PRODUCTS = ["光伏组件", "光伏压延玻璃", "水泥熟料", "平板玻璃"
 BOUNDARY = [0, 0.5, 1, 5, 5.5, 7, 15, 20, 30, 40, 100, 300, 299.995, 1000, 3000, 5000, 10000, 50000]
 
 
+EXTREME = [
+    "1e40",
+    "1e-40",
+    "1e307",
+    "1.7e308",
+    "5e-324",
+    "9.3e18",
+    "9223372036854775807",
+    "123456789012345678901234",
+    "1e-7",
+    "0.00005",
+]
+"""Beyond int64 once scaled to the rule's precision (sent as floats), overflowing in arithmetic, or rounding to 0."""
+
+
 def _number(unit: str) -> st.SearchStrategy[str]:
     value = st.one_of(
         st.sampled_from(BOUNDARY),
         st.integers(min_value=0, max_value=200_000),
         st.decimals(min_value=0, max_value=100_000, places=3, allow_nan=False, allow_infinity=False),
+        st.sampled_from(EXTREME),
+        st.floats(min_value=0, max_value=1e30, allow_nan=False, allow_infinity=False).map(repr),
     )
     return value.map(lambda v: f"{v} {unit}".strip())
 
@@ -298,9 +315,34 @@ def _same_on_both_engines(pack: str, data: dict[str, Any], day: date) -> None:
     assert comparable(vetter(pack, "durable").check(project, as_of=day)) == expected
 
 
+# Found by this test (a native-engine bug): annual_tax / land_area overflowed to infinity on a subnormal land area
+# and rounding it for display was a traceback on both engines; overflow is now an error value.
+OVERFLOW_REGRESSION = {
+    "annual_tax": "299.995 万元",
+    "industry_code": "C3120",
+    "catalogue_class": "eliminated",
+    "land_area": "5e-324 亩",
+    "energy_consumption": "45295 tce",
+    "annual_output": "20 万元",
+    "in_compliant_park": False,
+    "two_high_exception_basis": "节能报告第4章",
+    "two_high_exception": "efficiency_leader",
+    "pv_glass_hearing_held": True,
+    "fixed_asset_investment": "1.933 万元",
+    "electricity_consumption": "15 万千瓦时",
+    "green_ratio": "20%",
+    "location": {"town": "址山镇", "park": "址山镇"},
+}
+
+
 @needs_durable
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(projects, days)
+@example(OVERFLOW_REGRESSION, date(2023, 6, 24))
+@example(
+    {**OVERFLOW_REGRESSION, "land_area": "0.01 亩", "annual_tax": "1e307 万元", "construction_type": "new"},
+    date(2024, 3, 1),
+)
 def test_generated_projects_get_the_same_report_on_both_engines_heshan(data: dict[str, Any], day: date) -> None:
     _same_on_both_engines("heshan", data, day)
 

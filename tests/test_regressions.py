@@ -258,3 +258,19 @@ def test_converted_quantities_carry_no_binary_noise(vetter: Vetter) -> None:
     p = vetter.project({"id": "P", "name": "x", "energy_consumption": "1.8 万吨标准煤", "land_area": "0.1 公顷"})
     assert p.energy_consumption == 18000.0
     assert p.land_area == 1.5
+
+
+def test_arithmetic_that_overflows_is_an_error_finding_not_a_traceback(vetter: Vetter) -> None:
+    # 1e307 万元 of tax on 0.01 亩 is finite on both sides, but the quotient is beyond ±1.8e308 (was
+    # decimal.InvalidOperation while rounding infinity; also reached with a subnormal land area, 5e-324 亩)
+    report = vetter.check(
+        {"id": "a", "name": "b", "industry_code": "C3825", "construction_type": "new", "land_area": "0.01 亩",
+         "annual_tax": "1e307 万元"}
+    )  # fmt: skip
+    tax = next(f for f in report.findings if f.rule_id == "JM-TAX-001")
+    assert tax.outcome.value == "error"
+    assert "overflow" in tax.explanation.en
+    assert {fact.name: fact.value for fact in tax.facts}["tax_per_mu"] is None
+    assert next(i for i in report.score.indicators if i.id == "tax_per_mu").outcome.value == "error"
+    assert report.verdict.value != "approve"
+    assert vetter.check({"id": "a", "name": "b", "land_area": "5e-324 亩", "annual_tax": "299.995 万元"}).to_json()

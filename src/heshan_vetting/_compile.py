@@ -10,6 +10,7 @@ unknown. pint is used here, at compile time, and never inside the closures.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -58,6 +59,11 @@ Fn = Callable[[dict[str, Any]], Any]
 # enough digits for any finite float (up to 1.8e308) plus 10 decimals, so quantize never overflows
 _DEC = Context(prec=400, rounding=ROUND_HALF_UP)
 _QUANTA = [Decimal(1).scaleb(-p) for p in range(11)]
+
+
+def finite(x: float, what: str) -> Any:
+    """``x``, or an ``error`` unknown when arithmetic on finite values overflowed to infinity (or NaN)."""
+    return x if math.isfinite(x) else Unknown("error", f"overflow: {what} is too large to compute")
 
 
 def round_half_up(x: float, places: int) -> Decimal:
@@ -319,7 +325,7 @@ class Compiler:
                 a, b = lf(env), rf(env)
                 if isinstance(a, Unknown) or isinstance(b, Unknown):
                     return _worst(a, b)
-                return a + sign * k * b
+                return finite(a + sign * k * b, "a sum")
 
             return addsub, lt
         if op == "*":
@@ -328,7 +334,7 @@ class Compiler:
                 a, b = lf(env), rf(env)
                 if isinstance(a, Unknown) or isinstance(b, Unknown):
                     return _worst(a, b)
-                return a * b
+                return finite(a * b, "a product")
 
             return mul, VType("num", lt.unit * rt.unit)
         if isinstance(node.right, ast.Num) and node.right.value == 0:
@@ -341,7 +347,7 @@ class Compiler:
                 return _worst(a, b)
             if b == 0:
                 return Unknown("error", f"division by zero: {divisor_text} is 0")
-            return a / b
+            return finite(a / b, f"a quotient by {divisor_text}")
 
         return div, VType("num", lt.unit / rt.unit)
 
@@ -562,7 +568,7 @@ def scaled(f: Fn, k: float) -> Fn:
 
     def scaled(env: dict[str, Any]) -> Any:
         v = f(env)
-        return v if isinstance(v, Unknown) else v * k
+        return v if isinstance(v, Unknown) else finite(v * k, "a value converted to the comparison unit")
 
     return scaled
 

@@ -326,9 +326,10 @@ class _Translator:
             return frozenset({2}) | self.value_kinds(node.key)
         if isinstance(node, (ast.Unary, ast.Not)):
             return self.value_kinds(node.operand)
-        if isinstance(node, (ast.BinOp, ast.Compare, ast.Member, ast.Prefix)):
-            div = isinstance(node, ast.BinOp) and node.op == "/" and not isinstance(node.right, ast.Num)
-            return self.value_kinds(node.left) | self.value_kinds(node.right) | frozenset({3} if div else ())
+        if isinstance(node, ast.BinOp):  # division by zero, or overflow beyond ±1.8e308
+            return self.value_kinds(node.left) | self.value_kinds(node.right) | frozenset({3})
+        if isinstance(node, (ast.Compare, ast.Member, ast.Prefix)):
+            return self.value_kinds(node.left) | self.value_kinds(node.right)
         return frozenset()
 
     def leaf(self, key: Any, build: Callable[[int], tuple[Feeder, tuple[str, ...], dict[Any, Any]]],
@@ -349,6 +350,8 @@ class _Translator:
         if comp._probe_kind(node.left) == "str":
             return self.compare_str(node, comp, kinds)
         left, right, _unit, op = comp.compile_compare(node)
+        if _converts(left) or _converts(right):  # a unit conversion can overflow too
+            kinds |= {3}
         places = comp.precision
         key = ("cmp", ast.unparse(node.left), ast.unparse(node.right), places, str(comp.target_unit))
 
@@ -524,6 +527,11 @@ class _Translator:
             scope = self.stage(rule.applies_tree, Compiler(self.units, self.ns, precision=rule.precision))
         comp = Compiler(self.units, self.ns, precision=rule.precision, target_unit=rule.target_unit)
         return _RulePlan(rule.id, scope, self.stage(rule.require_tree, comp))
+
+
+def _converts(fn: Fn) -> bool:
+    """Whether a comparison operand is scaled to the comparison unit (see ``_compile.scaled``)."""
+    return getattr(fn, "__name__", "") == "scaled"
 
 
 def _kleene(op: str, kids: Sequence[_Node]) -> dict[Any, DNF]:
