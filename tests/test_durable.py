@@ -20,8 +20,19 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from heshan_vetting import Project, ProjectError, Report, UsageError, Vetter, VettingError, _durable
+from heshan_vetting import (
+    Project,
+    ProjectError,
+    Report,
+    Text,
+    UsageError,
+    Vetter,
+    VettingError,
+    _durable,
+    hookimpl,
+)
 from heshan_vetting.expr import names_in
+from heshan_vetting.extension import FactProvider
 
 CASES = Path(__file__).parent / "cases"
 OPS_PACK = CASES / "18-ops-passing-values" / "pack.toml"
@@ -380,6 +391,116 @@ STACK_REGRESSION = {
 @example(STACK_REGRESSION, date(2023, 6, 25))
 def test_generated_projects_get_the_same_report_on_both_engines_unknowns(data: dict[str, Any], day: date) -> None:
     _same_on_both_engines(str(UNKNOWNS_PACK), data, day)
+
+
+PLUGIN_PACK = """
+[pack]
+id = "plugin-facts"
+version = "1"
+kind = "access"
+title = { zh = "插件事实", en = "Plugin facts" }
+jurisdiction = "TEST"
+
+[sets.ab]
+members = ["a", "b"]
+
+[[rules]]
+id = "PF-NUM"
+title = { zh = "数值", en = "Number" }
+severity = "required"
+require = "pf_num >= 5[万元]"
+citation = { title = "测试", status = "verified" }
+
+[[rules]]
+id = "PF-TEXT"
+title = { zh = "文本", en = "Text" }
+severity = "advisory"
+require = "pf_text == 'a' or pf_text startswith 'c'"
+citation = { title = "测试", status = "verified" }
+
+[[rules]]
+id = "PF-TEXTS"
+title = { zh = "文本列表", en = "Texts" }
+severity = "advisory"
+applies_if = "pf_bool"
+require = "pf_texts in ab and not (pf_num > 1[万元] and pf_text in ab)"
+citation = { title = "测试", status = "verified" }
+
+[[rules]]
+id = "PF-PRESENT"
+title = { zh = "有值", en = "Present" }
+severity = "advisory"
+require = "pf_num is present and pf_texts is not missing or employees > 3"
+citation = { title = "测试", status = "verified" }
+"""
+
+
+class _Boom:
+    """A plugin fact's value that makes its compute raise (the fact is then an error)."""
+
+
+PLUGIN_VALUES: dict[str, list[Any]] = {
+    "pf_num": [None, _Boom, 0.0, 1.0, 4.999, 5.0, 1e30],
+    "pf_text": [None, _Boom, "a", "b", "c1", "d"],
+    "pf_texts": [None, _Boom, [], ["a"], ["b", "x"], ["x"]],
+    "pf_bool": [None, _Boom, True, False],
+}
+
+
+class _FactsPlugin:
+    """Plugin facts of every type whose values (or failures) the test sets before each check."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def _compute(self, name: str) -> Any:
+        def compute(project: Project) -> Any:
+            v = self.values.get(name)
+            if v is _Boom:
+                raise RuntimeError(f"{name} failed")
+            return v
+
+        return compute
+
+    @hookimpl
+    def heshan_facts(self, options: Any) -> list[FactProvider]:
+        return [
+            FactProvider(
+                name="pf_num", type="number", title=Text(zh="数", en="n"), compute=self._compute("pf_num"), unit="万元"
+            ),
+            FactProvider(name="pf_text", type="text", title=Text(zh="文", en="t"), compute=self._compute("pf_text")),
+            FactProvider(name="pf_texts", type="texts", title=Text(zh="列", en="l"), compute=self._compute("pf_texts")),
+            FactProvider(name="pf_bool", type="bool", title=Text(zh="真", en="b"), compute=self._compute("pf_bool")),
+        ]
+
+
+@cache
+def _plugin_vetters(tmp: str) -> tuple[_FactsPlugin, Vetter, Vetter]:
+    pack = Path(tmp) / "plugin-facts.toml"
+    pack.write_text(PLUGIN_PACK, encoding="utf-8")
+    plugin = _FactsPlugin()
+    return plugin, Vetter(pack, plugins=[plugin]), Vetter(pack, engine="durable", plugins=[plugin])
+
+
+@needs_durable
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    values=st.fixed_dictionaries({k: st.sampled_from(v) for k, v in PLUGIN_VALUES.items()}),
+    employees=st.sampled_from([None, 2, 4]),
+)
+# a plugin fact in error: the translation once assumed facts could only be missing (no outcome fired)
+@example(values={"pf_num": 1.0, "pf_text": None, "pf_texts": ["a"], "pf_bool": _Boom}, employees=None)
+def test_conditions_over_plugin_facts_give_the_same_report_on_both_engines(
+    values: dict[str, Any], employees: int | None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Plugin facts may be missing (None) or an error (compute raised): the durable translation knows both."""
+    plugin, native, durable = _plugin_vetters(str(tmp_path_factory.getbasetemp()))
+    plugin.values = values
+    data: dict[str, Any] = {"id": "PF", "name": "plugin facts"}
+    if employees is not None:
+        data["employees"] = employees
+    expected = comparable(native.check(data))
+    assert comparable(durable.check(data)) == expected
 
 
 # -- hazards of durable-rules, each provoked -----------------------------------------------------------------------

@@ -313,8 +313,11 @@ class _Translator:
 
     # -- leaves -------------------------------------------------------------------------------------------------
     def value_kinds(self, node: ast.Node) -> frozenset[int]:
-        """Unknown ranks a value expression can take: facts may be missing, thresholds and tables na, division error."""
+        """Unknown ranks a value expression can take: facts may be missing (plugin facts also in error), thresholds
+        and tables na, arithmetic error (division by zero, overflow)."""
         if isinstance(node, ast.Name):
+            if node.id in self.pack.plugin_facts:
+                return frozenset({1, 3})  # a plugin's compute may return None (missing) or raise (error)
             if node.id in self.pack.fact_types:
                 return frozenset({1})
             if node.id in self.pack.thresholds:
