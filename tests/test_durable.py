@@ -224,6 +224,10 @@ def test_every_rule_of_every_pack_is_decided_by_the_rete_network() -> None:
                 tree = rule.applies_tree if stage == 0 else rule.require_tree
                 constant = tree is not None and not names_in(tree)  # true / false literals only
                 assert outcomes >= {"T", "F"} or (constant and outcomes), (rule.id, stage, outcomes)
+        for label in v.pack.labels:  # and every case of every label
+            assert len(plan.labels[label.id]) == len(label.cases) > 0
+            for pos, _case in plan.labels[label.id]:
+                assert {o for p, s, n, o in codes if (p, s, n) == (pos, 1, 0)} >= {"T", "F"}, label.id
 
 
 @needs_durable
@@ -240,6 +244,26 @@ def test_a_decision_is_what_the_network_fired(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(backend, "run", drop_op_gt)
     with pytest.raises(VettingError, match="OP-GT"):
         v.check(CASES / "18-ops-passing-values" / "project.toml")
+
+
+@needs_durable
+def test_a_label_is_what_the_network_decided(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Report labels (e.g. which authority reviews energy use) are decided on the network too, never natively."""
+    v = vetter("heshan", "durable")
+    project = v.load(CASES / "01-approve-pv-module-plant" / "project.toml")[0]
+    native = vetter("heshan", "native").check(project, as_of=date(2024, 3, 1))
+    assert [lb.id for lb in native.labels] == ["energy_review"]
+    assert comparable(v.check(project, as_of=date(2024, 3, 1))) == comparable(native)
+    backend = _durable._backend()
+    real = backend.run
+    label_positions = {pos for pos, _case in v._decider.plan.labels["energy_review"]}
+
+    def drop_labels(rs: Any, facts: list[dict[str, Any]]) -> list[tuple[int, int, int, Any]]:
+        return [c for c in real(rs, facts) if c[0] not in label_positions]
+
+    monkeypatch.setattr(backend, "run", drop_labels)
+    with pytest.raises(VettingError, match="label energy_review case 1"):
+        v.check(project, as_of=date(2024, 3, 1))
 
 
 # -- property: thousands of generated projects --------------------------------------------------------------------

@@ -45,8 +45,8 @@ from typing import Any
 
 from . import expr as ast
 from ._compile import _RANK, MISSING, Compiler, Fn, Unknown, _worst, norm, round_half_up
-from ._evaluate import RuleResults
-from .engine import CompiledPack, CompiledRule
+from ._evaluate import LabelResults, RuleResults
+from .engine import CompiledLabel, CompiledPack, CompiledRule
 from .errors import UsageError, VettingError
 
 __all__ = ["DurableDecider", "require", "unavailable_reason"]
@@ -524,6 +524,14 @@ class _Translator:
         walk(tree)
         return _Stage(nodes, frozenset(leaves))
 
+    def label_case(self, label: CompiledLabel, i: int) -> _RulePlan:
+        """Case ``i`` of a label, as a rule whose requirement is the case's condition (compiled as the pack does)."""
+        if len(label.trees) != len(label.cases):
+            raise _internal(f"label {label.id} was compiled without its conditions", f"标签 {label.id} 缺少条件")
+        return _RulePlan(
+            f"label {label.id} case {i + 1}", None, self.stage(label.trees[i], Compiler(self.units, self.ns))
+        )
+
     def rule(self, rule: CompiledRule) -> _RulePlan:
         scope = None
         if rule.applies_tree is not None:
@@ -568,11 +576,13 @@ class _Plan:
     """A pack translated: the ruleset definition (without actions), its content key and how to feed and read it."""
 
     rules: dict[str, tuple[int, _RulePlan]]
+    labels: dict[str, tuple[tuple[int, _RulePlan], ...]]
+    """Label id → its cases, each decided like a rule's requirement (positions after the rules')."""
     feeders: list[Feeder]
     buckets: list[tuple[str, ...]]
     """The fields of each bucket's fact."""
     rule_buckets: list[tuple[int, ...]]
-    """By rule position: the buckets holding its Rete rules."""
+    """By position (rules, then label cases): the buckets holding its Rete rules."""
     stack_bounds: list[int]
     """By bucket: the most alpha nodes its fact can put on durable-rules' matching stack (at most STACK_LIMIT)."""
     definition: dict[str, tuple[tuple[int, int, int, Any], dict[str, Any]]]
@@ -588,6 +598,16 @@ class _Plan:
                 plans.append(tr.rule(r))
             except _TooComplex:
                 raise _too_complex(r.id) from None
+        labels: dict[str, tuple[tuple[int, _RulePlan], ...]] = {}
+        for label in pack.labels:
+            cases = []
+            for i in range(len(label.cases)):
+                try:
+                    cases.append((len(plans), tr.label_case(label, i)))
+                except _TooComplex:
+                    raise _too_complex(f"label {label.id}") from None
+                plans.append(cases[-1][1])
+            labels[label.id] = tuple(cases)
         buckets: list[_Bucket] = []
         rule_buckets: list[set[int]] = []
         for pos, plan in enumerate(plans):
@@ -621,7 +641,8 @@ class _Plan:
         body = {name: cond for name, (_code, cond) in definition.items()}
         text = json.dumps([_TAG, body], sort_keys=True, ensure_ascii=False)
         return cls(
-            rules={p.id: (pos, p) for pos, p in enumerate(plans)},
+            rules={p.id: (pos, p) for pos, p in enumerate(plans[: len(pack.rules)])},
+            labels=labels,
             feeders=tr.feeders,
             buckets=[tuple(sorted(b.fields)) for b in buckets],
             rule_buckets=[tuple(sorted(b)) for b in rule_buckets],
@@ -864,7 +885,7 @@ def _backend() -> _Backend:
 
 
 class DurableDecider:
-    """A :data:`~heshan_vetting._evaluate.RuleDecider` that decides a pack's rules on durable-rules.
+    """A :data:`~heshan_vetting._evaluate.RuleDecider` that decides a pack's rules and labels on durable-rules.
 
     Built once per Vetter: translates the pack and registers its ruleset (or reuses the one of identical content).
     Safe to call from many threads."""
@@ -876,19 +897,23 @@ class DurableDecider:
         self.backend = _backend()
         self.ruleset = self.backend.ruleset(self.plan)
 
-    def __call__(self, pack: CompiledPack, rules: Sequence[CompiledRule], env: dict[str, Any]) -> RuleResults:
+    def __call__(
+        self, pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], env: dict[str, Any]
+    ) -> tuple[RuleResults, LabelResults]:
         plan, ruleset = self.plan, self.ruleset
         if pack is not self.pack:
             plan = _Plan.build(pack)
             ruleset = self.backend.ruleset(plan)
         active = [plan.rules[r.id] for r in rules]
-        if not active:
-            return {}
+        cases = [(label.id, plan.labels[label.id]) for label in labels]
+        every = active + [c for _id, cs in cases for c in cs]
+        if not every:
+            return {}, {}
         values: dict[str, Any] = {}
         unknowns: dict[int, Unknown] = {}
         fed: set[int] = set()
         buckets: set[int] = set()
-        for pos, rp in active:
+        for pos, rp in every:
             buckets.update(plan.rule_buckets[pos])
             for stage in (rp.scope, rp.require):
                 if stage is not None:
@@ -908,7 +933,11 @@ class DurableDecider:
             scope = True if rp.scope is None else _result(rp, pos, 0, rp.scope, fired, nodes, unknowns)
             require_ = _result(rp, pos, 1, rp.require, fired, nodes, unknowns) if scope is True else None
             out[rp.id] = (scope, require_)
-        return out
+        decided = {
+            label_id: tuple(_result(rp, pos, 1, rp.require, fired, nodes, unknowns) for pos, rp in cs)
+            for label_id, cs in cases
+        }
+        return out, decided
 
 
 def _result(

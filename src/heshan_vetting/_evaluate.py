@@ -180,17 +180,34 @@ RuleResults = dict[str, tuple[Any, Any]]
 """Rule id → (scope result, requirement result); the requirement is ``None`` when the scope is not true.
 Each result is ``True``, ``False`` or an :class:`~heshan_vetting._compile.Unknown`."""
 
-RuleDecider = Callable[[CompiledPack, Sequence[CompiledRule], dict[str, Any]], RuleResults]
-"""Decides the conditions of the rules in force for one project's fact namespace (an engine)."""
+LabelResults = dict[str, tuple[Any, ...]]
+"""Label id → the result of each case's condition, in order (``True``, ``False`` or an
+:class:`~heshan_vetting._compile.Unknown`). Only the cases up to the first that is not ``False`` are read, so an
+engine may stop there."""
+
+RuleDecider = Callable[
+    [CompiledPack, Sequence[CompiledRule], Sequence[CompiledLabel], dict[str, Any]], tuple[RuleResults, LabelResults]
+]
+"""Decides the conditions of the rules and labels in force for one project's fact namespace (an engine)."""
 
 
-def native_decider(pack: CompiledPack, rules: Sequence[CompiledRule], env: dict[str, Any]) -> RuleResults:
-    """The native engine: the compiled closures decide each rule."""
+def native_decider(
+    pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], env: dict[str, Any]
+) -> tuple[RuleResults, LabelResults]:
+    """The native engine: the compiled closures decide each rule and label."""
     out: RuleResults = {}
     for rule in rules:
         scope = True if rule.applies is None else rule.applies(env)
         out[rule.id] = (scope, rule.require(env) if scope is True else None)
-    return out
+    cases: LabelResults = {}
+    for label in labels:
+        results: list[Any] = []
+        for fn, _value in label.cases:
+            results.append(fn(env))
+            if results[-1] is not False:
+                break
+        cases[label.id] = tuple(results)
+    return out, cases
 
 
 def _rule_finding(
@@ -354,7 +371,8 @@ def evaluate(
                                    effective_until=rule.effective_until))  # fmt: skip
             continue
         active.append(rule)
-    decided = decider(pack, active, env)
+    labels_in_force = [lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, as_of)]
+    decided, label_cases = decider(pack, active, labels_in_force, env)
     findings = [_rule_finding(pack, rule, project, env, as_of, decided[rule.id]) for rule in active]
     if extra_findings is not None:
         findings.extend(extra_findings(env))
@@ -395,17 +413,18 @@ def evaluate(
             skipped.append(Skipped(kind="label", id=label.id, effective_from=label.effective_from,
                                    effective_until=label.effective_until))  # fmt: skip
             continue
-        labels.append(_label(pack, label, project, env, as_of))
+        labels.append(_label(pack, label, project, env, as_of, label_cases[label.id]))
     basis = [f.rule_id for f in findings if f.unverified and f.outcome in (Outcome.PASS, Outcome.FAIL)]
     return Evaluation(findings, score, skipped, verdict, reasons, conditions, missing, incomplete, labels, basis)
 
 
-def _label(pack: CompiledPack, label: CompiledLabel, project: Project, env: dict[str, Any], as_of: date) -> Label:
+def _label(
+    pack: CompiledPack, label: CompiledLabel, project: Project, env: dict[str, Any], as_of: date, cases: tuple[Any, ...]
+) -> Label:
     value: Text | None = label.otherwise
     outcome = "decided" if value is not None else "none"
     missing: list[str] = []
-    for fn, case_value in label.cases:
-        result = fn(env)
+    for result, (_fn, case_value) in zip(cases, label.cases, strict=False):  # stops where the engine did
         if result is True:
             value, outcome = case_value, "decided"
             break

@@ -130,6 +130,8 @@ class CompiledLabel:
     effective_from: date | None
     effective_until: date | None
     reads: tuple[str, ...]
+    trees: tuple[ast.Node, ...] = ()
+    """The cases' conditions as syntax trees (for engines other than the compiled closures)."""
 
 
 @dataclass(frozen=True)
@@ -597,9 +599,11 @@ class _PackCompiler:
             label = src.item
             comp = Compiler(self.units, self.ns)
             cases: list[tuple[Fn, Text]] = []
+            trees: list[ast.Node] = []
             for i, case in enumerate(label.cases):
                 case_src = Sourced(case, src.pack_id, src.doc, (*src.path, "cases", i))
                 tree = self.parse(case_src, "when", case.when)
+                trees.append(tree)
                 try:
                     cases.append((comp.compile_bool(tree), case.value))
                 except CompileError as exc:
@@ -609,7 +613,7 @@ class _PackCompiler:
                 CompiledLabel(
                     id=lid, pack_id=src.pack_id, title=label.title, cases=tuple(cases), otherwise=label.otherwise,
                     citation=label.citation, effective_from=window[0], effective_until=window[1],
-                    reads=tuple(dict.fromkeys(comp.reads)),
+                    reads=tuple(dict.fromkeys(comp.reads)), trees=tuple(trees),
                 )
             )  # fmt: skip
         return tuple(out)
