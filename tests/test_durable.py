@@ -7,6 +7,7 @@ the tests of that situation itself (a clear error, the native engine unaffected)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -144,6 +145,40 @@ def test_a_broken_build_is_reported_with_its_error(monkeypatch: pytest.MonkeyPat
     assert reason is not None
     assert "installed but cannot be loaded" in reason
     assert "libfoo.so" in reason
+
+
+def test_durable_rules_works_where_it_is_required() -> None:
+    """CI sets HESHAN_REQUIRE_DURABLE=1: there a missing or broken durable-rules is a failure, never a skip
+    (tests/conftest.py turns every "durable engine: ..." skip into a failure too)."""
+    if os.environ.get("HESHAN_REQUIRE_DURABLE", "") in ("", "0"):
+        return
+    assert REASON is None, f"HESHAN_REQUIRE_DURABLE=1 but the durable engine cannot run here: {REASON}"
+
+
+def test_the_require_durable_guard_turns_a_durable_skip_into_a_failure(tmp_path: Path) -> None:
+    """Run a test that skips for want of durable-rules, in a sub-session with and without the guard."""
+    (tmp_path / "conftest.py").write_text((Path(__file__).parent / "conftest.py").read_text(encoding="utf-8"))
+    (tmp_path / "test_x.py").write_text(
+        "import pytest\n"
+        "@pytest.mark.skipif(True, reason='durable engine: durable-rules is not installed')\n"
+        "def test_marked(): pass\n"
+        "def test_called(): pytest.skip('durable engine: durable-rules is not installed')\n"
+        "def test_other(): pytest.skip('unrelated')\n",
+        encoding="utf-8",
+    )
+    args = [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if k != "HESHAN_REQUIRE_DURABLE"}
+    plain = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    assert plain.returncode == 0, plain.stdout
+    assert "3 skipped" in plain.stdout
+    assert "durable engine: durable-rules is not installed" in plain.stdout  # the reason is shown
+    env["HESHAN_REQUIRE_DURABLE"] = "1"
+    guarded = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    assert guarded.returncode == 1, guarded.stdout
+    assert "ERROR test_x.py::test_marked" in guarded.stdout  # a skip mark acts in setup: an error there
+    assert "FAILED test_x.py::test_called" in guarded.stdout
+    assert "SKIPPED [1] test_x.py" in guarded.stdout  # other skips are left alone
+    assert "HESHAN_REQUIRE_DURABLE=1 but the durable engine cannot run here" in guarded.stdout
 
 
 def test_an_unknown_engine_lists_both_engines() -> None:

@@ -103,17 +103,19 @@ def unavailable_reason() -> str | None:
     try:
         _load()
     except Exception as exc:
-        if sys.version_info >= (3, 13):
-            return (
-                "durable-rules 2.0.28 does not work on Python 3.13 or later (its C extension calls "
-                "PyEval_CallObject, which 3.13 removed). Use CPython 3.10-3.12 for the durable engine, or the native "
-                "engine, which gives the same findings."
-            )
+        too_new = sys.version_info >= (3, 13)
         if isinstance(exc, ModuleNotFoundError):
             return (
                 "durable-rules is not installed. Install it with: pip install 'heshan-vetting[durable]' (it builds "
-                "from source, so a C compiler is needed; CPython 3.10-3.12), or use the native engine, which gives "
-                "the same findings."
+                "from source, so a C compiler is needed; CPython 3.10-3.12"
+                + (f", not this Python {sys.version_info[0]}.{sys.version_info[1]}" if too_new else "")
+                + "), or use the native engine, which gives the same findings."
+            )
+        if too_new:
+            return (
+                "durable-rules 2.0.28 does not work on Python 3.13 or later (its C extension calls "
+                f"PyEval_CallObject, which 3.13 removed; here: {type(exc).__name__}: {exc}). Use CPython 3.10-3.12 "
+                "for the durable engine, or the native engine, which gives the same findings."
             )
         return (
             f"durable-rules is installed but cannot be loaded ({type(exc).__name__}: {exc}). Reinstall it with a "
