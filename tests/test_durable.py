@@ -611,7 +611,7 @@ print(same)
 @needs_durable
 def test_eight_threads_share_one_vetter_without_a_crash_and_with_serial_results() -> None:
     # in a subprocess, so that a segfault (what unserialised durable-rules does here) fails this test only
-    out = run_python(THREADS.replace("PER_THREAD", "200"))
+    out = run_python(THREADS.replace("PER_THREAD", "250"))  # 2,000 checks
     assert out.returncode == 0, f"exit {out.returncode}: {out.stderr[-2000:]}"
     assert out.stdout.strip() == str(8 * 200)
 
@@ -687,6 +687,36 @@ def test_each_distinct_pack_structure_registers_one_ruleset_and_new_numbers_none
         Vetter(pack, engine="durable")
     # "> 101" has the shape of the original "> 100"; ">= 100" is new; its repeat and ">= 7" are not
     assert backend.live_rulesets() == before + 1
+
+
+def test_durable_rules_itself_refuses_unhandled_facts_and_lets_the_first_rule_consume_an_event() -> None:
+    """The hazards the catch-all rule and facts-only contain: a fact no rule matches raises
+    MessageNotHandledException; an event (post) is consumed by one matching rule, a fact is seen by all."""
+    if REASON is not None:
+        pytest.skip(f"durable engine: {REASON}")
+    out = run_python(
+        """
+        import durable.engine
+        class Host(durable.engine.Host):
+            def _run(self): pass
+        h = Host()
+        fired = []
+        def action(i):  # one parameter: durable-rules runs it synchronously (two would make it asynchronous)
+            return lambda c: fired.append(i)
+        rules = {f"r{i}": {"all": [{"m": {"g": 0}}], "run": action(i)} for i in range(3)}
+        h.register_rulesets({"t": rules})
+        try:
+            h.assert_fact("t", {"sid": "1", "g": 1})
+        except durable.engine.MessageNotHandledException:
+            print("unhandled")
+        h.post("t", {"sid": "2", "g": 0})
+        print("event", len(fired))
+        fired.clear()
+        h.assert_fact("t", {"sid": "3", "g": 0})
+        print("fact", len(fired))
+        """
+    )
+    assert out.stdout.split("\n")[:3] == ["unhandled", "event 1", "fact 3"], out.stderr
 
 
 @needs_durable
