@@ -25,6 +25,7 @@ LAYER = {
     "engine": 4,
     "_evaluate": 5,
     "_durable": 6,
+    "_durable_net": 6,
     "plugins": 6,
     "_plugin_run": 6,
     "default_units": 6,
