@@ -722,6 +722,24 @@ def test_durable_rules_itself_refuses_unhandled_facts_and_lets_the_first_rule_co
 
 
 @needs_durable
+def test_durable_rules_clock_gives_no_deprecation_warning_per_action() -> None:
+    """durable-rules calls datetime.utcfromtimestamp for every action: a DeprecationWarning each time from Python
+    3.12 on (pytest keeps them all: memory grew by 70 MB over 1,500 checks). Its clock is replaced by an equal one."""
+    import datetime
+    import warnings
+
+    engine = _durable._load()[0]
+    assert engine._unix_now is _durable._unix_now
+    original = (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds()
+    assert abs(engine._unix_now() - original) < 5
+    v = vetter(str(OPS_PACK), "durable")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v.check(CASES / "18-ops-passing-values" / "project.toml")
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
+
+
+@needs_durable
 def test_a_fact_no_rule_matches_is_caught_by_the_catch_all() -> None:
     """durable-rules raises MessageNotHandledException for such a fact; a catch-all rule handles every fact."""
     backend = _durable._backend()
