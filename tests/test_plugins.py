@@ -661,3 +661,34 @@ def test_a_plugin_class_is_instantiated_per_vetter() -> None:
     report = make_vetter(Counting).check(sample_project())
     assert Counting.instances == 2
     assert_finding(report, "counting.check", outcome="pass", plugin="counting")
+
+
+def test_a_plugin_check_runs_only_while_in_force() -> None:
+    from datetime import date
+
+    class Dated:
+        name = "dated"
+
+        @hookimpl
+        def heshan_checks(self, options: Any) -> list[Check]:
+            return [
+                Check(
+                    id="dated.check",
+                    title=Text(zh="限期检查", en="dated check"),
+                    severity=Severity.VETO,
+                    run=_raises,
+                    effective_from=date(2025, 1, 1),
+                )
+            ]
+
+    v = make_vetter(Dated())
+    before = v.check(sample_project(), as_of=date(2024, 12, 31))
+    assert all(f.rule_id != "dated.check" for f in before.findings)
+    assert any(s.id == "dated.check" and s.kind == "rule" for s in before.not_in_force)
+    assert before.verdict is Verdict.APPROVE
+    after = v.check(sample_project(), as_of=date(2025, 1, 1))
+    assert_finding(after, "dated.check", outcome="error")
+    assert all(s.id != "dated.check" for s in after.not_in_force)
+    with pytest.raises(ValueError, match="effective_until is before effective_from"):
+        Check(id="x.y", title=Text(zh="x", en="x"), severity=Severity.VETO, run=_passes,
+              effective_from=date(2025, 1, 1), effective_until=date(2024, 1, 1))  # fmt: skip

@@ -14,11 +14,11 @@ from types import MappingProxyType
 from typing import Any
 
 from ._compile import Unknown
-from .engine import CompiledPack, plugin_fact_env
+from .engine import CompiledPack, in_force, plugin_fact_env
 from .errors import PluginError
 from .extension import Check, CheckContext, CheckResult, FactProvider
 from .model import Project
-from .report import Citation, Finding, Outcome, Report, Severity, Text, Verdict
+from .report import Citation, Finding, Outcome, Report, Severity, Skipped, Text, Verdict
 
 __all__ = ["PluginRunner"]
 
@@ -109,12 +109,21 @@ class PluginRunner:
 
     # -- checks ---------------------------------------------------------------------------------
     def run_checks(self, project: Project, as_of: date, env: Mapping[str, Any]) -> list[Finding]:
-        """One finding per plugin check."""
-        if not self.checks:
+        """One finding per plugin check in force on ``as_of``."""
+        active = [(plugin, c) for plugin, c in self.checks if in_force(c.effective_from, c.effective_until, as_of)]
+        if not active:
             return []
         facts = MappingProxyType({k: None if isinstance(v, Unknown) else v for k, v in env.items()})
         ctx = CheckContext(project=project, as_of=as_of, facts=facts, options=self.options)
-        return [self._run(plugin, check, ctx) for plugin, check in self.checks]
+        return [self._run(plugin, check, ctx) for plugin, check in active]
+
+    def not_in_force(self, as_of: date) -> list[Skipped]:
+        """The plugin checks not in force on ``as_of`` (listed in the report like pack rules)."""
+        return [
+            Skipped(kind="rule", id=c.id, effective_from=c.effective_from, effective_until=c.effective_until)
+            for _plugin, c in self.checks
+            if not in_force(c.effective_from, c.effective_until, as_of)
+        ]
 
     def _run(self, plugin: str, check: Check, ctx: CheckContext) -> Finding:
         try:
@@ -128,7 +137,6 @@ class PluginRunner:
             what = Text(zh=f"检查 {check.id}", en=f"check {check.id}")
             return _error_finding(plugin, check.id, check.title, check.severity, check.citation, what, detail)
         citation = check.citation
-        status = citation.status if citation is not None else "verified"
         return Finding(
             rule_id=check.id,
             pack_id=f"plugin:{plugin}",
@@ -140,8 +148,8 @@ class PluginRunner:
             facts=result.facts,
             missing=result.missing,
             citation=citation,
-            unverified=status not in ("verified", "computed"),
-            figure_status=status,
+            unverified=citation is not None and not citation.verified,
+            figure_status=citation.status if citation is not None else "verified",
             tags=check.tags,
         )
 

@@ -109,6 +109,8 @@ class Check:
             raise TypeError(f"Check {self.id!r}: severity must be a Severity")
         if not callable(self.run):
             raise TypeError(f"Check {self.id!r}: run must be callable")
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError(f"Check {self.id!r}: effective_until is before effective_from")
 
 
 @dataclass(frozen=True)

@@ -230,7 +230,7 @@ class Vetter:
             unverified_basis=ev.unverified_basis,
             score=ev.score,
             findings=ev.findings,
-            not_in_force=ev.skipped,
+            not_in_force=[*ev.skipped, *runner.not_in_force(day)] if runner.checks else ev.skipped,
             provenance=provenance,
         )
         return runner.observe(report) if runner.observers else report
