@@ -17,6 +17,7 @@ With pytest, ``pytest_plugins = ["heshan_vetting.testing"]`` in a ``conftest.py`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from importlib import metadata
@@ -32,6 +33,7 @@ __all__ = [
     "assert_no_errors",
     "entry_point_names",
     "finding",
+    "fuzz_examples",
     "make_vetter",
     "plugin_info",
     "run",
@@ -62,6 +64,25 @@ _SAMPLE: dict[str, Any] = {
     "employees": 1200,
     "rd_share": "3.5%",
 }
+
+
+#: Environment variable that multiplies the number of examples of the property-based (fuzz) tests.
+ENV_FUZZ_SCALE = "HESHAN_FUZZ_SCALE"
+
+
+def fuzz_examples(n: int) -> int:
+    """How many examples a property-based test should try: ``n`` times ``$HESHAN_FUZZ_SCALE`` (default 1).
+
+    The test suite keeps ``n`` small so CI stays fast; ``nox -s fuzz`` sets the scale for a long campaign::
+
+        @settings(max_examples=fuzz_examples(200), deadline=None)
+    """
+    raw = os.environ.get(ENV_FUZZ_SCALE, "").strip()
+    try:
+        scale = int(raw) if raw else 1
+    except ValueError:
+        scale = 1
+    return max(1, n * max(1, scale))
 
 
 def sample_project(**overrides: Any) -> dict[str, Any]:
