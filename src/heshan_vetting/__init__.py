@@ -15,7 +15,7 @@ Importing this package loads no plugins and starts no threads.
 from __future__ import annotations
 
 from .errors import InputError, PluginError, ProjectError, RulePackError, UsageError, VettingError
-from .extension import Check, CheckContext, CheckResult, FactProvider
+from .extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured
 from .hookspecs import hookimpl
 from .model import Location, Project
 from .report import (
@@ -25,6 +25,7 @@ from .report import (
     Finding,
     IndicatorScore,
     Outcome,
+    PluginNote,
     Provenance,
     Report,
     ReportSet,
@@ -51,8 +52,10 @@ __all__ = [
     "IndicatorScore",
     "InputError",
     "Location",
+    "NotConfigured",
     "Outcome",
     "PluginError",
+    "PluginNote",
     "Project",
     "ProjectError",
     "Provenance",

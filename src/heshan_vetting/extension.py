@@ -22,12 +22,29 @@ from typing import Any, Literal
 from .model import Project
 from .report import Citation, Comparison, FactValue, Outcome, Severity, Text
 
-__all__ = ["Check", "CheckContext", "CheckResult", "FactProvider", "FactValueType"]
+__all__ = ["Check", "CheckContext", "CheckResult", "FactProvider", "FactValueType", "NotConfigured"]
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 FactValueType = Literal["number", "text", "bool", "texts"]
+
+
+class NotConfigured(Exception):
+    """Raise from ``heshan_checks`` or ``heshan_facts`` when the plugin needs configuration it was not given.
+
+    The plugin then contributes nothing, and every report lists it under ``not_configured`` with this
+    message (a visible line in the text report), instead of an ``error`` finding. Use it only for "the
+    adopting office has not set this up" (no list file named); a configuration that is given but wrong
+    is an :class:`~heshan_vetting.InputError`, and a failure while checking stays an ``error`` finding.
+
+    :param message_en: what is not configured and how to configure it, in English.
+    :param message_zh: the same in Chinese.
+    """
+
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        super().__init__(message_en)
+        self.text = Text(zh=message_zh, en=message_en)
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,9 @@ def heshan_facts(options: Mapping[str, Any]) -> list[FactProvider]:  # type: ign
     When: once when a Vetter is created (the names are known to the pack compiler, which checks their
     types and units); ``compute`` runs for each project before the pack's rules. A ``compute`` that
     raises makes the fact an error, so rules reading it give ``error`` findings, and adds an
-    ``error`` finding naming the plugin.
+    ``error`` finding naming the plugin. Raise :class:`~heshan_vetting.NotConfigured` from the hook
+    itself when the plugin has not been configured: it then contributes no facts (a pack that reads
+    them fails to load, naming them) and reports list it under ``not_configured``.
 
     Results: all are used; a name given twice, or equal to a project field, is a plugin error.
     """
@@ -105,7 +107,11 @@ def heshan_checks(options: Mapping[str, Any]) -> list[Check]:  # type: ignore[em
 
     When: once when a Vetter is created; ``run`` is called for each project after the pack's facts
     are computed. A ``run`` that raises gives an ``error`` finding naming the plugin and the
-    exception (or :class:`~heshan_vetting.PluginError` with ``strict=True``).
+    exception (or :class:`~heshan_vetting.PluginError` with ``strict=True``). Raise
+    :class:`~heshan_vetting.NotConfigured` from the hook itself when the plugin needs configuration it
+    was not given (no list file named): it then contributes no checks, and every report lists it under
+    ``not_configured`` with the message (a visible line in the text report) instead of an ``error``
+    finding. A configuration that is given but unusable is an :class:`~heshan_vetting.InputError`.
 
     Results: all are used; a check id equal to a pack rule's or another check's is a plugin error.
     """

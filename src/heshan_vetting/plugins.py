@@ -28,9 +28,9 @@ import pluggy
 from . import hookspecs
 from ._evaluate import IndicatorInput
 from .errors import InputError, PluginError
-from .extension import Check, FactProvider
+from .extension import Check, FactProvider, NotConfigured
 from .model import Project
-from .report import Finding, PluginRef, Report, Score
+from .report import Finding, PluginNote, PluginRef, Report, Score
 from .rulepack import VerdictDef
 from .units import Units
 
@@ -261,6 +261,12 @@ class Hooks:
     def __init__(self, pm: pluggy.PluginManager, infos: Mapping[str, PluginInfo] | None = None) -> None:
         self.pm = pm
         self.infos: dict[str, PluginInfo] = dict(infos or {})
+        self._not_configured: dict[str, PluginNote] = {}
+
+    @property
+    def not_configured(self) -> list[PluginNote]:
+        """The plugins that raised :class:`NotConfigured` from ``heshan_facts`` or ``heshan_checks``, by name."""
+        return [self._not_configured[k] for k in sorted(self._not_configured)]
 
     def _each(self, hook: str, kwargs: Mapping[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
         """(plugin name, call) for each implementation, built-ins (registered first) first."""
@@ -291,6 +297,9 @@ class Hooks:
         for name, call in self._each(hook, {"options": options}):
             try:
                 items = call()
+            except NotConfigured as exc:
+                self._not_configured[name] = PluginNote(plugin=name, message=exc.text)
+                continue
             except InputError:
                 raise  # the plugin found a user mistake (e.g. a missing list file): exit 2, not 3
             except Exception as exc:

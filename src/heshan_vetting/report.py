@@ -229,6 +229,13 @@ class PluginRef(_Frozen):
     version: str
 
 
+class PluginNote(_Frozen):
+    """A plugin that took no part in the check because it is not configured (it says how to configure it)."""
+
+    plugin: str
+    message: Text
+
+
 class Provenance(_Frozen):
     """What produced the report, so it can be reproduced."""
 
@@ -274,6 +281,8 @@ class Report(_Frozen):
     unverified_basis: tuple[str, ...] = ()
     """Ids of rules that passed or failed on a figure not marked verified (the report says so)."""
     not_in_force: tuple[Skipped, ...] = ()
+    not_configured: tuple[PluginNote, ...] = ()
+    """Plugins installed but not configured, which therefore checked nothing (e.g. no blacklist file named)."""
     provenance: Provenance
 
     def to_dict(self) -> dict[str, Any]:

@@ -103,6 +103,8 @@ class Vetter:
         )
         if engine == "durable":
             self._decider = _durable.DurableDecider(self.pack)
+        self.not_configured = tuple(self.hooks.not_configured)
+        """Plugins that are installed but not configured (they check nothing; every report lists them)."""
         self.renderers = self.hooks.renderers()
         self._plugin_refs = self.hooks.plugin_refs()
 
@@ -231,6 +233,7 @@ class Vetter:
             score=ev.score,
             findings=ev.findings,
             not_in_force=[*ev.skipped, *runner.not_in_force(day)] if runner.checks else ev.skipped,
+            not_configured=self.not_configured,
             provenance=provenance,
         )
         return runner.observe(report) if runner.observers else report

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ if os.environ.get("HESHAN_REQUIRE_PLUGINS") != "1":
     )
 
 import heshan_vetting_credit as credit
-from heshan_vetting import UsageError, Verdict
+from heshan_vetting import Check, UsageError, Verdict, hookimpl
 from heshan_vetting.testing import assert_finding, make_vetter, plugin_info, sample_project
 from heshan_vetting_credit.lists import load_list
 from heshan_vetting_credit.uscc import ALPHABET, check_character, normalise, problem
@@ -172,12 +173,42 @@ def test_a_missing_or_invalid_code_cannot_pass(blacklist: Path, code: str | None
     assert report.missing_fields == ("applicant_credit_code",)
 
 
-def test_without_a_list_the_check_is_an_error_not_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_list_the_plugin_is_reported_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed but unconfigured plugin neither fails the check nor passes it silently: it says so."""
     monkeypatch.delenv(credit.ENV_VAR, raising=False)
-    report = make_vetter(credit).check(sample_project(applicant_credit_code=VALID))
+    v = make_vetter(credit)
+    report = v.check(sample_project(applicant_credit_code=VALID))
+    assert all(f.rule_id != credit.CHECK_ID for f in report.findings)
+    assert [n.plugin for n in report.not_configured] == ["credit"]
+    assert "--credit-blacklist" in report.not_configured[0].message.en
+    assert not report.incomplete
+    assert report.verdict is Verdict.APPROVE
+    assert report.to_dict()["not_configured"][0]["plugin"] == "credit"
+    text = v.render(report, "text")
+    assert "插件未配置，未参与评审: credit — 未配置失信名单" in text
+    assert "Plugin not configured, nothing checked: credit" in v.render(report, "text", lang="en")
+
+
+def test_a_configured_check_that_raises_still_fails_closed() -> None:
+    """Only a missing configuration is "not configured": a configured check that breaks stays an error."""
+
+    class Broken(dict[str, tuple[Any, ...]]):
+        def get(self, key: str, default: Any = None) -> Any:
+            raise OSError("list store unreachable")
+
+    class Plugin:
+        plugin_name = "credit"
+
+        @hookimpl
+        def heshan_checks(self, options: Any) -> list[Check]:
+            return [credit.make_check(Broken(), [Path("list.csv")])]
+
+    v = make_vetter(Plugin())
+    report = v.check(sample_project(applicant_credit_code=VALID))
     f = assert_finding(report, credit.CHECK_ID, outcome="error")
-    assert "--credit-blacklist" in f.explanation.en
+    assert "list store unreachable" in f.explanation.en
     assert report.incomplete
+    assert report.not_configured == ()
     assert report.verdict is Verdict.CONDITIONAL
 
 

@@ -134,6 +134,9 @@ def _report(rep: Report, lang: str) -> list[str]:
         lines.append(f"  * {r.get(lang)}")
     if rep.missing_fields:
         lines.append(f"{'Missing data' if en else '缺少数据'}: {', '.join(rep.missing_fields)}")
+    for note in rep.not_configured:
+        head = "Plugin not configured, nothing checked" if en else "插件未配置，未参与评审"
+        lines.append(f"{head}: {note.plugin} — {note.message.get(lang)}")
     lines.append("")
     findings = sorted(rep.findings, key=lambda f: (_ORDER[f.outcome], _SEV_ORDER[f.severity], f.rule_id))
     lines.extend(_table(findings, lang))

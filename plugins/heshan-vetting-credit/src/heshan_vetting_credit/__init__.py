@@ -8,8 +8,10 @@ Configure the list file(s) with ``--credit-blacklist FILE`` (repeatable), the en
   date → ``fail`` (the project is rejected), naming the list, authority, decision number and row;
 - not listed (or the listing was removed before the as-of date) → ``pass``;
 - no code, or a code whose GB 32100-2015 check character is wrong → ``insufficient_data``;
-- no list configured → ``error`` (the report is marked incomplete: a blacklist that was never read
-  must not look like a clean record).
+- no list configured → the plugin raises :class:`~heshan_vetting.NotConfigured`: it checks nothing and
+  every report says so in a visible line ("插件未配置，未参与评审: credit — …") and in JSON under
+  ``not_configured`` (a blacklist that was never read must not look like a clean record, nor like a
+  failure of a check the office never set up). A configured list that cannot be read is an input error.
 
 The list files are read and validated once per Vetter (a bad row is an error naming file:line).
 """
@@ -27,6 +29,7 @@ from heshan_vetting import (
     CheckResult,
     Citation,
     FactValue,
+    NotConfigured,
     Outcome,
     Severity,
     Text,
@@ -174,4 +177,11 @@ def heshan_add_options(group: Any) -> None:
 def heshan_checks(options: Mapping[str, Any]) -> list[Check]:
     """The ``credit.blacklist`` veto, over the configured list files (read once, here)."""
     files = _paths(options)
-    return [make_check(load_lists(files) if files else None, files)]
+    if not files:
+        raise NotConfigured(
+            f"No dishonesty list is configured, so no applicant was checked against one: pass --credit-blacklist "
+            f"FILE or set {ENV_VAR} (or block this plugin with --disable-plugin credit).",
+            f"未配置失信名单，未核对申请单位是否失信：请用 --credit-blacklist 文件 或环境变量 {ENV_VAR} 指定"
+            "（或用 --disable-plugin credit 停用本插件）。",
+        )
+    return [make_check(load_lists(files), files)]
