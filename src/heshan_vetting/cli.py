@@ -108,7 +108,9 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     check.add_argument(
         "--strict",
         action="store_true",
-        help="stop with exit code 3 when a plugin fails during a check (default: an error finding)",
+        help="stop with exit code 3 when a plugin fails during a check (default: an error finding), and with "
+        "exit code 2 for an as-of date outside the period the pack covers or a pack id found in several files "
+        "(default: a warning)",
     )
     dests = hooks.add_options(check) if hooks is not None else []
     parser.set_defaults(plugin_option_dests=dests)
@@ -198,7 +200,14 @@ def _check(args: argparse.Namespace) -> int:
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
     projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
+    for notice in vetter.notices:
+        _warn(notice.message.zh, notice.message.en)
     reports = ReportSet(reports=[vetter._check_one(p, path, args.as_of) for p, path in projects])
+    for rep in reports.reports:
+        for notice in rep.notices:
+            if notice.code == "as_of_outside_pack_period":
+                who = rep.project.source or rep.project.id
+                _warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
     text = vetter.render(reports, args.format, args.lang)
     _emit(args.output, text)
     failed = any(_fails(r.verdict, args.fail_on) for r in reports.reports)
@@ -243,6 +252,10 @@ def _plugins(args: argparse.Namespace) -> int:
         lines.append("    hooks: " + (", ".join(i.hooks) if i.hooks else "—"))
     _emit(None, "\n".join(lines) + "\n")
     return ExitCode.OK
+
+
+def _warn(zh: str, en: str) -> None:
+    sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
 
 
 def _emit(output: str | None, text: str) -> None:

@@ -74,9 +74,13 @@ def _pack_section(lp: LoadedPack) -> list[str]:
         f"{meta.title.en}. Version {meta.version}; jurisdiction {meta.jurisdiction}"
         + (f"; extends `{meta.extends}`" if meta.extends else "")
         + (f"; in force {_dates(meta.effective_from, meta.effective_until)}" if meta.effective_from else "")
+        + (f"; covers {_dates(meta.covers_from, meta.covers_until)}"
+           if meta.covers_from or meta.covers_until else "")
         + f"; sha256 `{lp.sha256[:12]}…`.",
         "",
     ]  # fmt: skip
+    if meta.covers_note is not None:
+        out += [f"Covered period / 覆盖期: {meta.covers_note.zh} {meta.covers_note.en}", ""]
     if m.rules:
         out += [
             "### Rules / 规则",

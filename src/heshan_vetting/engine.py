@@ -32,7 +32,7 @@ from .errors import BilingualValueError, PluginError, RulePackError
 from .extension import FactProvider
 from .model import FIELD_SPECS, Project, validate_industry_code
 from .report import Citation, PackRef, Severity, Text
-from .rulepack import MergedPack, Sourced, VerdictDef, _dotted
+from .rulepack import MergedPack, ShadowedPack, Sourced, VerdictDef, _dotted, is_shipped
 from .units import Units
 
 __all__ = [
@@ -161,6 +161,12 @@ class CompiledPack:
     title: Text
     jurisdiction: str
     packs: tuple[PackRef, ...]
+    covers: tuple[date | None, date | None]
+    """The period the pack chain covers: the latest ``covers_from`` and earliest ``covers_until`` declared."""
+    covers_notes: tuple[tuple[date | None, date | None, Text], ...]
+    """Each pack's own ``(covers_from, covers_until, covers_note)``, parents first (packs with a note only)."""
+    shadowed: tuple[ShadowedPack, ...]
+    """Pack ids found in several files on the search path, and which file was used."""
     fact_types: dict[str, VType]
     thresholds: dict[str, CompiledThreshold]
     derived: tuple[CompiledDerived, ...]
@@ -327,15 +333,27 @@ class _PackCompiler:
                 version=lp.model.pack.version,
                 sha256=lp.sha256,
                 jurisdiction=lp.model.pack.jurisdiction,
+                shipped=is_shipped(lp.doc.path),
+                file=None if is_shipped(lp.doc.path) else lp.doc.path,
             )
             for lp in self.m.chain
         )
+        starts = [lp.model.pack.covers_from for lp in self.m.chain if lp.model.pack.covers_from]
+        ends = [lp.model.pack.covers_until for lp in self.m.chain if lp.model.pack.covers_until]
+        notes = [
+            (lp.model.pack.covers_from, lp.model.pack.covers_until, lp.model.pack.covers_note)
+            for lp in self.m.chain
+            if lp.model.pack.covers_note is not None
+        ]
         return CompiledPack(
             id=top.id,
             version=top.version,
             title=top.title,
             jurisdiction=top.jurisdiction,
             packs=refs,
+            covers=(max(starts) if starts else None, min(ends) if ends else None),
+            covers_notes=tuple(notes),
+            shadowed=tuple(self.m.shadowed),
             fact_types=facts,
             thresholds=thresholds,
             derived=derived,

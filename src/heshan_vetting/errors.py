@@ -8,7 +8,8 @@ CLI can give them a different exit code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "RulePackError",
     "UsageError",
     "VettingError",
+    "did_you_mean",
 ]
 
 
@@ -110,3 +112,14 @@ class PluginError(VettingError):
 def join_errors(errors: Sequence[InputError]) -> str:
     """Format several input errors, one per paragraph."""
     return "\n".join(e.format() for e in errors)
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> tuple[str, str]:
+    """A hint for a misspelt ``name``: (English, Chinese) suffixes such as ``"; did you mean 'credit'?"``.
+
+    Both are empty when nothing in ``known`` is close.
+    """
+    near = difflib.get_close_matches(name, sorted(set(known)), n=1)
+    if not near:
+        return "", ""
+    return f"; did you mean {near[0]!r}?", f"；是否应为 {near[0]!r}？"

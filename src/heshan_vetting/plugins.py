@@ -27,7 +27,7 @@ import pluggy
 
 from . import hookspecs
 from ._evaluate import IndicatorInput
-from .errors import InputError, PluginError
+from .errors import InputError, PluginError, UsageError, did_you_mean
 from .extension import Check, FactProvider, NotConfigured
 from .model import Project
 from .report import Finding, PluginNote, PluginRef, Report, Score
@@ -164,7 +164,7 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str, what: str) ->
 
 def make_plugin_manager(
     plugins: Sequence[object] = (),
-    disable: Iterable[str] = (),
+    disable: Iterable[str] | str = (),
     *,
     autoload: bool | None = None,
 ) -> tuple[pluggy.PluginManager, dict[str, PluginInfo]]:
@@ -179,7 +179,9 @@ def make_plugin_manager(
 
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    blocked = set(disable) | _env_names(os.environ.get(ENV_DISABLE))
+    given_names = [disable] if isinstance(disable, str) else list(disable)
+    blocked = set(given_names) | _env_names(os.environ.get(ENV_DISABLE))
+    _check_blocked_names(given_names, _env_names(os.environ.get(ENV_DISABLE)), plugins)
     for name in sorted(blocked):
         pm.set_blocked(name)
     infos: dict[str, PluginInfo] = {}
@@ -221,6 +223,31 @@ def make_plugin_manager(
     except pluggy.PluginValidationError as exc:
         raise PluginError(str(exc), plugin=getattr(exc, "plugin", None) and pm.get_name(exc.plugin)) from None
     return pm, infos
+
+
+def _check_blocked_names(given: Sequence[object], from_env: set[str], plugins: Sequence[object]) -> None:
+    """A name to block must be a plugin that exists: a misspelt name would block nothing, silently."""
+    known = set(BUILTIN_PLUGINS)
+    known.update(ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
+    known.update(_plugin_name(p) for p in plugins)
+    for name in given:
+        if not isinstance(name, str):
+            raise UsageError(
+                f"A plugin to disable must be given by name (a string), not {type(name).__name__}.",
+                message_zh="要停用的插件须以名称（字符串）给出。",
+                field="disable_plugins",
+            )
+    checks = [(n, "--disable-plugin / disable_plugins") for n in given if isinstance(n, str)]
+    checks += [(n, ENV_DISABLE) for n in sorted(from_env)]
+    for name, where in checks:
+        if name not in known:
+            hint_en, hint_zh = did_you_mean(name, known)
+            names = ", ".join(sorted(known))
+            raise UsageError(
+                f"There is no plugin named {name!r} to disable{hint_en or '.'} Known plugins: {names}.",
+                message_zh=f"没有名为 {name!r} 的插件可停用{hint_zh or '。'}已知插件：{'、'.join(sorted(known))}。",
+                field=where,
+            )
 
 
 def _load_entry_points(pm: pluggy.PluginManager, blocked: set[str], infos: dict[str, PluginInfo]) -> None:

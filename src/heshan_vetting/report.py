@@ -23,8 +23,10 @@ __all__ = [
     "Finding",
     "IndicatorScore",
     "Label",
+    "Notice",
     "Outcome",
     "PackRef",
+    "PluginNote",
     "PluginRef",
     "ProjectRef",
     "Provenance",
@@ -219,6 +221,10 @@ class PackRef(_Frozen):
     version: str
     sha256: str
     jurisdiction: str | None = None
+    shipped: bool = True
+    """Whether the file is the one shipped with the library (``rules/``); reports say so when it is not."""
+    file: str | None = None
+    """The pack file, for a pack that is not shipped (``None`` for shipped ones, so reports stay portable)."""
 
 
 class PluginRef(_Frozen):
@@ -227,6 +233,18 @@ class PluginRef(_Frozen):
     name: str
     distribution: str
     version: str
+
+
+class Notice(_Frozen):
+    """Something about how a report was made that its reader must know (a warning, not a finding).
+
+    ``code`` is stable: ``as_of_outside_pack_period`` (the as-of date is outside the period the pack
+    covers), ``pack_not_shipped`` (a pack of the chain is not the shipped file), ``pack_shadowed`` (a pack
+    id was found in several files and one was chosen).
+    """
+
+    code: Literal["as_of_outside_pack_period", "pack_not_shipped", "pack_shadowed"]
+    message: Text
 
 
 class PluginNote(_Frozen):
@@ -247,6 +265,10 @@ class Provenance(_Frozen):
     plugins: tuple[PluginRef, ...]
     as_of: _dt.date
     as_of_source: Literal["option", "application_date", "today"]
+    covers_from: _dt.date | None = None
+    """The first date the pack chain covers (the latest ``covers_from`` of its packs), if declared."""
+    covers_until: _dt.date | None = None
+    """The last date the pack chain covers (the earliest ``covers_until`` of its packs), if declared."""
 
 
 class ProjectRef(_Frozen):
@@ -281,6 +303,8 @@ class Report(_Frozen):
     unverified_basis: tuple[str, ...] = ()
     """Ids of rules that passed or failed on a figure not marked verified (the report says so)."""
     not_in_force: tuple[Skipped, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    """Warnings about how the report was made: a date outside the pack's period, a pack not shipped."""
     not_configured: tuple[PluginNote, ...] = ()
     """Plugins installed but not configured, which therefore checked nothing (e.g. no blacklist file named)."""
     provenance: Provenance

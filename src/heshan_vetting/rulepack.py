@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -35,13 +36,17 @@ __all__ = [
     "PackMeta",
     "RuleDef",
     "SetDef",
+    "ShadowedPack",
     "Sourced",
     "TableDef",
     "ThresholdDef",
     "ThresholdValue",
     "VerdictDef",
     "find_packs",
+    "index_packs",
+    "is_shipped",
     "load_pack",
+    "shipped_pack_dir",
 ]
 
 _ID = re.compile(r"^[a-z][a-z0-9_.-]*$")
@@ -78,6 +83,21 @@ class PackMeta(_Dated):
     jurisdiction: str
     extends: str | None = None
     description: Text | None = None
+    covers_from: date | None = None
+    """The first date for which the pack's authors vouch that its rules (with its parents') are complete."""
+    covers_until: date | None = None
+    """The last such date (e.g. the date by which yearly targets must be reviewed)."""
+    covers_note: Text | None = None
+    """Why the covered period starts or ends where it does (shown when a check falls outside it)."""
+
+    @model_validator(mode="after")
+    def _covers_in_order(self) -> PackMeta:
+        if self.covers_from and self.covers_until and self.covers_until < self.covers_from:
+            raise BilingualValueError(
+                f"covers_until ({self.covers_until}) is before covers_from ({self.covers_from})",
+                f"covers_until（{self.covers_until}）早于 covers_from（{self.covers_from}）",
+            )
+        return self
 
     @field_validator("id", "extends")
     @classmethod
@@ -295,6 +315,15 @@ class LoadedPack:
     sha256: str
 
 
+@dataclass(frozen=True)
+class ShadowedPack:
+    """A pack id found in more than one file: ``used`` was taken, ``ignored`` were not."""
+
+    pack_id: str
+    used: str
+    ignored: tuple[str, ...]
+
+
 @dataclass
 class MergedPack:
     """A pack chain merged into one set of definitions (child definitions win)."""
@@ -309,6 +338,8 @@ class MergedPack:
     indicators: dict[str, Sourced[IndicatorDef]] = field(default_factory=dict)
     labels: dict[str, Sourced[LabelDef]] = field(default_factory=dict)
     verdict: Sourced[VerdictDef] | None = None
+    shadowed: list[ShadowedPack] = field(default_factory=list)
+    """Pack ids found in several files on the search path, and which file was used."""
 
     @property
     def top(self) -> LoadedPack:
@@ -494,16 +525,39 @@ def _check_names(model: PackFile, doc: TomlDocument) -> None:
             seen[item.id] = i
 
 
-def find_packs(search_paths: Iterable[Path], unreadable: list[RulePackError] | None = None) -> dict[str, Path]:
-    """Map pack id → file for every ``*.toml`` pack in ``search_paths`` (first path wins).
+def shipped_pack_dir() -> Path:
+    """The directory of the packs shipped with the library (``rules/`` in the repository)."""
+    return Path(str(resources.files("heshan_vetting.rules"))).resolve()
+
+
+def is_shipped(path: str | Path) -> bool:
+    """Whether the pack file ``path`` is one of the packs shipped with the library."""
+    try:
+        return Path(path).resolve().parent == shipped_pack_dir()
+    except OSError:
+        return False
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or a.samefile(b)
+    except OSError:
+        return False
+
+
+def index_packs(search_paths: Iterable[Path], unreadable: list[RulePackError] | None = None) -> dict[str, list[Path]]:
+    """Map pack id → every distinct file with that id in ``search_paths``, in search order.
 
     Files that are not valid TOML are skipped (other files, such as projects, may sit beside
     packs); their errors are appended to ``unreadable`` so a "not found" message can mention them.
+    A directory listed twice, or one file reached by two paths, counts once. Two files with one id
+    in the same directory are an error naming both (neither can be said to come first).
     """
-    found: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     for base in search_paths:
         if not base.is_dir():
             continue
+        here: dict[str, Path] = {}
         for path in sorted(base.glob("*.toml")):
             try:
                 doc = load_toml(path, RulePackError)
@@ -513,9 +567,30 @@ def find_packs(search_paths: Iterable[Path], unreadable: list[RulePackError] | N
                 continue
             meta = doc.data.get("pack")
             pid = meta.get("id") if isinstance(meta, dict) else None
-            if isinstance(pid, str) and pid not in found:
-                found[pid] = path
+            if not isinstance(pid, str):
+                continue
+            if pid in here and not _same_file(here[pid], path):
+                line, col = doc.locate(("pack", "id"))
+                raise RulePackError(
+                    f"Two rule packs in one directory have the id {pid!r}: {here[pid]} and {path}. "
+                    "Give one of them another id (its [pack] id), or move it elsewhere.",
+                    message_zh=f"同一目录中有两个规则包的编号都是 {pid!r}：{here[pid]} 与 {path}。"
+                    "请修改其中一个的 [pack] id，或将其移走。",
+                    file=str(path),
+                    line=line,
+                    column=col,
+                    field="pack.id",
+                )
+            here[pid] = path
+            paths = found.setdefault(pid, [])
+            if not any(_same_file(p, path) for p in paths):
+                paths.append(path)
     return found
+
+
+def find_packs(search_paths: Iterable[Path], unreadable: list[RulePackError] | None = None) -> dict[str, Path]:
+    """Map pack id → the file that wins for it in ``search_paths`` (the first directory that has it)."""
+    return {pid: paths[0] for pid, paths in index_packs(search_paths, unreadable).items()}
 
 
 def _unreadable_note(errors: list[RulePackError]) -> tuple[str, str]:
@@ -525,15 +600,26 @@ def _unreadable_note(errors: list[RulePackError]) -> tuple[str, str]:
     return f" (could not read: {names})", f"（无法读取：{names}）"
 
 
+def _is_path_spec(spec: str | Path) -> bool:
+    text = str(spec)
+    return isinstance(spec, Path) or text.endswith(".toml") or "/" in text or "\\" in text
+
+
 def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
-    """Load the pack ``spec`` (an id found in ``search_paths``, or a file path) with its parents."""
-    index: dict[str, Path] | None = None
-    p = Path(spec)
-    if isinstance(spec, Path) or str(spec).endswith(".toml") or "/" in str(spec) or "\\" in str(spec):
-        top = read_pack_file(p)
+    """Load the pack ``spec`` (an id found in ``search_paths``, or a file path) with its parents.
+
+    A pack id is looked up in order: for a parent, first the child's own directory, then each of
+    ``search_paths`` (the Vetter's ``pack_paths``, the plugins' directories, the shipped packs). The
+    first file wins; every other file with that id is recorded in :attr:`MergedPack.shadowed`, so the
+    report can say which pack was used instead of which.
+    """
+    index: dict[str, list[Path]] | None = None
+    shadowed: list[ShadowedPack] = []
+    if _is_path_spec(spec):
+        top = read_pack_file(Path(spec))
     else:
         bad: list[RulePackError] = []
-        index = find_packs(search_paths, bad)
+        index = index_packs(search_paths, bad)
         if str(spec) not in index:
             known = ", ".join(sorted(index)) or "none"
             note_en, note_zh = _unreadable_note(bad)
@@ -542,7 +628,10 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
                 message_zh=f"找不到编号为 {str(spec)!r} 的规则包；已知规则包：{known}{note_zh}。",
                 field="pack",
             )
-        top = read_pack_file(index[str(spec)])
+        first, *others = index[str(spec)]
+        top = read_pack_file(first)
+        if others:
+            shadowed.append(ShadowedPack(str(spec), str(first), tuple(str(o) for o in others)))
     chain = [top]
     while chain[0].model.pack.extends:
         child = chain[0]
@@ -559,26 +648,29 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
                 field="pack.extends",
             )
         bad = []
-        local = find_packs([Path(child.doc.path).parent], bad)
-        if parent_id in local:
-            parent_path = local[parent_id]
-        else:
-            if index is None:
-                index = find_packs(search_paths, bad)
-            if parent_id not in index:
-                line, col = child.doc.locate(("pack", "extends"))
-                note_en, note_zh = _unreadable_note(bad)
-                raise RulePackError(
-                    f"The pack extends {parent_id!r}, which is not found next to it or in the pack paths{note_en}.",
-                    message_zh=f"该规则包继承的 {parent_id!r} 在同目录和规则包路径中均未找到{note_zh}。",
-                    file=child.doc.path,
-                    line=line,
-                    column=col,
-                    field="pack.extends",
-                )
-            parent_path = index[parent_id]
-        chain.insert(0, read_pack_file(parent_path))
-    return _merge(chain)
+        candidates = list(index_packs([Path(child.doc.path).parent], bad).get(parent_id, []))
+        if index is None:
+            index = index_packs(search_paths, bad)
+        for path in index.get(parent_id, []):
+            if not any(_same_file(path, c) for c in candidates):
+                candidates.append(path)
+        if not candidates:
+            line, col = child.doc.locate(("pack", "extends"))
+            note_en, note_zh = _unreadable_note(bad)
+            raise RulePackError(
+                f"The pack extends {parent_id!r}, which is not found next to it or in the pack paths{note_en}.",
+                message_zh=f"该规则包继承的 {parent_id!r} 在同目录和规则包路径中均未找到{note_zh}。",
+                file=child.doc.path,
+                line=line,
+                column=col,
+                field="pack.extends",
+            )
+        if len(candidates) > 1:
+            shadowed.append(ShadowedPack(parent_id, str(candidates[0]), tuple(str(c) for c in candidates[1:])))
+        chain.insert(0, read_pack_file(candidates[0]))
+    merged = _merge(chain)
+    merged.shadowed = shadowed
+    return merged
 
 
 _R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef)

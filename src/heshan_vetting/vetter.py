@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -12,19 +12,21 @@ from ._evaluate import IndicatorInput, RuleDecider, evaluate, native_decider
 from ._plugin_run import PluginRunner
 from .default_loader import project_from_mapping
 from .engine import CompiledPack, compile_pack
-from .errors import ProjectError, UsageError
+from .errors import ProjectError, RulePackError, UsageError, did_you_mean
 from .industry import classification
 from .model import Project
 from .plugins import Hooks, PluginInfo, make_plugin_manager
-from .report import Finding, Provenance, Report, ReportSet, Score
-from .rulepack import VerdictDef, load_pack
+from .report import Finding, Notice, Provenance, Report, ReportSet, Score, Text
+from .rulepack import VerdictDef, find_packs, load_pack, shipped_pack_dir
 from .units import Units
 
-__all__ = ["DEFAULT_PACK", "ENGINES", "ProjectInput", "Vetter"]
+__all__ = ["DEFAULT_PACK", "ENGINES", "LANGUAGES", "ProjectInput", "Vetter"]
 
 #: The pack used when none is named: Heshan's, which extends Jiangmen → Guangdong → national.
 DEFAULT_PACK = "heshan"
 ENGINES = ("native", "durable")
+#: The languages reports are written in.
+LANGUAGES = ("zh", "en")
 
 ProjectInput = Project | Mapping[str, Any] | str | Path
 
@@ -41,13 +43,15 @@ class Vetter:
         durable-rules; needs ``pip install 'heshan-vetting[durable]'``, see docs/engines.md).
     :param plugins: extra plugin objects (modules or instances with ``@hookimpl`` functions),
         registered after the built-ins and the entry-point plugins, so their hooks are asked first.
-    :param disable_plugins: names of plugins to block, built-ins included (e.g. ``"renderers"``);
-        added to those in the ``HESHAN_VETTING_DISABLE_PLUGINS`` environment variable.
+    :param disable_plugins: names of plugins to block, built-ins included (e.g. ``"renderers"``; one
+        name may be given as a string); added to those in the ``HESHAN_VETTING_DISABLE_PLUGINS``
+        environment variable. A name that is no plugin is a :class:`UsageError` (with a suggestion).
     :param pack_paths: extra directories to search for packs, before the plugins' ones.
     :param options: plugin options by name (the same names as the plugins' CLI options), passed to
         the ``heshan_facts`` and ``heshan_checks`` hooks.
     :param strict: raise :class:`PluginError` when a plugin fails during a check, instead of
-        recording an ``error`` finding.
+        recording an ``error`` finding; raise :class:`UsageError` for an as-of date outside the period the
+        pack covers and :class:`RulePackError` for a pack id found in several files, instead of a notice.
     :param autoload: load the plugins of the ``heshan_vetting`` entry-point group; default true
         unless ``HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD`` is set.
     """
@@ -58,7 +62,7 @@ class Vetter:
         *,
         engine: str = "native",
         plugins: Sequence[object] = (),
-        disable_plugins: Iterable[str] = (),
+        disable_plugins: Iterable[str] | str = (),
         pack_paths: Sequence[str | Path] = (),
         options: Mapping[str, Any] | None = None,
         strict: bool = False,
@@ -101,12 +105,33 @@ class Vetter:
             self.options,
             strict=strict,
         )
+        self._pack_notices = _pack_notices(self.pack)
+        if strict and self.pack.shadowed:
+            sh = self.pack.shadowed[0]
+            raise RulePackError(
+                f"The pack id {sh.pack_id!r} is found in several files: {sh.used} (used) and "
+                f"{', '.join(sh.ignored)}; with strict=True (--strict) a pack id must be unambiguous.",
+                message_zh=f"规则包编号 {sh.pack_id!r} 对应多个文件：{sh.used}（已使用）与 {'、'.join(sh.ignored)}；"
+                "严格模式（--strict）下规则包编号必须唯一。",
+                file=sh.used,
+                field="pack.id",
+            )
         if engine == "durable":
             self._decider = _durable.DurableDecider(self.pack)
         self.not_configured = tuple(self.hooks.not_configured)
         """Plugins that are installed but not configured (they check nothing; every report lists them)."""
         self.renderers = self.hooks.renderers()
         self._plugin_refs = self.hooks.plugin_refs()
+
+    @property
+    def notices(self) -> tuple[Notice, ...]:
+        """Warnings about this Vetter's packs (not shipped, or chosen among several files); every report has them."""
+        return self._pack_notices
+
+    @property
+    def covers(self) -> tuple[date | None, date | None]:
+        """The period the pack chain covers (``covers_from``, ``covers_until``); ``None`` where open."""
+        return self.pack.covers
 
     @property
     def plugins(self) -> list[PluginInfo]:
@@ -154,22 +179,40 @@ class Vetter:
         return [(self.project(item), None)]
 
     # -- checking -------------------------------------------------------------------------------
-    def check(self, project: ProjectInput, *, as_of: date | None = None) -> Report:
+    def check(self, project: ProjectInput, *, as_of: date | str | None = None) -> Report:
         """Vet one project (a :class:`Project`, a dict, or a path to a project file).
 
-        :param as_of: the date whose rules apply; default the project's application date, else today.
+        :param as_of: the date whose rules apply (a ``date`` or an ISO string such as ``"2024-03-01"``);
+            default the project's application date, else today. A date outside the period the pack
+            covers is flagged in the report (``notices``); with ``strict=True`` it is a :class:`UsageError`.
         """
+        if isinstance(project, (list, tuple, set)) or not isinstance(project, (Project, Mapping, str, Path)):
+            raise UsageError(
+                f"check() takes one project (a Project, a dict or a path), not {type(project).__name__}; "
+                "use check_many() for several.",
+                message_zh=f"check() 只接受一个项目（Project、字典或文件路径），而非 {type(project).__name__}；"
+                "多个项目请用 check_many()。",
+                field="project",
+            )
+        day = _as_of(as_of)
         items = self._projects(project)
         if len(items) != 1:
             raise UsageError(
                 f"{project} holds {len(items)} projects; use check_many().",
                 message_zh=f"{project} 含 {len(items)} 个项目；请使用 check_many()。",
             )
-        return self._check_one(*items[0], as_of)
+        return self._check_one(*items[0], day)
 
-    def check_many(self, projects: Iterable[ProjectInput], *, as_of: date | None = None) -> ReportSet:
-        """Vet several projects; reports come in input order."""
-        reports = [self._check_one(p, src, as_of) for item in projects for p, src in self._projects(item)]
+    def check_many(self, projects: Iterable[ProjectInput], *, as_of: date | str | None = None) -> ReportSet:
+        """Vet several projects; reports come in input order. ``as_of`` as for :meth:`check`."""
+        if isinstance(projects, (Project, Mapping, str, Path)):
+            raise UsageError(
+                "check_many() takes an iterable of projects; use check() for one.",
+                message_zh="check_many() 接受多个项目（可迭代对象）；单个项目请用 check()。",
+                field="projects",
+            )
+        day = _as_of(as_of)
+        reports = [self._check_one(p, src, day) for item in projects for p, src in self._projects(item)]
         return ReportSet(reports=reports)
 
     def _score(self, inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -> Score | None:
@@ -182,6 +225,13 @@ class Vetter:
             day, how = project.application_date, "application_date"
         else:
             day, how = date.today(), "today"
+        notices = self._pack_notices
+        outside = self._outside(day, how)
+        if outside is not None:
+            if self.strict:
+                field = "application_date" if how == "application_date" else "as_of"
+                raise UsageError(outside.message.en, message_zh=outside.message.zh, field=field, file=source)
+            notices = (*notices, outside)
         runner = self._runner
         extra_env, fact_errors = runner.facts(project) if runner.providers else ({}, [])
 
@@ -211,6 +261,8 @@ class Vetter:
             plugins=self._plugin_refs,
             as_of=day,
             as_of_source=_as_of_source(how),
+            covers_from=self.pack.covers[0],
+            covers_until=self.pack.covers[1],
         )
         from .report import ProjectRef
 
@@ -233,14 +285,42 @@ class Vetter:
             score=ev.score,
             findings=ev.findings,
             not_in_force=[*ev.skipped, *runner.not_in_force(day)] if runner.checks else ev.skipped,
+            notices=notices,
             not_configured=self.not_configured,
             provenance=provenance,
         )
         return runner.observe(report) if runner.observers else report
 
+    def _outside(self, day: date, how: str) -> Notice | None:
+        start, end = self.pack.covers
+        if (start is None or start <= day) and (end is None or day <= end):
+            return None
+        span = f"{start or '…'} ~ {end or '…'}"
+        whence_en = {"option": "as-of date", "application_date": "application date (as-of date)"}.get(how, "as-of date")
+        whence_zh = {"option": "评审日期", "application_date": "申请日期（评审日期）"}.get(how, "评审日期")
+        why = [n for a, b, n in self.pack.covers_notes if (a is not None and day < a) or (b is not None and day > b)]
+        notes_en = "".join(f" {n.en}" for n in why)
+        notes_zh = "".join(n.zh for n in why)
+        return Notice(
+            code="as_of_outside_pack_period",
+            message=Text(
+                en=f"The {whence_en} {day} is outside the period the pack covers ({span}): rules in force on that "
+                f"date may be missing from it, so this verdict cannot be relied on; check the date.{notes_en}",
+                zh=f"{whence_zh} {day} 不在规则包覆盖期（{span}）内：该日适用的规则可能未收录，"
+                f"本结论不可作为依据；请核对日期。{notes_zh}",
+            ),
+        )
+
     # -- output ---------------------------------------------------------------------------------
     def render(self, reports: Report | ReportSet, format: str = "text", lang: str = "zh") -> str:
-        """Render reports with a renderer plugin (``text`` or ``json`` built in)."""
+        """Render reports with a renderer plugin (``text`` or ``json`` built in); ``lang`` is ``zh`` or ``en``."""
+        if lang not in LANGUAGES:
+            hint_en, hint_zh = did_you_mean(str(lang), LANGUAGES)
+            raise UsageError(
+                f"Unknown language {lang!r}{hint_en or ';'} reports are written in: {', '.join(LANGUAGES)}.",
+                message_zh=f"不支持的语言 {lang!r}{hint_zh or '；'}报告语言可选：{'、'.join(LANGUAGES)}。",
+                field="lang",
+            )
         renderer = self.renderers.get(format)
         if renderer is None:
             raise unknown_format(format, self.renderers)
@@ -263,6 +343,62 @@ def unknown_format(name: str, renderers: Mapping[str, Any], field: str = "format
         message_zh=f"未知的输出格式 {name!r}；可用：{'、'.join(sorted(renderers))}。",
         field=field,
     )
+
+
+def _as_of(value: object) -> date | None:
+    """An as-of date from a ``date``, a ``datetime`` (its date) or an ISO string; a UsageError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise UsageError(
+        f"as_of must be a date or an ISO date such as '2024-03-01', not {value!r}.",
+        message_zh=f"as_of 应为日期或 ISO 格式日期（如 '2024-03-01'），而非 {value!r}。",
+        field="as_of",
+    )
+
+
+def _pack_notices(pack: CompiledPack) -> tuple[Notice, ...]:
+    """The notices every report of ``pack`` carries: packs that are not shipped, ids found in several files."""
+    out: list[Notice] = []
+    shipped_ids = set(find_packs([shipped_pack_dir()])) if not all(r.shipped for r in pack.packs) else set()
+    for ref in pack.packs:
+        if ref.shipped:
+            continue
+        if ref.id in shipped_ids:
+            en = (
+                f"The pack {ref.id!r} used is not the shipped pack of that id: it was read from {ref.file} "
+                f"(version {ref.version}, sha256 {ref.sha256[:12]}…). Its rules and figures may differ."
+            )
+            zh = (
+                f"所用规则包 {ref.id!r} 并非随附的同名规则包，而是读自 {ref.file}（版本 {ref.version}，"
+                f"sha256 {ref.sha256[:12]}…），其规则和数值可能不同。"
+            )
+        else:
+            en = f"The pack {ref.id!r} is not shipped with heshan-vetting: it was read from {ref.file}."
+            zh = f"规则包 {ref.id!r} 不是 heshan-vetting 随附的规则包，读自 {ref.file}。"
+        out.append(Notice(code="pack_not_shipped", message=Text(en=en, zh=zh)))
+    for sh in pack.shadowed:
+        out.append(
+            Notice(
+                code="pack_shadowed",
+                message=Text(
+                    en=f"The pack id {sh.pack_id!r} is found in several files; {sh.used} was used and "
+                    f"{', '.join(sh.ignored)} was not (a pack beside the one asked for comes first, then the pack "
+                    "paths, then the plugins' and the shipped packs).",
+                    zh=f"规则包编号 {sh.pack_id!r} 对应多个文件；使用了 {sh.used}，未使用 {'、'.join(sh.ignored)}"
+                    "（顺序：所指定规则包同目录、规则包路径、插件目录、随附规则包）。",
+                ),
+            )
+        )
+    return tuple(out)
 
 
 def _as_of_source(how: str) -> Literal["option", "application_date", "today"]:

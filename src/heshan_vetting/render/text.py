@@ -104,6 +104,8 @@ def _report(rep: Report, lang: str) -> list[str]:
     ]
     if p.applicant:
         lines.append(f"{'Applicant' if en else '申请单位'}: {p.applicant}")
+    for notice in rep.notices:
+        lines.append(f"{'! Warning' if en else '! 警告'}: {notice.message.get(lang)}")
     if rep.score is not None:
         s = rep.score
         line = f"{'Score' if en else '综合评分'}: {s.total:g} / {s.maximum:g}"
