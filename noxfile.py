@@ -33,6 +33,30 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-q", "-ra", *session.posargs, env=env)
 
 
+@nox.session(python="3.11")
+def fuzz(session: nox.Session) -> None:
+    """A long fuzzing campaign: the property-based tests marked ``fuzz``, with many more examples.
+
+    ``HESHAN_FUZZ_SCALE`` (default 50 here; 1 in the normal test run) multiplies every fuzz test's number of
+    examples; hypothesis prints, per test, how many cases it tried. ``nox -s fuzz -- --hypothesis-seed=1``
+    passes options on to pytest."""
+    session.install("-e", ".[dev]", *(arg for p in PLUGINS for arg in ("-e", p)))
+    scale = os.environ.get("HESHAN_FUZZ_SCALE", "50")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-m",
+        "fuzz",
+        "--hypothesis-show-statistics",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"HESHAN_FUZZ_SCALE": scale, "HESHAN_REQUIRE_PLUGINS": "1"},
+    )
+
+
 @nox.session(python="3.10")
 def typecheck(session: nox.Session) -> None:
     """mypy --strict (the library and the plugins), on the oldest supported Python."""
