@@ -60,7 +60,8 @@ def heshan_rule_pack_paths() -> list[Path]:  # type: ignore[empty-body]
     When: once when a Vetter is created.
 
     Results: all are used; when two directories hold a pack with the same id, the one returned
-    first wins, so a plugin's pack of the same id replaces a shipped one.
+    first wins (a plugin's pack of the same id replaces a shipped one), and every report says which
+    file was used and which was not (a ``pack_shadowed`` notice; an error with ``strict=True``).
     """
 
 
