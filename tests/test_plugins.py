@@ -19,6 +19,7 @@ from heshan_vetting import (
     CheckResult,
     FactProvider,
     Finding,
+    NotConfigured,
     Outcome,
     PluginError,
     Project,
@@ -692,3 +693,51 @@ def test_a_plugin_check_runs_only_while_in_force() -> None:
     with pytest.raises(ValueError, match="effective_until is before effective_from"):
         Check(id="x.y", title=Text(zh="x", en="x"), severity=Severity.VETO, run=_passes,
               effective_from=date(2025, 1, 1), effective_until=date(2024, 1, 1))  # fmt: skip
+
+
+# -- a plugin that is installed but not configured (issue 9, defect 11) ---------------------------
+
+
+class _Unconfigured:
+    plugin_name = "registry"
+
+    @hookimpl
+    def heshan_facts(self, options: Any) -> list[FactProvider]:
+        raise NotConfigured("No registry URL.", "未配置登记系统地址。")
+
+    @hookimpl
+    def heshan_checks(self, options: Any) -> list[Check]:
+        raise NotConfigured("No registry URL: pass --registry-url.", "未配置登记系统地址：请用 --registry-url 指定。")
+
+
+def test_an_unconfigured_plugin_is_listed_and_changes_no_verdict() -> None:
+    plain = make_vetter().check(sample_project())
+    vetter = make_vetter(_Unconfigured())
+    report = vetter.check(sample_project())
+    assert [(n.plugin, n.message.en) for n in report.not_configured] == [
+        ("registry", "No registry URL: pass --registry-url.")
+    ]
+    assert vetter.not_configured == report.not_configured
+    assert report.verdict is plain.verdict
+    assert report.findings == plain.findings
+    assert not report.incomplete
+    assert "插件未配置，未参与评审: registry — 未配置登记系统地址：请用 --registry-url 指定。" in vetter.render(report)
+
+
+def test_not_configured_raised_while_checking_is_an_error_finding() -> None:
+    """Only the hook that builds the checks may say "not configured"; a check that raises it fails closed."""
+
+    class Late:
+        plugin_name = "late"
+
+        @hookimpl
+        def heshan_checks(self, options: Any) -> list[Check]:
+            def run(ctx: Any) -> Any:
+                raise NotConfigured("too late", "太迟")
+
+            return [Check(id="late.check", title=Text(zh="迟", en="late"), severity=Severity.VETO, run=run)]
+
+    report = make_vetter(Late()).check(sample_project())
+    assert_finding(report, "late.check", outcome="error")
+    assert report.not_configured == ()
+    assert report.verdict is not Verdict.APPROVE
