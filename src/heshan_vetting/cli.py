@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, PluginError, UsageError, VettingError
+from .errors import InputError, PluginError, VettingError
+from .output import validate_output, write_output
 from .plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
 from .report import ReportSet, Verdict
 
@@ -164,19 +163,6 @@ def _pre_scan(argv: Sequence[str]) -> tuple[list[str], bool | None]:
     return disabled, autoload
 
 
-def _write_atomic(path: str, text: str) -> None:
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _fails(verdict: Verdict, level: str) -> bool:
     if level == "never":
         return False
@@ -199,6 +185,9 @@ def _check(args: argparse.Namespace) -> int:
     )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
+    inputs = [*args.paths, *vetter.input_files()] if args.output is not None else []
+    if args.output is not None:
+        validate_output(args.output, inputs=inputs, field="--output")  # refuse before any work is done
     projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
     for notice in vetter.notices:
         _warn(notice.message.zh, notice.message.en)
@@ -209,7 +198,7 @@ def _check(args: argparse.Namespace) -> int:
                 who = rep.project.source or rep.project.id
                 _warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
     text = vetter.render(reports, args.format, args.lang)
-    _emit(args.output, text)
+    _emit(args.output, text, inputs)
     failed = any(_fails(r.verdict, args.fail_on) for r in reports.reports)
     return ExitCode.FAILED if failed else ExitCode.OK
 
@@ -220,8 +209,11 @@ def _coverage(args: argparse.Namespace) -> int:
     from .vetter import Vetter
 
     vetter = Vetter(args.pack)  # compiles the pack: a coverage page is only printed for a valid pack
+    inputs = vetter.input_files() if args.output is not None else []
+    if args.output is not None:
+        validate_output(args.output, inputs=inputs, field="--output")
     text = policy_coverage(load_pack(args.pack, vetter.pack_paths))
-    _emit(args.output, text)
+    _emit(args.output, text, inputs)
     return ExitCode.OK
 
 
@@ -243,14 +235,14 @@ def _plugins(args: argparse.Namespace) -> int:
             }
             for i in rows
         ]
-        _emit(None, json.dumps({"plugins": data}, ensure_ascii=False, indent=2) + "\n")
+        _emit(None, json.dumps({"plugins": data}, ensure_ascii=False, indent=2) + "\n", [])
         return ExitCode.OK
     lines = []
     for i in rows:
         state = " [blocked]" if i.blocked else ""
         lines.append(f"{i.name}{state}  ({i.origin}; {i.distribution} {i.version}; {i.target})")
         lines.append("    hooks: " + (", ".join(i.hooks) if i.hooks else "—"))
-    _emit(None, "\n".join(lines) + "\n")
+    _emit(None, "\n".join(lines) + "\n", [])
     return ExitCode.OK
 
 
@@ -258,18 +250,12 @@ def _warn(zh: str, en: str) -> None:
     sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
 
 
-def _emit(output: str | None, text: str) -> None:
-    if output:
-        if not Path(output).resolve().parent.is_dir():
-            raise UsageError(
-                "The output file's directory does not exist.",
-                message_zh="输出文件所在的目录不存在。",
-                file=output,
-                field="--output",
-            )
-        _write_atomic(output, text)
-    else:
+def _emit(output: str | None, text: str, inputs: Sequence[str | Path]) -> None:
+    """Write ``text`` to stdout, or to ``output`` (never over one of ``inputs``: see :mod:`.output`)."""
+    if output is None:
         sys.stdout.write(text)
+    else:
+        write_output(output, text, inputs=inputs, field="--output")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -193,3 +193,22 @@ def heshan_report_finished(report: Report) -> None:
     ``error`` finding naming the plugin (the verdict is then at best ``conditional``), or raises
     :class:`~heshan_vetting.PluginError` with ``strict=True``.
     """
+
+
+@hookspec
+def heshan_input_files(options: Mapping[str, Any]) -> list[Path]:  # type: ignore[empty-body]
+    """Declare the files a plugin reads (a list file, a lookup table), so no output is written over them.
+
+    :param options: the Vetter's options (``Vetter(options=...)``, or the CLI options plugins added).
+    :return: the paths of the files the plugin reads with these options (``str`` or path-like; relative
+        paths are taken from the working directory when the Vetter is built).
+
+    When: once when a Vetter is created; the paths are part of :meth:`Vetter.input_files`. The
+    ``check`` and ``coverage`` commands refuse an ``--output`` that is one of these files, compared
+    by resolved path and by inode (so a symbolic or hard link is caught), as they refuse the project
+    and pack files. Declare every file ``heshan_checks`` or ``heshan_facts`` reads.
+
+    Results: all are used, built-ins first. An implementation that raises an
+    :class:`~heshan_vetting.InputError` stops the Vetter with that error; any other exception, or a
+    result that is not a list of paths, is a :class:`~heshan_vetting.PluginError`.
+    """

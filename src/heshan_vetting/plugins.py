@@ -278,6 +278,14 @@ def _call(impl: Any, kwargs: Mapping[str, Any]) -> Any:
     return impl.function(*(kwargs[a] for a in impl.argnames))
 
 
+def _is_path(item: object) -> bool:
+    """Whether ``item`` is a non-empty ``str`` or path-like object naming a text path."""
+    if not isinstance(item, (str, os.PathLike)):
+        return False
+    text = os.fspath(item)
+    return isinstance(text, str) and text != ""
+
+
 def _observe(impl: Any, report: Report) -> Any:
     return _call(impl, {"report": report})
 
@@ -345,6 +353,30 @@ class Hooks:
     def checks(self, options: Mapping[str, Any]) -> list[tuple[str, Check]]:
         """(plugin name, check) for every plugin check."""
         return self._declared("heshan_checks", options, Check)
+
+    def input_files(self, options: Mapping[str, Any]) -> list[tuple[str, Path]]:
+        """(plugin name, path) for every file a plugin declares it reads (``heshan_input_files``), built-ins first.
+
+        An :class:`InputError` raised by a plugin passes through; any other exception, or a result
+        that is not a list of ``str``/path-like objects, is a :class:`PluginError` naming the plugin.
+        """
+        out: list[tuple[str, Path]] = []
+        for name, call in self._each("heshan_input_files", {"options": options}):
+            try:
+                items = call()
+            except InputError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"heshan_input_files raised {type(exc).__name__}: {exc}", plugin=name) from exc
+            if items is None:
+                continue
+            if not isinstance(items, (list, tuple)) or not all(_is_path(i) for i in items):
+                raise PluginError(
+                    f"heshan_input_files must return a list of non-empty paths (str or os.PathLike), got {items!r}",
+                    plugin=name,
+                )
+            out.extend((name, Path(os.fspath(i))) for i in items)
+        return out
 
     def finding_processors(self) -> list[tuple[str, Callable[[Project, Sequence[Finding]], Any]]]:
         """(plugin name, ``fn(project, findings)``) per ``heshan_process_findings`` implementation, built-ins first."""

@@ -346,6 +346,11 @@ class MergedPack:
         """The pack that was asked for (the last of the chain)."""
         return self.chain[-1]
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The file of each pack in the chain, parents first, as it was opened."""
+        return tuple(Path(lp.doc.path) for lp in self.chain)
+
 
 def _dotted(path: Sequence[str | int]) -> str:
     out = ""

@@ -12,7 +12,7 @@ from ._evaluate import IndicatorInput, RuleDecider, evaluate, native_decider
 from ._plugin_run import PluginRunner
 from .default_loader import project_from_mapping
 from .engine import CompiledPack, compile_pack
-from .errors import ProjectError, RulePackError, UsageError, did_you_mean
+from .errors import InputError, ProjectError, RulePackError, UsageError, did_you_mean
 from .industry import classification
 from .model import Project
 from .plugins import Hooks, PluginInfo, make_plugin_manager
@@ -95,7 +95,9 @@ class Vetter:
         self.units = Units(definitions)
         self.pack_paths = [Path(p) for p in pack_paths] + self.hooks.rule_pack_paths()
         providers = self.hooks.facts(self.options)
-        self.pack: CompiledPack = compile_pack(load_pack(pack, self.pack_paths), self.units, providers)
+        merged = load_pack(pack, self.pack_paths)
+        self._pack_files = tuple(f.absolute() for f in merged.files)
+        self.pack: CompiledPack = compile_pack(merged, self.units, providers)
         self._runner = PluginRunner(
             self.pack,
             providers,
@@ -122,6 +124,7 @@ class Vetter:
         """Plugins that are installed but not configured (they check nothing; every report lists them)."""
         self.renderers = self.hooks.renderers()
         self._plugin_refs = self.hooks.plugin_refs()
+        self._plugin_inputs = tuple(p.absolute() for _name, p in self.hooks.input_files(self.options))
 
     @property
     def notices(self) -> tuple[Notice, ...]:
@@ -137,6 +140,26 @@ class Vetter:
     def plugins(self) -> list[PluginInfo]:
         """Every plugin this Vetter knows (built-in, entry point or explicit; blocked ones marked), by name."""
         return sorted(self.hooks.infos.values(), key=lambda i: i.name)
+
+    def input_files(self) -> list[Path]:
+        """Every file this Vetter reads besides the projects, so no output is written over one of them.
+
+        These are the files of the pack chain (the pack and its parents), every rule pack file in the
+        directories searched for packs (they are read to find packs by id), and the files plugins
+        declare through ``heshan_input_files`` (such as the credit plugin's list files); absolute
+        paths, without duplicates. Pass them, with the project files, as the ``inputs`` of
+        :func:`heshan_vetting.output.write_output`.
+        """
+        out: dict[Path, None] = dict.fromkeys(self._pack_files)
+        dirs = dict.fromkeys([*self.pack_paths, *(f.parent for f in self._pack_files)])
+        for directory in dirs:
+            try:
+                found = find_packs([directory])
+            except InputError:  # a stricter pack search must not stop an output check; the chain is kept
+                continue
+            out.update(dict.fromkeys(f.absolute() for f in found.values()))
+        out.update(dict.fromkeys(self._plugin_inputs))
+        return list(out)
 
     # -- projects -------------------------------------------------------------------------------
     def load(self, path: str | Path) -> list[Project]:

@@ -40,7 +40,7 @@ from heshan_vetting import (
 from .lists import Listing, load_lists
 from .uscc import normalise, problem
 
-__all__ = ["CHECK_ID", "ENV_VAR", "OPTION", "heshan_add_options", "heshan_checks", "make_check"]
+__all__ = ["CHECK_ID", "ENV_VAR", "OPTION", "heshan_add_options", "heshan_checks", "heshan_input_files", "make_check"]
 
 __version__ = "0.1.0"
 
@@ -185,3 +185,9 @@ def heshan_checks(options: Mapping[str, Any]) -> list[Check]:
             "（或用 --disable-plugin credit 停用本插件）。",
         )
     return [make_check(load_lists(files), files)]
+
+
+@hookimpl
+def heshan_input_files(options: Mapping[str, Any]) -> list[Path]:
+    """The configured list files: no ``--output`` may be written over them."""
+    return _paths(options)
