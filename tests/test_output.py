@@ -13,17 +13,21 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heshan_vetting import PluginError, UsageError, Vetter, hookimpl
 from heshan_vetting.cli import main
 from heshan_vetting.output import validate_output, write_output
 from heshan_vetting.plugins import ENV_NO_AUTOLOAD
+from heshan_vetting.testing import fuzz_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "projects" / "pv-module-plant.toml"
@@ -596,3 +600,76 @@ def test_dev_fd_writes_to_that_descriptor(project: Path) -> None:
     assert _sha(project) == digest
     with pytest.raises(UsageError, match="not open"):
         write_output("/dev/fd/987", "x", inputs=[])
+
+
+# -- names and a property over every kind of target ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["报" * 80 + ".txt", "x" * 250, "😀" * 63, "-o", " lead and trail ", "a b\tc.md"])
+def test_long_and_odd_file_names(tmp_path: Path, name: str) -> None:
+    target = tmp_path / name
+    write_output(target, "报告\n", inputs=[])
+    assert target.read_text(encoding="utf-8") == "报告\n"
+    write_output(target, "第二版\n", inputs=[])
+    assert target.read_text(encoding="utf-8") == "第二版\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+_NAMES = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\\0"),
+    min_size=1,
+    max_size=30,
+).filter(lambda n: n not in (".", "..") and len(n.encode("utf-8")) <= 200)
+
+
+@posix_only
+@settings(max_examples=fuzz_examples(60), deadline=None)
+@given(
+    names=st.lists(_NAMES, min_size=2, max_size=2, unique=True),
+    text=st.text(max_size=300),
+    how=st.sampled_from(["new", "existing", "input", "symlink-to-input", "hardlink-to-input", "symlink-to-other"]),
+    mode=st.sampled_from([0o600, 0o640, 0o644, 0o664]),
+)
+def test_property_an_input_is_refused_anything_else_is_written_whole(
+    names: list[str], text: str, how: str, mode: int
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        source = base / names[0]
+        source.write_bytes(b"input\n")
+        target = base / names[1]
+        other = base / "other.txt"
+        if how == "existing":
+            target.write_bytes(b"old\n")
+            target.chmod(mode)
+        elif how == "input":
+            target = source
+        elif how == "symlink-to-input":
+            target.symlink_to(source.name)
+        elif how == "hardlink-to-input":
+            os.link(source, target)
+        elif how == "symlink-to-other":
+            other.write_bytes(b"old\n")
+            other.chmod(mode)
+            target.symlink_to(other.name)
+        if how in ("input", "symlink-to-input", "hardlink-to-input"):
+            with pytest.raises(UsageError, match="Refusing"):
+                write_output(target, text, inputs=[source])
+        else:
+            write_output(target, text, inputs=[source])
+            assert target.read_bytes() == text.encode("utf-8")
+            if how in ("existing", "symlink-to-other"):
+                assert stat.S_IMODE(target.stat().st_mode) == mode
+        assert source.read_bytes() == b"input\n"
+        assert not [p for p in base.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_file_the_user_may_not_write_is_not_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an ordinary open(path, "w") fails on a read-only file; replacing it by rename would succeed
+    target = tmp_path / "r.txt"
+    target.write_text("old\n", encoding="utf-8")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if Path(p) == target else real_access(p, m))
+    with pytest.raises(UsageError, match="no write permission"):
+        write_output(target, "new\n", inputs=[])
+    assert target.read_text(encoding="utf-8") == "old\n"

@@ -91,7 +91,9 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         metavar="DATE",
         help="apply the rules in force on this date (default: application date, else today)",
     )
-    check.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
+    check.add_argument(
+        "--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout (never over an input)"
+    )
     check.add_argument(
         "--fail-on",
         default="reject",
@@ -119,7 +121,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         description="Every policy element of a pack chain with its status, source and dates, as Markdown.",
     )
     cov.add_argument("--pack", default="heshan", metavar="ID|PATH", help="rule pack id or file (default: heshan)")
-    cov.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    cov.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (never over an input)")
     plug = sub.add_parser(
         "plugins",
         help="list plugins and the hooks they implement / 列出插件",

@@ -250,7 +250,7 @@ def _write_special(target: _Target, data: bytes, field: str) -> None:
 def _write_atomic(target: _Target, data: bytes) -> None:
     """Write a temporary file beside the target, flush it to disk and rename it over the target."""
     directory = os.path.dirname(target.real) or os.curdir
-    base = os.path.basename(target.real)[:64]
+    base = os.fsencode(os.path.basename(target.real))[:100].decode("utf-8", "ignore")  # room for the suffix
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     for _ in range(100):
         tmp = os.path.join(directory, f".{base}.{secrets.token_hex(4)}.tmp")
