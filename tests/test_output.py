@@ -196,6 +196,19 @@ def test_input_files_of_a_custom_chain_name_every_parent(tmp_path: Path) -> None
     assert {child.resolve(), parent.resolve(), SHIPPED.resolve()} <= files
 
 
+def test_input_files_name_every_file_of_an_id_found_in_several_pack_directories(tmp_path: Path) -> None:
+    dirs = [tmp_path / "a", tmp_path / "b"]
+    for d in dirs:
+        d.mkdir()
+        (d / "extra.toml").write_text(
+            '[pack]\nid = "extra"\nversion = "1"\nkind = "access"\njurisdiction = "x"\n'
+            'title = { zh = "x", en = "x" }\n',
+            encoding="utf-8",
+        )
+    files = Vetter(autoload=False, pack_paths=dirs).input_files()
+    assert {d / "extra.toml" for d in dirs} <= set(files)
+
+
 def test_check_refuses_to_write_over_a_parent_pack(cli: Runner, tmp_path: Path, project: Path) -> None:
     child, parent = _chain(tmp_path)
     digest = _sha(parent)

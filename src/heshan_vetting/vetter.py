@@ -17,7 +17,7 @@ from .industry import classification
 from .model import Project
 from .plugins import Hooks, PluginInfo, make_plugin_manager
 from .report import Finding, Notice, Provenance, Report, ReportSet, Score, Text
-from .rulepack import VerdictDef, find_packs, load_pack, shipped_pack_dir
+from .rulepack import VerdictDef, find_packs, index_packs, load_pack, shipped_pack_dir
 from .units import Units
 
 __all__ = ["DEFAULT_PACK", "ENGINES", "LANGUAGES", "ProjectInput", "Vetter"]
@@ -154,10 +154,10 @@ class Vetter:
         dirs = dict.fromkeys([*self.pack_paths, *(f.parent for f in self._pack_files)])
         for directory in dirs:
             try:
-                found = find_packs([directory])
-            except InputError:  # a stricter pack search must not stop an output check; the chain is kept
+                found = index_packs([directory])
+            except InputError:  # two packs with one id there: not this Vetter's chain, which is kept
                 continue
-            out.update(dict.fromkeys(f.absolute() for f in found.values()))
+            out.update(dict.fromkeys(f.absolute() for files in found.values() for f in files))
         out.update(dict.fromkeys(self._plugin_inputs))
         return list(out)
 
