@@ -35,6 +35,7 @@ LAYER = {
     "render": 6,
     "vetter": 7,
     "coverage": 7,
+    "output": 7,
     "hookdoc": 7,
     "cli": 8,
     "testing": 8,

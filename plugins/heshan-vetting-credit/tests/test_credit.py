@@ -221,7 +221,7 @@ def test_the_environment_variable_configures_the_lists(blacklist: Path, monkeypa
 def test_plugin_info_and_provenance(blacklist: Path) -> None:
     v = make_vetter(credit, options={"credit_blacklist": [blacklist]})
     info = plugin_info(v, "credit")
-    assert info.hooks == ("heshan_add_options", "heshan_checks")
+    assert info.hooks == ("heshan_add_options", "heshan_checks", "heshan_input_files")
     refs = {p.name: p for p in v.check(sample_project()).provenance.plugins}
     assert refs["credit"].distribution == "heshan-vetting-credit"
 
@@ -259,7 +259,7 @@ def test_discovered_through_the_entry_point() -> None:
     assert rows["credit"]["origin"] == "entry_point"
     assert rows["credit"]["distribution"] == "heshan-vetting-credit"
     assert rows["credit"]["version"] == credit.__version__
-    assert rows["credit"]["hooks"] == ["heshan_add_options", "heshan_checks"]
+    assert rows["credit"]["hooks"] == ["heshan_add_options", "heshan_checks", "heshan_input_files"]
 
 
 @needs_install
