@@ -27,7 +27,7 @@ from pydantic import (
 
 from .errors import BilingualValueError
 from .industry import classification
-from .units import Units, dimension_label
+from .units import Units, dimension_label, shown
 
 __all__ = ["FIELD_SPECS", "FieldSpec", "Location", "Project", "normalise_code", "validate_industry_code"]
 
@@ -229,6 +229,20 @@ def validate_industry_code(text: str, *, allow_prefix: bool = False) -> str:
     return code
 
 
+def _headcount(value: str, units: Units) -> float:
+    """A head count written as text: ``"350"``, ``"350 人"``, ``"1,200人"`` or ``"3.5万人"``."""
+    spec = FIELD_SPECS["employees"]
+    magnitude, unit = _parse(value, spec, units)
+    dim = units.dimensionality(unit)
+    plain = {"dimensionless": "", "[headcount]": "人"}.get(dim)
+    if plain is None or units.factor(unit, units.unit(plain)) != 1:
+        raise BilingualValueError(
+            f'employees is a head count: write {spec.example} or "{spec.example} 人", not {shown(value)}',
+            f"从业人数是人数：请写作 {spec.example} 或“{spec.example} 人”，而不是 {shown(value)}",
+        )
+    return magnitude
+
+
 _QUANTITY_FIELDS = tuple(n for n, s in FIELD_SPECS.items() if s.kind == "number" and n != "employees")
 
 
@@ -257,6 +271,27 @@ def _shipped_units() -> Units:
     return Units()
 
 
+def _finite(value: int | float) -> float:
+    """``value`` as a float; ``ValueError`` if it is NaN, infinite or an int beyond a float's range."""
+    try:
+        magnitude = float(value)
+    except OverflowError:  # an int such as 10**400
+        raise BilingualValueError(
+            f"{shown(value)} is too large (the limit is about 1.8e308)", f"{shown(value)} 数值过大（上限约为 1.8e308）"
+        ) from None
+    if not math.isfinite(magnitude):
+        raise BilingualValueError(f"expected a finite number, got {value!r}", f"应为有限数值，实际为 {value!r}")
+    return magnitude + 0.0  # -0.0 is 0
+
+
+def _parse(value: str, spec: FieldSpec, units: Units, bare_unit: str | None = None) -> tuple[float, Any]:
+    """``units.parse_quantity`` with the field's accepted spelling added to any error."""
+    try:
+        return units.parse_quantity(value, bare_unit=bare_unit)
+    except BilingualValueError as exc:
+        raise BilingualValueError(f"{exc.en}; e.g. {spec.example}", f"{exc.zh}；示例：{spec.example}") from None
+
+
 def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
     if isinstance(value, bool):
         raise BilingualValueError(
@@ -264,9 +299,7 @@ def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
         )
     target = units.unit(spec.unit)
     if isinstance(value, (int, float)):
-        magnitude = float(value)
-        if not math.isfinite(magnitude):
-            raise BilingualValueError(f"expected a finite number, got {value!r}", f"应为有限数值，实际为 {value!r}")
+        magnitude = _finite(value)
         if spec.unit == "%":
             raise BilingualValueError(
                 f"write the percentage with its sign, e.g. {spec.example}; a bare {value!r} is ambiguous",
@@ -283,25 +316,37 @@ def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
             f"expected a quantity such as {spec.example}, got {type(value).__name__}",
             f"应为数量（如 {spec.example}），实际类型为 {type(value).__name__}",
         )
-    magnitude, unit = units.parse_quantity(value)
+    # a bare multiplier ("12.5亿", "5000万") is read as 亿元/万元 on money fields only
+    money = units.dimensionality(target) == "[currency]"
+    magnitude, unit = _parse(value, spec, units, "元" if money else None)
     if spec.unit == "%" and unit != target:
         raise BilingualValueError(
-            f"write the percentage with its sign, e.g. {spec.example}; {value!r} is ambiguous",
-            f"百分比请带 % 书写，如 {spec.example}；{value!r} 含义不明确",
+            f"write the percentage with its sign, e.g. {spec.example}; {shown(value)} is ambiguous",
+            f"百分比请带 % 书写，如 {spec.example}；{shown(value)} 含义不明确",
         )
     if not units.convertible(unit, target):
         got = units.dimensionality(unit)
         want = units.dimensionality(target)
         raise BilingualValueError(
-            f"{value!r} is {dimension_label(got)} but {spec.title_en} must be {dimension_label(want)} "
+            f"{shown(value)} is {dimension_label(got)} but {spec.title_en} must be {dimension_label(want)} "
             f"(e.g. {spec.example})",
-            f"{value!r} 是{dimension_label(got, 'zh')}，"
+            f"{shown(value)} 是{dimension_label(got, 'zh')}，"
             f"但{spec.title_zh}应为{dimension_label(want, 'zh')}（如 {spec.example}）",
+        )
+    converted = magnitude * units.factor(unit, target)
+    if not math.isfinite(converted):
+        raise BilingualValueError(
+            f"{shown(value)} is too large once converted to {spec.unit} (the limit is about 1.8e308 {spec.unit})",
+            f"{shown(value)} 换算为 {spec.unit} 后数值过大（上限约为 1.8e308 {spec.unit}）",
+        )
+    if converted == 0 and magnitude != 0:
+        raise BilingualValueError(
+            f"{shown(value)} is too small once converted to {spec.unit} (it would be read as 0)",
+            f"{shown(value)} 换算为 {spec.unit} 后数值过小（会被当作 0）",
         )
     # 15 significant digits drop the binary noise of the conversion (1.8 万吨标准煤 → 18000.000000000004
     # with some pint versions), so a value is the same on every platform and survives a dump
-    converted = magnitude * units.factor(unit, target)
-    return float(f"{converted:.15g}") if math.isfinite(converted) else converted
+    return float(f"{converted:.15g}") + 0.0
 
 
 class Project(BaseModel):
@@ -410,17 +455,20 @@ class Project(BaseModel):
 
     @field_validator("employees", mode="before")
     @classmethod
-    def _check_employees(cls, value: Any) -> Any:
-        if isinstance(value, float):
-            if not math.isfinite(value) or not value.is_integer():
-                raise BilingualValueError(
-                    f"employees must be a whole number, got {value!r}", f"从业人数应为整数，实际为 {value!r}"
-                )
-            return int(value)
+    def _check_employees(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, bool):
             raise BilingualValueError(
                 "employees must be a whole number, got a boolean", "从业人数应为整数，而不是布尔值"
             )
+        if isinstance(value, str):
+            value = _headcount(value, _units_from(info))
+        if isinstance(value, (int, float)):
+            magnitude = _finite(value) if isinstance(value, int) else value
+            if not (math.isfinite(magnitude) and magnitude.is_integer()):
+                raise BilingualValueError(
+                    f"employees must be a whole number, got {shown(value)}", f"从业人数应为整数，实际为 {shown(value)}"
+                )
+            return value if isinstance(value, int) else int(magnitude)
         return value
 
     @field_validator("sources", mode="before")

@@ -43,8 +43,52 @@ _DIMENSION_NAMES: dict[str, tuple[str, str]] = {
     "[headcount]": ("人数", "headcount"),
 }
 
-# "3.2万吨标准煤" (no space) is common in Chinese text; pint needs the number split off.
-_NUMBER_PREFIX = re.compile(r"^\s*([+-]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+# Full-width ASCII forms (the digits, ，．％＋－ and letters a Chinese input method types) and the
+# ideographic space read as their ASCII twins. Deliberately not NFKC: NFKC also turns "10²" into "102"
+# and "①" into "1", which would be silent misreadings; those stay errors.
+_NARROW: dict[int, int] = {**{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
+
+# The number before the unit ("3.2万吨标准煤" needs no space). Loose on purpose: any run of digits,
+# points and commas, so that a malformed one ("0,3", "1,,0", "5,") is refused as a whole instead of
+# being read as a shorter number followed by a strange unit, or as another number.
+_NUMBER_TOKEN = re.compile(r"([+-]?)([0-9.,]*[0-9][0-9.,]*)(?:[eE]([+-]?[0-9]+))?")
+# What a number may look like: plain digits, or a comma between every group of three digits (the
+# first group 1-3 digits, not starting with 0, so "0,300" is not read as 300), then decimals.
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_GROUPED_NUMBER = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+# Characters that, right after a number, mean the writer used them as a separator or a decimal point.
+_STRAY_SEPARATORS = frozenset("、。﹐﹑﹒·'’_.,")
+# Chinese magnitude words before a unit ("1.2万平方米", "3千万元"), longest first.
+_MULTIPLIERS: tuple[tuple[str, int], ...] = (
+    ("十万", 5),
+    ("百万", 6),
+    ("千万", 7),
+    ("十亿", 9),
+    ("百亿", 10),
+    ("千亿", 11),
+    ("万亿", 12),
+    ("万", 4),
+    ("亿", 8),
+)
+_RMB = "人民币"
+_NUMBER_HELP_EN = (
+    "write digits with a point for decimals, and a comma only between groups of three digits, "
+    "e.g. 0.3, 12500 or 1,234,567.5"
+)
+_NUMBER_HELP_ZH = "数值用阿拉伯数字和小数点书写，逗号只能作千位分隔符（每三位一组），如 0.3、12500 或 1,234,567.5"
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for error messages about long input."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}…"
+
+
+def narrow(text: str) -> str:
+    """Full-width ASCII forms (``１２，５００``, ``４５％``) and the ideographic space as plain ASCII."""
+    return text.translate(_NARROW)
 
 
 def builtin_definitions() -> list[str]:
@@ -72,6 +116,9 @@ class Units:
         for line in builtin_definitions() if definitions is None else definitions:
             self._ureg.define(line)
         self._factor = lru_cache(maxsize=1024)(self._factor_uncached)
+        # parsing a unit and naming its dimension are pint work; a project repeats the same few units
+        self._unit = lru_cache(maxsize=1024)(self._unit_uncached)
+        self._dimensionality = lru_cache(maxsize=1024)(self._dimensionality_uncached)
 
     @property
     def registry(self) -> Any:
@@ -83,7 +130,10 @@ class Units:
 
         Raises ``ValueError`` with a readable reason if it is not a known unit.
         """
-        text = text.strip()
+        return self._unit(text)
+
+    def _unit_uncached(self, text: str) -> Any:
+        text = narrow(text).strip()
         if text in ("", "1"):
             return self._ureg.dimensionless
         try:
@@ -96,35 +146,126 @@ class Units:
 
     def dimensionality(self, unit: Any) -> str:
         """The dimensionality of a unit as a string, e.g. ``[currency] / [length] ** 2``."""
-        dim = str(self._ureg.Quantity(1, unit).dimensionality)
-        return dim
+        return str(self._dimensionality(unit))
 
-    def parse_quantity(self, text: str) -> tuple[float, Any]:
+    def _dimensionality_uncached(self, unit: Any) -> str:
+        return str(self._ureg.Quantity(1, unit).dimensionality)
+
+    def parse_quantity(self, text: str, *, bare_unit: str | None = None) -> tuple[float, Any]:
         """Parse ``"12.5 亿元"`` into ``(12.5, unit)``. A bare number has a dimensionless unit.
 
-        Raises ``ValueError`` for a malformed number, an unknown unit, NaN or infinity.
+        Accepted as well: no space (``"3.2万吨标准煤"``); full-width digits and signs (``"１２，５００ 万元"``);
+        thousands separators between groups of three digits (``"1,234,567.5 万元"``); a Chinese
+        multiplier before a unit (``"1.2万平方米"`` is 12000 平方米); ``人民币`` before the number or after
+        a money unit (``"人民币5000万元"``, ``"5000 万元人民币"``). ``bare_unit`` is the unit a multiplier
+        with no unit after it counts: with ``bare_unit="元"``, ``"12.5亿"`` is 12.5 亿元. Without it a
+        bare multiplier is an error.
+
+        Raises ``ValueError`` (a :class:`BilingualValueError`) for a malformed number (a comma that is
+        not a thousands separator: ``"0,3"``, ``"1,,0"``, ``"5,"``), an unknown unit, NaN, infinity, or
+        a number too large or too small for a float.
         """
-        m = _NUMBER_PREFIX.match(text)
+        body = narrow(text).strip()
+        rmb = body.startswith(_RMB)
+        if rmb:
+            body = body[len(_RMB) :].lstrip()
+        m = _NUMBER_TOKEN.match(body)
         if not m:
             raise BilingualValueError(
-                f"{text!r} is not a number followed by a unit", f"{text!r} 不是“数值 + 单位”的写法"
+                f"{shown(text)} is not a number followed by a unit", f"{shown(text)} 不是“数值 + 单位”的写法"
             )
-        number_text, unit_text = m.group(1), m.group(2)
+        sign, mantissa, exponent = m.group(1), m.group(2), m.group(3) or ""
+        rest = body[m.end() :].strip()
+        number_text = body[: m.end()]
+        if not (_PLAIN_NUMBER.fullmatch(mantissa) or _GROUPED_NUMBER.fullmatch(mantissa)):
+            raise BilingualValueError(
+                f"{shown(number_text)} is not a well-formed number: {_NUMBER_HELP_EN}",
+                f"{shown(number_text)} 不是规范的数值：{_NUMBER_HELP_ZH}",
+            )
+        after = rest[:1]
+        if after and (after.isdigit() or after in _STRAY_SEPARATORS):  # "1 234", "10²", "12、500", "12。5"
+            space = after in "0123456789"
+            what, what_zh = ("a space", "空格") if space else (repr(after), repr(after))
+            raise BilingualValueError(
+                f"{shown(text)} has {what} inside its number: {_NUMBER_HELP_EN}",
+                f"{shown(text)} 的数值中含有{what_zh}：{_NUMBER_HELP_ZH}",
+            )
+        if rest.endswith(_RMB):
+            if rmb:
+                raise BilingualValueError(
+                    f'{shown(text)} says 人民币 twice; write e.g. "5000 万元"',
+                    f"{shown(text)} 重复写了“人民币”；请写作如“5000 万元”",
+                )
+            rest, rmb = rest[: -len(_RMB)].rstrip(), True
+        power, unit = self._unit_with_multiplier(rest, text, bare_unit)
+        if rmb and self.dimensionality(unit) != "[currency]":
+            raise BilingualValueError(
+                f'{shown(text)}: 人民币 goes with an amount of money in a money unit, e.g. "人民币5000万元"',
+                f"{shown(text)}：“人民币”只能用于带金额单位的数值，如“人民币5000万元”",
+            )
+        magnitude = _to_float(sign, mantissa.replace(",", ""), exponent, power)
+        if math.isinf(magnitude):
+            raise BilingualValueError(
+                f"{shown(text)} is not a finite number (too large: the limit is about 1.8e308)",
+                f"{shown(text)} 不是有限数值（数值过大，上限约为 1.8e308）",
+            )
+        if magnitude == 0 and mantissa.strip("0.,"):
+            raise BilingualValueError(
+                f"{shown(text)} is too small to compute with (it would be read as 0)",
+                f"{shown(text)} 数值过小，无法计算（会被当作 0）",
+            )
+        return magnitude + 0.0, unit  # + 0.0: "-0" is 0
+
+    def _unit_with_multiplier(self, unit_text: str, text: str, bare_unit: str | None) -> tuple[int, Any]:
+        """The unit of ``unit_text`` and the power of ten of a Chinese multiplier in front of it."""
         try:
-            magnitude = float(number_text.replace(",", ""))
-        except ValueError:
-            raise BilingualValueError(f"{number_text!r} is not a number", f"{number_text!r} 不是数值") from None
-        if not math.isfinite(magnitude):
-            raise BilingualValueError(f"{text!r} is not a finite number", f"{text!r} 不是有限数值")
-        return magnitude, self.unit(unit_text)
+            return 0, self.unit(unit_text)
+        except BilingualValueError as exc:
+            unknown = exc
+        for word, power in _MULTIPLIERS:
+            if not unit_text.startswith(word):
+                continue
+            after = unit_text[len(word) :].strip()
+            if not after:
+                if bare_unit is None:
+                    raise BilingualValueError(
+                        f"{shown(text)} has the multiplier {word} but no unit; write the unit after it, "
+                        'e.g. "1.2万平方米" (a bare 万 or 亿 is read as 万元 or 亿元 only for money)',
+                        f"{shown(text)} 只有数量级“{word}”而没有单位；请在其后写明单位，如“1.2万平方米”"
+                        "（单独的“万”“亿”仅在金额中表示万元、亿元）",
+                    ) from None
+                return power, self.unit(bare_unit)
+            if after[0] in "万亿":  # "5万万元" is a typo more often than 5 亿元
+                raise BilingualValueError(
+                    f'{shown(text)} has two multipliers ({word}{after[0]}); write one, e.g. "5万元" or "5亿元"',
+                    f"{shown(text)} 连用了两个数量级（{word}{after[0]}）；请只写一个，如“5万元”或“5亿元”",
+                )
+            if after[0] in "/*^()":  # "12万/亩" leaves the unit to guess
+                break
+            try:
+                return power, self.unit(after)
+            except BilingualValueError:
+                break
+        raise unknown
 
     def _factor_uncached(self, src: Any, dst: Any) -> float:
-        return float(self._ureg.Quantity(1.0, src).to(dst).magnitude)
+        try:
+            factor = float(self._ureg.Quantity(1.0, src).to(dst).magnitude)
+        except (OverflowError, ZeroDivisionError):  # "亿元**40/元**40": 1e320 does not fit a float
+            factor = math.inf
+        if not math.isfinite(factor) or factor == 0:
+            raise BilingualValueError(
+                f"converting {self.symbol(src) or 'dimensionless'} to {self.symbol(dst) or 'dimensionless'} "
+                "is out of the range of numbers the library computes with",
+                f"从 {self.symbol(src) or '无量纲'} 换算到 {self.symbol(dst) or '无量纲'} 超出了可计算的数值范围",
+            )
+        return factor
 
     def factor(self, src: Any, dst: Any) -> float:
         """Multiply a magnitude in ``src`` by this to express it in ``dst``.
 
-        Raises ``pint.DimensionalityError`` if the two cannot convert.
+        Raises ``pint.DimensionalityError`` if the two cannot convert, and ``ValueError`` (a
+        :class:`BilingualValueError`) if the factor is too large or too small for a float.
         """
         return float(self._factor(src, dst))
 
@@ -177,3 +318,14 @@ _SHOWN: dict[str, str] = {
     "kilometer": "km",
     "meter": "m",
 }
+
+
+def _to_float(sign: str, digits: str, exponent: str, power: int) -> float:
+    """``sign digits e(exponent + power)`` as a float, rounded once (so "1.2万" is exactly 12000.0)."""
+    if not exponent:
+        exp = 0
+    elif len(exponent.lstrip("+-")) > 12:  # beyond any float either way; int() of it could be slow
+        exp = -(10**13) if exponent.startswith("-") else 10**13
+    else:
+        exp = int(exponent)
+    return float(f"{sign}{digits}e{exp + power}")
