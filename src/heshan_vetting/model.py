@@ -289,7 +289,9 @@ def _parse(value: str, spec: FieldSpec, units: Units, bare_unit: str | None = No
     try:
         return units.parse_quantity(value, bare_unit=bare_unit)
     except BilingualValueError as exc:
-        raise BilingualValueError(f"{exc.en}; e.g. {spec.example}", f"{exc.zh}；示例：{spec.example}") from None
+        raise BilingualValueError(
+            f"{exc.en}; write it like {spec.example}", f"{exc.zh}；写法如 {spec.example}"
+        ) from None
 
 
 def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:

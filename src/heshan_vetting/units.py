@@ -73,7 +73,7 @@ _MULTIPLIERS: tuple[tuple[str, int], ...] = (
 _RMB = "人民币"
 _NUMBER_HELP_EN = (
     "write digits with a point for decimals, and a comma only between groups of three digits, "
-    "e.g. 0.3, 12500 or 1,234,567.5"
+    "such as 0.3, 12500 or 1,234,567.5"
 )
 _NUMBER_HELP_ZH = "数值用阿拉伯数字和小数点书写，逗号只能作千位分隔符（每三位一组），如 0.3、12500 或 1,234,567.5"
 
