@@ -142,6 +142,28 @@ def test_other_digits_and_signs_are_not_numbers(written: str) -> None:
     assert '"12.5 亿元"' in err.message_en  # the field's accepted spelling
 
 
+@pytest.mark.parametrize(
+    ("written", "bad"),
+    [
+        ("5 亩,", "','"),  # pint dropped the comma: read as 5 亩
+        ("5 亩.", "'.'"),
+        ("5 亩;", "';'"),
+        ("5 亩!", "'!'"),
+        ("5 亩 # 约", "'#'"),
+        ("5 m2 1", "'1'"),  # pint dropped a factor of 1: read as 5 m²
+        ("0.3 亿元,5", "','"),
+    ],
+)
+def test_punctuation_and_stray_numbers_in_a_unit_are_refused(written: str, bad: str) -> None:
+    field = "total_investment" if "元" in written else "land_area"
+    assert f"{bad} has no place in a unit" in refused(field, written).message_en
+
+
+@pytest.mark.parametrize("unit", ["万元/亩", "kgce/kWh", "m**2", "m ** 2", "m^2", "m²", "(万元)/亩", "1/亩", "元**-1"])
+def test_unit_expressions_still_parse(unit: str) -> None:
+    UNITS.unit(unit)
+
+
 # -- defect 4: spellings officials write --------------------------------------------------------------
 
 

@@ -71,6 +71,10 @@ _MULTIPLIERS: tuple[tuple[str, int], ...] = (
     ("亿", 8),
 )
 _RMB = "人民币"
+# What a unit expression may hold: names ("万元", "m2", "万tce"), %, * / ** ^ and parentheses, ² ³, and a
+# number only as a power ("m**2"). pint itself is laxer: it drops a trailing "," "." ";" "!" or "#…"
+# and a factor of 1 ("5 m2 1" would be 5 m²), and reads "亩==亩" as 亩²; none of that is a unit.
+_UNIT_TOKEN = re.compile(r"\s+|[^\W\d]\w*|%|\*\*|\^|[*/()²³]|-?[0-9]+(?:\.[0-9]+)?")
 _NUMBER_HELP_EN = (
     "write digits with a point for decimals, and a comma only between groups of three digits, "
     "such as 0.3, 12500 or 1,234,567.5"
@@ -136,6 +140,7 @@ class Units:
         text = narrow(text).strip()
         if text in ("", "1"):
             return self._ureg.dimensionless
+        _check_unit_text(text)
         try:
             unit = self._ureg.parse_units(text)
         except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError):
@@ -329,3 +334,27 @@ def _to_float(sign: str, digits: str, exponent: str, power: int) -> float:
     else:
         exp = int(exponent)
     return float(f"{sign}{digits}e{exp + power}")
+
+
+def _check_unit_text(text: str) -> None:
+    """Refuse what pint would let through in a unit: stray punctuation, and numbers other than powers."""
+    tokens: list[str] = []
+    at = 0
+    while at < len(text):
+        m = _UNIT_TOKEN.match(text, at)
+        if m is None:
+            bad = text[at]
+        else:
+            at, token = m.end(), m.group()
+            if token.isspace():
+                continue
+            tokens.append(token)
+            number = token[0] in "-0123456789"
+            # a number is a power ("m**2", "元 ^ -1"), or the 1 of "1/亩"
+            if not number or (tokens[-2:-1] in (["**"], ["^"])) or (token == "1" and text[at:].lstrip()[:1] == "/"):
+                continue
+            bad = token
+        raise BilingualValueError(
+            f"malformed unit {shown(text)}: {bad!r} has no place in a unit",
+            f"单位写法有误 {shown(text)}：单位中不能出现 {bad!r}",
+        )
