@@ -438,6 +438,7 @@ FIELDS = ["total_investment", "land_area", "energy_consumption", "electricity_co
 FIELDS += ["plot_ratio", "employees"]
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=10).map("".join), st.sampled_from(FIELDS))
 def test_any_quantity_text_is_read_or_refused_with_the_field_named(text: str, field: str) -> None:
@@ -485,6 +486,7 @@ def digits_with_commas(draw: st.DrawFn) -> str:
     return written + draw(st.sampled_from(["", "", ","]))
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(400), deadline=None)
 @given(digits_with_commas(), st.booleans(), st.sampled_from(["万元", " 亿元", " 元"]))
 def test_a_number_with_commas_is_refused_or_equals_it_without_them(written: str, full_width: bool, unit: str) -> None:
@@ -527,6 +529,7 @@ any_value = st.one_of(
 )
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(sorted(FIELD_SPECS)), any_value, max_size=6))
 def test_any_project_mapping_is_a_project_or_a_project_error_naming_the_field(data: dict[str, Any]) -> None:
@@ -572,6 +575,7 @@ def _written(n: float, style: str) -> str:
     return repr(n)
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(200), deadline=None)
 @given(
     st.sampled_from(sorted(FIELD_UNITS)).flatmap(lambda f: st.tuples(st.just(f), st.sampled_from(FIELD_UNITS[f]))),
