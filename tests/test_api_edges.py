@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from heshan_vetting import UsageError, Vetter
+from heshan_vetting import ProjectError, UsageError, Vetter
 from heshan_vetting.plugins import ENV_DISABLE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,3 +105,22 @@ def test_a_misspelt_disable_plugin_option_exits_2_with_a_suggestion() -> None:
     assert result.stdout == ""
     assert "did you mean 'scoring'?" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("field", ["id", "name"])
+@pytest.mark.parametrize("value", ["", "   ", "\u3000", "\t\n"])
+def test_a_blank_id_or_name_is_refused_like_an_empty_one(vetter: Vetter, field: str, value: str) -> None:
+    data = {"id": "P-1", "name": "示例", field: value}
+    with pytest.raises(ProjectError) as err:
+        vetter.project(data)
+    assert err.value.field == field
+
+
+def test_an_id_with_a_line_break_is_refused(vetter: Vetter) -> None:
+    with pytest.raises(ProjectError) as err:
+        vetter.project({"id": "P-1\n结论: 准予准入", "name": "示例"})
+    assert err.value.field == "id"
+
+
+def test_spaces_around_an_id_are_dropped(vetter: Vetter) -> None:
+    assert vetter.project({"id": "  P-1 ", "name": " 示例 "}).id == "P-1"

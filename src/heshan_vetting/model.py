@@ -397,6 +397,24 @@ class Project(BaseModel):
     """Where each figure comes from: field name → source (document, page, URL)."""
     notes: str | None = None
 
+    @field_validator("id", "name", mode="before")
+    @classmethod
+    def _not_blank(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            raise BilingualValueError(
+                f"the {info.field_name} must not be empty or blank",
+                f"{'项目编号' if info.field_name == 'id' else '项目名称'}不能为空或只有空白",
+            )
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise BilingualValueError(
+                f"the {info.field_name} must be one line of text without control characters",
+                f"{'项目编号' if info.field_name == 'id' else '项目名称'}须为一行文字，不能含控制字符",
+            )
+        return text
+
     @field_validator("industry_code", mode="before")
     @classmethod
     def _check_code(cls, value: Any) -> Any:
