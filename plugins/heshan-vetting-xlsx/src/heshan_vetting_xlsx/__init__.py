@@ -38,17 +38,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-import openpyxl
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.cell.read_only import ReadOnlyCell
 
 from heshan_vetting import Project, ProjectError, hookimpl
 from heshan_vetting.default_loader import project_from_mapping
@@ -56,7 +52,35 @@ from heshan_vetting.errors import BilingualValueError
 from heshan_vetting.model import FIELD_SPECS, FactKind
 from heshan_vetting.units import Units, dimension_label
 
-__all__ = ["SHEET_NAMES", "SUFFIXES", "heshan_load_project", "read_projects"]
+from ._sheet import (
+    EXCEL_COLUMNS,
+    EXCEL_ROWS,
+    MAX_CELLS,
+    MAX_PARTS,
+    MAX_PROJECT_ROWS,
+    MAX_XML_BYTES,
+    MAX_XML_PART_BYTES,
+    SHEET_NAMES,
+    SheetData,
+    read_sheet,
+)
+from ._sheet import fail as _fail
+from ._sheet import is_blank as _is_blank
+from ._sheet import sheet_ref as _sheet_ref
+
+__all__ = [
+    "EXCEL_COLUMNS",
+    "EXCEL_ROWS",
+    "MAX_CELLS",
+    "MAX_PARTS",
+    "MAX_PROJECT_ROWS",
+    "MAX_XML_BYTES",
+    "MAX_XML_PART_BYTES",
+    "SHEET_NAMES",
+    "SUFFIXES",
+    "heshan_load_project",
+    "read_projects",
+]
 
 #: The name this plugin registers under when passed as ``Vetter(plugins=[heshan_vetting_xlsx])``;
 #: the entry point uses the same name.
@@ -64,9 +88,6 @@ plugin_name = "xlsx"
 
 #: File name suffixes this loader reads (compared case-insensitively).
 SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
-
-#: Sheet names read in preference to the first sheet (``projects`` compared case-insensitively).
-SHEET_NAMES: tuple[str, ...] = ("projects", "项目")
 
 # -- headers ----------------------------------------------------------------------------------------
 
@@ -163,89 +184,19 @@ class _CellError(Exception):
         self.zh = zh
 
 
-def _fail(
-    path: Path, en: str, zh: str, *, line: int | None = None, column: int | None = None, field: str | None = None
-) -> NoReturn:
-    raise ProjectError(en, message_zh=zh, file=str(path), line=line, column=column, field=field)
+def _where(sheet: str, column: _Column, row: int) -> str:
+    """``用地面积 (项目!D7)``: the header and the cell, for the ``field`` of an error (``sheet`` is its title)."""
+    return f"{column.label} ({_sheet_ref(sheet)}!{column.letter}{row})"
 
 
-def _sheet_ref(title: str) -> str:
-    """A sheet name as Excel writes it in a reference: quoted unless it is one word."""
-    if re.fullmatch(r"\w+", title):
-        return title
-    return "'" + title.replace("'", "''") + "'"
-
-
-def _where(ws: Worksheet, column: _Column, row: int) -> str:
-    """``用地面积 (项目!D7)``: the header and the cell, for the ``field`` of an error."""
-    return f"{column.label} ({_sheet_ref(ws.title)}!{column.letter}{row})"
-
-
-# -- reading the workbook ----------------------------------------------------------------------------
-
-
-def _open(path: Path, *, data_only: bool) -> Workbook:
-    """Load the workbook; a file that is not one is a ProjectError naming it."""
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it drops (data validation extensions, default styles …);
-            # none of them matter for reading values.
-            warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, data_only=data_only, keep_links=False)
-    except OSError as exc:
-        _fail(
-            path,
-            f"The workbook cannot be read: {exc.strerror or exc}.",
-            f"无法读取该工作簿：{exc.strerror or exc}。",
-        )
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, XML errors …: the file is not a workbook
-        hint_en = hint_zh = ""
-        if path.name.startswith("~$"):
-            hint_en = " (this is the lock file Excel keeps while the workbook is open; give the workbook itself)"
-            hint_zh = "（这是 Excel 打开工作簿时生成的锁定文件；请指定工作簿本身）"
-        elif _is_ole(path):
-            hint_en = " (it is an encrypted workbook or an old .xls file; save an unprotected copy as .xlsx)"
-            hint_zh = "（这是加密的工作簿或旧版 .xls 文件；请另存为未加密的 .xlsx）"
-        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        _fail(
-            path,
-            f"This is not a valid .xlsx workbook{hint_en}: {detail}.",
-            f"这不是有效的 .xlsx 工作簿{hint_zh}：{detail}。",
-        )
-
-
-def _is_ole(path: Path) -> bool:
-    """Whether the file is an OLE compound document (a legacy .xls, or an encrypted .xlsx)."""
-    try:
-        with path.open("rb") as fh:
-            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    except OSError:
-        return False
-
-
-def _pick_sheet(wb: Workbook) -> Worksheet:
-    sheets = [ws for ws in wb.worksheets if isinstance(ws, Worksheet)]
-    for ws in sheets:
-        title = ws.title.strip()
-        if title.casefold() == SHEET_NAMES[0] or title in SHEET_NAMES[1:]:
-            return ws
-    if not sheets:
-        raise LookupError("no worksheet")
-    return sheets[0]
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _header(ws: Worksheet, path: Path, units: Units) -> dict[int, _Column]:
+def _header(cells: Sequence[ReadOnlyCell], path: Path, units: Units) -> dict[int, _Column]:
     """The columns of row 1 (by 1-based index); errors for unknown, duplicate or ill-united headers."""
     columns: dict[int, _Column] = {}
     seen: dict[str, _Column] = {}
-    for cell in next(ws.iter_rows(min_row=1, max_row=1), ()):
-        if isinstance(cell, MergedCell) or _is_blank(cell.value):
+    for cell in cells:
+        if _is_blank(cell.value):
             continue
-        index = cell.column
+        index: int = cell.column
         header = str(cell.value).strip()
         at: dict[str, Any] = {"line": 1, "column": index, "field": header}
         label, unit = _split_header(header)
@@ -359,11 +310,11 @@ def _with_unit(number: str, unit: str) -> str:
     return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
 
 
-def _is_percent_format(cell: Cell) -> bool:
+def _is_percent_format(cell: ReadOnlyCell) -> bool:
     return "%" in _FORMAT_LITERALS.sub("", str(cell.number_format or ""))
 
 
-def _cell_value(cell: Cell, column: _Column) -> Any:
+def _cell_value(cell: ReadOnlyCell, column: _Column) -> Any:
     """The value of a non-empty cell for ``project_from_mapping``; :class:`_CellError` if it cannot be one."""
     value = cell.value
     if cell.data_type == "e":
@@ -421,7 +372,7 @@ def _text_of_number(value: float, field: _Field) -> str:
     return _number_text(value)
 
 
-def _number_value(value: Any, cell: Cell, column: _Column) -> Any:
+def _number_value(value: Any, cell: ReadOnlyCell, column: _Column) -> Any:
     field = column.field
     if isinstance(value, str):
         if column.unit and _BARE_NUMBER.fullmatch(value):
@@ -458,33 +409,25 @@ def _number_value(value: Any, cell: Cell, column: _Column) -> Any:
 # -- rows -------------------------------------------------------------------------------------------
 
 
-def _rows(ws: Worksheet) -> Iterator[tuple[int, Sequence[Cell | MergedCell]]]:
-    """(Excel row number, cells) of every row after the header that holds a value."""
-    for row, cells in enumerate(ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=ws.max_column), start=2):
-        if not all(_is_blank(c.value) for c in cells):
-            yield row, cells
-
-
 def _row_data(
-    ws: Worksheet,
+    sheet: str,
     path: Path,
     row: int,
-    cells: Sequence[Cell | MergedCell],
+    cells: Sequence[ReadOnlyCell],
     columns: Mapping[int, _Column],
-    unsaved: frozenset[str],
+    unsaved: frozenset[tuple[int, int]],
 ) -> dict[str, Any]:
-    """The project mapping of one row, as ``project_from_mapping`` takes it.
+    """The project mapping of one row, as ``project_from_mapping`` takes it (``sheet`` is the sheet's title).
 
-    ``unsaved`` holds the coordinates of formula cells; one that reads as empty has no saved result.
+    ``unsaved`` holds the (row, column) of formula cells stored without a result; one that reads as empty
+    has no saved result.
     """
     data: dict[str, Any] = {}
     location: dict[str, Any] = {}
     for cell in cells:
-        if isinstance(cell, MergedCell):
-            continue
         column = columns.get(cell.column)
         if _is_blank(cell.value):
-            if cell.coordinate in unsaved and column is not None:
+            if (row, cell.column) in unsaved and column is not None:
                 _fail(
                     path,
                     f"The formula in {cell.coordinate} has no saved result; open the workbook in Excel or "
@@ -492,7 +435,7 @@ def _row_data(
                     f"{cell.coordinate} 中的公式没有保存的计算结果；请用 Excel 或 LibreOffice 打开并保存工作簿。",
                     line=row,
                     column=cell.column,
-                    field=_where(ws, column, row),
+                    field=_where(sheet, column, row),
                 )
             continue
         if column is None:
@@ -502,12 +445,12 @@ def _row_data(
                 f"第 {cell.column_letter} 列有数据但第 1 行没有列标题；请补上列标题或清空该列。",
                 line=row,
                 column=cell.column,
-                field=f"{_sheet_ref(ws.title)}!{cell.coordinate}",
+                field=f"{_sheet_ref(sheet)}!{cell.coordinate}",
             )
         try:
             value = _cell_value(cell, column)
         except _CellError as exc:
-            _fail(path, exc.en, exc.zh, line=row, column=cell.column, field=_where(ws, column, row))
+            _fail(path, exc.en, exc.zh, line=row, column=cell.column, field=_where(sheet, column, row))
         if value == []:
             continue  # a products cell of separators only
         target = location if column.field.name in _LOCATION_FIELDS else data
@@ -529,20 +472,15 @@ def _column_of(error_field: str | None, columns: Mapping[int, _Column]) -> _Colu
 def read_projects(path: Path, units: Units) -> list[Project]:
     """The projects of an intake-form workbook, one per non-empty row after the header row.
 
+    The sheet is streamed (see the README's limits): empty cells cost nothing wherever they are.
+
     :raises ProjectError: naming the file, row, column and cell of the first problem.
     """
-    wb = _open(path, data_only=False)
-    try:
-        ws = _pick_sheet(wb)
-    except LookupError:
-        _fail(path, "The workbook has no worksheet.", "该工作簿没有工作表。")
-    # Formulas: read the values Excel saved with them. A workbook written by a program may have none.
-    formulas = frozenset(c.coordinate for r in ws.iter_rows() for c in r if getattr(c, "data_type", None) == "f")
-    if formulas:
-        ws = _pick_sheet(_open(path, data_only=True))
-    sheet = _sheet_ref(ws.title)
-    if all(_is_blank(c.value) for c in next(ws.iter_rows(max_row=1), ())):
-        if any(not _is_blank(c.value) for r in ws.iter_rows() for c in r):
+    path = Path(path)
+    data: SheetData = read_sheet(path)
+    title, sheet = data.title, _sheet_ref(data.title)
+    if not data.header:
+        if data.has_values:
             en, zh = "Row 1 must hold the column headers, but it is empty", "第 1 行应为列标题，但该行为空"
         else:
             en, zh = "The sheet is empty", "工作表为空"
@@ -552,14 +490,14 @@ def read_projects(path: Path, units: Units) -> list[Project]:
             f"{zh}：工作表 {sheet} 第 1 行应为列标题，其后每行一个项目。",
             line=1,
         )
-    columns = _header(ws, path, units)
+    columns = _header(data.header, path, units)
     id_column = next(c for c in columns.values() if c.field.name == "id")
     projects: list[Project] = []
     rows_of_id: dict[str, int] = {}
-    for row, cells in _rows(ws):
-        data = _row_data(ws, path, row, cells, columns, formulas)
+    for row, cells in data.rows:
+        mapping = _row_data(title, path, row, cells, columns, data.unsaved)
         try:
-            project = project_from_mapping(data, units)
+            project = project_from_mapping(mapping, units)
         except ProjectError as exc:
             column = _column_of(exc.field, columns)
             raise ProjectError(
@@ -568,7 +506,7 @@ def read_projects(path: Path, units: Units) -> list[Project]:
                 file=str(path),
                 line=row,
                 column=column.index if column else None,
-                field=_where(ws, column, row) if column else f"{exc.field or ''} ({sheet}!{row}:{row})".lstrip(),
+                field=_where(title, column, row) if column else f"{exc.field or ''} ({sheet}!{row}:{row})".lstrip(),
             ) from None
         first = rows_of_id.setdefault(project.id, row)
         if first != row:
@@ -578,7 +516,7 @@ def read_projects(path: Path, units: Units) -> list[Project]:
                 f"项目编号 {project.id!r} 在第 {first} 行和第 {row} 行重复；每个项目的编号应唯一。",
                 line=row,
                 column=id_column.index,
-                field=_where(ws, id_column, row),
+                field=_where(title, id_column, row),
             )
         projects.append(project)
     if not projects:
