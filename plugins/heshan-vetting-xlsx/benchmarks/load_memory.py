@@ -10,7 +10,8 @@ is that of the load alone, interpreter and imports included. The workbooks are b
 - ``stray-A1048576`` / ``stray-XFD1048576``: a two-project form with one space in that far cell (the cell that
   made the loader take 17 s and 525 MB, or run past 600 s and 20 GB, before the loader streamed the sheet).
 
-A load that runs past ``--timeout`` seconds is killed and reported as such.
+A load that runs past ``--timeout`` seconds is killed and reported as such; one that needs more than
+``--max-memory`` MiB of address space fails with a ``MemoryError`` (Linux), instead of exhausting the machine.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def build_stray(path: Path, cell: str) -> Path:
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-start = time.perf_counter()
+if len(sys.argv) > 2:  # cap the address space, so that a regression fails here instead of exhausting the machine
+    cap = int(sys.argv[2]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 from heshan_vetting.units import Units
 from heshan_vetting_xlsx import read_projects
 units = Units()
@@ -90,13 +93,16 @@ print(json.dumps({"load_s": load, "peak_rss_mib": peak, "result": result}))
 """
 
 
-def measure(path: Path, timeout: float) -> dict[str, Any]:
-    """Load ``path`` in a fresh process: ``load_s`` (the load alone), ``peak_rss_mib`` (the whole process)."""
+def measure(path: Path, timeout: float, max_memory_mib: int | None = None) -> dict[str, Any]:
+    """Load ``path`` in a fresh process: ``load_s`` (the load alone), ``peak_rss_mib`` (the whole process).
+
+    ``result`` is ``"N projects"``, or the first line of the error. ``max_memory_mib`` caps the child's address
+    space (Linux), so that a load gone wrong ends in a ``MemoryError`` instead of exhausting the machine.
+    """
     start = time.perf_counter()
+    args = [sys.executable, "-c", CHILD, str(path)] + ([str(max_memory_mib)] if max_memory_mib else [])
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=timeout, check=False
-        )
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"load_s": None, "peak_rss_mib": None, "result": f"killed after {timeout:.0f} s"}
     if proc.returncode != 0:
@@ -110,6 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=5000, help="projects in the ledger (default 5,000)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a load is killed (default 120)")
+    parser.add_argument("--max-memory", type=int, default=4096, help="address-space cap of a load, MiB (default 4096)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -120,7 +127,7 @@ def main() -> int:
         }
         print(f"Python {sys.version.split()[0]}; each load in a fresh process; peak RSS includes the interpreter")
         for name, path in cases.items():
-            m = measure(path, args.timeout)
+            m = measure(path, args.timeout, args.max_memory)
             load = f"{m['load_s']:.2f} s" if m["load_s"] is not None else "-"
             peak = f"{m['peak_rss_mib']:.0f} MiB" if m["peak_rss_mib"] is not None else "-"
             size = path.stat().st_size / 1024
