@@ -206,6 +206,30 @@ def test_a_doctype_in_any_part_is_refused(tmp_path: Path, vetter: Vetter) -> Non
     assert "declares a document type (DOCTYPE) (xl/styles.xml)" in load_error(vetter, path).message_en
 
 
+@pytest.mark.parametrize(
+    ("change", "part"),
+    [
+        (lambda s: s.replace('<c r="C3" s="2"', '<c r="C3" s="99"'), "xl/worksheets/sheet1.xml"),  # no such style
+        (lambda s: s.replace('numFmtId="164"', 'numFmtId="170"', 1), "xl/styles.xml"),  # no such number format
+    ],
+    ids=["style", "number-format"],
+)
+def test_a_cell_whose_style_is_not_defined_is_an_error_naming_it(
+    tmp_path: Path, vetter: Vetter, change: Any, part: str
+) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "项目"
+    for row in [["id", "name", "绿地率"], ["P-1", "一号", 0.1], ["P-2", "二号", 0.2]]:
+        ws.append(row)
+    ws["C2"].number_format, ws["C3"].number_format = "0%", "0.0%"
+    wb.save(tmp_path / "s.xlsx")
+    err = load_error(vetter, rewrite(tmp_path / "s.xlsx", change, part))
+    assert (err.line, err.column, err.field) == (3, 3, "绿地率 (项目!C3)")
+    assert "refers to a style it does not define" in err.message_en
+
+
 # -- what a spreadsheet program may write is read as before ---------------------------------------------
 
 

@@ -311,7 +311,16 @@ def _with_unit(number: str, unit: str) -> str:
 
 
 def _is_percent_format(cell: ReadOnlyCell) -> bool:
-    return "%" in _FORMAT_LITERALS.sub("", str(cell.number_format or ""))
+    try:
+        number_format = cell.number_format
+    except (IndexError, KeyError, TypeError, AttributeError):  # a style the workbook does not define
+        raise _CellError(
+            "The cell's number format cannot be read: the workbook refers to a style it does not define. Open and "
+            "save the workbook in Excel or LibreOffice, or clear the cell's formatting.",
+            "无法读取该单元格的数字格式：工作簿引用了未定义的样式。请用 Excel 或 LibreOffice 打开并保存工作簿，"
+            "或清除该单元格的格式。",
+        ) from None
+    return "%" in _FORMAT_LITERALS.sub("", str(number_format or ""))
 
 
 def _cell_value(cell: ReadOnlyCell, column: _Column) -> Any:
