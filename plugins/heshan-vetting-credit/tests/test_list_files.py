@@ -132,6 +132,7 @@ def test_the_cli_exits_2_naming_the_line(tmp_path: Path) -> None:
         (f"{HEADER}\n{LISTED}\u200b,某公司\n", 2, 1, "has 19 characters"),  # a zero-width space
         # the header row again, as when two exports are joined
         (f"{HEADER}\n{LISTED},某公司\n{HEADER}\n{APPLICANT},示例公司\n", 3, None, "repeats the header row (line 1)"),
+        (f"{HEADER}\n{LISTED},某公司\n\ufeff{HEADER}\n", 3, None, "repeats the header row (line 1)"),  # with its BOM
         # a NUL character
         (f"{HEADER}\n{LISTED},某\x00公司\n", 2, None, "NUL character"),
         # separated by something other than commas

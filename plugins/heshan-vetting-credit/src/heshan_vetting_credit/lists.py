@@ -227,7 +227,7 @@ def _records(text: str, path: Path) -> list[_Record]:
 
 
 def _header_key(cell: str) -> str:
-    return unicodedata.normalize("NFKC", cell).strip().lower()
+    return unicodedata.normalize("NFKC", cell).replace("\ufeff", "").strip().lower()
 
 
 _OTHER_SEPARATORS = ((";", "semicolons", "分号"), ("\t", "tabs", "制表符"), ("，", "full-width commas", "全角逗号"))

@@ -13,6 +13,9 @@ The sheet layout (see the README for an example):
   ``town`` / ``所在镇街`` and ``park`` / ``所在园区`` fill ``location``; ``notes`` / ``备注`` is read too.
 - Every later row that is not empty is one project, validated exactly like a project file by
   :func:`heshan_vetting.default_loader.project_from_mapping`.
+- The sheet is streamed (:mod:`._sheet`): an empty cell costs nothing wherever it is, and what is read
+  is bounded (:data:`MAX_PROJECT_ROWS` project rows, :data:`MAX_CELLS` stored cells, part sizes); beyond a
+  bound the workbook is refused with a located error.
 
 How cells become values:
 

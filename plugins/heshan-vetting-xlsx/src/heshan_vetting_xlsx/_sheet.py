@@ -11,9 +11,10 @@ A workbook is read in three steps, none of which holds more than the table itsel
    cells the file stores: an empty cell costs nothing, however far away it is, and a cell right of
    the header row's last header is kept only if it holds a value (an error later on).
 
-openpyxl's read-only worksheet pads every row to its widest cell and fills every row gap with empty
-rows; one stray cell in ``XFD1048576`` then costs 10\\ :sup:`10` empty cells. That is why step 3 uses the
-sheet parser itself (``openpyxl.worksheet._reader.WorkSheetParser``, pinned by ``openpyxl<3.2``).
+openpyxl's read-only worksheet pads every row to its widest cell and fills every gap between rows with
+empty rows; one stray cell in ``XFD1048576`` would still cost 16,384 × 1,048,576 empty cells. That is why
+step 3 uses the sheet parser itself (``openpyxl.worksheet._reader.WorkSheetParser``, not public API: the
+dependency is ``openpyxl<3.2``).
 """
 
 from __future__ import annotations
@@ -548,11 +549,11 @@ def read_sheet(path: Path) -> SheetData:
             fail(path, "The workbook has no worksheet.", "该工作簿没有工作表。")
         part = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
         scan = archive.scans.get(part) if archive is not None else None
-        if scan is None:  # the part was not found (or the file is no zip): openpyxl has read it, so it is one
+        if scan is None:  # openpyxl found the part, but its root is not a worksheet
             _invalid(
                 path,
-                f"the sheet {sheet_ref(ws.title)} cannot be found in the archive ({part})",
-                f"在压缩包中找不到工作表 {sheet_ref(ws.title)}（{part}）",
+                f"the part {part} of the sheet {sheet_ref(ws.title)} is not a worksheet",
+                f"工作表 {sheet_ref(ws.title)} 的部件 {part} 不是工作表",
             )
         if scan.over_at is not None:
             _too_many_cells(path, sheet_ref(ws.title), scan.over_at)
