@@ -201,6 +201,15 @@ def test_a_sheet_no_spreadsheet_program_writes_is_refused(
     assert err.line == line
 
 
+def test_an_archive_of_an_unknown_zip_version_is_not_a_valid_workbook(tmp_path: Path, vetter: Vetter) -> None:
+    path = build(tmp_path / "v.xlsx", ROWS)
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 64  # "version needed to extract": 6.4, which zipfile does not implement
+    path.write_bytes(bytes(data))
+    assert "This is not a valid .xlsx workbook" in load_error(vetter, path).message_en
+
+
 def test_a_doctype_in_any_part_is_refused(tmp_path: Path, vetter: Vetter) -> None:
     path = rewrite(build(tmp_path / "bad.xlsx", ROWS), lambda s: '<!DOCTYPE x [<!ENTITY a "a">]>' + s, "xl/styles.xml")
     assert "declares a document type (DOCTYPE) (xl/styles.xml)" in load_error(vetter, path).message_en
