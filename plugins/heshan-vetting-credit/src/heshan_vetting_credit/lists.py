@@ -89,6 +89,15 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 )
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_at(text: str, index: int) -> int:
+    """The line (1-based, counted as the parser counts them) of ``text[index]``."""
+    return len(_LINE_BREAK.findall(text, 0, index)) + 1
+
+
 def _decode_bytes(data: bytes, path: Path) -> str:
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
@@ -96,7 +105,8 @@ def _decode_bytes(data: bytes, path: Path) -> str:
                 return data[len(bom) :].decode(codec)
             except UnicodeDecodeError as exc:
                 at = len(bom) + exc.start
-                line = data[len(bom) : at].decode(codec, errors="replace").count("\n") + 1
+                prefix = data[len(bom) : at].decode(codec, errors="replace")
+                line = _line_at(prefix, len(prefix))
                 raise UsageError(
                     f"The list file starts with a {label} byte-order mark but is not {label} text (byte {at + 1}); "
                     "save it as CSV (UTF-8).",
@@ -115,7 +125,7 @@ def _decode_bytes(data: bytes, path: Path) -> str:
             "The list file is neither UTF-8 nor GB 18030 text (the first byte that is not UTF-8 is on this "
             "line); save it as CSV (UTF-8).",
             message_zh="名单文件既非 UTF-8 也非 GB 18030 编码（本行有第一个非 UTF-8 字节）；请另存为 CSV（UTF-8）。",
-            file=path, line=data.count(b"\n", 0, first_bad) + 1, field=_OPTION,
+            file=path, line=len(_LINE_BREAK_BYTES.findall(data, 0, first_bad)) + 1, field=_OPTION,
         ) from None  # fmt: skip
 
 
@@ -129,14 +139,12 @@ def _decode(data: bytes, path: Path) -> str:
             "spreadsheet saved under a .csv name); save it as CSV (UTF-8).",
             message_zh="名单文件含有 NUL 字符，不是 CSV 文本（可能是不带字节顺序标记的 UTF-16，或改名为 .csv 的"
             "表格文件）；请另存为 CSV（UTF-8）。",
-            file=path, line=text.count("\n", 0, nul) + 1, field=_OPTION,
+            file=path, line=_line_at(text, nul), field=_OPTION,
         )  # fmt: skip
     return text
 
 
 # -- splitting records ----------------------------------------------------------------------------
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
