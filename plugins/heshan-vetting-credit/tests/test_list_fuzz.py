@@ -31,6 +31,8 @@ from heshan_vetting.testing import fuzz_examples
 from heshan_vetting_credit.lists import COLUMNS, load_list, parse_list
 from heshan_vetting_credit.uscc import ALPHABET, check_character, normalise
 
+pytestmark = pytest.mark.fuzz
+
 PATH = Path("fuzz/list.csv")
 SETTINGS = settings(
     max_examples=fuzz_examples(100),

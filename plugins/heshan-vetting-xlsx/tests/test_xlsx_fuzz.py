@@ -40,6 +40,8 @@ except ImportError as exc:  # pragma: no cover - only without the plugin's depen
         raise
     pytest.skip(f"heshan_vetting_xlsx cannot be imported ({exc})", allow_module_level=True)
 
+pytestmark = pytest.mark.fuzz
+
 UNITS = Units()
 SETTINGS = settings(
     max_examples=fuzz_examples(100),
