@@ -12,6 +12,8 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "heshan_vetting"
 # cli → vetter → (engine, plugins, rulepack, render, default_* plugins) → (model, report, units, expr) → errors
 LAYER = {
     "errors": 0,
+    "limits": 0,
+    "_files": 1,
     "_toml": 1,
     "units": 1,
     "industry": 1,

@@ -395,13 +395,17 @@ class Compiler:
         return cmp, VType("bool")
 
     def _probe_kind(self, node: ast.Node) -> str:
-        saved = list(self.reads)
-        try:
-            return self.compile(node)[1].kind
-        except CompileError:
-            return "?"
-        finally:
-            self.reads[:] = saved
+        """The kind :meth:`compile` gives ``node`` when it compiles, found without compiling it.
+
+        (Compiling the operand once to look and again to use it took time exponential in how deeply
+        comparisons nest.) ``"?"`` for a name that is not known.
+        """
+        if isinstance(node, ast.Name):
+            if node.id in self.ns.values:
+                kind: str = self.ns.values[node.id].kind
+                return kind
+            return "set" if node.id in self.ns.sets else "?"
+        return _STATIC_KINDS[type(node)]
 
     def _compare_str(self, node: ast.Compare) -> tuple[Fn, VType]:
         lf, _lt = self.compile(node.left)
@@ -537,6 +541,13 @@ class Compiler:
 
         return boolop, VType("bool")
 
+
+_STATIC_KINDS: dict[type, str] = {
+    ast.Num: "num", ast.Str: "str", ast.BoolLit: "bool", ast.Index: "num", ast.ListLit: "list", ast.Unary: "num",
+    ast.BinOp: "num", ast.Compare: "bool", ast.Member: "bool", ast.Prefix: "bool", ast.Present: "bool",
+    ast.Not: "bool", ast.BoolOp: "bool",
+}  # fmt: skip
+"""The kind each node type compiles to (names excepted: theirs is in the namespace)."""
 
 _ROLE_ZH: dict[str, str] = {
     "A condition": "条件",

@@ -85,20 +85,25 @@ def _num(d: Decimal) -> float:
 
 
 def _missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
+    """The missing facts behind ``reads``, through derived metrics, in the order they are first reached.
+
+    Depth first without recursion, each name visited once (derived metrics may form long chains and diamonds).
+    """
     derived = {d.name: d for d in pack.derived}
     out: list[str] = []
-
-    def visit(name: str) -> None:
+    seen: set[str] = set()
+    todo = list(reversed(reads))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
         if name in derived:
-            for r in derived[name].reads:
-                visit(r)
+            todo.extend(reversed(derived[name].reads))
         elif name in pack.fact_types:
             v = env.get(name)
-            if isinstance(v, Unknown) and v.kind == "missing" and name not in out:
+            if isinstance(v, Unknown) and v.kind == "missing":
                 out.append(name)
-
-    for n in reads:
-        visit(n)
     return out
 
 

@@ -8,7 +8,8 @@ Evaluating a project is then attribute and float work only; pint is not called.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -30,6 +31,7 @@ from ._compile import (
 )
 from .errors import BilingualValueError, PluginError, RulePackError
 from .extension import FactProvider
+from .limits import MAX_PACK_NUMBER, number_text
 from .model import FIELD_SPECS, Project, validate_industry_code
 from .report import Citation, PackRef, Severity, Text
 from .rulepack import MergedPack, ShadowedPack, Sourced, VerdictDef, _dotted, is_shipped
@@ -257,13 +259,33 @@ class _PackCompiler:
 
     # -- helpers --------------------------------------------------------------------------------
     def quantity(self, src: Sourced[Any], key: tuple[str | int, ...], value: float | str, unit: Any) -> float:
-        """A pack number (bare, in ``unit``) or quantity string, converted to ``unit``."""
+        """A pack number (bare, in ``unit``) or quantity string, converted to ``unit``.
+
+        Bare numbers were range-checked by the schema; a quantity text is checked here, as written and once
+        converted (:data:`~heshan_vetting.limits.MAX_PACK_NUMBER`).
+        """
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         try:
             magnitude, written = self.units.parse_quantity(str(value))
         except ValueError as exc:
             raise self._at(src, key, f"{_en(exc)}.", f"数值无效：{_zh(exc)}。") from None
+        limit = number_text(MAX_PACK_NUMBER)
+        if abs(magnitude) > MAX_PACK_NUMBER:
+            raise self._at(
+                src,
+                key,
+                f"{value!r} is out of range: numbers in a rule pack are at most {limit} in magnitude.",
+                f"{value!r} 超出范围：规则包中的数值绝对值最大为 {limit}。",
+            )
+        lead = _LEADING_DIGITS.match(str(value))
+        if magnitude == 0.0 and lead is not None and any(c in "123456789" for c in lead.group(1)):
+            raise self._at(
+                src,
+                key,
+                f"{value!r} is too small: it is not 0 but would be read as 0.",
+                f"{value!r} 过小：它不为 0，但会被读成 0。",
+            )
         if not self.units.convertible(written, unit):
             wd, ud = self.units.dimensionality(written), self.units.dimensionality(unit)
             raise self._at(
@@ -272,7 +294,17 @@ class _PackCompiler:
                 f"{value!r} has dimension {wd} but the unit here is {self._sym(unit)} ({ud}).",
                 f"{value!r} 的量纲为 {wd}，但此处单位为 {self.units.symbol(unit) or '无量纲'}（{ud}）。",
             )
-        return magnitude * self.units.factor(written, unit)
+        converted = magnitude * self.units.factor(written, unit)
+        if not math.isfinite(converted) or abs(converted) > MAX_PACK_NUMBER:
+            shown = self._sym(unit)
+            raise self._at(
+                src,
+                key,
+                f"{value!r} is {converted:.6g} {shown} once converted to the unit here, out of range: numbers in a "
+                f"rule pack are at most {limit} in magnitude.",
+                f"{value!r} 换算为此处单位后为 {converted:.6g} {shown}，超出范围：规则包中的数值绝对值最大为 {limit}。",
+            )
+        return converted
 
     def _pack_window(self, pack_id: str) -> tuple[date | None, date | None]:
         for lp in self.m.chain:
@@ -510,28 +542,36 @@ class _PackCompiler:
         return tuple(out)
 
     def _toposort(self, deps: dict[str, list[str]]) -> list[str]:
+        """Derived metrics in dependency order (depth first, without recursion: chains may be long)."""
         order: list[str] = []
-        state: dict[str, int] = {}
-
-        def visit(n: str, stack: list[str]) -> None:
-            if state.get(n) == 2:
-                return
-            if state.get(n) == 1:
-                cycle = [*stack[stack.index(n) :], n]
-                src = self.m.derived[n]
-                raise src.error(
-                    f"Derived metrics depend on each other in a cycle: {' → '.join(cycle)}.",
-                    f"派生指标之间存在循环依赖：{' → '.join(cycle)}。",
-                    key="expr",
-                )
-            state[n] = 1
-            for d in deps[n]:
-                visit(d, [*stack, n])
-            state[n] = 2
-            order.append(n)
-
-        for n in sorted(deps):
-            visit(n, [])
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for root in sorted(deps):
+            if state.get(root) == 2:
+                continue
+            path: list[str] = [root]
+            todo: list[Iterator[str]] = [iter(deps[root])]
+            state[root] = 1
+            while todo:
+                d = next(todo[-1], None)
+                if d is None:
+                    todo.pop()
+                    done = path.pop()
+                    state[done] = 2
+                    order.append(done)
+                    continue
+                if state.get(d) == 2:
+                    continue
+                if state.get(d) == 1:
+                    cycle = [*path[path.index(d) :], d]
+                    src = self.m.derived[d]
+                    raise src.error(
+                        f"Derived metrics depend on each other in a cycle: {' → '.join(cycle)}.",
+                        f"派生指标之间存在循环依赖：{' → '.join(cycle)}。",
+                        key="expr",
+                    )
+                state[d] = 1
+                path.append(d)
+                todo.append(iter(deps[d]))
         return order
 
     def _rules(self) -> tuple[CompiledRule, ...]:
@@ -688,6 +728,7 @@ class _PackCompiler:
         return tuple(out)
 
 
+_LEADING_DIGITS = re.compile(r"\s*[+-]?([0-9.,_]*)")
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 

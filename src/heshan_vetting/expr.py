@@ -12,6 +12,13 @@ pack's names and units and compiles it to closures. Nothing is ever passed to ``
 attribute access, calls, subscripts of anything but a table, and names starting with ``_`` are
 syntax errors, so a pack cannot reach Python objects.
 
+A condition is at most :data:`~heshan_vetting.limits.MAX_CONDITION_LENGTH` characters and
+:data:`~heshan_vetting.limits.MAX_CONDITION_NODES` tree nodes; it nests at most
+:data:`~heshan_vetting.limits.MAX_CONDITION_DEPTH` brackets deep and its tree is at most that deep, so
+that every walk over a tree (here, in the compiler and in the engines) stays far from Python's
+recursion limit. A number literal is finite, at most :data:`~heshan_vetting.limits.MAX_PACK_NUMBER`
+in magnitude, and not so small that it would be read as 0.
+
 Grammar (lowest precedence first)::
 
     expr    := or
@@ -29,8 +36,11 @@ Grammar (lowest precedence first)::
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+
+from .limits import MAX_CONDITION_DEPTH, MAX_CONDITION_LENGTH, MAX_CONDITION_NODES, MAX_PACK_NUMBER, number_text
 
 __all__ = [
     "BinOp",
@@ -249,6 +259,43 @@ class _Parser:
         self.src = src
         self.toks = _tokenize(src)
         self.i = 0
+        self.open = 0  # brackets open at this point: the parser's own recursion
+        self.nodes = 0
+        self.heights: dict[int, int] = {}  # id(node) -> height of its subtree (the tree keeps every node alive)
+
+    def mk(self, node: Node, children: tuple[Node, ...] = (), at: int | None = None) -> Node:
+        """Count ``node`` (built over ``children``) against the size and depth limits; ``at`` is where to point."""
+        self.nodes += 1
+        where = node.pos if at is None else at
+        if self.nodes > MAX_CONDITION_NODES:
+            raise ExprSyntaxError(
+                f"The condition is too large: at most {MAX_CONDITION_NODES} names, numbers, texts and operators "
+                "are allowed; split it, e.g. into derived metrics.",
+                f"条件过大：名称、数值、文本和运算符合计最多 {MAX_CONDITION_NODES} 个；请拆分（例如拆成派生指标）。",
+                where,
+            )
+        height = 1 + max((self.heights[id(c)] for c in children), default=0)
+        if height > MAX_CONDITION_DEPTH:
+            raise ExprSyntaxError(
+                f"The condition nests too deeply here: at most {MAX_CONDITION_DEPTH} levels are allowed (each "
+                "operator, 'not' and '-' is one level above its operands, so a + b + c is 3 deep); split it, e.g. "
+                "into derived metrics.",
+                f"条件在此处嵌套过深：最多 {MAX_CONDITION_DEPTH} 层（每个运算符、not 和负号都比其操作数高一层，"
+                "a + b + c 为 3 层）；请拆分（例如拆成派生指标）。",
+                where,
+            )
+        self.heights[id(node)] = height
+        return node
+
+    def enter(self, tok: _Tok) -> None:
+        """A bracket opens at ``tok``."""
+        self.open += 1
+        if self.open > MAX_CONDITION_DEPTH:
+            raise ExprSyntaxError(
+                f"Brackets are nested too deeply: at most {MAX_CONDITION_DEPTH} may be open at once.",
+                f"括号嵌套过深：同时最多 {MAX_CONDITION_DEPTH} 层。",
+                tok.pos,
+            )
 
     def peek(self, k: int = 0) -> _Tok:
         return self.toks[min(self.i + k, len(self.toks) - 1)]
@@ -288,24 +335,34 @@ class _Parser:
     def parse_or(self) -> Node:
         first = self.parse_and()
         values = [first]
+        at = first.pos
         while self.at("NAME", "or"):
-            self.next()
+            at = self.next().pos
             values.append(self.parse_and())
-        return first if len(values) == 1 else BoolOp("or", tuple(values), _pos(first))
+        if len(values) == 1:
+            return first
+        return self.mk(BoolOp("or", tuple(values), _pos(first)), tuple(values), at)
 
     def parse_and(self) -> Node:
         first = self.parse_not()
         values = [first]
+        at = first.pos
         while self.at("NAME", "and"):
-            self.next()
+            at = self.next().pos
             values.append(self.parse_not())
-        return first if len(values) == 1 else BoolOp("and", tuple(values), _pos(first))
+        if len(values) == 1:
+            return first
+        return self.mk(BoolOp("and", tuple(values), _pos(first)), tuple(values), at)
 
     def parse_not(self) -> Node:
-        if self.at("NAME", "not"):
-            tok = self.next()
-            return Not(self.parse_not(), tok.pos)
-        return self.parse_test()
+        # iterative, so that "not not not ..." costs no recursion
+        nots: list[int] = []
+        while self.at("NAME", "not"):
+            nots.append(self.next().pos)
+        node = self.parse_test()
+        for pos in reversed(nots):
+            node = self.mk(Not(node, pos), (node,))
+        return node
 
     def parse_test(self) -> Node:
         left = self.parse_sum()
@@ -319,17 +376,20 @@ class _Parser:
                 raise ExprSyntaxError(
                     "Comparisons cannot be chained; join them with 'and'.", "比较不能连写，请用 and 连接。", nxt.pos
                 )
-            return Compare(op, left, right, tok.pos)
+            return self.mk(Compare(op, left, right, tok.pos), (left, right))
         if tok.kind == "NAME" and tok.text == "in":
             self.next()
-            return Member(left, self.parse_sum(), False, tok.pos)
+            right = self.parse_sum()
+            return self.mk(Member(left, right, False, tok.pos), (left, right))
         if tok.kind == "NAME" and tok.text == "not" and self.peek(1).kind == "NAME" and self.peek(1).text == "in":
             self.next()
             self.next()
-            return Member(left, self.parse_sum(), True, tok.pos)
+            right = self.parse_sum()
+            return self.mk(Member(left, right, True, tok.pos), (left, right))
         if tok.kind == "NAME" and tok.text == "startswith":
             self.next()
-            return Prefix(left, self.parse_sum(), tok.pos)
+            right = self.parse_sum()
+            return self.mk(Prefix(left, right, tok.pos), (left, right))
         if tok.kind == "NAME" and tok.text == "is":
             self.next()
             negated = False
@@ -347,28 +407,34 @@ class _Parser:
                     "只有事实名称可以用 is present / is missing 判断。",
                     _pos(left),
                 )
-            return Present(left, negated != (word.text == "missing"), tok.pos)
+            return self.mk(Present(left, negated != (word.text == "missing"), tok.pos), (left,))
         return left
 
     def parse_sum(self) -> Node:
         node = self.parse_product()
         while self.peek().kind == "OP" and self.peek().text in ("+", "-"):
             tok = self.next()
-            node = BinOp(tok.text, node, self.parse_product(), tok.pos)
+            right = self.parse_product()
+            node = self.mk(BinOp(tok.text, node, right, tok.pos), (node, right))
         return node
 
     def parse_product(self) -> Node:
         node = self.parse_unary()
         while self.peek().kind == "OP" and self.peek().text in ("*", "/", "×", "÷"):
             tok = self.next()
-            node = BinOp(_ARITH_ALIASES.get(tok.text, tok.text), node, self.parse_unary(), tok.pos)
+            right = self.parse_unary()
+            node = self.mk(BinOp(_ARITH_ALIASES.get(tok.text, tok.text), node, right, tok.pos), (node, right))
         return node
 
     def parse_unary(self) -> Node:
-        if self.at("OP", "-"):
-            tok = self.next()
-            return Unary("-", self.parse_unary(), tok.pos)
-        return self.parse_atom()
+        # iterative, so that "- - - ..." costs no recursion
+        signs: list[int] = []
+        while self.at("OP", "-"):
+            signs.append(self.next().pos)
+        node = self.parse_atom()
+        for pos in reversed(signs):
+            node = self.mk(Unary("-", node, pos), (node,))
+        return node
 
     def parse_atom(self) -> Node:
         tok = self.next()
@@ -376,16 +442,19 @@ class _Parser:
             unit = None
             if self.at("UNIT"):
                 unit = self.next().text
-            return Num(float(tok.text), unit, tok.pos)
+            return self.mk(Num(_number(tok), unit, tok.pos))
         if tok.kind == "STR":
-            return Str(tok.text, tok.pos)
+            return self.mk(Str(tok.text, tok.pos))
         if tok.kind == "NAME":
             return self._name(tok)
         if tok.kind == "OP" and tok.text == "(":
+            self.enter(tok)
             node = self.parse_or()
             self.expect("OP", ")")
+            self.open -= 1
             return node
         if tok.kind == "OP" and tok.text == "[":
+            self.enter(tok)
             items: list[Node] = []
             if not self.at("OP", "]"):
                 items.append(self.parse_sum())
@@ -395,7 +464,8 @@ class _Parser:
                         break
                     items.append(self.parse_sum())
             self.expect("OP", "]")
-            return ListLit(tuple(items), tok.pos)
+            self.open -= 1
+            return self.mk(ListLit(tuple(items), tok.pos), tuple(items))
         if tok.kind == "EOF":
             raise ExprSyntaxError("The condition ends too early.", "条件不完整，提前结束。", tok.pos)
         raise ExprSyntaxError(f"Unexpected {tok.text!r}.", f"意外的 {tok.text!r}。", tok.pos)
@@ -411,9 +481,9 @@ class _Parser:
                 f"{word!r} is not part of the condition language.", f"{word!r} 不属于条件语言。", tok.pos
             )
         if word == "true":
-            return BoolLit(True, tok.pos)
+            return self.mk(BoolLit(True, tok.pos))
         if word == "false":
-            return BoolLit(False, tok.pos)
+            return self.mk(BoolLit(False, tok.pos))
         if word in _KEYWORDS:
             raise ExprSyntaxError(f"Unexpected keyword {word!r}.", f"意外的关键字 {word!r}。", tok.pos)
         nxt = self.peek()
@@ -427,12 +497,14 @@ class _Parser:
                 f"条件中不允许调用函数（{word}(…)）。",
                 nxt.pos,
             )
-        name = Name(word, tok.pos)
+        name = self.mk(Name(word, tok.pos))
+        assert isinstance(name, Name)
         if nxt.kind == "OP" and nxt.text == "[":
-            self.next()
+            self.enter(self.next())
             key = self.parse_or()
             self.expect("OP", "]")
-            return Index(name, key, tok.pos)
+            self.open -= 1
+            return self.mk(Index(name, key, tok.pos), (name, key))
         return name
 
 
@@ -440,8 +512,39 @@ def _pos(node: Node) -> int:
     return node.pos
 
 
+def _number(tok: _Tok) -> float:
+    """The value of a number literal, refusing one that is out of range."""
+    text = tok.text
+    value = float(text)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    limit = number_text(MAX_PACK_NUMBER)
+    if not math.isfinite(value) or value > MAX_PACK_NUMBER:
+        raise ExprSyntaxError(
+            f"The number {shown} is too large: numbers in a rule pack are at most {limit} in magnitude.",
+            f"数值 {shown} 过大：规则包中的数值绝对值最大为 {limit}。",
+            tok.pos,
+        )
+    mantissa = re.split("[eE]", text, maxsplit=1)[0]
+    if value == 0.0 and any(c in "123456789" for c in mantissa):
+        raise ExprSyntaxError(
+            f"The number {shown} is too small: it is not 0 but would be read as 0.",
+            f"数值 {shown} 过小：它不为 0，但会被读成 0。",
+            tok.pos,
+        )
+    return value
+
+
 def parse(src: str) -> Node:
-    """Parse a condition into its syntax tree; raises :class:`ExprSyntaxError`."""
+    """Parse a condition into its syntax tree; raises :class:`ExprSyntaxError`.
+
+    The limits of :mod:`heshan_vetting.limits` (length, size, depth, range of numbers) are errors here too.
+    """
+    if len(src) > MAX_CONDITION_LENGTH:
+        raise ExprSyntaxError(
+            f"The condition is {len(src):,} characters long; at most {MAX_CONDITION_LENGTH:,} are allowed.",
+            f"条件长 {len(src):,} 个字符，最多允许 {MAX_CONDITION_LENGTH:,} 个。",
+            MAX_CONDITION_LENGTH,
+        )
     return _Parser(src).parse()
 
 

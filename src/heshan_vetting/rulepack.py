@@ -12,18 +12,28 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ._toml import TomlDocument, load_toml
 from .errors import BilingualValueError, RulePackError
+from .limits import MAX_PACK_NUMBER, number_text
 from .report import Citation, Severity, Text
 
 __all__ = [
@@ -52,7 +62,34 @@ __all__ = [
 _ID = re.compile(r"^[a-z][a-z0-9_.-]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
-Number = float | str
+
+
+def check_pack_number(value: Any) -> Any:
+    """Refuse a bare number (int or float) that is not finite or exceeds :data:`~heshan_vetting.limits.MAX_PACK_NUMBER`
+    in magnitude; anything else passes unchanged to the field's own type check."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    try:
+        magnitude = abs(float(value))
+    except OverflowError:  # an int beyond the range of a float
+        magnitude = math.inf
+    if math.isnan(magnitude):
+        raise BilingualValueError("nan is not a number a pack may use", "nan 不是规则包可用的数值")
+    if magnitude > MAX_PACK_NUMBER:
+        if isinstance(value, int) and math.isinf(magnitude):
+            shown = "an integer of more than 308 digits"
+        else:
+            shown = f"{value:.6g}"
+        raise BilingualValueError(
+            f"{shown} is out of range: numbers in a rule pack are at most {number_text(MAX_PACK_NUMBER)} in magnitude",
+            f"{shown} 超出范围：规则包中的数值绝对值最大为 {number_text(MAX_PACK_NUMBER)}",
+        )
+    return value
+
+
+Number = Annotated[float | str, BeforeValidator(check_pack_number)]
+"""A number in the unit of its field, or a quantity text such as ``"20 万元/亩"``."""
+Weight = Annotated[float, BeforeValidator(check_pack_number), Field(gt=0)]
 
 
 class _Strict(BaseModel):
@@ -214,7 +251,7 @@ class IndicatorDef(_Dated):
     """When false the indicator is not applicable and its weight leaves the total (e.g. no land of its own)."""
     value: str
     unit: str = ""
-    weight: float = Field(gt=0)
+    weight: Weight
     floor: Number
     target: Number
     citation: Citation
@@ -255,8 +292,8 @@ class GapDef(_Strict):
 class VerdictDef(_Strict):
     """Score thresholds: ``approve`` at or above ``approve_min``, ``conditional`` at or above ``conditional_min``."""
 
-    approve_min: float = Field(ge=0, le=100)
-    conditional_min: float = Field(ge=0, le=100)
+    approve_min: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)]
+    conditional_min: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)]
     citation: Citation
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ._evaluate import IndicatorInput, RuleDecider, evaluate, native_decider
+from ._files import require_regular_file
 from ._plugin_run import PluginRunner
 from .default_loader import project_from_mapping
 from .engine import CompiledPack, compile_pack
@@ -173,6 +174,7 @@ class Vetter:
                 message_zh="这是一个目录；请指定其中的项目文件（如 dir/*.toml）。",
                 file=str(path),
             )
+        require_regular_file(p, ProjectError)  # a named pipe or a device would block or never end
         projects = self.hooks.load_project(p, self.units)
         if projects is None:
             if p.suffix.lower() == ".toml":
