@@ -81,7 +81,7 @@ CASES: list[Case] = [
         ProjectError,
         file="p.toml",
         line_of="land_area",
-        fld=None,
+        fld="land_area",  # the key whose line the syntax error is on
         needles=("not valid TOML",),
         zh_needles=("TOML 格式错误",),
     ),
@@ -330,7 +330,7 @@ CASES: list[Case] = [
         RulePackError,
         file="t.toml",
         line_of="severity",
-        fld=None,
+        fld="rules[0].severity",
         needles=("not valid TOML",),
     ),
     Case(

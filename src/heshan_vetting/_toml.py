@@ -484,11 +484,21 @@ class _Scanner:
             out[key] = (line, offset - line_start + 1)
         return out
 
-
-def _scan(text: str, path: str, error_cls: type[InputError]) -> tuple[dict[PathKey, Position], dict[PathKey, Position]]:
-    scanner = _Scanner(text, path, error_cls)
-    scanner.scan()
-    return scanner.positions(scanner.values), scanner.positions(scanner.keys)
+    def path_at(self, line: int, column: int) -> PathKey | None:
+        """The key path written last before ``line``:``column`` on that line (what a syntax error there is in)."""
+        start = 0
+        for _ in range(line - 1):
+            nl = self.s.find("\n", start)
+            if nl < 0:
+                return None
+            start = nl + 1
+        at = start + column - 1
+        best: tuple[int, PathKey] | None = None
+        for offsets in (self.keys, self.values):
+            for key, offset in offsets.items():
+                if start <= offset <= at and (best is None or offset > best[0]):
+                    best = (offset, key)
+        return None if best is None else best[1]
 
 
 def parse_toml(text: str, path: str, error_cls: type[InputError]) -> TomlDocument:
@@ -499,7 +509,8 @@ def parse_toml(text: str, path: str, error_cls: type[InputError]) -> TomlDocumen
             message_zh=f"文本超过 {MAX_INPUT_BYTES:,} 个字符的读取上限。",
             file=path,
         )
-    values, keys = _scan(text, path, error_cls)
+    scanner = _Scanner(text, path, error_cls)
+    scanner.scan()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -508,18 +519,26 @@ def parse_toml(text: str, path: str, error_cls: type[InputError]) -> TomlDocumen
         line = int(m.group(1)) if m else None
         col = int(m.group(2)) if m else None
         reason = _DECODE_POS.sub("", msg).strip()
+        where = scanner.path_at(line, col) if line is not None and col is not None else None
         raise error_cls(
             f"This is not valid TOML: {reason}.",
             message_zh=f"TOML 格式错误：{reason}。",
             file=path,
             line=line,
             column=col,
+            field=_dotted(where) if where else None,
         ) from None
     except ValueError as exc:  # e.g. Python's limit on the digits of an integer; the scan refuses those first
         raise error_cls(
             f"This TOML cannot be read: {exc}.", message_zh=f"无法读取该 TOML：{exc}。", file=path
         ) from None
-    return TomlDocument(path=path, text=text, data=data, positions=values, key_positions=keys)
+    return TomlDocument(
+        path=path,
+        text=text,
+        data=data,
+        positions=scanner.positions(scanner.values),
+        key_positions=scanner.positions(scanner.keys),
+    )
 
 
 def load_toml(path: str | Path, error_cls: type[InputError]) -> TomlDocument:

@@ -44,7 +44,7 @@ MAX_CONDITION_DEPTH = 32
 and ``-`` is one level above its operands (so ``a + b + c`` is 3 deep: a sum of 32 terms is the most
 one condition can chain). The shipped packs' conditions are at most 5 deep."""
 
-MAX_CONDITION_NODES = 1000
+MAX_CONDITION_NODES = 500
 """Syntax-tree nodes (names, numbers, texts, operators) of one condition. The shipped packs' largest
 condition has 18."""
 
