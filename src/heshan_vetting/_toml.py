@@ -40,6 +40,7 @@ Position = tuple[int, int]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 _DECODE_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+_AT_END = "(at end of document)"
 _WS = re.compile(r"[ \t]*")
 _BLANK = re.compile(r"(?:[ \t\r\n]+|#[^\n]*)*")  # whitespace, newlines and comments
 _BASIC_CHUNK = re.compile(r'[^"\\\n]*')
@@ -518,7 +519,10 @@ def parse_toml(text: str, path: str, error_cls: type[InputError]) -> TomlDocumen
         m = _DECODE_POS.search(msg)
         line = int(m.group(1)) if m else None
         col = int(m.group(2)) if m else None
-        reason = _DECODE_POS.sub("", msg).strip()
+        if m is None and _AT_END in msg:  # tomllib names no line for an error at the very end
+            line = text.count("\n") + 1
+            col = len(text) - (text.rfind("\n") + 1) + 1
+        reason = _DECODE_POS.sub("", msg).replace(_AT_END, "").strip()
         where = scanner.path_at(line, col) if line is not None and col is not None else None
         raise error_cls(
             f"This is not valid TOML: {reason}.",
