@@ -34,9 +34,10 @@ MAX_TOML_DEPTH = 32
 part of a dotted key, each array and each inline table (``a.b = [[1]]`` is 4 deep). The shipped packs
 nest at most 6 deep (``thresholds.NAME.values[0].citation.title``)."""
 
-MAX_CONDITION_LENGTH = 4000
+MAX_CONDITION_LENGTH = 10_000
 """Characters of one condition (``require``, ``applies_if``, ``when``, a derived metric's ``expr``, an
-indicator's ``value``). The longest in the shipped packs has 141."""
+indicator's ``value``). The longest in the shipped packs has 141; a long quoted text (the durable engine's
+tests compare one of 4,464 characters) is the only reason to come near it."""
 
 MAX_CONDITION_DEPTH = 32
 """How deeply one condition may nest, counted two ways, each at most this: brackets open at once
