@@ -153,6 +153,7 @@ def _check_project_file(path: Path) -> None:
 toml_soup = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=30).map("".join)
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=toml_soup)
 def test_any_toml_like_text_as_a_project_file_is_a_report_or_a_located_error(workdir: Path, text: str) -> None:
@@ -161,6 +162,7 @@ def test_any_toml_like_text_as_a_project_file_is_a_report_or_a_located_error(wor
     _check_project_file(path)
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.sampled_from(PROJECT_TEXTS).flatmap(mutated))
 def test_a_mutated_project_file_is_a_report_or_a_located_error(workdir: Path, text: str) -> None:
@@ -183,6 +185,7 @@ def _check_pack_file(path: Path) -> None:
         check_report(vetter, vetter.check(item, as_of=date(2024, 6, 1)))
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=mutated(PACK_TEXT))
 def test_a_mutated_rule_pack_compiles_or_is_a_located_error(workdir: Path, text: str) -> None:
@@ -209,6 +212,7 @@ ATOMS = [
 ]  # fmt: skip
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(300), deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(ATOMS), st.text(max_size=4)), max_size=40).map("".join))
 def test_any_condition_text_parses_or_gives_a_located_syntax_error(text: str) -> None:
@@ -301,6 +305,7 @@ def _namespaces() -> Iterator[dict[str, Any]]:
 ENVS = list(_namespaces())
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conditions)
 def test_a_generated_condition_parses_compiles_and_evaluates_on_any_project(text: str) -> None:

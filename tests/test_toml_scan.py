@@ -287,6 +287,7 @@ def check_positions(doc: TomlDocument) -> None:
         assert at.startswith(value_starts(v)), (path, v, at[:30])
 
 
+@pytest.mark.fuzz
 @settings(max_examples=fuzz_examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents, st.data())
 def test_on_any_valid_document_the_scan_finds_tomllibs_paths_and_points_at_them(
