@@ -516,6 +516,12 @@ NUMBER_CASES = [
     ("threshold-inf-once-converted", TH.replace("VALUE", '"1e12 亿元"'), '"1e12 亿元"', "thresholds.th.value"),
     ("threshold-text-underflow", TH.replace("VALUE", '"1e-400 万元"'), '"1e-400 万元"', "thresholds.th.value"),
     (
+        "threshold-unit-factor-overflows",
+        TH.replace('unit = "万元"', 'unit = "元**40"').replace("VALUE", '"1 亿元**40"'),
+        '"1 亿元**40"',
+        "thresholds.th.value",
+    ),
+    (
         "dated-value-past-limit",
         TH.replace("value = VALUE", "[[thresholds.th.values]]\nvalue = 1e16"),
         "1e16",

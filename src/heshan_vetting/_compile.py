@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from . import expr as ast
+from .errors import BilingualValueError
 from .units import Units, dimension_label
 
 __all__ = [
@@ -180,7 +181,14 @@ class Compiler:
                 f"{self._unit_text(rt.unit)}（{dimension_label(rd, 'zh')}）：量纲不同。",
                 pos,
             )
-        return self.units.factor(rt.unit, lt.unit)
+        return self._factor(rt.unit, lt.unit, pos)
+
+    def _factor(self, src: Any, dst: Any, pos: int) -> float:
+        """The conversion factor from ``src`` to ``dst``; a :class:`CompileError` when it is out of range."""
+        try:
+            return self.units.factor(src, dst)
+        except BilingualValueError as exc:
+            raise CompileError(exc.en + ".", exc.zh + "。", pos) from None
 
     def _no_bare_percent(self, left: ast.Node, lt: VType, right: ast.Node, rt: VType) -> None:
         """``building_coefficient <= 20`` would mean 2000%: a plain number next to a percentage is an error."""
@@ -373,7 +381,7 @@ class Compiler:
                     f"规则声明的单位 {shown} 与该比较的单位 {self._unit_text(lt.unit)} 量纲不同。",
                     node.pos,
                 )
-            k_left = self.units.factor(lt.unit, self.target_unit)
+            k_left = self._factor(lt.unit, self.target_unit, node.pos)
             k_right *= k_left
             unit = self.target_unit
         return scaled(lf, k_left), scaled(rf, k_right), unit, node.op

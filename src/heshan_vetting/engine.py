@@ -294,7 +294,7 @@ class _PackCompiler:
                 f"{value!r} has dimension {wd} but the unit here is {self._sym(unit)} ({ud}).",
                 f"{value!r} 的量纲为 {wd}，但此处单位为 {self.units.symbol(unit) or '无量纲'}（{ud}）。",
             )
-        converted = magnitude * self.units.factor(written, unit)
+        converted = magnitude * self._factor(src, key, written, unit)
         if not math.isfinite(converted) or abs(converted) > MAX_PACK_NUMBER:
             shown = self._sym(unit)
             raise self._at(
@@ -311,6 +311,13 @@ class _PackCompiler:
             if lp.model.pack.id == pack_id:
                 return lp.model.pack.effective_from, lp.model.pack.effective_until
         return None, None
+
+    def _factor(self, src: Sourced[Any], key: tuple[str | int, ...], a: Any, b: Any) -> float:
+        """The factor from unit ``a`` to ``b``; a pack error at ``key`` when it is out of range."""
+        try:
+            return self.units.factor(a, b)
+        except BilingualValueError as exc:
+            raise self._at(src, key, exc.en + ".", exc.zh + "。") from None
 
     def _sym(self, unit: Any) -> str:
         return self.units.symbol(unit) or "dimensionless"
@@ -533,7 +540,7 @@ class _PackCompiler:
                     )
             except CompileError as exc:
                 raise self.expr_error(src, "expr", exc) from None
-            k = self.units.factor(t.unit, declared)
+            k = self._factor(src, ("unit",), t.unit, declared)
             fn = scaled(fn, k)
             self.units_of[name] = self.units.symbol(declared)
             out.append(
@@ -713,7 +720,7 @@ class _PackCompiler:
                 CompiledIndicator(
                     id=iid,
                     title=ind.title,
-                    value=scaled(fn, self.units.factor(t.unit, unit)),
+                    value=scaled(fn, self._factor(src, ("unit",), t.unit, unit)),
                     unit=self.units.symbol(unit),
                     weight=ind.weight,
                     floor=floor,
