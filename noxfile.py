@@ -95,7 +95,7 @@ def wheel(session: nox.Session) -> None:
 def plugins(session: nox.Session) -> None:
     """Build the library's and each plugin's wheel, install them (not editable) and test the plugins against them."""
     tmp = os.path.abspath(session.create_tmp())
-    session.install("build", "pytest")
+    session.install("build", "pytest", "hypothesis")
     for source in [".", *PLUGINS]:
         session.run("python", "-m", "build", "--wheel", "--outdir", f"{tmp}/dist", source)
     wheels = sorted(glob.glob(f"{tmp}/dist/*.whl"))
