@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting import ProjectError, Vetter
 from heshan_vetting.expr import ExprSyntaxError, parse
 from heshan_vetting.model import FIELD_SPECS
+from heshan_vetting.testing import fuzz_examples
 
 VETTER = Vetter()
 
@@ -49,7 +51,8 @@ values = st.one_of(
 keys = st.sampled_from([*FIELD_SPECS, "location", "sources", "notes", "unknown_key", "landarea"])
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=fuzz_examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(keys, values, max_size=8))
 def test_any_project_dict_is_a_project_or_a_located_project_error(data: dict[str, Any]) -> None:
     data = {"id": "F-1", "name": "fuzz", **{k: v for k, v in data.items() if v is not None}}
@@ -73,7 +76,8 @@ ALPHABET = st.sampled_from(
 )
 
 
-@settings(max_examples=600, deadline=None)
+@pytest.mark.fuzz
+@settings(max_examples=fuzz_examples(600), deadline=None)
 @given(st.lists(ALPHABET, max_size=20).map("".join))
 def test_any_condition_text_parses_or_gives_a_syntax_error_with_a_position(text: str) -> None:
     error: ExprSyntaxError | None = None
