@@ -34,7 +34,7 @@ def _durable_engine(pack: CompiledPack) -> Engine:
 
 NATIVE = EngineSpec(
     name="native",
-    description="the pack's conditions compiled to Python closures (default)",
+    description="the pack's conditions compiled to Python closures",
     factory=_native,
 )
 DURABLE = EngineSpec(
