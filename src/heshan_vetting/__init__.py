@@ -14,6 +14,7 @@ Importing this package loads no plugins and starts no threads.
 
 from __future__ import annotations
 
+from .engines import Engine, EngineSpec
 from .errors import InputError, PluginError, ProjectError, RulePackError, UsageError, VettingError
 from .extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured
 from .hookspecs import hookimpl
@@ -46,6 +47,8 @@ __all__ = [
     "CheckResult",
     "Citation",
     "Comparison",
+    "Engine",
+    "EngineSpec",
     "FactProvider",
     "FactValue",
     "Finding",

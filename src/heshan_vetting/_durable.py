@@ -31,7 +31,7 @@ from ._evaluate import LabelResults, RuleResults
 from .engine import CompiledLabel, CompiledPack, CompiledRule
 from .errors import UsageError
 
-__all__ = ["DurableDecider", "require", "unavailable_reason"]
+__all__ = ["REASON_ZH", "DurableDecider", "require", "unavailable_reason"]
 
 
 # -- availability ---------------------------------------------------------------------------------------------------
@@ -76,6 +76,13 @@ def _unix_now() -> float:
     return (datetime.datetime.now() - _EPOCH).total_seconds()
 
 
+#: Why the durable engine cannot run, in Chinese (the English reason from :func:`unavailable_reason` is more precise).
+REASON_ZH = (
+    "需要 durable-rules（pip install 'heshan-vetting[durable]'，从源码编译，需要 C 编译器，仅支持 CPython 3.10–3.12）。"
+    "也可使用 native 引擎，结论完全相同。"
+)
+
+
 def unavailable_reason() -> str | None:
     """Why the durable engine cannot run here (an English sentence with what to do), or ``None`` if it can."""
     try:
@@ -108,8 +115,7 @@ def require() -> str:
     if reason is not None:
         raise UsageError(
             f"The durable engine is not available: {reason}",
-            message_zh="durable 引擎不可用：需要 durable-rules（pip install 'heshan-vetting[durable]'，"
-            "从源码编译，需要 C 编译器，仅支持 CPython 3.10–3.12）。也可使用 native 引擎，结论完全相同。",
+            message_zh=f"durable 引擎不可用：{REASON_ZH}",
             field="engine",
         )
     return _load()[2]

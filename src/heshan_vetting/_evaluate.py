@@ -25,6 +25,7 @@ from .engine import (
     project_env,
     thresholds_env,
 )
+from .engines import Engine, LabelResults, RuleResults, native_decider
 from .model import Project
 from .report import (
     Citation,
@@ -43,7 +44,16 @@ from .report import (
 )
 from .rulepack import VerdictDef
 
-__all__ = ["Evaluation", "IndicatorInput", "RuleDecider", "RuleResults", "decide", "evaluate", "native_decider"]
+__all__ = [
+    "Evaluation",
+    "IndicatorInput",
+    "LabelResults",
+    "RuleDecider",
+    "RuleResults",
+    "decide",
+    "evaluate",
+    "native_decider",
+]
 
 
 @dataclass(frozen=True)
@@ -181,38 +191,8 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
     return cmp, text
 
 
-RuleResults = dict[str, tuple[Any, Any]]
-"""Rule id → (scope result, requirement result); the requirement is ``None`` when the scope is not true.
-Each result is ``True``, ``False`` or an :class:`~heshan_vetting._compile.Unknown`."""
-
-LabelResults = dict[str, tuple[Any, ...]]
-"""Label id → the result of each case's condition, in order (``True``, ``False`` or an
-:class:`~heshan_vetting._compile.Unknown`). Only the cases up to the first that is not ``False`` are read, so an
-engine may stop there."""
-
-RuleDecider = Callable[
-    [CompiledPack, Sequence[CompiledRule], Sequence[CompiledLabel], dict[str, Any]], tuple[RuleResults, LabelResults]
-]
+RuleDecider = Engine
 """Decides the conditions of the rules and labels in force for one project's fact namespace (an engine)."""
-
-
-def native_decider(
-    pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], env: dict[str, Any]
-) -> tuple[RuleResults, LabelResults]:
-    """The native engine: the compiled closures decide each rule and label."""
-    out: RuleResults = {}
-    for rule in rules:
-        scope = True if rule.applies is None else rule.applies(env)
-        out[rule.id] = (scope, rule.require(env) if scope is True else None)
-    cases: LabelResults = {}
-    for label in labels:
-        results: list[Any] = []
-        for fn, _value in label.cases:
-            results.append(fn(env))
-            if results[-1] is not False:
-                break
-        cases[label.id] = tuple(results)
-    return out, cases
 
 
 def _rule_finding(

@@ -100,11 +100,8 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         choices=["reject", "conditional", "never"],
         help="exit 1 when a verdict is at or above this level (default: reject)",
     )
-    check.add_argument(
-        "--engine",
-        default="native",
-        help="evaluation engine: native (default) or durable (durable-rules; pip install 'heshan-vetting[durable]')",
-    )
+    engine_metavar, engine_help = _engine_help(hooks)
+    check.add_argument("--engine", default="native", metavar=engine_metavar, help=engine_help)
     _plugin_arguments(check)
     check.add_argument(
         "--strict",
@@ -131,6 +128,18 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     plug.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
     _plugin_arguments(plug)
     return parser
+
+
+def _engine_help(hooks: Hooks | None) -> tuple[str, str]:
+    """``--engine``'s metavar and help text from the registered engines (``heshan_engines``); generic without hooks."""
+    if hooks is None:
+        return "ENGINE", "evaluation engine (default: native); see the plugins command"
+    engines = hooks.engines()
+    if not engines:
+        return "ENGINE", "evaluation engine; no plugin provides one (is the built-in 'engines' plugin disabled?)"
+    listed = "; ".join(f"{name}: {spec.description}" for name, (_plugin, spec) in engines.items())
+    # no argparse choices: an unknown name gets the Vetter's bilingual error with a "did you mean" hint
+    return "{" + ",".join(engines) + "}", f"evaluation engine (default: native). {listed}"
 
 
 def _plugin_arguments(p: argparse.ArgumentParser) -> None:
@@ -220,10 +229,13 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    from .plugins import make_plugin_manager
+    from .plugins import Hooks, make_plugin_manager
 
-    _pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
+    pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
     rows = sorted(infos.values(), key=lambda i: (i.origin != "builtin", i.name))
+    engines: dict[str, list[str]] = {}
+    for engine, (plugin, _spec) in Hooks(pm, infos).engines().items():
+        engines.setdefault(plugin, []).append(engine)
     if args.format == "json":
         data = [
             {
@@ -234,6 +246,7 @@ def _plugins(args: argparse.Namespace) -> int:
                 "target": i.target,
                 "blocked": i.blocked,
                 "hooks": list(i.hooks),
+                "engines": engines.get(i.name, []),
             }
             for i in rows
         ]
@@ -244,6 +257,8 @@ def _plugins(args: argparse.Namespace) -> int:
         state = " [blocked]" if i.blocked else ""
         lines.append(f"{i.name}{state}  ({i.origin}; {i.distribution} {i.version}; {i.target})")
         lines.append("    hooks: " + (", ".join(i.hooks) if i.hooks else "—"))
+        if i.name in engines:
+            lines.append("    engines: " + ", ".join(engines[i.name]))
     _emit(None, "\n".join(lines) + "\n", [])
     return ExitCode.OK
 

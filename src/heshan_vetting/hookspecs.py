@@ -1,7 +1,8 @@
 """Hook specifications: the contract between heshan_vetting and its plugins.
 
 Every hook is prefixed ``heshan_``. Built-in behaviour (the TOML project loader, the shipped unit
-definitions and rule packs, the default scoring and the text and JSON renderers) is implemented as
+definitions and rule packs, the default scoring, the native and durable engines and the text and JSON
+renderers) is implemented as
 plugins of these same hooks. Arguments may be added in later versions but never renamed or removed;
 a hook implementation may accept any subset of a spec's arguments (pluggy passes only those named).
 
@@ -25,6 +26,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from ._evaluate import IndicatorInput
+    from .engines import EngineSpec
     from .extension import Check, FactProvider
     from .model import Project
     from .report import Finding, Report, Score
@@ -211,4 +213,24 @@ def heshan_input_files(options: Mapping[str, Any]) -> list[Path]:  # type: ignor
     Results: all are used, built-ins first. An implementation that raises an
     :class:`~heshan_vetting.InputError` stops the Vetter with that error; any other exception, or a
     result that is not a list of paths, is a :class:`~heshan_vetting.PluginError`.
+    """
+
+
+@hookspec
+def heshan_engines() -> list[EngineSpec]:  # type: ignore[empty-body]
+    """Register engines, which decide the conditions of a pack's rules and labels for each project.
+
+    :return: :class:`~heshan_vetting.EngineSpec` objects: each a name, a one-line description, a
+        ``factory(compiled_pack)`` that builds the :class:`~heshan_vetting.Engine`, an ``available()``
+        check that gives the reason it cannot run here (or ``None``), and a ``version()`` for provenance.
+
+    When: when a Vetter is created (it then calls ``available``, ``version`` and ``factory`` of the engine
+    it was asked for, and nothing of the others), when the ``check`` command builds its ``--engine``
+    help, and when the ``plugins`` command lists which plugin provides which engine. Return the specs
+    without importing what an engine needs: do that inside its functions.
+
+    Results: all are used, built-ins first; the built-in ``engines`` plugin gives ``native`` and
+    ``durable``. An engine name given twice, or a result that is not a list of ``EngineSpec``, is a
+    :class:`~heshan_vetting.PluginError`. An unknown ``--engine`` / ``Vetter(engine=...)`` is a
+    :class:`~heshan_vetting.UsageError` listing the registered names.
     """

@@ -27,6 +27,7 @@ import pluggy
 
 from . import hookspecs
 from ._evaluate import IndicatorInput
+from .engines import EngineSpec
 from .errors import InputError, PluginError, UsageError, did_you_mean
 from .extension import Check, FactProvider, NotConfigured
 from .model import Project
@@ -51,8 +52,13 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "toml_loader": "heshan_vetting.default_loader",
     "shipped_packs": "heshan_vetting.default_packs",
     "scoring": "heshan_vetting.default_scoring",
+    "engines": "heshan_vetting.default_engines",
     "renderers": "heshan_vetting.render",
 }
+
+#: Built-in plugins left out of a report's ``provenance.plugins``: ``engines`` is recorded there as
+#: ``provenance.engine`` and ``engine_version`` (its own version is the library's, recorded too).
+_NOT_IN_PROVENANCE = frozenset({"engines"})
 
 ENTRY_POINT_GROUP = "heshan_vetting"
 ENV_DISABLE = "HESHAN_VETTING_DISABLE_PLUGINS"
@@ -394,6 +400,34 @@ class Hooks:
         result: Score | None = self.pm.hook.heshan_score(inputs=list(inputs), verdict=verdict)
         return result
 
+    def engines(self) -> dict[str, tuple[str, EngineSpec]]:
+        """Engine name → (plugin name, registration), in registration order (built-ins first).
+
+        Nothing of an engine is called here. A plugin whose ``heshan_engines`` raises or returns anything but
+        a list of :class:`EngineSpec`, or that gives a name already registered, is a :class:`PluginError`.
+        """
+        out: dict[str, tuple[str, EngineSpec]] = {}
+        for name, call in self._each("heshan_engines", {}):
+            try:
+                specs = call()
+            except Exception as exc:
+                raise PluginError(f"heshan_engines raised {type(exc).__name__}: {exc}", plugin=name) from exc
+            if specs is None:
+                continue
+            if not isinstance(specs, (list, tuple)) or not all(isinstance(e, EngineSpec) for e in specs):
+                raise PluginError(
+                    f"heshan_engines must return a list of EngineSpec objects, got {specs!r}", plugin=name
+                )
+            for spec in specs:
+                if spec.name in out:
+                    raise PluginError(
+                        f"heshan_engines registers the engine {spec.name!r}, which plugin {out[spec.name][0]!r} "
+                        "already registers; give it another name",
+                        plugin=name,
+                    )
+                out[spec.name] = (name, spec)
+        return out
+
     def renderers(self) -> dict[str, Any]:
         """Format name → renderer; later-registered plugins override earlier ones."""
         out: dict[str, Any] = {}
@@ -423,5 +457,12 @@ class Hooks:
         return out
 
     def plugin_refs(self) -> list[PluginRef]:
-        """Every registered (not blocked) plugin with its distribution and version, sorted by name."""
-        return [info.ref() for info in sorted(self.infos.values(), key=lambda i: i.name) if not info.blocked]
+        """Every registered (not blocked) plugin with its distribution and version, sorted by name.
+
+        The built-in ``engines`` plugin is left out: the engine it provides is recorded as ``provenance.engine``.
+        """
+        return [
+            info.ref()
+            for info in sorted(self.infos.values(), key=lambda i: i.name)
+            if not info.blocked and not (info.origin == "builtin" and info.name in _NOT_IN_PROVENANCE)
+        ]

@@ -8,12 +8,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._evaluate import IndicatorInput, RuleDecider, evaluate, native_decider
+from ._evaluate import IndicatorInput, evaluate
 from ._files import require_regular_file
 from ._plugin_run import PluginRunner
 from .default_loader import project_from_mapping
 from .engine import CompiledPack, compile_pack
-from .errors import InputError, ProjectError, RulePackError, UsageError, did_you_mean
+from .engines import Engine, EngineSpec, choose_engine
+from .errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
 from .industry import classification
 from .model import Project
 from .plugins import Hooks, PluginInfo, make_plugin_manager
@@ -21,11 +22,10 @@ from .report import Finding, Notice, Provenance, Report, ReportSet, Score, Text
 from .rulepack import VerdictDef, find_packs, index_packs, load_pack, shipped_pack_dir
 from .units import Units
 
-__all__ = ["DEFAULT_PACK", "ENGINES", "LANGUAGES", "ProjectInput", "Vetter"]
+__all__ = ["DEFAULT_PACK", "LANGUAGES", "ProjectInput", "Vetter"]
 
 #: The pack used when none is named: Heshan's, which extends Jiangmen → Guangdong → national.
 DEFAULT_PACK = "heshan"
-ENGINES = ("native", "durable")
 #: The languages reports are written in.
 LANGUAGES = ("zh", "en")
 
@@ -40,8 +40,10 @@ class Vetter:
     immutable after construction, so one Vetter may serve many threads.
 
     :param pack: a pack id found in the pack paths (default ``"heshan"``) or a path to a pack file.
-    :param engine: the evaluation engine: ``"native"`` (default) or ``"durable"`` (the same findings decided on
-        durable-rules; needs ``pip install 'heshan-vetting[durable]'``, see docs/engines.md).
+    :param engine: the evaluation engine, by the name a plugin registers it under (``heshan_engines``):
+        ``"native"`` (default) or ``"durable"`` (the same findings decided on durable-rules; needs
+        ``pip install 'heshan-vetting[durable]'``), or a plugin's (see docs/engines.md). An unknown name,
+        or an engine that cannot run here, is a :class:`UsageError` saying why.
     :param plugins: extra plugin objects (modules or instances with ``@hookimpl`` functions),
         registered after the built-ins and the entry-point plugins, so their hooks are asked first.
     :param disable_plugins: names of plugins to block, built-ins included (e.g. ``"renderers"``; one
@@ -69,21 +71,15 @@ class Vetter:
         strict: bool = False,
         autoload: bool | None = None,
     ) -> None:
-        if engine not in ENGINES:
-            raise UsageError(
-                f"Unknown engine {engine!r}; available: {', '.join(ENGINES)}.",
-                message_zh=f"未知的引擎 {engine!r}；可用：{'、'.join(ENGINES)}。",
-                field="engine",
-            )
-        self.engine = engine
-        self._decider: RuleDecider = native_decider
-        self._engine_version: str | None = None
-        if engine == "durable":
-            from . import _durable
-
-            self._engine_version = _durable.require()  # fails fast, saying why and what to do
         self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
         self.hooks = Hooks(self._pm, infos)
+        engines = self.hooks.engines()
+        blocked = "engines" in infos and infos["engines"].blocked
+        choose_engine(engines, engine, builtin_blocked=blocked)
+        self.engine = engine
+        """The name of the engine that decides this Vetter's conditions."""
+        provider, spec = engines[engine]
+        self._engine_version = _engine_version(spec, provider)  # fails fast, saying why and what to do
         self.options: Mapping[str, Any] = MappingProxyType(dict(options or {}))
         self.strict = strict
         definitions = self.hooks.unit_definitions()
@@ -119,8 +115,7 @@ class Vetter:
                 file=sh.used,
                 field="pack.id",
             )
-        if engine == "durable":
-            self._decider = _durable.DurableDecider(self.pack)
+        self._decider: Engine = _build_engine(spec, provider, self.pack)
         self.not_configured = tuple(self.hooks.not_configured)
         """Plugins that are installed but not configured (they check nothing; every report lists them)."""
         self.renderers = self.hooks.renderers()
@@ -368,6 +363,55 @@ def unknown_format(name: str, renderers: Mapping[str, Any], field: str = "format
         message_zh=f"未知的输出格式 {name!r}；可用：{'、'.join(sorted(renderers))}。",
         field=field,
     )
+
+
+def _engine_version(spec: EngineSpec, provider: str) -> str | None:
+    """The engine's version for provenance, after its availability check; a UsageError when it cannot run here."""
+    try:
+        reason = spec.available()
+    except InputError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"the available() check of engine {spec.name!r} raised {type(exc).__name__}: {exc}", plugin=provider
+        ) from exc
+    if reason is not None:
+        en, zh = reason if isinstance(reason, tuple) else (reason, reason)
+        raise UsageError(
+            f"The {spec.name} engine is not available: {en}",
+            message_zh=f"{spec.name} 引擎不可用：{zh}",
+            field="engine",
+        )
+    try:
+        version = spec.version()
+    except InputError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"the version() of engine {spec.name!r} raised {type(exc).__name__}: {exc}", plugin=provider
+        ) from exc
+    if version is not None and not isinstance(version, str):
+        raise PluginError(
+            f"the version() of engine {spec.name!r} must be a string or None, got {version!r}", plugin=provider
+        )
+    return version
+
+
+def _build_engine(spec: EngineSpec, provider: str, pack: CompiledPack) -> Engine:
+    """The engine ``spec`` builds for ``pack``; a PluginError naming the plugin when its factory fails."""
+    try:
+        built = spec.factory(pack)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"the factory of engine {spec.name!r} raised {type(exc).__name__}: {exc}", plugin=provider
+        ) from exc
+    if not callable(built):
+        raise PluginError(
+            f"the factory of engine {spec.name!r} must return a callable engine, got {built!r}", plugin=provider
+        )
+    return built
 
 
 def _as_of(value: object) -> date | None:
