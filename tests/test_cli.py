@@ -271,3 +271,30 @@ def test_version() -> None:
     proc = run("--version")
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"heshan-vetting {heshan_vetting.__version__}"
+
+
+def test_check_builds_one_plugin_manager_per_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Entry points are loaded once: the plugin set built to read the plugins' options is the Vetter's."""
+    from heshan_vetting import cli, plugins, vetter
+
+    calls: list[object] = []
+    real = plugins.make_plugin_manager
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plugins, "make_plugin_manager", counting)
+    monkeypatch.setattr(vetter, "make_plugin_manager", counting)
+    assert cli.main(["check", PV, "--disable-plugin", "scoring"]) == 0
+    assert len(calls) == 1
+    assert "综合评分" not in capsys.readouterr().out  # the block reached the Vetter
+
+
+def test_an_abbreviated_option_the_pre_scan_cannot_see_still_blocks(capsys: pytest.CaptureFixture[str]) -> None:
+    from heshan_vetting import cli
+
+    assert cli.main(["check", PV, "--disable-plug", "renderers"]) == 2
+    assert "renderers" in capsys.readouterr().err

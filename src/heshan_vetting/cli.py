@@ -182,18 +182,23 @@ def _fails(verdict: Verdict, level: str) -> bool:
     return verdict is Verdict.REJECT
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[str], bool | None]) -> int:
     from .vetter import Vetter, unknown_format
 
     options = {d: getattr(args, d) for d in args.plugin_option_dests}
-    vetter = Vetter(
-        args.pack,
-        engine=args.engine,
-        disable_plugins=args.disable_plugin,
-        options=options,
-        strict=args.strict,
-        autoload=False if args.no_autoload else None,
-    )
+    autoload = False if args.no_autoload else None
+    if hooks is not None and (sorted(scanned[0]), scanned[1]) == (sorted(args.disable_plugin), autoload):
+        # the plugin set built to read the plugins' options is the one asked for: load entry points once
+        vetter = Vetter(args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks)
+    else:  # e.g. an abbreviated --disable-pl NAME that the pre-scan could not see
+        vetter = Vetter(
+            args.pack,
+            engine=args.engine,
+            disable_plugins=args.disable_plugin,
+            options=options,
+            strict=args.strict,
+            autoload=autoload,
+        )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
     inputs = [*args.paths, *vetter.input_files()] if args.output is not None else []
@@ -284,11 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         hooks: Hooks | None = None
+        scanned: tuple[list[str], bool | None] = ([], None)
         if argv[:1] == ["check"]:  # plugins may add options to `check`: load them first
             from .plugins import Hooks, make_plugin_manager
 
-            disabled, autoload = _pre_scan(argv)
-            hooks = Hooks(*make_plugin_manager(disable=disabled, autoload=autoload))
+            scanned = _pre_scan(argv)
+            hooks = Hooks(*make_plugin_manager(disable=scanned[0], autoload=scanned[1]))
         parser = build_parser(hooks)
         args = parser.parse_args(argv)
         if args.command is None:
@@ -298,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _coverage(args)
         if args.command == "plugins":
             return _plugins(args)
-        return _check(args)
+        return _check(args, hooks, scanned)
     except InputError as exc:
         sys.stderr.write(f"error / 错误: {exc.format()}\n")
         return ExitCode.USAGE_ERROR

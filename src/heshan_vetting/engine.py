@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -798,6 +798,3 @@ def thresholds_env(pack: CompiledPack, day: date) -> dict[str, Any]:
         hit = th.value_on(day)
         out[name] = NA if hit is None else hit[0]
     return out
-
-
-Scorer = Callable[[Sequence[Any], VerdictDef | None], Any]

@@ -9,7 +9,7 @@ CLI can give them a different exit code.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
@@ -107,11 +107,6 @@ class PluginError(VettingError):
     def __init__(self, message: str, *, plugin: str | None = None) -> None:
         self.plugin = plugin
         super().__init__(f"plugin {plugin!r}: {message}" if plugin else message)
-
-
-def join_errors(errors: Sequence[InputError]) -> str:
-    """Format several input errors, one per paragraph."""
-    return "\n".join(e.format() for e in errors)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from .plugins import ENTRY_POINT_GROUP, PluginInfo
 from .report import Finding, Outcome, Report, Severity
-from .vetter import DEFAULT_PACK, ProjectInput, Vetter
+from .vetter import DEFAULT_PACK, Vetter
 
 __all__ = [
     "assert_finding",
@@ -36,7 +36,6 @@ __all__ = [
     "fuzz_examples",
     "make_vetter",
     "plugin_info",
-    "run",
     "sample_project",
 ]
 
@@ -123,11 +122,6 @@ def make_vetter(
         autoload=autoload,
         **kwargs,
     )
-
-
-def run(vetter: Vetter, project: ProjectInput, *, as_of: date | None = None) -> Report:
-    """``vetter.check(project)``; here for symmetry with the other helpers."""
-    return vetter.check(project, as_of=as_of)
 
 
 def finding(report: Report, rule_id: str) -> Finding:

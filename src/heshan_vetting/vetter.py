@@ -57,6 +57,10 @@ class Vetter:
         pack covers and :class:`RulePackError` for a pack id found in several files, instead of a notice.
     :param autoload: load the plugins of the ``heshan_vetting`` entry-point group; default true
         unless ``HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD`` is set.
+    :param hooks: a plugin set already built with :func:`~heshan_vetting.plugins.make_plugin_manager`
+        (as the CLI does to read the plugins' options), used instead of building another one, so entry
+        points are loaded once; ``plugins``, ``disable_plugins`` and ``autoload`` must then be left out.
+        Give each Vetter its own.
     """
 
     def __init__(
@@ -70,9 +74,20 @@ class Vetter:
         options: Mapping[str, Any] | None = None,
         strict: bool = False,
         autoload: bool | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
-        self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
-        self.hooks = Hooks(self._pm, infos)
+        if hooks is None:
+            self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
+            hooks = Hooks(self._pm, infos)
+        elif plugins or disable_plugins or autoload is not None:
+            raise UsageError(
+                "Give either hooks (an already built plugin set) or plugins/disable_plugins/autoload, not both.",
+                message_zh="hooks（已建好的插件集）与 plugins/disable_plugins/autoload 只能二选一。",
+                field="hooks",
+            )
+        else:
+            self._pm, infos = hooks.pm, hooks.infos
+        self.hooks = hooks
         engines = self.hooks.engines()
         blocked = "engines" in infos and infos["engines"].blocked
         choose_engine(engines, engine, builtin_blocked=blocked)
