@@ -14,11 +14,22 @@ Importing this package loads no plugins and starts no threads.
 
 from __future__ import annotations
 
+from ._evaluate import IndicatorInput
+from .default_loader import project_from_mapping
 from .engines import Engine, EngineSpec
-from .errors import InputError, PluginError, ProjectError, RulePackError, UsageError, VettingError
+from .errors import (
+    BilingualValueError,
+    InputError,
+    PluginError,
+    ProjectError,
+    RulePackError,
+    UsageError,
+    VettingError,
+    did_you_mean,
+)
 from .extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured
 from .hookspecs import hookimpl
-from .model import Location, Project
+from .model import FIELD_SPECS, FactKind, FieldSpec, Location, Project
 from .report import (
     Citation,
     Comparison,
@@ -35,13 +46,16 @@ from .report import (
     Text,
     Verdict,
 )
-from .units import Units
+from .rulepack import VerdictDef
+from .units import Units, dimension_label
 from .vetter import DEFAULT_PACK, Vetter
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_PACK",
+    "FIELD_SPECS",
+    "BilingualValueError",
     "Check",
     "CheckContext",
     "CheckResult",
@@ -49,9 +63,12 @@ __all__ = [
     "Comparison",
     "Engine",
     "EngineSpec",
+    "FactKind",
     "FactProvider",
     "FactValue",
+    "FieldSpec",
     "Finding",
+    "IndicatorInput",
     "IndicatorScore",
     "InputError",
     "Location",
@@ -71,8 +88,12 @@ __all__ = [
     "Units",
     "UsageError",
     "Verdict",
+    "VerdictDef",
     "Vetter",
     "VettingError",
     "__version__",
+    "did_you_mean",
+    "dimension_label",
     "hookimpl",
+    "project_from_mapping",
 ]

@@ -49,11 +49,17 @@ from typing import Any
 
 from openpyxl.cell.read_only import ReadOnlyCell
 
-from heshan_vetting import Project, ProjectError, hookimpl
-from heshan_vetting.default_loader import project_from_mapping
-from heshan_vetting.errors import BilingualValueError
-from heshan_vetting.model import FIELD_SPECS, FactKind
-from heshan_vetting.units import Units, dimension_label
+from heshan_vetting import (
+    FIELD_SPECS,
+    BilingualValueError,
+    FactKind,
+    Project,
+    ProjectError,
+    Units,
+    dimension_label,
+    hookimpl,
+    project_from_mapping,
+)
 
 from ._sheet import (
     EXCEL_COLUMNS,
