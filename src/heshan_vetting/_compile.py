@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from . import expr as ast
-from .errors import BilingualValueError
+from .errors import BilingualValueError, did_you_mean
 from .units import Units, dimension_label
 
 __all__ = [
@@ -262,12 +262,8 @@ class Compiler:
         raise self._unknown_name(name, node.pos)
 
     def _unknown_name(self, name: str, pos: int) -> CompileError:
-        import difflib
-
         known = [*self.ns.values, *self.ns.sets, *self.ns.tables]
-        near = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        hint_zh = f"；是否应为 {near[0]!r}？" if near else ""
+        hint, hint_zh = did_you_mean(name, known)
         return CompileError(
             f"Unknown name {name!r}: it is not a project fact, derived metric, threshold, set or table{hint}",
             f"未知的名称 {name!r}：它不是项目字段、派生指标、阈值、集合或查找表{hint_zh}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ._toml import TomlDocument, load_toml
-from .errors import ProjectError
+from .errors import ProjectError, did_you_mean
 from .hookspecs import hookimpl
 from .model import FIELD_SPECS, Project
 from .rulepack import pydantic_message
@@ -27,9 +26,8 @@ def _describe_error(err: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[st
     key = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
         known = _TOP_KEYS if len(loc) == 1 else ["town", "park"]
-        near = difflib.get_close_matches(key, known, n=1)
-        hint_en = f"; did you mean {near[0]!r}?" if near else f"; known keys: {', '.join(known)}"
-        hint_zh = f"；是否应为 {near[0]!r}？" if near else ""
+        hint_en, hint_zh = did_you_mean(key, known)
+        hint_en = hint_en or f"; known keys: {', '.join(known)}"
         if len(loc) == 1 and key in ("town", "park"):
             hint_en, hint_zh = (
                 f"; put it under [location] as location.{key}",

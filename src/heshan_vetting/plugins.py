@@ -12,7 +12,6 @@ Blocking: ``Vetter(disable_plugins=[...])``, ``--disable-plugin NAME`` and the e
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import inspect
 import os
@@ -154,8 +153,8 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str, what: str) ->
     if bad:
         hints = []
         for attr in bad:
-            near = difflib.get_close_matches(attr, HOOK_NAMES, n=1)
-            hints.append(f"{attr!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+            hint_en, _ = did_you_mean(attr, HOOK_NAMES)
+            hints.append(f"{attr!r}" + (f" ({hint_en[2:]})" if hint_en else ""))
         raise PluginError(
             f"{what} defines {', '.join(hints)}, which is not a hook; hooks are: {', '.join(HOOK_NAMES)}",
             plugin=name,

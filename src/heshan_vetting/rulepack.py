@@ -10,7 +10,6 @@ Type and unit checking of conditions happens when the merged pack is compiled
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 import re
@@ -32,7 +31,7 @@ from pydantic import (
 )
 
 from ._toml import TomlDocument, load_toml
-from .errors import BilingualValueError, RulePackError
+from .errors import BilingualValueError, RulePackError, did_you_mean
 from .limits import MAX_PACK_NUMBER, number_text
 from .report import Citation, Severity, Text
 
@@ -409,9 +408,7 @@ def _schema_error(doc: TomlDocument, exc: ValidationError) -> RulePackError:
         key = str(loc[-1])
         parent = _value_at(doc.data, path[:-1])
         known = _allowed_keys(loc[:-1])
-        near = difflib.get_close_matches(key, known, n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        hint_zh = f"；是否应为 {near[0]!r}？" if near else ""
+        hint, hint_zh = did_you_mean(key, known)
         del parent
         return RulePackError(
             f"Unknown key {key!r}{hint}",
