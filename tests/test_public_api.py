@@ -92,3 +92,10 @@ def test_every_public_name_is_documented() -> None:
         if not (obj.__doc__ or "").strip():
             undocumented.append(name)
     assert undocumented == []
+
+
+def test_the_version_has_one_source() -> None:
+    from importlib import metadata
+
+    assert metadata.version("heshan-vetting") == heshan_vetting.__version__
+    assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
