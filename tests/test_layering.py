@@ -9,7 +9,8 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "heshan_vetting"
 
-# cli → vetter → (engine, plugins, rulepack, render, default_* plugins) → (model, report, units, expr) → errors
+# cli → vetter → (engine, plugins, rulepack, render, default_* plugins) → (model, report, units, expr) → errors;
+# verdict (the one table that decides the verdict) sits with engine, below _evaluate and _plugin_run
 LAYER = {
     "errors": 0,
     "limits": 0,
@@ -26,6 +27,7 @@ LAYER = {
     "extension": 3,
     "engine": 4,
     "engines": 4,
+    "verdict": 4,
     "_evaluate": 5,
     "_durable": 6,
     "_durable_net": 6,

@@ -1,9 +1,6 @@
-"""Evaluate a compiled pack against one project: findings, score and verdict.
+"""Evaluate a compiled pack against one project: findings and score, then the verdict from :mod:`.verdict`.
 
-The verdict rule (DESIGN.md invariant 3): a failed veto rejects; a veto that cannot be evaluated,
-a failed or undecidable required rule, or any ``error`` finding makes the verdict at best
-``conditional``; then the score decides between ``approve``, ``conditional`` and ``reject`` by the
-pack's thresholds (a score exactly at a threshold reaches it).
+The verdict itself (DESIGN.md invariant 3) is decided only in :func:`heshan_vetting.verdict.decide`.
 """
 
 from __future__ import annotations
@@ -37,12 +34,12 @@ from .report import (
     Label,
     Outcome,
     Score,
-    Severity,
     Skipped,
     Text,
     Verdict,
 )
 from .rulepack import VerdictDef
+from .verdict import decide
 
 __all__ = [
     "Evaluation",
@@ -50,7 +47,6 @@ __all__ = [
     "LabelResults",
     "RuleDecider",
     "RuleResults",
-    "decide",
     "evaluate",
     "native_decider",
 ]
@@ -378,20 +374,9 @@ def evaluate(
             inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
     scored = any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
     score = scorer(inputs, pack.verdict) if scored else None
-    verdict, reasons, conditions, missing, incomplete = decide(findings, score, pack.verdict)
+    # an indicator that cannot be computed scores 0: the verdict says so and never approves on that score
     broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR]
-    if broken:
-        # an indicator that cannot be computed scores 0; say so, and never approve on that score
-        incomplete = True
-        if verdict is Verdict.APPROVE:
-            verdict = Verdict.CONDITIONAL
-        reasons.append(
-            Text(
-                zh=f"评分指标 {'、'.join(broken)} 无法计算（按 0 分计），结论不完整。",
-                en=f"Scoring indicator(s) {', '.join(broken)} could not be computed (scored 0); "
-                "the result is incomplete.",
-            )
-        )
+    decision = decide(findings, score, pack.verdict, broken_indicators=broken)
     labels: list[Label] = []
     for label in pack.labels:
         if not in_force(label.effective_from, label.effective_until, as_of):
@@ -400,7 +385,18 @@ def evaluate(
             continue
         labels.append(_label(pack, label, project, env, as_of, label_cases[label.id]))
     basis = [f.rule_id for f in findings if f.unverified and f.outcome in (Outcome.PASS, Outcome.FAIL)]
-    return Evaluation(findings, score, skipped, verdict, reasons, conditions, missing, incomplete, labels, basis)
+    return Evaluation(
+        findings,
+        score,
+        skipped,
+        decision.verdict,
+        decision.reasons,
+        decision.conditions,
+        decision.missing_fields,
+        decision.incomplete,
+        labels,
+        basis,
+    )
 
 
 def _label(
@@ -467,103 +463,3 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
         conditional_min=verdict.conditional_min if verdict else None,
         indicators=parts,
     )
-
-
-_ORDER = {Verdict.APPROVE: 0, Verdict.CONDITIONAL: 1, Verdict.REJECT: 2}
-
-
-def _by_score(total: float, verdict_def: VerdictDef) -> Verdict:
-    s = Decimal(repr(total))
-    if s >= Decimal(repr(verdict_def.approve_min)):
-        return Verdict.APPROVE
-    if s >= Decimal(repr(verdict_def.conditional_min)):
-        return Verdict.CONDITIONAL
-    return Verdict.REJECT
-
-
-def decide(
-    findings: Sequence[Finding], score: Score | None, verdict_def: VerdictDef | None
-) -> tuple[Verdict, list[Text], list[str], list[str], bool]:
-    """Combine findings and score into ``(verdict, reasons, conditions, missing_fields, incomplete)``."""
-    worst = Verdict.APPROVE
-    reasons: list[Text] = []
-    conditions: list[str] = []
-    missing: list[str] = []
-    incomplete = False
-
-    def cap(v: Verdict) -> None:
-        nonlocal worst
-        if _ORDER[v] > _ORDER[worst]:
-            worst = v
-
-    for f in findings:
-        if f.outcome is Outcome.ERROR:
-            incomplete = True
-            cap(Verdict.CONDITIONAL)
-            reasons.append(
-                Text(
-                    zh=f"{f.rule_id} 无法计算，结论不完整。",
-                    en=f"{f.rule_id} could not be evaluated; the result is incomplete.",
-                )
-            )
-            if f.severity is not Severity.ADVISORY:
-                conditions.append(f.rule_id)
-        if f.severity is Severity.VETO:
-            if f.outcome is Outcome.FAIL:
-                cap(Verdict.REJECT)
-                reasons.append(Text(zh=f"一票否决：{f.rule_id} {f.title.zh}。", en=f"Veto: {f.rule_id} {f.title.en}."))
-            elif f.outcome is Outcome.INSUFFICIENT_DATA:
-                cap(Verdict.CONDITIONAL)
-                conditions.append(f.rule_id)
-                missing.extend(m for m in f.missing if m not in missing)
-                reasons.append(
-                    Text(
-                        zh=f"否决项 {f.rule_id} 因缺少数据无法判断（{'、'.join(f.missing)}）。",
-                        en=f"Veto {f.rule_id} cannot be decided for lack of data ({', '.join(f.missing)}).",
-                    )
-                )
-        elif f.severity is Severity.REQUIRED:
-            if f.outcome is Outcome.FAIL:
-                cap(Verdict.CONDITIONAL)
-                conditions.append(f.rule_id)
-                reasons.append(
-                    Text(zh=f"须整改：{f.rule_id} {f.title.zh}。", en=f"Must be fixed: {f.rule_id} {f.title.en}.")
-                )
-            elif f.outcome is Outcome.INSUFFICIENT_DATA:
-                cap(Verdict.CONDITIONAL)
-                conditions.append(f.rule_id)
-                missing.extend(m for m in f.missing if m not in missing)
-                reasons.append(
-                    Text(
-                        zh=f"必备条件 {f.rule_id} 缺少数据（{'、'.join(f.missing)}）。",
-                        en=f"Required rule {f.rule_id} lacks data ({', '.join(f.missing)}).",
-                    )
-                )
-    if score is not None and verdict_def is not None:
-        by_score = _by_score(score.total, verdict_def)
-        if score.attainable is not None and by_score is not Verdict.APPROVE:
-            # Missing data scores 0 but is not a low value: never reject on a score that the missing
-            # indicators could still lift; hold the project at conditional until the data comes.
-            best = _by_score(score.attainable, verdict_def)
-            if _ORDER[best] < _ORDER[by_score]:
-                reasons.append(
-                    Text(
-                        zh=f"综合评分 {_fmt(score.total)} 分中有指标缺少数据；"
-                        f"补齐后最高可达 {_fmt(score.attainable)} 分。",
-                        en=f"Score {_fmt(score.total)} has indicators without data; with them it could reach "
-                        f"{_fmt(score.attainable)}.",
-                    )
-                )
-                by_score = Verdict.CONDITIONAL
-        if by_score is not Verdict.APPROVE:
-            near = by_score is Verdict.CONDITIONAL
-            line = _fmt(verdict_def.approve_min if near else verdict_def.conditional_min)
-            total = _fmt(score.total)
-            reasons.append(
-                Text(
-                    zh=f"综合评分 {total} 分，低于{'准入' if near else '有条件准入'}线 {line} 分。",
-                    en=f"Score {total} is below the {'approval' if near else 'conditional'} line of {line}.",
-                )
-            )
-        cap(by_score)
-    return worst, reasons, list(dict.fromkeys(conditions)), missing, incomplete

@@ -2,7 +2,7 @@
 
 Each plugin fact, check, findings processor and report observer is called on its own: one that
 raises becomes an ``error`` finding naming the plugin and the exception (the verdict cannot be
-``approve`` then), and the others still run. With ``strict=True`` the exception is raised as a
+``approve`` then, by :mod:`.verdict`), and the others still run. With ``strict=True`` the exception is raised as a
 :class:`~heshan_vetting.PluginError` instead.
 """
 
@@ -18,7 +18,8 @@ from .engine import CompiledPack, in_force, plugin_fact_env
 from .errors import PluginError
 from .extension import Check, CheckContext, CheckResult, FactProvider
 from .model import Project
-from .report import Citation, Finding, Outcome, Report, Severity, Skipped, Text, Verdict
+from .report import Citation, Finding, Outcome, Report, Severity, Skipped, Text
+from .verdict import Decision, decide
 
 __all__ = ["PluginRunner"]
 
@@ -196,17 +197,15 @@ class PluginRunner:
                                              Severity.ADVISORY, None, what, detail))  # fmt: skip
         if not failed:
             return report
-        names = "、".join(f.pack_id.removeprefix("plugin:") for f in failed)
-        reason = Text(
-            zh=f"插件 {names} 处理报告时出错，结论不完整。",
-            en=f"Plugin(s) {names.replace('、', ', ')} failed on the finished report; the result is incomplete.",
-        )
-        verdict = Verdict.CONDITIONAL if report.verdict is Verdict.APPROVE else report.verdict
+        names = [f.pack_id.removeprefix("plugin:") for f in failed]
+        prior = Decision(report.verdict, list(report.reasons), list(report.conditions),
+                         list(report.missing_fields), report.incomplete)  # fmt: skip
+        decision = decide((), failed_observers=names, prior=prior)
         return report.model_copy(
             update={
                 "findings": (*report.findings, *failed),
-                "incomplete": True,
-                "verdict": verdict,
-                "reasons": (*report.reasons, reason),
+                "incomplete": decision.incomplete,
+                "verdict": decision.verdict,
+                "reasons": tuple(decision.reasons),
             }
         )
