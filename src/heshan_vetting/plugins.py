@@ -186,7 +186,8 @@ def make_plugin_manager(
     pm.add_hookspecs(hookspecs)
     given_names = [disable] if isinstance(disable, str) else list(disable)
     blocked = set(given_names) | _env_names(os.environ.get(ENV_DISABLE))
-    _check_blocked_names(given_names, _env_names(os.environ.get(ENV_DISABLE)), plugins)
+    eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value))
+    _check_blocked_names(given_names, _env_names(os.environ.get(ENV_DISABLE)), plugins, eps)
     for name in sorted(blocked):
         pm.set_blocked(name)
     infos: dict[str, PluginInfo] = {}
@@ -201,7 +202,7 @@ def make_plugin_manager(
         _register(pm, module, name, f"built-in plugin {modname}")
         infos[name] = PluginInfo(name, "builtin", "heshan-vetting", __version__, _hooks_of(pm, module), False, modname)
     if autoload if autoload is not None else _autoload_default():
-        _load_entry_points(pm, blocked, infos)
+        _load_entry_points(pm, blocked, infos, eps)
     for given in plugins:
         plugin = given
         if inspect.isclass(given):  # like an entry point that names a class: one instance per Vetter
@@ -230,10 +231,12 @@ def make_plugin_manager(
     return pm, infos
 
 
-def _check_blocked_names(given: Sequence[object], from_env: set[str], plugins: Sequence[object]) -> None:
+def _check_blocked_names(
+    given: Sequence[object], from_env: set[str], plugins: Sequence[object], eps: Sequence[metadata.EntryPoint]
+) -> None:
     """A name to block must be a plugin that exists: a misspelt name would block nothing, silently."""
     known = set(BUILTIN_PLUGINS)
-    known.update(ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
+    known.update(ep.name for ep in eps)
     known.update(_plugin_name(p) for p in plugins)
     for name in given:
         if not isinstance(name, str):
@@ -255,8 +258,9 @@ def _check_blocked_names(given: Sequence[object], from_env: set[str], plugins: S
             )
 
 
-def _load_entry_points(pm: pluggy.PluginManager, blocked: set[str], infos: dict[str, PluginInfo]) -> None:
-    eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value))
+def _load_entry_points(
+    pm: pluggy.PluginManager, blocked: set[str], infos: dict[str, PluginInfo], eps: Sequence[metadata.EntryPoint]
+) -> None:
     for ep in eps:
         dist, version = _dist_of(ep)
         where = f"entry point {ep.name} = {ep.value} of {dist} {version}"
