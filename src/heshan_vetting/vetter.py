@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ._evaluate import IndicatorInput, evaluate
 from ._files import require_regular_file
@@ -26,6 +26,8 @@ __all__ = ["DEFAULT_PACK", "LANGUAGES", "ProjectInput", "Vetter"]
 
 #: The pack used when none is named: Heshan's, which extends Jiangmen → Guangdong → national.
 DEFAULT_PACK = "heshan"
+T = TypeVar("T")
+
 #: The languages reports are written in.
 LANGUAGES = ("zh", "en")
 
@@ -380,16 +382,21 @@ def unknown_format(name: str, renderers: Mapping[str, Any], field: str = "format
     )
 
 
-def _engine_version(spec: EngineSpec, provider: str) -> str | None:
-    """The engine's version for provenance, after its availability check; a UsageError when it cannot run here."""
+def _engine_call(spec: EngineSpec, provider: str, what: str, call: Callable[[], T]) -> T:
+    """Run one of an engine plugin's functions: a user's mistake stays an input error, anything else a PluginError."""
     try:
-        reason = spec.available()
+        return call()
     except InputError:
         raise
     except Exception as exc:
         raise PluginError(
-            f"the available() check of engine {spec.name!r} raised {type(exc).__name__}: {exc}", plugin=provider
+            f"the {what} of engine {spec.name!r} raised {type(exc).__name__}: {exc}", plugin=provider
         ) from exc
+
+
+def _engine_version(spec: EngineSpec, provider: str) -> str | None:
+    """The engine's version for provenance, after its availability check; a UsageError when it cannot run here."""
+    reason = _engine_call(spec, provider, "available() check", spec.available)
     if reason is not None:
         en, zh = reason if isinstance(reason, tuple) else (reason, reason)
         raise UsageError(
@@ -397,14 +404,7 @@ def _engine_version(spec: EngineSpec, provider: str) -> str | None:
             message_zh=f"{spec.name} 引擎不可用：{zh}",
             field="engine",
         )
-    try:
-        version = spec.version()
-    except InputError:
-        raise
-    except Exception as exc:
-        raise PluginError(
-            f"the version() of engine {spec.name!r} raised {type(exc).__name__}: {exc}", plugin=provider
-        ) from exc
+    version = _engine_call(spec, provider, "version()", spec.version)
     if version is not None and not isinstance(version, str):
         raise PluginError(
             f"the version() of engine {spec.name!r} must be a string or None, got {version!r}", plugin=provider
@@ -414,14 +414,7 @@ def _engine_version(spec: EngineSpec, provider: str) -> str | None:
 
 def _build_engine(spec: EngineSpec, provider: str, pack: CompiledPack) -> Engine:
     """The engine ``spec`` builds for ``pack``; a PluginError naming the plugin when its factory fails."""
-    try:
-        built = spec.factory(pack)
-    except InputError:
-        raise
-    except Exception as exc:
-        raise PluginError(
-            f"the factory of engine {spec.name!r} raised {type(exc).__name__}: {exc}", plugin=provider
-        ) from exc
+    built = _engine_call(spec, provider, "factory", lambda: spec.factory(pack))
     if not callable(built):
         raise PluginError(
             f"the factory of engine {spec.name!r} must return a callable engine, got {built!r}", plugin=provider
