@@ -27,8 +27,8 @@ from typing import Any
 
 from ._compile import _RANK, MISSING, Unknown
 from ._durable_net import _internal, _Plan, _RulePlan, _Stage
-from ._evaluate import LabelResults, RuleResults
 from .engine import CompiledLabel, CompiledPack, CompiledRule
+from .engines import LabelResults, RuleResults
 from .errors import UsageError
 
 __all__ = ["REASON_ZH", "DurableDecider", "require", "unavailable_reason"]
@@ -267,7 +267,7 @@ def _backend() -> _Backend:
 
 
 class DurableDecider:
-    """A :data:`~heshan_vetting._evaluate.RuleDecider` that decides a pack's rules and labels on durable-rules.
+    """A :class:`~heshan_vetting.Engine` that decides a pack's rules and labels on durable-rules.
 
     Built once per Vetter: translates the pack and registers its ruleset (or reuses the one of identical content).
     Safe to call from many threads."""

@@ -22,7 +22,7 @@ from .engine import (
     project_env,
     thresholds_env,
 )
-from .engines import Engine, LabelResults, RuleResults, native_decider
+from .engines import Engine, native_decider
 from .model import Project
 from .report import (
     Citation,
@@ -44,11 +44,7 @@ from .verdict import decide
 __all__ = [
     "Evaluation",
     "IndicatorInput",
-    "LabelResults",
-    "RuleDecider",
-    "RuleResults",
     "evaluate",
-    "native_decider",
 ]
 
 
@@ -187,10 +183,6 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
     return cmp, text
 
 
-RuleDecider = Engine
-"""Decides the conditions of the rules and labels in force for one project's fact namespace (an engine)."""
-
-
 def _rule_finding(
     pack: CompiledPack,
     rule: CompiledRule,
@@ -321,7 +313,7 @@ def evaluate(
     project: Project,
     as_of: date,
     scorer: Scorer,
-    decider: RuleDecider = native_decider,
+    decider: Engine = native_decider,
     *,
     extra_env: dict[str, Any] | None = None,
     extra_findings: ExtraFindings | None = None,
