@@ -46,7 +46,8 @@ def main() -> int:
     parser.add_argument("--packs", type=int, default=50, help="packs of distinct content registered (default 50)")
     args = parser.parse_args()
 
-    from heshan_vetting import Vetter, _durable
+    from heshan_vetting import Vetter
+    from heshan_vetting.engines.durable import host as _durable
 
     reason = _durable.unavailable_reason()
     if reason is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from heshan_vetting import Outcome, Report, Verdict, Vetter
-from heshan_vetting._durable import unavailable_reason
+from heshan_vetting.engines.durable.host import unavailable_reason
 from heshan_vetting.testing import Case, check_case, load_cases, run_case
 
 CASES = Path(__file__).parent / "cases"

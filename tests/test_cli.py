@@ -176,7 +176,7 @@ def test_failing_renderer_plugin_exits_3_without_traceback() -> None:
     code = textwrap.dedent(
         f"""\
         import sys
-        import heshan_vetting.render as render
+        import heshan_vetting.builtins.render as render
 
         def broken(reports, lang="zh"):
             raise RuntimeError("renderer exploded")
@@ -198,7 +198,7 @@ def test_broken_builtin_plugin_exits_3_as_plugin_error() -> None:
     code = textwrap.dedent(
         f"""\
         import sys
-        sys.modules["heshan_vetting.default_scoring"] = None  # importing it now fails
+        sys.modules["heshan_vetting.builtins.scoring"] = None  # importing it now fails
         from heshan_vetting.cli import main
         sys.exit(main(["check", {PV!r}]))
         """

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from heshan_vetting import Project, Vetter
-from heshan_vetting._durable import unavailable_reason
+from heshan_vetting.engines.durable.host import unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples" / "projects").glob("*.toml"))

@@ -30,12 +30,12 @@ from heshan_vetting import (
     UsageError,
     Vetter,
     VettingError,
-    _durable,
-    _durable_net,
     hookimpl,
 )
-from heshan_vetting.expr import names_in
+from heshan_vetting.engines.durable import host as _durable
+from heshan_vetting.engines.durable import layout, translate
 from heshan_vetting.extension import FactProvider
+from heshan_vetting.lang.syntax import names_in
 
 CASES = Path(__file__).parent / "cases"
 OPS_PACK = CASES / "18-ops-passing-values" / "pack.toml"
@@ -805,8 +805,8 @@ def test_numbers_are_sent_in_a_form_durable_rules_parses() -> None:
     assert _durable._json(1e-05) == "1.0e-05"
     assert _durable._json(2.5e-07) == "2.5e-07"
     assert _durable._json({"a": [1e20, "x"], "b": 3}) == '{"a":[1.0e+20,"x"],"b":3}'
-    assert _durable_net._numbers(Decimal("1.2345"), Decimal("-0.0000"), 4) == (12345, 0)
-    assert _durable_net._numbers(Decimal("1e25"), Decimal("1"), 4) == (1e25, 1.0)
+    assert translate._numbers(Decimal("1.2345"), Decimal("-0.0000"), 4) == (12345, 0)
+    assert translate._numbers(Decimal("1e25"), Decimal("1"), 4) == (1e25, 1.0)
 
 
 @needs_durable
@@ -843,7 +843,7 @@ def test_a_pack_too_wide_for_one_fact_is_split_across_facts(tmp_path: Path) -> N
     durable = Vetter(pack, engine="durable")
     plan = durable._decider.plan
     assert len(plan.buckets) >= 2
-    assert max(len(fields) for fields in plan.buckets) <= _durable_net.MAX_FIELDS
+    assert max(len(fields) for fields in plan.buckets) <= layout.MAX_FIELDS
     data = {"id": "W", "name": "wide", "employees": 64}
     report = durable.check(data)
     assert comparable(report) == comparable(Vetter(pack).check(data))
@@ -855,11 +855,11 @@ def test_no_fact_can_overflow_the_matching_stack() -> None:
     for pack in ("heshan", str(OPS_PACK), str(UNKNOWNS_PACK)):
         plan = vetter(pack, "durable")._decider.plan
         assert len(plan.stack_bounds) == len(plan.buckets)
-        assert max(plan.stack_bounds) <= _durable_net.STACK_LIMIT < 64
+        assert max(plan.stack_bounds) <= layout.STACK_LIMIT < 64
     one = ((0, 1, 0, "T"), frozenset({("x0l", ">=", ("$m", "x0r")), ("x1u", "==", 1)}))
-    assert _durable_net._shape([one]) == (1, 1, 1)  # a chain of literals holds one node at a time
+    assert layout._shape([one]) == (1, 1, 1)  # a chain of literals holds one node at a time
     two = [one, ((0, 1, 0, "F"), frozenset({("x0l", "<", ("$m", "x0r"))}))]
-    assert _durable_net._shape(two) == (2, 2, 1)
+    assert layout._shape(two) == (2, 2, 1)
 
 
 @needs_durable
@@ -947,20 +947,20 @@ def test_the_stack_estimate_counts_every_unshared_node() -> None:
     field = ((0, 1, 0, "T"), frozenset({("x0l", ">=", ("$m", "x0r"))}))
     array = ((0, 1, 0, "T"), frozenset({("x0v", "any", ("==", "x"))}))
     constant = ((0, 1, 0, "T"), frozenset({("x0u", "==", 1)}))
-    assert _durable_net._shape([field] * 70)[0] == 70
-    assert _durable_net._shape([array] * 70)[0] == 70
-    assert _durable_net._shape([constant] * 70)[0] == 1
+    assert layout._shape([field] * 70)[0] == 70
+    assert layout._shape([array] * 70)[0] == 70
+    assert layout._shape([constant] * 70)[0] == 1
     # shared literals come first, so rules that differ only in an unshared test share their prefix
     both = [((0, 1, 0, "T"), frozenset({("x1u", "==", 1), *field[1]}))] * 3
-    assert _durable_net._ordered(both[0][1])[0] == ("x1u", "==", 1)
-    assert _durable_net._shape(both) == (3, 3, 1)
-    assert not _durable_net._fits([field] * (_durable_net.STACK_LIMIT + 1))
+    assert layout._ordered(both[0][1])[0] == ("x1u", "==", 1)
+    assert layout._shape(both) == (3, 3, 1)
+    assert not layout._fits([field] * (layout.STACK_LIMIT + 1))
 
 
 @needs_durable
 def test_a_rule_too_large_for_durable_rules_is_a_clear_error(tmp_path: Path) -> None:
     pack = tmp_path / "huge.toml"
-    condition = " and ".join(f"employees >= {i}" for i in range(_durable_net.MAX_FIELDS // 3 + 1))
+    condition = " and ".join(f"employees >= {i}" for i in range(layout.MAX_FIELDS // 3 + 1))
     pack.write_text(
         '[pack]\nid = "huge"\nversion = "1"\nkind = "access"\ntitle = { zh = "大", en = "Huge" }\n'
         'jurisdiction = "TEST"\n\n[[rules]]\nid = "BIG"\ntitle = { zh = "大", en = "Big" }\nseverity = "advisory"\n'

@@ -14,8 +14,9 @@ import pytest
 
 from heshan_vetting import Engine, EngineSpec, PluginError, Report, UsageError, hookimpl
 from heshan_vetting.cli import main
-from heshan_vetting.engine import CompiledLabel, CompiledPack, CompiledRule
-from heshan_vetting.engines import LabelResults, RuleResults, native_decider
+from heshan_vetting.engines.native import native_decider
+from heshan_vetting.engines.protocol import LabelResults, RuleResults
+from heshan_vetting.packs.compiled import CompiledLabel, CompiledPack, CompiledRule
 from heshan_vetting.plugins import BUILTIN_PLUGINS
 from heshan_vetting.testing import make_vetter, sample_project
 
@@ -195,7 +196,7 @@ def test_an_engine_name_must_be_a_plain_lower_case_word(name: Any) -> None:
 
 
 def test_the_builtin_engines_plugin_is_registered_by_name() -> None:
-    assert BUILTIN_PLUGINS["engines"] == "heshan_vetting.default_engines"
+    assert BUILTIN_PLUGINS["engines"] == "heshan_vetting.builtins.engines"
     vetter = make_vetter()
     assert {name: plugin for name, (plugin, _spec) in vetter.hooks.engines().items()} == {
         "native": "engines",
@@ -235,7 +236,7 @@ def test_listing_and_choosing_native_never_import_durable_rules() -> None:
             with contextlib.suppress(SystemExit):
                 main(["check", "--help"])
         Vetter().check("examples/projects/pv-module-plant.toml")
-        print(sorted(m for m in sys.modules if m.startswith("durable") or m.startswith("heshan_vetting._durable")))
+        print(sorted(m for m in sys.modules if m.startswith(("durable", "heshan_vetting.engines.durable"))))
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting import Outcome, RulePackError, Vetter
-from heshan_vetting import expr as ast
-from heshan_vetting.expr import ExprSyntaxError, names_in, parse, unparse
+from heshan_vetting import lang as ast
+from heshan_vetting.lang.parser import parse
+from heshan_vetting.lang.syntax import ExprSyntaxError, names_in, unparse
 
 
 def shape(node: Any) -> Any:

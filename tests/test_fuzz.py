@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting import ProjectError, Vetter
-from heshan_vetting.expr import ExprSyntaxError, parse
-from heshan_vetting.model import FIELD_SPECS
+from heshan_vetting.fields import FIELD_SPECS
+from heshan_vetting.lang.parser import parse
+from heshan_vetting.lang.syntax import ExprSyntaxError
 from heshan_vetting.testing import fuzz_examples
 
 VETTER = Vetter()

@@ -19,11 +19,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting import InputError, Report, Vetter
-from heshan_vetting import expr as ast
-from heshan_vetting._compile import Compiler, Unknown
-from heshan_vetting._durable_net import _TooComplex, _Translator
-from heshan_vetting.engine import project_env, thresholds_env
+from heshan_vetting import lang as ast
+from heshan_vetting.engines.durable.dnf import TooComplex
+from heshan_vetting.engines.durable.translate import Translator
+from heshan_vetting.lang.compiler import Compiler
+from heshan_vetting.lang.values import Unknown
 from heshan_vetting.limits import MAX_CONDITION_LENGTH
+from heshan_vetting.packs.env import project_env, thresholds_env
 from heshan_vetting.testing import fuzz_examples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -320,5 +322,5 @@ def test_a_generated_condition_parses_compiles_and_evaluates_on_any_project(text
     for env in ENVS:
         result = fn(env)
         assert result is True or result is False or isinstance(result, Unknown), result
-    with contextlib.suppress(_TooComplex):  # the durable engine's translation (pure Python) of the same tree
-        _Translator(pack).stage(tree, Compiler(pack.units, pack.namespace))  # type: ignore[arg-type]
+    with contextlib.suppress(TooComplex):  # the durable engine's translation (pure Python) of the same tree
+        Translator(pack).stage(tree, Compiler(pack.units, pack.namespace))  # type: ignore[arg-type]

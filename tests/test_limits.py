@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from heshan_vetting import InputError, Outcome, ProjectError, RulePackError, Vetter
-from heshan_vetting import expr as ast
-from heshan_vetting._compile import CompileError, Compiler
-from heshan_vetting._toml import parse_toml
+from heshan_vetting import lang as ast
 from heshan_vetting.cli import main
+from heshan_vetting.inputs.toml import parse_toml
+from heshan_vetting.lang.compiler import Compiler
+from heshan_vetting.lang.types import CompileError
 from heshan_vetting.limits import (
     MAX_CONDITION_DEPTH,
     MAX_CONDITION_LENGTH,
@@ -34,7 +35,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from heshan_vetting._durable import unavailable_reason
+from heshan_vetting.engines.durable.host import unavailable_reason
 
 _NO_DURABLE = unavailable_reason()
 

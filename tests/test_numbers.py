@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting import Project, ProjectError, Units, Vetter
-from heshan_vetting.model import FIELD_SPECS
+from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.testing import fuzz_examples, sample_project
 
 ROOT = Path(__file__).resolve().parents[1]

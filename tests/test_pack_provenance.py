@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from heshan_vetting import RulePackError, UsageError, Verdict, Vetter
-from heshan_vetting.rulepack import shipped_pack_dir
+from heshan_vetting.packs.load import shipped_pack_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "projects" / "pv-module-plant.toml"

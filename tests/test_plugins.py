@@ -115,7 +115,7 @@ class OneProjectLoader:
         self.calls.append(path)
         if path.suffix != ".toml":
             return None
-        from heshan_vetting.default_loader import project_from_mapping
+        from heshan_vetting.model import project_from_mapping
 
         return [project_from_mapping(sample_project(id="FROM-PLUGIN"), units)]
 

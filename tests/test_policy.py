@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from heshan_vetting import Outcome, ProjectError, Vetter
-from heshan_vetting.coverage import policy_coverage
 from heshan_vetting.industry import classification
-from heshan_vetting.rulepack import load_pack
+from heshan_vetting.packs.coverage import policy_coverage
+from heshan_vetting.packs.load import load_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"

@@ -9,7 +9,8 @@ import pydantic
 import pytest
 
 from heshan_vetting import Location, Project, ProjectError, Vetter
-from heshan_vetting.model import FIELD_SPECS, normalise_code, validate_industry_code
+from heshan_vetting.fields import FIELD_SPECS
+from heshan_vetting.industry import normalise_code, validate_industry_code
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "projects"
 

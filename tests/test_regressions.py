@@ -126,7 +126,8 @@ def test_plain_number_next_to_a_percentage_is_a_load_error(tmp_path: Path) -> No
 
 
 def test_full_width_equals_is_an_alias_of_double_equals() -> None:
-    from heshan_vetting.expr import parse, unparse
+    from heshan_vetting.lang.parser import parse
+    from heshan_vetting.lang.syntax import unparse
 
     assert unparse(parse('industry_code ＝ "C3825"')) == 'industry_code == "C3825"'
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting import ProjectError
-from heshan_vetting._toml import TomlDocument, parse_toml
+from heshan_vetting.inputs.toml import TomlDocument, parse_toml
 from heshan_vetting.testing import fuzz_examples
 
 if sys.version_info >= (3, 11):

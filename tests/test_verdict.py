@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from heshan_vetting.evaluation.verdict import EFFECTS, Decision, Effect, decide
+from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import Citation, Finding, Outcome, Score, Severity, Text, Verdict
-from heshan_vetting.rulepack import VerdictDef
-from heshan_vetting.verdict import EFFECTS, Decision, Effect, decide
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "heshan_vetting"
 LINES = VerdictDef(
@@ -120,7 +120,7 @@ def test_only_the_verdict_module_defines_decide() -> None:
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
         if isinstance(node, ast.FunctionDef) and node.name in ("decide", "_by_score")
     ]
-    assert sorted(defined) == ["verdict.py", "verdict.py"]
+    assert sorted(defined) == ["evaluation/verdict.py", "evaluation/verdict.py"]
 
 
 # -- decide on small hand-made findings --------------------------------------------------------

@@ -14,10 +14,8 @@ Importing this package loads no plugins and starts no threads.
 
 from __future__ import annotations
 
-from ._evaluate import IndicatorInput
-from .default_loader import project_from_mapping
-from .engines import Engine, EngineSpec
-from .errors import (
+from heshan_vetting.engines.protocol import Engine, EngineSpec
+from heshan_vetting.errors import (
     BilingualValueError,
     InputError,
     PluginError,
@@ -27,10 +25,13 @@ from .errors import (
     VettingError,
     did_you_mean,
 )
-from .extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured
-from .hookspecs import hookimpl
-from .model import FIELD_SPECS, FactKind, FieldSpec, Location, Project
-from .report import (
+from heshan_vetting.evaluation.scoring import IndicatorInput
+from heshan_vetting.extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured
+from heshan_vetting.fields import FIELD_SPECS, FactKind, FieldSpec
+from heshan_vetting.hookspecs import hookimpl
+from heshan_vetting.model import Location, Project, project_from_mapping
+from heshan_vetting.packs.schema import VerdictDef
+from heshan_vetting.report import (
     Citation,
     Comparison,
     FactValue,
@@ -46,9 +47,8 @@ from .report import (
     Text,
     Verdict,
 )
-from .rulepack import VerdictDef
-from .units import Units, dimension_label
-from .vetter import DEFAULT_PACK, Vetter
+from heshan_vetting.units import Units, dimension_label
+from heshan_vetting.vetter import DEFAULT_PACK, Vetter
 
 __version__ = "0.1.0"
 

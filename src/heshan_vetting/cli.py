@@ -11,13 +11,13 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, PluginError, VettingError
-from .output import validate_output, write_output
-from .plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
-from .report import ReportSet, Verdict
+from heshan_vetting.errors import InputError, PluginError, VettingError
+from heshan_vetting.output import validate_output, write_output
+from heshan_vetting.plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
+from heshan_vetting.report import ReportSet, Verdict
 
 if TYPE_CHECKING:
-    from .plugins import Hooks
+    from heshan_vetting.plugins import Hooks
 
 __all__ = ["ExitCode", "main"]
 
@@ -64,7 +64,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     With ``hooks``, each plugin's ``heshan_add_options`` adds its options to ``check`` (one group per
     plugin); their names are kept in the parser's ``plugin_option_dests`` attribute.
     """
-    from . import __version__
+    from heshan_vetting import __version__
 
     parser = _Parser(
         prog="python -m heshan_vetting",
@@ -183,7 +183,7 @@ def _fails(verdict: Verdict, level: str) -> bool:
 
 
 def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[str], bool | None]) -> int:
-    from .vetter import Vetter, unknown_format
+    from heshan_vetting.vetter import Vetter, unknown_format
 
     options = {d: getattr(args, d) for d in args.plugin_option_dests}
     autoload = False if args.no_autoload else None
@@ -220,9 +220,9 @@ def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[st
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from .coverage import policy_coverage
-    from .rulepack import load_pack
-    from .vetter import Vetter
+    from heshan_vetting.packs.coverage import policy_coverage
+    from heshan_vetting.packs.load import load_pack
+    from heshan_vetting.vetter import Vetter
 
     vetter = Vetter(args.pack)  # compiles the pack: a coverage page is only printed for a valid pack
     inputs = vetter.input_files() if args.output is not None else []
@@ -234,7 +234,7 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    from .plugins import Hooks, make_plugin_manager
+    from heshan_vetting.plugins import Hooks, make_plugin_manager
 
     pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
     rows = sorted(infos.values(), key=lambda i: (i.origin != "builtin", i.name))
@@ -291,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hooks: Hooks | None = None
         scanned: tuple[list[str], bool | None] = ([], None)
         if argv[:1] == ["check"]:  # plugins may add options to `check`: load them first
-            from .plugins import Hooks, make_plugin_manager
+            from heshan_vetting.plugins import Hooks, make_plugin_manager
 
             scanned = _pre_scan(argv)
             hooks = Hooks(*make_plugin_manager(disable=scanned[0], autoload=scanned[1]))

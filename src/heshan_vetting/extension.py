@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from .model import Project
-from .report import Citation, Comparison, FactValue, Outcome, Severity, Text
+from heshan_vetting.model import Project
+from heshan_vetting.report import Citation, Comparison, FactValue, Outcome, Severity, Text
 
 __all__ = ["Check", "CheckContext", "CheckResult", "FactProvider", "FactValueType", "NotConfigured"]
 

@@ -12,7 +12,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from . import hookspecs
+from heshan_vetting import hookspecs
 
 __all__ = ["HookDoc", "hook_docs", "hook_reference"]
 

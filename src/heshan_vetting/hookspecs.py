@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from ._evaluate import IndicatorInput
-    from .engines import EngineSpec
-    from .extension import Check, FactProvider
-    from .model import Project
-    from .report import Finding, Report, Score
-    from .rulepack import VerdictDef
-    from .units import Units
+    from heshan_vetting.engines.protocol import EngineSpec
+    from heshan_vetting.evaluation.scoring import IndicatorInput
+    from heshan_vetting.extension import Check, FactProvider
+    from heshan_vetting.model import Project
+    from heshan_vetting.packs.schema import VerdictDef
+    from heshan_vetting.report import Finding, Report, Score
+    from heshan_vetting.units import Units
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 

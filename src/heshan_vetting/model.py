@@ -9,224 +9,28 @@ validated, to the canonical unit of the field (万元, 亩, tce, 万千瓦时, %
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     FieldSerializationInfo,
+    ValidationError,
     ValidationInfo,
     field_serializer,
     field_validator,
 )
 
-from .errors import BilingualValueError
-from .industry import classification
-from .units import Units, dimension_label, shown
-
-__all__ = ["FIELD_SPECS", "FieldSpec", "Location", "Project", "normalise_code", "validate_industry_code"]
-
-FactKind = Literal["number", "string", "strings", "date", "bool", "choice"]
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """How a project field is written and which fact it becomes.
-
-    ``unit`` is the canonical unit (a pint expression) for numbers; ``example`` is how a person
-    writes it; ``title_zh`` and ``title_en`` label it in reports.
-    """
-
-    name: str
-    kind: FactKind
-    title_zh: str
-    title_en: str
-    unit: str = ""
-    example: str = ""
-    maximum: float | None = None
-    choices: tuple[tuple[str, str], ...] = ()
-    """For ``choice`` fields: (value, Chinese alias) pairs; either spelling is accepted."""
-
-
-FIELD_SPECS: dict[str, FieldSpec] = {
-    s.name: s
-    for s in [
-        FieldSpec("id", "string", "项目编号", "project id", example='"HS-2024-017"'),
-        FieldSpec("name", "string", "项目名称", "project name", example='"某光伏组件项目"'),
-        FieldSpec("applicant", "string", "申请单位", "applicant", example='"某新能源有限公司"'),
-        FieldSpec("applicant_credit_code", "string", "统一社会信用代码", "unified social credit code"),
-        FieldSpec("industry_code", "string", "行业代码", "industry code (GB/T 4754-2017)", example='"C3825"'),
-        FieldSpec("products", "strings", "主要产品", "products", example='["光伏组件"]'),
-        FieldSpec("town", "string", "所在镇街", "town"),
-        FieldSpec("park", "string", "所在园区", "park"),
-        FieldSpec("application_date", "date", "申请日期", "application date", example="2024-03-01"),
-        FieldSpec("total_investment", "number", "总投资", "total investment", "万元", '"12.5 亿元"'),
-        FieldSpec("fixed_asset_investment", "number", "固定资产投资", "fixed-asset investment", "万元", '"10 亿元"'),
-        FieldSpec("land_area", "number", "用地面积", "land area", "亩", '"180 亩"'),
-        FieldSpec("annual_output", "number", "达产年产值", "planned annual output", "万元", '"30 亿元"'),
-        FieldSpec("annual_tax", "number", "达产年税收", "planned annual tax", "万元", '"6000 万元"'),
-        FieldSpec(
-            "energy_consumption",
-            "number",
-            "年综合能耗",
-            "annual comprehensive energy use",
-            "tce",
-            '"3.2 万吨标准煤"',
-        ),
-        FieldSpec(
-            "electricity_consumption",
-            "number",
-            "年用电量",
-            "annual electricity use",
-            "万千瓦时",
-            '"4500 万千瓦时"',
-        ),
-        FieldSpec("plot_ratio", "number", "容积率", "plot ratio", "", "1.2"),
-        FieldSpec("building_coefficient", "number", "建筑系数", "building coefficient", "%", '"45%"', 100),
-        FieldSpec("green_ratio", "number", "绿地率", "green ratio", "%", '"12%"', 100),
-        FieldSpec(
-            "admin_living_share",
-            "number",
-            "行政办公及生活服务设施用地比重",
-            "admin/living land share",
-            "%",
-            '"5%"',
-            100,
-        ),
-        FieldSpec("employees", "number", "从业人数", "employees", "", "350"),
-        FieldSpec("rd_share", "number", "研发投入占比", "R&D spend share of revenue", "%", '"3.5%"', 100),
-        FieldSpec(
-            "construction_type",
-            "choice",
-            "建设性质",
-            "construction type",
-            example='"new"',
-            choices=(("new", "新建"), ("expansion", "扩建"), ("renovation", "改建"), ("relocation", "迁建")),
-        ),
-        FieldSpec(
-            "catalogue_class",
-            "choice",
-            "产业结构调整指导目录类别",
-            "industry catalogue class (2024)",
-            example='"encouraged"',
-            choices=(
-                ("encouraged", "鼓励类"),
-                ("permitted", "允许类"),
-                ("restricted", "限制类"),
-                ("eliminated", "淘汰类"),
-            ),
-        ),
-        FieldSpec("catalogue_item", "string", "目录条目", "catalogue item", example='"鼓励类 二十八、4"'),
-        FieldSpec("capacity_replacement_plan", "bool", "产能置换方案", "capacity replacement plan", example="true"),
-        FieldSpec(
-            "in_compliant_park",
-            "bool",
-            "位于依法设立且开展规划环评的园区",
-            "sited in a lawful park with a planning EIA",
-            example="true",
-        ),
-        FieldSpec(
-            "pv_glass_hearing_held", "bool", "光伏压延玻璃项目听证", "PV rolled-glass hearing held", example="true"
-        ),
-        FieldSpec(
-            "two_high_exception",
-            "choice",
-            "两高项目例外情形",
-            "两高 exception ground",
-            example='"efficiency_leader"',
-            choices=(
-                ("daily_life_necessity", "民生需要"),
-                ("supply_chain_security", "产业链供应链安全"),
-                ("efficiency_leader", "能效领先"),
-                ("below_provincial_average", "能耗强度低于全省平均"),
-            ),
-        ),
-        FieldSpec("two_high_exception_basis", "string", "例外情形依据", "basis for the exception"),
-    ]
-}
-
-_CODE = re.compile(r"^([A-T])(\d{2})(\d{0,2})$")
-# GB/T 4754-2017: which divisions (大类) belong to each section (门类).
-_SECTION_DIVISIONS: dict[str, tuple[int, int]] = {
-    "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52),
-    "G": (53, 60), "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72),
-    "M": (73, 75), "N": (76, 79), "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90),
-    "S": (91, 96), "T": (97, 97),
-}  # fmt: skip
-
-
-def normalise_code(text: str) -> str:
-    """Upper-case and strip an industry code or set member (``" c3825 "`` → ``"C3825"``)."""
-    return text.strip().upper()
-
-
-def _section_for(division: int) -> str | None:
-    for letter, (lo, hi) in _SECTION_DIVISIONS.items():
-        if lo <= division <= hi:
-            return letter
-    return None
-
-
-def validate_industry_code(text: str, *, allow_prefix: bool = False) -> str:
-    """Check a GB/T 4754-2017 code such as ``C3825`` and return it normalised.
-
-    With ``allow_prefix`` a section (``C``), division (``C38``) or group (``C382``) is accepted too,
-    as rule packs use them. Raises ``ValueError`` with a hint ("did you mean C3825?") otherwise.
-    """
-    code = normalise_code(text)
-    if allow_prefix and len(code) == 1 and code in _SECTION_DIVISIONS:
-        return code
-    m = _CODE.match(code)
-    hint = hint_zh = ""
-    if m is None and re.fullmatch(r"\d{4}", code):
-        section = _section_for(int(code[:2]))
-        if section:
-            hint, hint_zh = f"; did you mean {section}{code}?", f"；是否应为 {section}{code}？"
-    if m is None or (not allow_prefix and len(m.group(3)) != 2):
-        if allow_prefix:
-            want, want_zh = (
-                "a section letter and 2-4 digits, e.g. C38 or C3825",
-                "门类字母加 2–4 位数字，如 C38 或 C3825",
-            )
-        else:
-            want, want_zh = (
-                "a section letter and 4 digits, e.g. C3825 (GB/T 4754-2017 class)",
-                "门类字母加 4 位数字，如 C3825（GB/T 4754-2017 小类）",
-            )
-        raise BilingualValueError(
-            f"{text!r} is not a valid industry code: expected {want}{hint}",
-            f"{text!r} 不是有效的行业代码：应为{want_zh}{hint_zh}",
-        )
-    letter, division = m.group(1), int(m.group(2))
-    lo, hi = _SECTION_DIVISIONS[letter]
-    if not lo <= division <= hi:
-        right = _section_for(division)
-        fix = f"; did you mean {right}{code[1:]}?" if right else ""
-        fix_zh = f"；是否应为 {right}{code[1:]}？" if right else ""
-        raise BilingualValueError(
-            f"{text!r} is not a valid industry code: division {division:02d} is not in section {letter}{fix}",
-            f"{text!r} 不是有效的行业代码：大类 {division:02d} 不属于门类 {letter}{fix_zh}",
-        )
-    tree = classification()
-    if allow_prefix and code not in tree:
-        raise BilingualValueError(
-            f"{text!r} is not a section, division, group or class of GB/T 4754-2017",
-            f"{text!r} 不是 GB/T 4754-2017 中的门类、大类、中类或小类",
-        )
-    if code not in tree:
-        near = tree.suggestions(code)
-        hint = "; did you mean " + " or ".join(f"{r.code} {r.name}" for r in near) + "?" if near else ""
-        hint_zh = "；是否应为 " + " 或 ".join(f"{r.code} {r.name}" for r in near) + "？" if near else ""
-        raise BilingualValueError(
-            f"{text!r} is not a code of GB/T 4754-2017{hint}",
-            f"{text!r} 不是 GB/T 4754-2017 中的行业代码{hint_zh}",
-        )
-    return code
+from heshan_vetting.errors import BilingualValueError, ProjectError, did_you_mean
+from heshan_vetting.fields import FIELD_SPECS, FieldSpec
+from heshan_vetting.industry import validate_industry_code
+from heshan_vetting.inputs.messages import pydantic_message
+from heshan_vetting.inputs.toml import TomlDocument
+from heshan_vetting.units import Units, dimension_label, shown
 
 
 def _headcount(value: str, units: Units) -> float:
@@ -517,3 +321,54 @@ class Project(BaseModel):
         if name in ("town", "park"):
             return getattr(self.location, name)
         return getattr(self, name)
+
+
+_TOP_KEYS = sorted([*Project.model_fields])
+
+
+def _describe_error(err: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[str, str]:
+    kind = err["type"]
+    loc = err["loc"]
+    key = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        known = _TOP_KEYS if len(loc) == 1 else ["town", "park"]
+        hint_en, hint_zh = did_you_mean(key, known)
+        hint_en = hint_en or f"; known keys: {', '.join(known)}"
+        if len(loc) == 1 and key in ("town", "park"):
+            hint_en, hint_zh = (
+                f"; put it under [location] as location.{key}",
+                f"；请写在 [location] 表下（location.{key}）",
+            )
+        return f"Unknown key {key!r}{hint_en}", f"未知的键 {key!r}{hint_zh}"
+    if kind == "missing":
+        return f"The required key {key!r} is missing.", f"缺少必填项 {key!r}。"
+    spec = FIELD_SPECS.get(key)
+    example = f" (e.g. {spec.example})" if spec and spec.example else ""
+    if kind.startswith("date"):
+        return "Expected a date such as 2024-03-01.", "应为日期，如 2024-03-01。"
+    if kind in ("string_type", "string_too_short"):
+        return f"Expected a non-empty text{example}.", "应为非空文本。"
+    en, zh = pydantic_message(err)
+    title = spec.title_zh if spec is not None else {"sources": "数据来源", "location": "位置"}.get(key, key)
+    return _sentence(f"Invalid value: {en}", "."), _sentence(f"{title}取值无效：{zh}", "。")
+
+
+def _sentence(text: str, stop: str) -> str:
+    return text if text.endswith(("。", "？", "！", ".", "?", "!")) else text + stop
+
+
+def project_from_mapping(data: Mapping[str, Any], units: Units, doc: TomlDocument | None = None) -> Project:
+    """Validate a project dict, parsing quantities with ``units``; errors name the field (and line)."""
+    try:
+        return Project.model_validate(dict(data), context={"units": units})
+    except ValidationError as exc:
+        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+        loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+        en, zh = _describe_error(err, data)
+        line = col = None
+        if doc is not None:
+            line, col = doc.locate(loc)
+        field = ".".join(str(p) for p in loc) or None
+        raise ProjectError(
+            en, message_zh=zh, file=doc.path if doc else None, line=line, column=col, field=field
+        ) from None

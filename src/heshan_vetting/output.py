@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import UsageError
+from heshan_vetting.errors import UsageError
 
 __all__ = ["validate_output", "write_output"]
 

@@ -24,15 +24,15 @@ from typing import Any, Literal
 
 import pluggy
 
-from . import hookspecs
-from ._evaluate import IndicatorInput
-from .engines import EngineSpec
-from .errors import InputError, PluginError, UsageError, did_you_mean
-from .extension import Check, FactProvider, NotConfigured
-from .model import Project
-from .report import Finding, PluginNote, PluginRef, Report, Score
-from .rulepack import VerdictDef
-from .units import Units
+from heshan_vetting import hookspecs
+from heshan_vetting.engines.protocol import EngineSpec
+from heshan_vetting.errors import InputError, PluginError, UsageError, did_you_mean
+from heshan_vetting.evaluation.scoring import IndicatorInput
+from heshan_vetting.extension import Check, FactProvider, NotConfigured
+from heshan_vetting.model import Project
+from heshan_vetting.packs.schema import VerdictDef
+from heshan_vetting.report import Finding, PluginNote, PluginRef, Report, Score
+from heshan_vetting.units import Units
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -47,12 +47,12 @@ __all__ = [
 
 #: Built-in plugins: name → module. Registered in this order, before any other plugin.
 BUILTIN_PLUGINS: dict[str, str] = {
-    "units": "heshan_vetting.default_units",
-    "toml_loader": "heshan_vetting.default_loader",
-    "shipped_packs": "heshan_vetting.default_packs",
-    "scoring": "heshan_vetting.default_scoring",
-    "engines": "heshan_vetting.default_engines",
-    "renderers": "heshan_vetting.render",
+    "units": "heshan_vetting.builtins.units",
+    "toml_loader": "heshan_vetting.builtins.toml_loader",
+    "shipped_packs": "heshan_vetting.builtins.shipped_packs",
+    "scoring": "heshan_vetting.builtins.scoring",
+    "engines": "heshan_vetting.builtins.engines",
+    "renderers": "heshan_vetting.builtins.render",
 }
 
 #: Built-in plugins left out of a report's ``provenance.plugins``: ``engines`` is recorded there as
@@ -180,7 +180,7 @@ def make_plugin_manager(
     ``HESHAN_VETTING_DISABLE_PLUGINS`` variable. Raises :class:`PluginError` for a plugin that fails
     to load, implements an unknown hook, or has a hook signature that does not match the spec.
     """
-    from . import __version__
+    from heshan_vetting import __version__
 
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)

@@ -26,9 +26,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .plugins import ENTRY_POINT_GROUP, PluginInfo
-from .report import Finding, Outcome, Report, Severity
-from .vetter import DEFAULT_PACK, Vetter
+from heshan_vetting.plugins import ENTRY_POINT_GROUP, PluginInfo
+from heshan_vetting.report import Finding, Outcome, Report, Severity
+from heshan_vetting.vetter import DEFAULT_PACK, Vetter
 
 __all__ = [
     "CASE_KEYS",

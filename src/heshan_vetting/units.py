@@ -16,7 +16,7 @@ from typing import Any
 
 import pint
 
-from .errors import BilingualValueError
+from heshan_vetting.errors import BilingualValueError
 
 __all__ = ["CANONICAL_UNITS", "Units", "builtin_definitions", "dimension_label"]
 

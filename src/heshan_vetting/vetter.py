@@ -8,19 +8,21 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
-from ._evaluate import IndicatorInput, evaluate
-from ._files import require_regular_file
-from ._plugin_run import PluginRunner
-from .default_loader import project_from_mapping
-from .engine import CompiledPack, compile_pack
-from .engines import Engine, EngineSpec, choose_engine
-from .errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
-from .industry import classification
-from .model import Project
-from .plugins import Hooks, PluginInfo, make_plugin_manager
-from .report import Finding, Notice, Provenance, Report, ReportSet, Score, Text
-from .rulepack import VerdictDef, find_packs, index_packs, load_pack, shipped_pack_dir
-from .units import Units
+from heshan_vetting.engines.protocol import Engine, EngineSpec, choose_engine
+from heshan_vetting.errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
+from heshan_vetting.evaluation.pipeline import evaluate
+from heshan_vetting.evaluation.plugin_run import PluginRunner
+from heshan_vetting.evaluation.scoring import IndicatorInput
+from heshan_vetting.industry import classification
+from heshan_vetting.inputs.files import require_regular_file
+from heshan_vetting.model import Project, project_from_mapping
+from heshan_vetting.packs.compiled import CompiledPack
+from heshan_vetting.packs.compiler import compile_pack
+from heshan_vetting.packs.load import find_packs, index_packs, load_pack, shipped_pack_dir
+from heshan_vetting.packs.schema import VerdictDef
+from heshan_vetting.plugins import Hooks, PluginInfo, make_plugin_manager
+from heshan_vetting.report import Finding, Notice, Provenance, Report, ReportSet, Score, Text
+from heshan_vetting.units import Units
 
 __all__ = ["DEFAULT_PACK", "LANGUAGES", "ProjectInput", "Vetter"]
 
@@ -288,7 +290,7 @@ class Vetter:
             extra_findings=plugin_findings if runner.checks or fact_errors else None,
             process=process if runner.processors else None,
         )
-        from . import __version__
+        from heshan_vetting import __version__
 
         provenance = Provenance(
             library_version=__version__,
@@ -301,7 +303,7 @@ class Vetter:
             covers_from=self.pack.covers[0],
             covers_until=self.pack.covers[1],
         )
-        from .report import ProjectRef
+        from heshan_vetting.report import ProjectRef
 
         report = Report(
             project=ProjectRef(

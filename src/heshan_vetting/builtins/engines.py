@@ -1,0 +1,54 @@
+"""Built-in plugin: the ``native`` and ``durable`` engines; durable-rules is imported only when durable is chosen."""
+
+from __future__ import annotations
+
+from heshan_vetting.engines.native import native_decider
+from heshan_vetting.engines.protocol import Engine, EngineSpec
+from heshan_vetting.hookspecs import hookimpl
+from heshan_vetting.packs.compiled import CompiledPack
+
+
+def _native(pack: CompiledPack) -> Engine:
+    return native_decider
+
+
+def _durable_available() -> tuple[str, str] | None:
+    from heshan_vetting.engines.durable import host as _durable
+
+    reason = _durable.unavailable_reason()
+    if reason is None:
+        return None
+    return reason, _durable.REASON_ZH
+
+
+def _durable_version() -> str:
+    from heshan_vetting.engines.durable import host as _durable
+
+    return _durable.require()
+
+
+def _durable_engine(pack: CompiledPack) -> Engine:
+    from heshan_vetting.engines.durable import host as _durable
+
+    return _durable.DurableDecider(pack)
+
+
+NATIVE = EngineSpec(
+    name="native",
+    description="the pack's conditions compiled to Python closures",
+    factory=_native,
+)
+DURABLE = EngineSpec(
+    name="durable",
+    description="the same conditions decided by a Rete network on durable-rules "
+    "(pip install 'heshan-vetting[durable]'; CPython 3.10-3.12)",
+    factory=_durable_engine,
+    available=_durable_available,
+    version=_durable_version,
+)
+
+
+@hookimpl
+def heshan_engines() -> list[EngineSpec]:
+    """``native`` (the default) and ``durable``."""
+    return [NATIVE, DURABLE]

@@ -1,0 +1,17 @@
+"""Built-in plugin: the ``text`` and ``json`` renderers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heshan_vetting.builtins.render.json import render_json
+from heshan_vetting.builtins.render.text import render_text
+from heshan_vetting.hookspecs import hookimpl
+
+__all__ = ["heshan_renderers", "render_json", "render_text"]
+
+
+@hookimpl
+def heshan_renderers() -> dict[str, Any]:
+    """``text`` (a terminal table, Chinese by default) and ``json`` (the report contract)."""
+    return {"text": render_text, "json": render_json}

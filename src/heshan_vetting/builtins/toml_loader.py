@@ -1,0 +1,28 @@
+"""Built-in plugin: load a project from a TOML file (``docs/project-file.md``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from heshan_vetting.errors import ProjectError
+from heshan_vetting.hookspecs import hookimpl
+from heshan_vetting.inputs.toml import load_toml
+from heshan_vetting.model import Project, project_from_mapping
+from heshan_vetting.units import Units
+
+__all__ = ["heshan_load_project"]
+
+
+@hookimpl(trylast=True)
+def heshan_load_project(path: Path, units: Units) -> list[Project] | None:
+    """Load a ``.toml`` project file: one project per file."""
+    if path.suffix.lower() != ".toml":
+        return None
+    doc = load_toml(path, ProjectError)
+    if "pack" in doc.data and "id" not in doc.data:
+        raise ProjectError(
+            "This looks like a rule pack, not a project file; pass it with --pack.",
+            message_zh="这是规则包文件，不是项目文件；请用 --pack 指定。",
+            file=doc.path,
+        )
+    return [project_from_mapping(doc.data, units, doc)]

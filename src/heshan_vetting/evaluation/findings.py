@@ -1,0 +1,271 @@
+"""Findings and their explanations: what each rule decided, the facts it read and the figures it compared."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from heshan_vetting.lang.values import Unknown, round_half_up
+from heshan_vetting.model import Project
+from heshan_vetting.packs.compiled import (
+    CompiledLabel,
+    CompiledPack,
+    CompiledRule,
+    NumericCheck,
+)
+from heshan_vetting.report import (
+    Citation,
+    CitationStatus,
+    Comparison,
+    FactValue,
+    Finding,
+    Label,
+    Outcome,
+    Text,
+)
+
+
+def _fmt(x: Decimal | float) -> str:
+    d = x if isinstance(x, Decimal) else Decimal(repr(x))
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
+    """The missing facts behind ``reads``, through derived metrics, in the order they are first reached.
+
+    Depth first without recursion, each name visited once (derived metrics may form long chains and diamonds).
+    """
+    derived = {d.name: d for d in pack.derived}
+    out: list[str] = []
+    seen: set[str] = set()
+    todo = list(reversed(reads))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in derived:
+            todo.extend(reversed(derived[name].reads))
+        elif name in pack.fact_types:
+            v = env.get(name)
+            if isinstance(v, Unknown) and v.kind == "missing":
+                out.append(name)
+    return out
+
+
+def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], reads: Sequence[str]) -> list[FactValue]:
+    derived_names = {d.name for d in pack.derived}
+    out: list[FactValue] = []
+    for name in reads:
+        if name not in pack.fact_types and name not in derived_names:
+            continue
+        raw: Any
+        if name in pack.plugin_facts:
+            v = env.get(name)
+            raw = None if isinstance(v, Unknown) else v
+        elif name in pack.fact_types:
+            raw = project.fact_value(name)
+        else:
+            v = env[name]
+            raw = None if isinstance(v, Unknown) else float(round_half_up(v, 6))
+        if isinstance(raw, float):
+            raw = float(round_half_up(raw, 6))
+        out.append(
+            FactValue(
+                name=name,
+                title=pack.titles.get(name, Text(zh=name, en=name)),
+                value=raw,
+                unit=pack.units_of.get(name, ""),
+                source=project.sources.get(name),
+            )
+        )
+    return out
+
+
+def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[Comparison, Text | None]:
+    a, b = check.left(env), check.right(env)
+    actual = None if isinstance(a, Unknown) else round_half_up(a, places)
+    threshold = None if isinstance(b, Unknown) else round_half_up(b, places)
+    passed: bool | None = None
+    gap: Decimal | None = None
+    text: Text | None = None
+    if actual is not None and threshold is not None:
+        op = check.op
+        passed = {
+            "<": actual < threshold,
+            "<=": actual <= threshold,
+            ">": actual > threshold,
+            ">=": actual >= threshold,
+            "==": actual == threshold,
+            "!=": actual != threshold,
+        }[op]
+        unit = f" {check.unit}" if check.unit and check.unit != "%" else check.unit
+        shown_op = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(op, op)
+        pct = "%" if check.unit == "%" else ""
+        need_zh = f"需 {shown_op} {_fmt(threshold)}{unit}，现为 {_fmt(actual)}{pct}"
+        need_en = f"needs {shown_op} {_fmt(threshold)}{unit}; has {_fmt(actual)}{pct}"
+        if not passed:
+            if op in (">=", ">"):
+                gap = threshold - actual
+                need_zh += f"，差 {_fmt(gap)}{pct}"
+                need_en += f"; short by {_fmt(gap)}{pct}"
+            elif op in ("<=", "<"):
+                gap = actual - threshold
+                need_zh += f"，超出 {_fmt(gap)}{pct}"
+                need_en += f"; over by {_fmt(gap)}{pct}"
+        text = Text(zh=need_zh, en=need_en)
+    cmp = Comparison(
+        expression=check.expression,
+        op=check.op,
+        actual=None if actual is None else float(actual),
+        threshold=None if threshold is None else float(threshold),
+        threshold_name=check.threshold_name,
+        unit=check.unit,
+        passed=passed,
+        gap=None if gap is None else float(gap),
+    )
+    return cmp, text
+
+
+def rule_finding(
+    pack: CompiledPack,
+    rule: CompiledRule,
+    project: Project,
+    env: dict[str, Any],
+    as_of: date,
+    decided: tuple[Any, Any],
+) -> Finding:
+    outcome: Outcome
+    detail: Text
+    missing: list[str] = []
+    scope, requirement = decided
+    if scope is True:
+        result = requirement
+        stage = "require"
+    else:
+        result = scope
+        stage = "applies"
+    comparisons: list[Comparison] = []
+    texts: list[Text] = []
+    if stage == "require":
+        for check in rule.checks:
+            cmp, text = _comparison(check, env, rule.precision)
+            comparisons.append(cmp)
+            if text is not None:
+                texts.append(text)
+    joined_zh = "；".join(t.zh for t in texts)
+    joined_en = "; ".join(t.en for t in texts)
+    if result is True:
+        outcome = Outcome.PASS
+        detail = Text(zh=f"符合。{joined_zh}".rstrip(), en=f"Passes. {joined_en}".rstrip())
+    elif result is False and stage == "applies":
+        outcome = Outcome.NOT_APPLICABLE
+        detail = Text(
+            zh="不适用：本项目不属于该规则的适用范围。",
+            en="Not applicable: the rule's scope does not cover this project.",
+        )
+    elif result is False:
+        outcome = Outcome.FAIL
+        msg = rule.message or Text(zh=f"不符合：{rule.title.zh}。", en=f"Fails: {rule.title.en}.")
+        detail = Text(
+            zh=msg.zh + (f"（{joined_zh}）" if joined_zh else ""),
+            en=msg.en + (f" ({joined_en})" if joined_en else ""),
+        )
+    else:
+        assert isinstance(result, Unknown)
+        if result.kind == "missing":
+            outcome = Outcome.INSUFFICIENT_DATA
+            # name only what would decide it: the scope's facts while the scope is undecided
+            missing = _missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
+            names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in missing) or "—"
+            names_en = ", ".join(missing) or "—"
+            detail = Text(
+                zh=f"数据不足，无法判断：缺少 {names_zh}。", en=f"Insufficient data to decide: missing {names_en}."
+            )
+        elif result.kind == "na":
+            outcome = Outcome.NOT_APPLICABLE
+            detail = _na_detail(pack, rule, project, env, as_of)
+        else:
+            outcome = Outcome.ERROR
+            detail = Text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
+    status = _figure_status(pack, rule, as_of)
+    unverified = status not in ("verified", "computed")
+    return Finding(
+        rule_id=rule.id,
+        pack_id=rule.pack_id,
+        title=rule.title,
+        severity=rule.severity,
+        outcome=outcome,
+        explanation=detail,
+        comparisons=comparisons,
+        facts=_fact_values(pack, project, env, rule.reads),
+        missing=missing,
+        citation=rule.citation,
+        unverified=unverified,
+        figure_status=status,
+        tags=list(rule.tags),
+    )
+
+
+_STATUS_RANK: dict[CitationStatus, int] = {
+    "verified": 0, "computed": 1, "partial": 2, "local_default": 3, "draft": 4, "unverified": 5,
+}  # fmt: skip
+
+
+def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of: date) -> CitationStatus:
+    statuses: list[CitationStatus] = [rule.citation.status]
+    for name in rule.reads:
+        th = pack.thresholds.get(name)
+        if th is not None:
+            hit = th.value_on(as_of)
+            if hit is not None and hit[1] is not None:
+                statuses.append(hit[1].status)
+        for source in (pack.tables.get(name), pack.sets.get(name)):
+            if source is not None and isinstance(source.citation, Citation):
+                statuses.append(source.citation.status)
+    return max(statuses, key=lambda s: _STATUS_RANK[s])
+
+
+def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: dict[str, Any], as_of: date) -> Text:
+    zh: list[str] = []
+    en: list[str] = []
+    for name in rule.reads:
+        title = pack.titles.get(name, Text(zh=name, en=name))
+        if name in pack.thresholds and isinstance(env.get(name), Unknown):
+            zh.append(f"阈值“{title.zh}”在 {as_of} 没有生效的取值")
+            en.append(f"threshold '{title.en}' has no value in force on {as_of}")
+        elif name in pack.tables:
+            code = project.industry_code or "—"
+            table = pack.tables[name]
+            if table.default is None and table.lookup(env.get("industry_code", "")) is None:
+                zh.append(f"查找表“{title.zh}”中没有行业 {code} 的取值")
+                en.append(f"table '{title.en}' has no row for industry {code}")
+    if not zh:
+        zh.append("所需取值不存在")
+        en.append("a value it needs does not exist")
+    return Text(zh="不适用：" + "；".join(zh) + "。", en="Not applicable: " + "; ".join(en) + ".")
+
+
+def label_result(
+    pack: CompiledPack, label: CompiledLabel, project: Project, env: dict[str, Any], as_of: date, cases: tuple[Any, ...]
+) -> Label:
+    value: Text | None = label.otherwise
+    outcome = "decided" if value is not None else "none"
+    missing: list[str] = []
+    for result, (_fn, case_value) in zip(cases, label.cases, strict=False):  # stops where the engine did
+        if result is True:
+            value, outcome = case_value, "decided"
+            break
+        if isinstance(result, Unknown):
+            value, outcome = None, "insufficient_data"
+            missing = _missing_names(pack, env, label.reads)
+            break
+    return Label(
+        id=label.id, title=label.title, value=value,
+        outcome="decided" if outcome == "decided" else ("none" if outcome == "none" else "insufficient_data"),
+        missing=tuple(missing), facts=tuple(_fact_values(pack, project, env, label.reads)),
+        citation=label.citation, figure_status=_figure_status(pack, label, as_of),
+    )  # fmt: skip

@@ -1,0 +1,221 @@
+"""The single place the verdict is decided: one table of what each finding does to it, and :func:`decide`.
+
+The verdict rule (DESIGN.md invariant 3): a failed veto rejects; a veto that cannot be evaluated, a
+failed or undecidable required rule, or any ``error`` finding makes the verdict at best ``conditional``;
+then the score decides between ``approve``, ``conditional`` and ``reject`` by the pack's thresholds (a
+score exactly at a threshold reaches it). A scoring indicator that cannot be computed, and a plugin that
+fails on the finished report, make the result incomplete and keep it from ``approve``.
+
+:data:`EFFECTS` is keyed by every ``(Severity, Outcome)`` pair. Each :class:`Effect` says the best
+verdict the finding still allows (its *cap*), whether its rule is listed in ``report.conditions``,
+whether it makes the report incomplete, whether its missing facts go into ``report.missing_fields``,
+and the zh/en reason it adds. :data:`INDICATOR_ERROR` and :data:`OBSERVER_ERROR` are the two effects
+that do not come from a finding. :func:`decide` applies them all; no other module caps a verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+from heshan_vetting.packs.schema import VerdictDef
+from heshan_vetting.report import Finding, Outcome, Score, Severity, Text, Verdict
+
+__all__ = ["EFFECTS", "INDICATOR_ERROR", "OBSERVER_ERROR", "Decision", "Effect", "decide"]
+
+Reason = Callable[[Finding], Text]
+"""The zh/en reason a finding adds to the report."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one kind of finding (or error) does to the verdict."""
+
+    cap: Verdict
+    """The best verdict still possible (``approve`` when it caps nothing)."""
+    condition: bool = False
+    """Whether the rule is listed in ``report.conditions`` (what must be fixed or supplied)."""
+    incomplete: bool = False
+    """Whether the report is marked incomplete."""
+    missing: bool = False
+    """Whether the finding's missing facts are added to ``report.missing_fields``."""
+    reason: Reason | None = None
+    """The reason added to ``report.reasons``, if any."""
+
+
+_NONE = Effect(Verdict.APPROVE)
+
+
+def _error(f: Finding) -> Text:
+    return Text(
+        zh=f"{f.rule_id} 无法计算，结论不完整。", en=f"{f.rule_id} could not be evaluated; the result is incomplete."
+    )
+
+
+def _veto_failed(f: Finding) -> Text:
+    return Text(zh=f"一票否决：{f.rule_id} {f.title.zh}。", en=f"Veto: {f.rule_id} {f.title.en}.")
+
+
+def _veto_no_data(f: Finding) -> Text:
+    return Text(
+        zh=f"否决项 {f.rule_id} 因缺少数据无法判断（{'、'.join(f.missing)}）。",
+        en=f"Veto {f.rule_id} cannot be decided for lack of data ({', '.join(f.missing)}).",
+    )
+
+
+def _required_failed(f: Finding) -> Text:
+    return Text(zh=f"须整改：{f.rule_id} {f.title.zh}。", en=f"Must be fixed: {f.rule_id} {f.title.en}.")
+
+
+def _required_no_data(f: Finding) -> Text:
+    return Text(
+        zh=f"必备条件 {f.rule_id} 缺少数据（{'、'.join(f.missing)}）。",
+        en=f"Required rule {f.rule_id} lacks data ({', '.join(f.missing)}).",
+    )
+
+
+_C = Verdict.CONDITIONAL
+
+#: What each ``(severity, outcome)`` of a finding does to the verdict; every pair is present.
+EFFECTS: Mapping[tuple[Severity, Outcome], Effect] = MappingProxyType({
+    (Severity.VETO, Outcome.PASS): _NONE,
+    (Severity.VETO, Outcome.NOT_APPLICABLE): _NONE,
+    (Severity.VETO, Outcome.FAIL): Effect(Verdict.REJECT, reason=_veto_failed),
+    (Severity.VETO, Outcome.INSUFFICIENT_DATA): Effect(_C, condition=True, missing=True, reason=_veto_no_data),
+    (Severity.VETO, Outcome.ERROR): Effect(_C, condition=True, incomplete=True, reason=_error),
+    (Severity.REQUIRED, Outcome.PASS): _NONE,
+    (Severity.REQUIRED, Outcome.NOT_APPLICABLE): _NONE,
+    (Severity.REQUIRED, Outcome.FAIL): Effect(_C, condition=True, reason=_required_failed),
+    (Severity.REQUIRED, Outcome.INSUFFICIENT_DATA): Effect(_C, condition=True, missing=True, reason=_required_no_data),
+    (Severity.REQUIRED, Outcome.ERROR): Effect(_C, condition=True, incomplete=True, reason=_error),
+    (Severity.ADVISORY, Outcome.PASS): _NONE,
+    (Severity.ADVISORY, Outcome.NOT_APPLICABLE): _NONE,
+    (Severity.ADVISORY, Outcome.FAIL): _NONE,
+    (Severity.ADVISORY, Outcome.INSUFFICIENT_DATA): _NONE,
+    (Severity.ADVISORY, Outcome.ERROR): Effect(_C, incomplete=True, reason=_error),
+})  # fmt: skip
+
+#: Scoring indicators that cannot be computed (they score 0): never approve on that score.
+INDICATOR_ERROR = Effect(_C, incomplete=True)
+#: Plugins that failed on the finished report (``heshan_report_finished``).
+OBSERVER_ERROR = Effect(_C, incomplete=True)
+
+_ORDER = {Verdict.APPROVE: 0, Verdict.CONDITIONAL: 1, Verdict.REJECT: 2}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict and what the report says about it."""
+
+    verdict: Verdict = Verdict.APPROVE
+    reasons: list[Text] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    missing_fields: list[str] = field(default_factory=list)
+    incomplete: bool = False
+
+
+def _fmt(x: Decimal | float) -> str:
+    d = x if isinstance(x, Decimal) else Decimal(repr(x))
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _by_score(total: float, verdict_def: VerdictDef) -> Verdict:
+    s = Decimal(repr(total))
+    if s >= Decimal(repr(verdict_def.approve_min)):
+        return Verdict.APPROVE
+    if s >= Decimal(repr(verdict_def.conditional_min)):
+        return Verdict.CONDITIONAL
+    return Verdict.REJECT
+
+
+def _score_reasons(score: Score, verdict_def: VerdictDef) -> tuple[Verdict, list[Text]]:
+    reasons: list[Text] = []
+    by_score = _by_score(score.total, verdict_def)
+    if score.attainable is not None and by_score is not Verdict.APPROVE:
+        # Missing data scores 0 but is not a low value: never reject on a score that the missing
+        # indicators could still lift; hold the project at conditional until the data comes.
+        best = _by_score(score.attainable, verdict_def)
+        if _ORDER[best] < _ORDER[by_score]:
+            reasons.append(
+                Text(
+                    zh=f"综合评分 {_fmt(score.total)} 分中有指标缺少数据；补齐后最高可达 {_fmt(score.attainable)} 分。",
+                    en=f"Score {_fmt(score.total)} has indicators without data; with them it could reach "
+                    f"{_fmt(score.attainable)}.",
+                )
+            )
+            by_score = Verdict.CONDITIONAL
+    if by_score is not Verdict.APPROVE:
+        near = by_score is Verdict.CONDITIONAL
+        line = _fmt(verdict_def.approve_min if near else verdict_def.conditional_min)
+        total = _fmt(score.total)
+        reasons.append(
+            Text(
+                zh=f"综合评分 {total} 分，低于{'准入' if near else '有条件准入'}线 {line} 分。",
+                en=f"Score {total} is below the {'approval' if near else 'conditional'} line of {line}.",
+            )
+        )
+    return by_score, reasons
+
+
+def decide(
+    findings: Sequence[Finding],
+    score: Score | None = None,
+    verdict_def: VerdictDef | None = None,
+    *,
+    broken_indicators: Sequence[str] = (),
+    failed_observers: Sequence[str] = (),
+    prior: Decision | None = None,
+) -> Decision:
+    """The verdict from ``findings`` (through :data:`EFFECTS`), the score, broken indicators and failed observers.
+
+    Reasons come in this order: the findings' in their order, the score's, the broken indicators', the
+    failed observers'. ``prior`` is a decision already made (e.g. the report's before its observers ran):
+    its verdict, reasons, conditions and missing fields come first and its caps stay.
+    """
+    start = prior if prior is not None else Decision()
+    worst = start.verdict
+    reasons = list(start.reasons)
+    conditions = list(start.conditions)
+    missing = list(start.missing_fields)
+    incomplete = start.incomplete
+
+    def apply(effect: Effect, reason: Text | None) -> None:
+        nonlocal worst, incomplete
+        if _ORDER[effect.cap] > _ORDER[worst]:
+            worst = effect.cap
+        incomplete = incomplete or effect.incomplete
+        if reason is not None:
+            reasons.append(reason)
+
+    for f in findings:
+        effect = EFFECTS[f.severity, f.outcome]
+        if effect.condition:
+            conditions.append(f.rule_id)
+        if effect.missing:
+            missing.extend(m for m in f.missing if m not in missing)
+        apply(effect, effect.reason(f) if effect.reason is not None else None)
+    if score is not None and verdict_def is not None:
+        by_score, score_reasons = _score_reasons(score, verdict_def)
+        reasons.extend(score_reasons)
+        apply(Effect(by_score), None)
+    if broken_indicators:
+        apply(
+            INDICATOR_ERROR,
+            Text(
+                zh=f"评分指标 {'、'.join(broken_indicators)} 无法计算（按 0 分计），结论不完整。",
+                en=f"Scoring indicator(s) {', '.join(broken_indicators)} could not be computed (scored 0); "
+                "the result is incomplete.",
+            ),
+        )
+    if failed_observers:
+        apply(
+            OBSERVER_ERROR,
+            Text(
+                zh=f"插件 {'、'.join(failed_observers)} 处理报告时出错，结论不完整。",
+                en=f"Plugin(s) {', '.join(failed_observers)} failed on the finished report; the result is incomplete.",
+            ),
+        )
+    return Decision(worst, reasons, list(dict.fromkeys(conditions)), missing, incomplete)

@@ -1,0 +1,156 @@
+"""A compiled pack: read-only rules, thresholds, derived metrics, labels and indicators, ready to evaluate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from heshan_vetting.lang import syntax as ast
+from heshan_vetting.lang.types import CompiledSet, CompiledTable, Fn, Namespace, VType
+from heshan_vetting.packs.merge import ShadowedPack
+from heshan_vetting.packs.schema import VerdictDef
+from heshan_vetting.report import Citation, PackRef, Severity, Text
+from heshan_vetting.units import Units
+
+
+@dataclass(frozen=True)
+class NumericCheck:
+    """A numeric comparison of a rule's requirement, kept to explain the finding."""
+
+    expression: str
+    left: Fn
+    right: Fn
+    op: str
+    unit: str
+    threshold_name: str | None
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready to evaluate."""
+
+    id: str
+    pack_id: str
+    title: Text
+    message: Text | None
+    severity: Severity
+    citation: Citation
+    tags: tuple[str, ...]
+    effective_from: date | None
+    effective_until: date | None
+    applies: Fn | None
+    require: Fn
+    require_text: str
+    applies_tree: ast.Node | None
+    """The parsed scope condition, for engines that translate conditions (the durable backend)."""
+    require_tree: ast.Node
+    target_unit: Any
+    """The pint unit numeric comparisons are made in (``None``: each comparison's left side)."""
+    checks: tuple[NumericCheck, ...]
+    reads: tuple[str, ...]
+    precision: int
+    scope_reads: tuple[str, ...] = ()
+    """Names read by ``applies_if`` alone (``reads`` has those of ``require`` first, then these)."""
+
+
+@dataclass(frozen=True)
+class CompiledThreshold:
+    """A threshold with its effective-dated values, in ``unit``."""
+
+    name: str
+    title: Text
+    unit: str
+    values: tuple[tuple[date | None, date | None, float, Citation | None], ...]
+
+    def value_on(self, day: date) -> tuple[float, Citation | None] | None:
+        """The value in force on ``day`` (and its citation), or ``None``."""
+        for start, end, value, citation in self.values:
+            if in_force(start, end, day):
+                return value, citation
+        return None
+
+
+@dataclass(frozen=True)
+class CompiledDerived:
+    """A derived metric: computed once per project in dependency order."""
+
+    name: str
+    title: Text
+    fn: Fn
+    unit: str
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledLabel:
+    """A report label: ordered cases of (condition, value)."""
+
+    id: str
+    pack_id: str
+    title: Text
+    cases: tuple[tuple[Fn, Text], ...]
+    otherwise: Text | None
+    citation: Citation
+    effective_from: date | None
+    effective_until: date | None
+    reads: tuple[str, ...]
+    trees: tuple[ast.Node, ...] = ()
+    """The cases' conditions as syntax trees (for engines other than the compiled closures)."""
+
+
+@dataclass(frozen=True)
+class CompiledIndicator:
+    """A scoring indicator with its floor and target in ``unit``."""
+
+    id: str
+    title: Text
+    value: Fn
+    unit: str
+    weight: float
+    floor: float
+    target: float
+    citation: Citation
+    effective_from: date | None
+    effective_until: date | None
+    reads: tuple[str, ...]
+    applies: Fn | None = None
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    """A merged pack compiled for one unit registry. Immutable and safe to share between threads."""
+
+    id: str
+    version: str
+    title: Text
+    jurisdiction: str
+    packs: tuple[PackRef, ...]
+    covers: tuple[date | None, date | None]
+    """The period the pack chain covers: the latest ``covers_from`` and earliest ``covers_until`` declared."""
+    covers_notes: tuple[tuple[date | None, date | None, Text], ...]
+    """Each pack's own ``(covers_from, covers_until, covers_note)``, parents first (packs with a note only)."""
+    shadowed: tuple[ShadowedPack, ...]
+    """Pack ids found in several files on the search path, and which file was used."""
+    fact_types: dict[str, VType]
+    thresholds: dict[str, CompiledThreshold]
+    derived: tuple[CompiledDerived, ...]
+    rules: tuple[CompiledRule, ...]
+    indicators: tuple[CompiledIndicator, ...]
+    verdict: VerdictDef | None
+    labels: tuple[CompiledLabel, ...] = ()
+    tables: dict[str, CompiledTable] = field(default_factory=dict)
+    sets: dict[str, CompiledSet] = field(default_factory=dict)
+    namespace: Namespace = field(default_factory=Namespace)
+    """Every name conditions may use, with its static type (for engines that translate conditions)."""
+    units: Units | None = None
+    """The unit registry the pack was compiled for."""
+    titles: dict[str, Text] = field(default_factory=dict)
+    units_of: dict[str, str] = field(default_factory=dict)
+    plugin_facts: dict[str, str] = field(default_factory=dict)
+    """Facts computed by plugins (``heshan_facts``): name → plugin name."""
+
+
+def in_force(start: date | None, end: date | None, day: date) -> bool:
+    """Whether ``day`` lies within the inclusive period ``start``–``end`` (open ends allowed)."""
+    return (start is None or start <= day) and (end is None or day <= end)

@@ -1,0 +1,62 @@
+"""The fact namespace of one check: project fields, plugin facts and thresholds in force, as closures read them."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from heshan_vetting.lang.types import VType
+from heshan_vetting.lang.values import MISSING, NA, norm
+from heshan_vetting.model import Project
+from heshan_vetting.packs.compiled import CompiledPack
+
+
+def project_env(pack: CompiledPack, project: Project) -> dict[str, Any]:
+    """The fact namespace of a project: canonical floats, normalised strings, MISSING for absent."""
+    env: dict[str, Any] = {}
+    for name, vt in pack.fact_types.items():
+        if name in pack.plugin_facts:
+            continue  # set by the caller from the plugins' providers
+        v = project.fact_value(name)
+        if v is None or (vt.kind == "strs" and not v):
+            env[name] = MISSING
+        elif vt.kind == "str":
+            env[name] = norm(v)
+        elif vt.kind == "strs":
+            env[name] = tuple(norm(x) for x in v)
+        elif vt.kind == "bool":
+            env[name] = bool(v)
+        else:
+            env[name] = float(v)
+    return env
+
+
+def plugin_fact_env(vt: VType, value: Any) -> Any:
+    """A plugin fact's value as it sits in the namespace; raises ``TypeError`` for a value of the wrong type."""
+    if value is None:
+        return MISSING
+    if vt.kind == "num":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise TypeError(f"expected a finite number, got {value!r}")
+        return float(value)
+    if vt.kind == "str":
+        if not isinstance(value, str):
+            raise TypeError(f"expected a text, got {value!r}")
+        return norm(value)
+    if vt.kind == "bool":
+        if not isinstance(value, bool):
+            raise TypeError(f"expected true or false, got {value!r}")
+        return value
+    if not isinstance(value, (list, tuple)) or not all(isinstance(x, str) for x in value):
+        raise TypeError(f"expected a list of texts, got {value!r}")
+    return tuple(norm(x) for x in value) if value else MISSING
+
+
+def thresholds_env(pack: CompiledPack, day: date) -> dict[str, Any]:
+    """Threshold values in force on ``day`` (``NA`` where none is)."""
+    out: dict[str, Any] = {}
+    for name, th in pack.thresholds.items():
+        hit = th.value_on(day)
+        out[name] = NA if hit is None else hit[0]
+    return out

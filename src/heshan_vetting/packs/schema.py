@@ -1,0 +1,281 @@
+"""The TOML schema of a rule pack as pydantic models: what each section may hold, checked before compiling."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from heshan_vetting.errors import BilingualValueError
+from heshan_vetting.limits import MAX_PACK_NUMBER, number_text
+from heshan_vetting.report import Citation, Severity, Text
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]*$")
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def check_pack_number(value: Any) -> Any:
+    """Refuse a bare number (int or float) that is not finite or exceeds :data:`~heshan_vetting.limits.MAX_PACK_NUMBER`
+    in magnitude; anything else passes unchanged to the field's own type check."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    try:
+        magnitude = abs(float(value))
+    except OverflowError:  # an int beyond the range of a float
+        magnitude = math.inf
+    if math.isnan(magnitude):
+        raise BilingualValueError("nan is not a number a pack may use", "nan 不是规则包可用的数值")
+    if magnitude > MAX_PACK_NUMBER:
+        if isinstance(value, int) and math.isinf(magnitude):
+            shown = "an integer of more than 308 digits"
+        else:
+            shown = f"{value:.6g}"
+        raise BilingualValueError(
+            f"{shown} is out of range: numbers in a rule pack are at most {number_text(MAX_PACK_NUMBER)} in magnitude",
+            f"{shown} 超出范围：规则包中的数值绝对值最大为 {number_text(MAX_PACK_NUMBER)}",
+        )
+    return value
+
+
+Number = Annotated[float | str, BeforeValidator(check_pack_number)]
+"""A number in the unit of its field, or a quantity text such as ``"20 万元/亩"``."""
+Weight = Annotated[float, BeforeValidator(check_pack_number), Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Dated(_Strict):
+    effective_from: date | None = None
+    effective_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _Dated:
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise BilingualValueError(
+                f"effective_until ({self.effective_until}) is before effective_from ({self.effective_from})",
+                f"effective_until（{self.effective_until}）早于 effective_from（{self.effective_from}）",
+            )
+        return self
+
+
+class PackMeta(_Dated):
+    """The ``[pack]`` table: identity and layering."""
+
+    id: str
+    version: str
+    kind: Literal["access"]
+    title: Text
+    jurisdiction: str
+    extends: str | None = None
+    description: Text | None = None
+    covers_from: date | None = None
+    """The first date for which the pack's authors vouch that its rules (with its parents') are complete."""
+    covers_until: date | None = None
+    """The last such date (e.g. the date by which yearly targets must be reviewed)."""
+    covers_note: Text | None = None
+    """Why the covered period starts or ends where it does (shown when a check falls outside it)."""
+
+    @model_validator(mode="after")
+    def _covers_in_order(self) -> PackMeta:
+        if self.covers_from and self.covers_until and self.covers_until < self.covers_from:
+            raise BilingualValueError(
+                f"covers_until ({self.covers_until}) is before covers_from ({self.covers_from})",
+                f"covers_until（{self.covers_until}）早于 covers_from（{self.covers_from}）",
+            )
+        return self
+
+    @field_validator("id", "extends")
+    @classmethod
+    def _check_id(cls, value: str | None) -> str | None:
+        if value is not None and not ID_PATTERN.match(value):
+            raise BilingualValueError(
+                f"{value!r} is not a valid pack id (lower-case letters, digits, '_', '-', '.')",
+                f"{value!r} 不是有效的规则包编号（小写字母、数字、“_”“-”“.”）",
+            )
+        return value
+
+
+class SetDef(_Strict):
+    """A named set of strings. ``match = "prefix"`` makes ``x in set`` a prefix match."""
+
+    title: Text | None = None
+    type: Literal["industry_code", "text"] = "text"
+    match: Literal["exact", "prefix"] = "exact"
+    members: list[str] = Field(min_length=1)
+    citation: Citation | None = None
+
+
+class TableDef(_Strict):
+    """A lookup table keyed by industry-code prefix (longest prefix wins)."""
+
+    title: Text | None = None
+    unit: str = ""
+    rows: dict[str, Number] = Field(min_length=1)
+    default: Number | None = None
+    citation: Citation | None = None
+
+
+class ThresholdValue(_Dated):
+    """One effective-dated value of a threshold."""
+
+    value: Number
+    citation: Citation | None = None
+
+
+class ThresholdDef(_Strict):
+    """A named threshold; ``value`` for one value or ``values`` for effective-dated ones."""
+
+    title: Text
+    unit: str = ""
+    value: Number | None = None
+    values: list[ThresholdValue] | None = None
+    citation: Citation | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ThresholdDef:
+        if (self.value is None) == (self.values is None):
+            raise BilingualValueError("give exactly one of 'value' or 'values'", "value 与 values 须且只能给出一个")
+        if self.values is not None and not self.values:
+            raise BilingualValueError("'values' is empty", "values 为空")
+        if self.value is not None and self.citation is None:
+            raise BilingualValueError("a threshold needs a citation", "阈值须注明出处（citation）")
+        if self.values is not None:
+            for i, v in enumerate(self.values):
+                if v.citation is None and self.citation is None:
+                    raise BilingualValueError(
+                        f"values[{i}] needs a citation (or give one for the whole threshold)",
+                        f"values[{i}] 须注明出处（或为整个阈值注明出处）",
+                    )
+        return self
+
+    def dated_values(self) -> list[ThresholdValue]:
+        """The values as a list, whichever form was written."""
+        if self.values is not None:
+            return list(self.values)
+        assert self.value is not None
+        return [ThresholdValue(value=self.value, citation=self.citation)]
+
+
+class DerivedDef(_Strict):
+    """A derived metric computed once per project from facts and other derived metrics."""
+
+    title: Text
+    expr: str
+    unit: str = ""
+
+
+class RuleDef(_Dated):
+    """A rule: when ``applies_if`` holds, ``require`` must hold."""
+
+    id: str
+    title: Text
+    message: Text | None = None
+    severity: Severity
+    applies_if: str | None = None
+    require: str
+    unit: str | None = None
+    precision: int = Field(default=4, ge=0, le=10)
+    citation: Citation
+    tags: list[str] = Field(default_factory=list)
+    replaces: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _check_rule_id(cls, value: str) -> str:
+        if not RULE_ID.match(value):
+            raise BilingualValueError(
+                f"{value!r} is not a valid rule id (letters, digits, '_', '-', '.')",
+                f"{value!r} 不是有效的规则编号（字母、数字、“_”“-”“.”）",
+            )
+        return value
+
+
+class IndicatorDef(_Dated):
+    """A scoring indicator: ``weight × clamp((value − floor) / (target − floor), 0, 1)`` points."""
+
+    id: str
+    title: Text
+    applies_if: str | None = None
+    """When false the indicator is not applicable and its weight leaves the total (e.g. no land of its own)."""
+    value: str
+    unit: str = ""
+    weight: Weight
+    floor: Number
+    target: Number
+    citation: Citation
+    replaces: bool = False
+
+
+class LabelCase(_Strict):
+    """One case of a label: when ``when`` holds (and no earlier case did), the label reads ``value``."""
+
+    when: str
+    value: Text
+
+
+class LabelDef(_Dated):
+    """A label on the report (e.g. which authority does the energy review): a classification, not a pass or fail.
+
+    Cases are tried in order; the first whose condition holds gives the value. A case that cannot be
+    decided for lack of data before any case holds makes the label ``insufficient_data``.
+    """
+
+    id: str
+    title: Text
+    cases: list[LabelCase] = Field(min_length=1)
+    otherwise: Text | None = None
+    citation: Citation
+    replaces: bool = False
+
+
+class GapDef(_Strict):
+    """A policy element the pack knows of but does not encode, and why (shown on the coverage page)."""
+
+    id: str
+    title: Text
+    reason: Text
+    citation: Citation | None = None
+
+
+class VerdictDef(_Strict):
+    """Score thresholds: ``approve`` at or above ``approve_min``, ``conditional`` at or above ``conditional_min``."""
+
+    approve_min: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)]
+    conditional_min: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)]
+    citation: Citation
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VerdictDef:
+        if self.conditional_min > self.approve_min:
+            raise BilingualValueError(
+                "conditional_min must not exceed approve_min", "conditional_min 不能大于 approve_min"
+            )
+        return self
+
+
+class PackFile(_Strict):
+    """One rule-pack TOML file."""
+
+    pack: PackMeta
+    sets: dict[str, SetDef] = Field(default_factory=dict)
+    tables: dict[str, TableDef] = Field(default_factory=dict)
+    thresholds: dict[str, ThresholdDef] = Field(default_factory=dict)
+    derived: dict[str, DerivedDef] = Field(default_factory=dict)
+    rules: list[RuleDef] = Field(default_factory=list)
+    indicators: list[IndicatorDef] = Field(default_factory=list)
+    labels: list[LabelDef] = Field(default_factory=list)
+    gaps: list[GapDef] = Field(default_factory=list)
+    verdict: VerdictDef | None = None
