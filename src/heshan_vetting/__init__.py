@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from heshan_vetting.engines.protocol import Engine, EngineSpec
 from heshan_vetting.errors import (
+    Bilingual,
     BilingualValueError,
     InputError,
     PluginError,
@@ -55,6 +56,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_PACK",
     "FIELD_SPECS",
+    "Bilingual",
     "BilingualValueError",
     "Check",
     "CheckContext",

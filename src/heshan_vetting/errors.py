@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
+    "Bilingual",
     "BilingualValueError",
     "InputError",
     "PluginError",
@@ -24,20 +25,35 @@ __all__ = [
 ]
 
 
-class BilingualValueError(ValueError):
+class Bilingual(Exception):
+    """The one shape of a bilingual error: ``message_en`` and ``message_zh``, complete sentences or phrases.
+
+    Every exception of this library that a person reads (:class:`InputError` and its kinds,
+    :class:`BilingualValueError` and the condition language's syntax and type errors) is one.
+    """
+
+    message_en: str
+    message_zh: str
+
+    def message(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``zh`` or ``en``)."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+class BilingualValueError(Bilingual, ValueError):
     """A ``ValueError`` that carries its message in English and Chinese (raised inside validators)."""
 
-    def __init__(self, en: str, zh: str) -> None:
-        self.en = en
-        self.zh = zh
-        super().__init__(en)
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        self.message_en = message_en
+        self.message_zh = message_zh
+        super().__init__(message_en)
 
 
 class VettingError(Exception):
     """Base class of every exception this library raises on purpose."""
 
 
-class InputError(VettingError):
+class InputError(Bilingual, VettingError):
     """A user mistake in an input: a project file, a rule pack or an option.
 
     ``message_en`` and ``message_zh`` are complete sentences; ``file``, ``line`` (1-based),

@@ -94,7 +94,7 @@ def _parse(value: str, spec: FieldSpec, units: Units, bare_unit: str | None = No
         return units.parse_quantity(value, bare_unit=bare_unit)
     except BilingualValueError as exc:
         raise BilingualValueError(
-            f"{exc.en}; write it like {spec.example}", f"{exc.zh}；写法如 {spec.example}"
+            f"{exc.message_en}; write it like {spec.example}", f"{exc.message_zh}；写法如 {spec.example}"
         ) from None
 
 

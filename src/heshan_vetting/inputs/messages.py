@@ -11,7 +11,7 @@ def pydantic_message(err: Any) -> tuple[str, str]:
     """English and Chinese text for one pydantic error (our own validators carry both)."""
     exc = (err.get("ctx") or {}).get("error")
     if isinstance(exc, BilingualValueError):
-        return exc.en, exc.zh
+        return exc.message_en, exc.message_zh
     kind, ctx = err["type"], err.get("ctx") or {}
     en = str(err["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":

@@ -59,7 +59,7 @@ class Compiler:
         try:
             return self.units.factor(src, dst)
         except BilingualValueError as exc:
-            raise CompileError(exc.en + ".", exc.zh + "。", pos) from None
+            raise CompileError(exc.message_en + ".", exc.message_zh + "。", pos) from None
 
     def _no_bare_percent(self, left: ast.Node, lt: VType, right: ast.Node, rt: VType) -> None:
         """``building_coefficient <= 20`` would mean 2000%: a plain number next to a percentage is an error."""

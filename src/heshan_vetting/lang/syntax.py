@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from heshan_vetting.errors import BilingualValueError
 
-class ExprSyntaxError(ValueError):
+
+class ExprSyntaxError(BilingualValueError):
     """A condition could not be parsed; ``pos`` is the 0-based offset in the source."""
 
     def __init__(self, message_en: str, message_zh: str, pos: int) -> None:
-        self.message_en = message_en
-        self.message_zh = message_zh
+        super().__init__(message_en, message_zh)
         self.pos = pos
-        super().__init__(f"{message_en} (at offset {pos})")
+        self.args = (f"{message_en} (at offset {pos})",)
 
 
 @dataclass(frozen=True)

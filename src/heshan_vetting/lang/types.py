@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from heshan_vetting.errors import BilingualValueError
+
 Fn = Callable[[dict[str, Any]], Any]
 
 
@@ -62,11 +64,9 @@ class Namespace:
     """Names that ``is present`` / ``is missing`` may test (facts and derived metrics)."""
 
 
-class CompileError(ValueError):
+class CompileError(BilingualValueError):
     """A type, name or unit error at ``pos`` (offset in the condition)."""
 
-    def __init__(self, en: str, zh: str, pos: int) -> None:
-        self.message_en = en
-        self.message_zh = zh
+    def __init__(self, message_en: str, message_zh: str, pos: int) -> None:
+        super().__init__(message_en, message_zh)
         self.pos = pos
-        super().__init__(en)

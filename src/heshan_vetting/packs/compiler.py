@@ -41,7 +41,7 @@ from heshan_vetting.units import Units
 
 
 def _en(exc: Exception) -> str:
-    return exc.en if isinstance(exc, BilingualValueError) else str(exc)
+    return exc.message_en if isinstance(exc, BilingualValueError) else str(exc)
 
 
 def _stop(text: str, stop: str) -> str:
@@ -49,7 +49,7 @@ def _stop(text: str, stop: str) -> str:
 
 
 def _zh(exc: Exception) -> str:
-    return exc.zh if isinstance(exc, BilingualValueError) else str(exc)
+    return exc.message_zh if isinstance(exc, BilingualValueError) else str(exc)
 
 
 def _intersect(
@@ -164,7 +164,7 @@ class _PackCompiler:
         try:
             return self.units.factor(a, b)
         except BilingualValueError as exc:
-            raise self._at(src, key, exc.en + ".", exc.zh + "。") from None
+            raise self._at(src, key, exc.message_en + ".", exc.message_zh + "。") from None
 
     def _sym(self, unit: Any) -> str:
         return self.units.symbol(unit) or "dimensionless"

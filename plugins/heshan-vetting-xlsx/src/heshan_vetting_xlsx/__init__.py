@@ -184,13 +184,8 @@ def _suggestion(label: str) -> tuple[str, str]:
 # -- errors -----------------------------------------------------------------------------------------
 
 
-class _CellError(Exception):
+class _CellError(BilingualValueError):
     """A value that cannot be read; raised while converting a cell, turned into a ProjectError."""
-
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh
 
 
 def _where(sheet: str, column: _Column, row: int) -> str:
@@ -260,7 +255,7 @@ def _header_unit(field: _Field, unit: str | None, units: Units, path: Path, at: 
     try:
         given = units.unit(unit)
     except BilingualValueError as exc:
-        _fail(path, f"The header's unit is invalid: {exc.en}.", f"列标题中的单位无效：{exc.zh}。", **at)
+        _fail(path, f"The header's unit is invalid: {exc.message_en}.", f"列标题中的单位无效：{exc.message_zh}。", **at)
     if not field.unit:  # plot_ratio, employees: plain numbers
         dim = units.dimensionality(given)
         plain = {"dimensionless": "", "[headcount]": "人"}.get(dim)  # "1", "人": a note, not a scale
@@ -468,7 +463,7 @@ def _row_data(
         try:
             value = _cell_value(cell, column)
         except _CellError as exc:
-            _fail(path, exc.en, exc.zh, line=row, column=cell.column, field=_where(sheet, column, row))
+            _fail(path, exc.message_en, exc.message_zh, line=row, column=cell.column, field=_where(sheet, column, row))
         if value == []:
             continue  # a products cell of separators only
         target = location if column.field.name in _LOCATION_FIELDS else data

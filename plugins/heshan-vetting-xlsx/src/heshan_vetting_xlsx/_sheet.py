@@ -35,7 +35,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from heshan_vetting import ProjectError
+from heshan_vetting import BilingualValueError, ProjectError
 
 __all__ = [
     "EXCEL_COLUMNS",
@@ -115,12 +115,12 @@ class _Stop(Exception):
     """Ends a scan early (not a worksheet, or over the cell limit)."""
 
 
-class _Bad(Exception):
+class _Bad(BilingualValueError):
     """The XML of a worksheet is not what a spreadsheet program writes."""
 
-    def __init__(self, en: str, zh: str, row: int | None = None) -> None:
-        super().__init__(en)
-        self.en, self.zh, self.row = en, zh, row
+    def __init__(self, message_en: str, message_zh: str, row: int | None = None) -> None:
+        super().__init__(message_en, message_zh)
+        self.row = row
 
 
 def _local(name: str) -> str:
@@ -344,7 +344,9 @@ def _check_archive(path: Path) -> _Archive | None:
             try:
                 scan = _scan_part(archive, info, root_only=large)
             except _Bad as exc:
-                _invalid(path, f"{exc.en} ({info.filename})", f"{exc.zh}（{info.filename}）", line=exc.row)
+                _invalid(
+                    path, f"{exc.message_en} ({info.filename})", f"{exc.message_zh}（{info.filename}）", line=exc.row
+                )
             except Exception as exc:  # a damaged or encrypted member, a bad CRC, zlib.error …
                 _invalid(
                     path,
