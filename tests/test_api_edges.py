@@ -124,3 +124,14 @@ def test_an_id_with_a_line_break_is_refused(vetter: Vetter) -> None:
 
 def test_spaces_around_an_id_are_dropped(vetter: Vetter) -> None:
     assert vetter.project({"id": "  P-1 ", "name": " 示例 "}).id == "P-1"
+
+
+def test_check_names_the_source_it_is_given(vetter: Vetter) -> None:
+    project = vetter.load(EXAMPLE)[0]
+    assert vetter.check(project).project.source is None
+    assert vetter.check(project, source="ledger.xlsx#3").project.source == "ledger.xlsx#3"
+    assert vetter.check(EXAMPLE).project.source == str(EXAMPLE)
+    assert vetter.check(EXAMPLE, source=Path("elsewhere.toml")).project.source == "elsewhere.toml"
+    with pytest.raises(UsageError, match="source must be a text or a path, not int") as info:
+        vetter.check(project, source=3)  # type: ignore[arg-type]
+    assert info.value.field == "source"

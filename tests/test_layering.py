@@ -42,7 +42,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
     "packs": ("compiler | coverage | env", "compiled | load", "merge", "schema"),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
-    "evaluation": ("pipeline | plugin_run", "findings | scoring | verdict"),
+    "evaluation": ("pipeline", "plugin_run", "findings | scoring | verdict"),
     "builtins": ("engines | render | scoring | shipped_packs | toml_loader | units",),
     "builtins.render": ("json | text",),
     "inputs": ("messages | toml", "files"),
@@ -198,8 +198,42 @@ def _private_uses(path: Path) -> Iterator[str]:
             yield f"{me}:{node.lineno} uses {node.value.id}.{node.attr}"
 
 
+def _defined(tree: ast.AST) -> set[str]:
+    own: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            own.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            own.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            own.add(node.id)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            own.add(node.target.id)
+    return own
+
+
+def _foreign_private_attributes(path: Path) -> Iterator[str]:
+    """``obj._name`` where ``obj`` is not ``self``/``cls``, this module defines no ``_name`` and another module of
+    the package does (a private of ours used across modules; third-party privates such as argparse's are not ours)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = _defined(tree)
+    ours = {n for p in _modules().values() if p != path for n in _defined(ast.parse(p.read_text(encoding="utf-8")))}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and node.attr not in own
+            and node.attr in ours
+            and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+        ):
+            yield f"{_module(path)}:{node.lineno} uses {ast.unparse(node)}"
+
+
 def test_no_module_uses_another_modules_private_names() -> None:
     found = [use for path in _modules().values() for use in _private_uses(path)]
+    assert found == []
+    found = [use for path in _modules().values() for use in _foreign_private_attributes(path)]
     assert found == []
 
 
@@ -208,15 +242,17 @@ def test_the_private_name_check_can_fail(tmp_path: Path) -> None:
     assert not fake.exists()
     try:
         fake.write_text(
-            "from heshan_vetting.lang.values import _hidden\nfrom heshan_vetting.lang import values\nvalues._other\n",
+            "from heshan_vetting.lang.values import _hidden\nfrom heshan_vetting.lang import values\nvalues._other\n"
+            "def f(vetter):\n    return vetter._check_one\n",
             encoding="utf-8",
         )
-        found = list(_private_uses(fake))
+        found = [*_private_uses(fake), *_foreign_private_attributes(fake)]
     finally:
         fake.unlink()
     assert found == [
         "heshan_vetting._layering_probe_never_committed:1 imports heshan_vetting.lang.values._hidden",
         "heshan_vetting._layering_probe_never_committed:3 uses values._other",
+        "heshan_vetting._layering_probe_never_committed:5 uses vetter._check_one",
     ]
 
 

@@ -207,7 +207,7 @@ def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[st
     projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
     for notice in vetter.notices:
         _warn(notice.message.zh, notice.message.en)
-    reports = ReportSet(reports=[vetter._check_one(p, path, args.as_of) for p, path in projects])
+    reports = ReportSet(reports=[vetter.check(p, as_of=args.as_of, source=path) for p, path in projects])
     for rep in reports.reports:
         for notice in rep.notices:
             if notice.code == "as_of_outside_pack_period":

@@ -254,6 +254,10 @@ class PluginNote(_Frozen):
     message: Text
 
 
+AsOfSource = Literal["option", "application_date", "today"]
+"""Where the as-of date came from: the ``as_of`` option, the project's application date, or today."""
+
+
 class Provenance(_Frozen):
     """What produced the report, so it can be reproduced."""
 
@@ -264,7 +268,7 @@ class Provenance(_Frozen):
     packs: tuple[PackRef, ...]
     plugins: tuple[PluginRef, ...]
     as_of: _dt.date
-    as_of_source: Literal["option", "application_date", "today"]
+    as_of_source: AsOfSource
     covers_from: _dt.date | None = None
     """The first date the pack chain covers (the latest ``covers_from`` of its packs), if declared."""
     covers_until: _dt.date | None = None

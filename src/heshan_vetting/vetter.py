@@ -6,22 +6,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from heshan_vetting.engines.protocol import Engine, EngineSpec, choose_engine
 from heshan_vetting.errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
-from heshan_vetting.evaluation.pipeline import evaluate
+from heshan_vetting.evaluation.pipeline import Pipeline
 from heshan_vetting.evaluation.plugin_run import PluginRunner
-from heshan_vetting.evaluation.scoring import IndicatorInput
-from heshan_vetting.industry import classification
 from heshan_vetting.inputs.files import require_regular_file
 from heshan_vetting.model import Project, project_from_mapping
 from heshan_vetting.packs.compiled import CompiledPack
 from heshan_vetting.packs.compiler import compile_pack
 from heshan_vetting.packs.load import find_packs, index_packs, load_pack, shipped_pack_dir
-from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.plugins import Hooks, PluginInfo, make_plugin_manager
-from heshan_vetting.report import Finding, Notice, Provenance, Report, ReportSet, Score, Text
+from heshan_vetting.report import AsOfSource, Notice, Report, ReportSet, Text
 from heshan_vetting.units import Units
 
 __all__ = ["DEFAULT_PACK", "LANGUAGES", "ProjectInput", "Vetter"]
@@ -114,7 +111,7 @@ class Vetter:
         merged = load_pack(pack, self.pack_paths)
         self._pack_files = tuple(f.absolute() for f in merged.files)
         self.pack: CompiledPack = compile_pack(merged, self.units, providers)
-        self._runner = PluginRunner(
+        runner = PluginRunner(
             self.pack,
             providers,
             self.hooks.checks(self.options),
@@ -134,11 +131,19 @@ class Vetter:
                 file=sh.used,
                 field="pack.id",
             )
-        self._decider: Engine = _build_engine(spec, provider, self.pack)
         self.not_configured = tuple(self.hooks.not_configured)
         """Plugins that are installed but not configured (they check nothing; every report lists them)."""
         self.renderers = self.hooks.renderers()
-        self._plugin_refs = self.hooks.plugin_refs()
+        self._pipeline = Pipeline(
+            self.pack,
+            _build_engine(spec, provider, self.pack),
+            self.hooks.score,
+            runner,
+            engine_name=engine,
+            engine_version=self._engine_version,
+            plugin_refs=self.hooks.plugin_refs(),
+            not_configured=self.not_configured,
+        )
         self._plugin_inputs = tuple(p.absolute() for _name, p in self.hooks.input_files(self.options))
 
     @property
@@ -218,12 +223,16 @@ class Vetter:
         return [(self.project(item), None)]
 
     # -- checking -------------------------------------------------------------------------------
-    def check(self, project: ProjectInput, *, as_of: date | str | None = None) -> Report:
+    def check(
+        self, project: ProjectInput, *, as_of: date | str | None = None, source: str | Path | None = None
+    ) -> Report:
         """Vet one project (a :class:`Project`, a dict, or a path to a project file).
 
         :param as_of: the date whose rules apply (a ``date`` or an ISO string such as ``"2024-03-01"``);
             default the project's application date, else today. A date outside the period the pack
             covers is flagged in the report (``notices``); with ``strict=True`` it is a :class:`UsageError`.
+        :param source: where the project came from, shown in the report (``project.source``); default
+            the path when ``project`` is one, else none (give it for a :class:`Project` you loaded yourself).
         """
         if isinstance(project, (list, tuple, set)) or not isinstance(project, (Project, Mapping, str, Path)):
             raise UsageError(
@@ -233,6 +242,12 @@ class Vetter:
                 "多个项目请用 check_many()。",
                 field="project",
             )
+        if source is not None and not isinstance(source, (str, Path)):
+            raise UsageError(
+                f"source must be a text or a path, not {type(source).__name__}.",
+                message_zh=f"source 应为文本或路径，而非 {type(source).__name__}。",
+                field="source",
+            )
         day = _as_of(as_of)
         items = self._projects(project)
         if len(items) != 1:
@@ -240,7 +255,8 @@ class Vetter:
                 f"{project} holds {len(items)} projects; use check_many().",
                 message_zh=f"{project} 含 {len(items)} 个项目；请使用 check_many()。",
             )
-        return self._check_one(*items[0], day)
+        found, path = items[0]
+        return self._check_one(found, str(source) if source is not None else path, day)
 
     def check_many(self, projects: Iterable[ProjectInput], *, as_of: date | str | None = None) -> ReportSet:
         """Vet several projects; reports come in input order. ``as_of`` as for :meth:`check`."""
@@ -253,9 +269,6 @@ class Vetter:
         day = _as_of(as_of)
         reports = [self._check_one(p, src, day) for item in projects for p, src in self._projects(item)]
         return ReportSet(reports=reports)
-
-    def _score(self, inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -> Score | None:
-        return self.hooks.score(inputs, verdict)
 
     def _check_one(self, project: Project, source: str | None, as_of: date | None) -> Report:
         if as_of is not None:
@@ -271,64 +284,7 @@ class Vetter:
                 field = "application_date" if how == "application_date" else "as_of"
                 raise UsageError(outside.message.en, message_zh=outside.message.zh, field=field, file=source)
             notices = (*notices, outside)
-        runner = self._runner
-        extra_env, fact_errors = runner.facts(project) if runner.providers else ({}, [])
-
-        def plugin_findings(env: dict[str, Any]) -> list[Finding]:
-            return [*fact_errors, *runner.run_checks(project, day, env)]
-
-        def process(findings: list[Finding]) -> list[Finding]:
-            return runner.process(project, findings)
-
-        ev = evaluate(
-            self.pack,
-            project,
-            day,
-            self._score,
-            self._decider,
-            extra_env=extra_env,
-            extra_findings=plugin_findings if runner.checks or fact_errors else None,
-            process=process if runner.processors else None,
-        )
-        from heshan_vetting import __version__
-
-        provenance = Provenance(
-            library_version=__version__,
-            engine=self.engine,
-            engine_version=self._engine_version,
-            packs=list(self.pack.packs),
-            plugins=self._plugin_refs,
-            as_of=day,
-            as_of_source=_as_of_source(how),
-            covers_from=self.pack.covers[0],
-            covers_until=self.pack.covers[1],
-        )
-        from heshan_vetting.report import ProjectRef
-
-        report = Report(
-            project=ProjectRef(
-                id=project.id,
-                name=project.name,
-                applicant=project.applicant,
-                industry_code=project.industry_code,
-                industry_name=classification().name(project.industry_code) if project.industry_code else None,
-                source=source,
-            ),
-            verdict=ev.verdict,
-            incomplete=ev.incomplete,
-            reasons=ev.reasons,
-            conditions=ev.conditions,
-            missing_fields=ev.missing_fields,
-            labels=ev.labels,
-            unverified_basis=ev.unverified_basis,
-            score=ev.score,
-            findings=ev.findings,
-            not_in_force=[*ev.skipped, *runner.not_in_force(day)] if runner.checks else ev.skipped,
-            notices=notices,
-            not_configured=self.not_configured,
-            provenance=provenance,
-        )
-        return runner.observe(report) if runner.observers else report
+        return self._pipeline.report(project, day, source=source, as_of_source=_as_of_source(how), notices=notices)
 
     def _outside(self, day: date, how: str) -> Notice | None:
         start, end = self.pack.covers
@@ -480,7 +436,7 @@ def _pack_notices(pack: CompiledPack) -> tuple[Notice, ...]:
     return tuple(out)
 
 
-def _as_of_source(how: str) -> Literal["option", "application_date", "today"]:
+def _as_of_source(how: str) -> AsOfSource:
     if how == "option":
         return "option"
     if how == "application_date":

@@ -1,20 +1,22 @@
-"""Evaluate a compiled pack against one project: findings and score, then the verdict from :mod:`.verdict`.
+"""The data path of one check: project → facts → engine → findings → plugins → score → verdict → report.
 
-The verdict itself (DESIGN.md invariant 3) is decided only in :func:`heshan_vetting.verdict.decide`.
+A :class:`Pipeline` is built once per Vetter from the compiled pack, the engine, the scorer (the ``heshan_score``
+hook) and the plugins' per-project hooks (:class:`.plugin_run.PluginRunner`); nothing in it calls back into the
+Vetter. The verdict itself (DESIGN.md invariant 3) is decided only in :func:`.verdict.decide`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from heshan_vetting.engines.native import native_decider
 from heshan_vetting.engines.protocol import Engine
 from heshan_vetting.evaluation.findings import label_result, rule_finding
+from heshan_vetting.evaluation.plugin_run import PluginRunner
 from heshan_vetting.evaluation.scoring import IndicatorInput, Scorer
 from heshan_vetting.evaluation.verdict import decide
+from heshan_vetting.industry import classification
 from heshan_vetting.lang.values import NA, Unknown
 from heshan_vetting.model import Project
 from heshan_vetting.packs.compiled import (
@@ -24,9 +26,16 @@ from heshan_vetting.packs.compiled import (
 )
 from heshan_vetting.packs.env import project_env, thresholds_env
 from heshan_vetting.report import (
+    AsOfSource,
     Finding,
     Label,
+    Notice,
     Outcome,
+    PluginNote,
+    PluginRef,
+    ProjectRef,
+    Provenance,
+    Report,
     Score,
     Skipped,
     Text,
@@ -50,90 +59,149 @@ class Evaluation:
     unverified_basis: list[str]
 
 
-ExtraFindings = Callable[[dict[str, Any]], Sequence[Finding]]
-"""Given the fact namespace (after derived metrics), findings to add (the plugins' checks)."""
-FindingsProcessor = Callable[[list[Finding]], list[Finding]]
-"""Post-processes all findings before the verdict (the plugins' ``heshan_process_findings``)."""
+class Pipeline:
+    """One check of one project against one compiled pack, with one engine, scorer and set of plugins.
 
-
-def evaluate(
-    pack: CompiledPack,
-    project: Project,
-    as_of: date,
-    scorer: Scorer,
-    decider: Engine = native_decider,
-    *,
-    extra_env: dict[str, Any] | None = None,
-    extra_findings: ExtraFindings | None = None,
-    process: FindingsProcessor | None = None,
-) -> Evaluation:
-    """Evaluate ``project`` as of ``as_of``.
-
-    ``scorer`` turns indicator values into a :class:`Score`; ``decider`` (the engine) decides each
-    rule's conditions. Explanations are always computed from the compiled closures. ``extra_env``
-    holds the plugin facts' values; ``extra_findings`` and ``process`` are the plugins' checks and
-    findings post-processing.
+    Thread-safe: it holds nothing per check. :meth:`evaluate` gives the findings, score and verdict;
+    :meth:`report` wraps them, with the project and provenance, into the :class:`Report`.
     """
-    env = project_env(pack, project)
-    if extra_env:
-        env.update(extra_env)
-    env.update(thresholds_env(pack, as_of))
-    for d in pack.derived:
-        env[d.name] = d.fn(env)
-    skipped: list[Skipped] = []
-    for name in sorted(pack.thresholds):
-        for start, end, _v, _c in pack.thresholds[name].values:
-            if not in_force(start, end, as_of):
-                skipped.append(Skipped(kind="threshold", id=name, effective_from=start, effective_until=end))
-    active: list[CompiledRule] = []
-    for rule in pack.rules:
-        if not in_force(rule.effective_from, rule.effective_until, as_of):
-            skipped.append(Skipped(kind="rule", id=rule.id, effective_from=rule.effective_from,
-                                   effective_until=rule.effective_until))  # fmt: skip
-            continue
-        active.append(rule)
-    labels_in_force = [lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, as_of)]
-    decided, label_cases = decider(pack, active, labels_in_force, env)
-    findings = [rule_finding(pack, rule, project, env, as_of, decided[rule.id]) for rule in active]
-    if extra_findings is not None:
-        findings.extend(extra_findings(env))
-    if process is not None:
-        findings = process(findings)
-    inputs: list[IndicatorInput] = []
-    for ind in pack.indicators:
-        if not in_force(ind.effective_from, ind.effective_until, as_of):
-            skipped.append(Skipped(kind="indicator", id=ind.id, effective_from=ind.effective_from,
-                                   effective_until=ind.effective_until))  # fmt: skip
-            continue
-        scope = True if ind.applies is None else ind.applies(env)
-        v = ind.value(env) if scope is True else (NA if scope is False else scope)
-        if isinstance(v, Unknown):
-            kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
-            inputs.append(IndicatorInput(ind, None, kind))
-        else:
-            inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
-    scored = any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
-    score = scorer(inputs, pack.verdict) if scored else None
-    # an indicator that cannot be computed scores 0: the verdict says so and never approves on that score
-    broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR]
-    decision = decide(findings, score, pack.verdict, broken_indicators=broken)
-    labels: list[Label] = []
-    for label in pack.labels:
-        if not in_force(label.effective_from, label.effective_until, as_of):
-            skipped.append(Skipped(kind="label", id=label.id, effective_from=label.effective_from,
-                                   effective_until=label.effective_until))  # fmt: skip
-            continue
-        labels.append(label_result(pack, label, project, env, as_of, label_cases[label.id]))
-    basis = [f.rule_id for f in findings if f.unverified and f.outcome in (Outcome.PASS, Outcome.FAIL)]
-    return Evaluation(
-        findings,
-        score,
-        skipped,
-        decision.verdict,
-        decision.reasons,
-        decision.conditions,
-        decision.missing_fields,
-        decision.incomplete,
-        labels,
-        basis,
-    )
+
+    def __init__(
+        self,
+        pack: CompiledPack,
+        engine: Engine,
+        scorer: Scorer,
+        plugins: PluginRunner,
+        *,
+        engine_name: str,
+        engine_version: str | None,
+        plugin_refs: Sequence[PluginRef],
+        not_configured: Sequence[PluginNote],
+    ) -> None:
+        self.pack = pack
+        self.engine = engine
+        self.scorer = scorer
+        self.plugins = plugins
+        self.engine_name = engine_name
+        self.engine_version = engine_version
+        self.plugin_refs = list(plugin_refs)
+        self.not_configured = tuple(not_configured)
+
+    def evaluate(self, project: Project, as_of: date) -> Evaluation:
+        """Evaluate ``project`` as of ``as_of``: the engine decides each rule's conditions; explanations,
+        plugin checks, the score and the verdict follow."""
+        pack, runner = self.pack, self.plugins
+        extra_env, fact_errors = runner.facts(project) if runner.providers else ({}, [])
+        env = project_env(pack, project)
+        if extra_env:
+            env.update(extra_env)
+        env.update(thresholds_env(pack, as_of))
+        for d in pack.derived:
+            env[d.name] = d.fn(env)
+        skipped: list[Skipped] = []
+        for name in sorted(pack.thresholds):
+            for start, end, _v, _c in pack.thresholds[name].values:
+                if not in_force(start, end, as_of):
+                    skipped.append(Skipped(kind="threshold", id=name, effective_from=start, effective_until=end))
+        active: list[CompiledRule] = []
+        for rule in pack.rules:
+            if not in_force(rule.effective_from, rule.effective_until, as_of):
+                skipped.append(Skipped(kind="rule", id=rule.id, effective_from=rule.effective_from,
+                                       effective_until=rule.effective_until))  # fmt: skip
+                continue
+            active.append(rule)
+        labels_in_force = [lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, as_of)]
+        decided, label_cases = self.engine(pack, active, labels_in_force, env)
+        findings = [rule_finding(pack, rule, project, env, as_of, decided[rule.id]) for rule in active]
+        if runner.checks or fact_errors:
+            findings.extend([*fact_errors, *runner.run_checks(project, as_of, env)])
+        if runner.processors:
+            findings = runner.process(project, findings)
+        inputs: list[IndicatorInput] = []
+        for ind in pack.indicators:
+            if not in_force(ind.effective_from, ind.effective_until, as_of):
+                skipped.append(Skipped(kind="indicator", id=ind.id, effective_from=ind.effective_from,
+                                       effective_until=ind.effective_until))  # fmt: skip
+                continue
+            scope = True if ind.applies is None else ind.applies(env)
+            v = ind.value(env) if scope is True else (NA if scope is False else scope)
+            if isinstance(v, Unknown):
+                kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
+                inputs.append(IndicatorInput(ind, None, kind))
+            else:
+                inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
+        scored = any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
+        score = self.scorer(inputs, pack.verdict) if scored else None
+        # an indicator that cannot be computed scores 0: the verdict says so and never approves on that score
+        broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR]
+        decision = decide(findings, score, pack.verdict, broken_indicators=broken)
+        labels: list[Label] = []
+        for label in pack.labels:
+            if not in_force(label.effective_from, label.effective_until, as_of):
+                skipped.append(Skipped(kind="label", id=label.id, effective_from=label.effective_from,
+                                       effective_until=label.effective_until))  # fmt: skip
+                continue
+            labels.append(label_result(pack, label, project, env, as_of, label_cases[label.id]))
+        basis = [f.rule_id for f in findings if f.unverified and f.outcome in (Outcome.PASS, Outcome.FAIL)]
+        return Evaluation(
+            findings,
+            score,
+            skipped,
+            decision.verdict,
+            decision.reasons,
+            decision.conditions,
+            decision.missing_fields,
+            decision.incomplete,
+            labels,
+            basis,
+        )
+
+    def report(
+        self,
+        project: Project,
+        as_of: date,
+        *,
+        source: str | None,
+        as_of_source: AsOfSource,
+        notices: Sequence[Notice],
+    ) -> Report:
+        """Check ``project`` as of ``as_of`` and write the :class:`Report` (shown to the report observers)."""
+        from heshan_vetting import __version__
+
+        ev = self.evaluate(project, as_of)
+        runner = self.plugins
+        provenance = Provenance(
+            library_version=__version__,
+            engine=self.engine_name,
+            engine_version=self.engine_version,
+            packs=list(self.pack.packs),
+            plugins=self.plugin_refs,
+            as_of=as_of,
+            as_of_source=as_of_source,
+            covers_from=self.pack.covers[0],
+            covers_until=self.pack.covers[1],
+        )
+        report = Report(
+            project=ProjectRef(
+                id=project.id,
+                name=project.name,
+                applicant=project.applicant,
+                industry_code=project.industry_code,
+                industry_name=classification().name(project.industry_code) if project.industry_code else None,
+                source=source,
+            ),
+            verdict=ev.verdict,
+            incomplete=ev.incomplete,
+            reasons=ev.reasons,
+            conditions=ev.conditions,
+            missing_fields=ev.missing_fields,
+            labels=ev.labels,
+            unverified_basis=ev.unverified_basis,
+            score=ev.score,
+            findings=ev.findings,
+            not_in_force=[*ev.skipped, *runner.not_in_force(as_of)] if runner.checks else ev.skipped,
+            notices=notices,
+            not_configured=self.not_configured,
+            provenance=provenance,
+        )
+        return runner.observe(report) if runner.observers else report
