@@ -45,7 +45,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
     "evaluation": ("pipeline", "plugin_run", "findings | scoring | verdict"),
     "builtins": ("engines | render | scoring | shipped_packs | toml_loader | units",),
     "builtins.render": ("json | text",),
-    "inputs": ("messages | toml", "files"),
+    "inputs": ("messages | toml", "files | toml_scan"),
 }
 """Each subpackage's modules, top down (a subpackage's ``__init__`` is its face: it only hands names on)."""
 

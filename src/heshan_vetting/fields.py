@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+__all__ = ["FIELD_SPECS", "FactKind", "FieldSpec"]
+
 FactKind = Literal["number", "string", "strings", "date", "bool", "choice"]
 
 

@@ -32,6 +32,8 @@ from heshan_vetting.inputs.messages import pydantic_message
 from heshan_vetting.inputs.toml import TomlDocument
 from heshan_vetting.units import Units, dimension_label, shown
 
+__all__ = ["Location", "Project", "project_from_mapping"]
+
 
 def _headcount(value: str, units: Units) -> float:
     """A head count written as text: ``"350"``, ``"350 人"``, ``"1,200人"`` or ``"3.5万人"``."""
