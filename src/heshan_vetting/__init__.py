@@ -34,6 +34,7 @@ from heshan_vetting.model import Location, Project, project_from_mapping
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import (
     Citation,
+    CitationStatus,
     Comparison,
     FactValue,
     Finding,
@@ -62,6 +63,7 @@ __all__ = [
     "CheckContext",
     "CheckResult",
     "Citation",
+    "CitationStatus",
     "Comparison",
     "Engine",
     "EngineSpec",

@@ -83,7 +83,61 @@ class Text(_Frozen):
         return self.en if lang == "en" else self.zh
 
 
-CitationStatus = Literal["verified", "partial", "unverified", "computed", "draft", "local_default"]
+class CitationStatus(str, Enum):
+    """How far a figure is confirmed; :attr:`rank` orders the statuses from strongest to weakest.
+
+    In the JSON a status is its value (``"verified"``, ``"local_default"``, …); :meth:`label` and
+    :meth:`meaning` give its short and long names in Chinese or English.
+    """
+
+    VERIFIED = "verified"  # a found source states it
+    COMPUTED = "computed"  # arithmetic on verified facts
+    PARTIAL = "partial"
+    UNVERIFIED = "unverified"
+    DRAFT = "draft"  # from a draft whose adoption is not confirmed
+    LOCAL_DEFAULT = "local_default"  # a local choice for policy staff to set, not a published figure
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        """0 for ``verified`` up to 5 for ``unverified``: a finding shows the weakest status among its figures."""
+        return _STATUS_RANK[self.value]
+
+    @property
+    def verified(self) -> bool:
+        """True for ``verified`` and ``computed`` (from verified facts)."""
+        return self.value in ("verified", "computed")
+
+    def label(self, lang: str = "en") -> str:
+        """The short name shown beside a finding in text reports (``部分核实`` / ``partly verified``)."""
+        zh, en = _STATUS_LABEL[self.value]
+        return en if lang == "en" else zh
+
+    def meaning(self, lang: str = "en") -> str:
+        """The long name used on the policy coverage page (``已编入，部分核实`` / ``encoded, partly verified``)."""
+        zh, en = _STATUS_MEANING[self.value]
+        return en if lang == "en" else zh
+
+
+_STATUS_RANK = {"verified": 0, "computed": 1, "partial": 2, "local_default": 3, "draft": 4, "unverified": 5}
+_STATUS_LABEL = {
+    "verified": ("已核实", "verified"),
+    "computed": ("由已核实数据计算", "computed from verified facts"),
+    "partial": ("部分核实", "partly verified"),
+    "unverified": ("未核实", "unverified"),
+    "draft": ("草案，未确认施行", "draft, adoption unverified"),
+    "local_default": ("本地默认值", "local default"),
+}
+_STATUS_MEANING = {
+    "verified": ("已编入，已核实", "encoded, verified"),
+    "computed": ("已编入，由已核实数据计算", "encoded, computed from verified facts"),
+    "partial": ("已编入，部分核实", "encoded, partly verified"),
+    "unverified": ("已编入，未核实", "encoded, unverified"),
+    "draft": ("已编入，草案（施行情况未核实）", "encoded, draft (adoption unverified)"),
+    "local_default": ("已编入，本地默认值（非公开数值）", "encoded, local default (not a published figure)"),
+}
 
 
 class Citation(_Frozen):
@@ -108,7 +162,7 @@ class Citation(_Frozen):
     @property
     def verified(self) -> bool:
         """True when the figure is verified or computed from verified facts."""
-        return self.status in ("verified", "computed")
+        return self.status.verified
 
     def short(self) -> str:
         """``title（number）clause`` as shown in text reports."""
@@ -159,7 +213,7 @@ class Finding(_Frozen):
     citation: Citation | None = None
     unverified: bool = False
     """True when the rule, or a threshold or table it used, is not marked verified (or computed)."""
-    figure_status: CitationStatus = "verified"
+    figure_status: CitationStatus = CitationStatus.VERIFIED
     """The weakest citation status among the rule and the thresholds and tables it used."""
     tags: tuple[str, ...] = ()
 
@@ -202,7 +256,7 @@ class Label(_Frozen):
     missing: tuple[str, ...] = ()
     facts: tuple[FactValue, ...] = ()
     citation: Citation | None = None
-    figure_status: CitationStatus = "verified"
+    figure_status: CitationStatus = CitationStatus.VERIFIED
 
 
 class Skipped(_Frozen):

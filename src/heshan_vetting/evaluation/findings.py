@@ -210,11 +210,6 @@ def rule_finding(
     )
 
 
-_STATUS_RANK: dict[CitationStatus, int] = {
-    "verified": 0, "computed": 1, "partial": 2, "local_default": 3, "draft": 4, "unverified": 5,
-}  # fmt: skip
-
-
 def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of: date) -> CitationStatus:
     statuses: list[CitationStatus] = [rule.citation.status]
     for name in rule.reads:
@@ -226,7 +221,7 @@ def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of
         for source in (pack.tables.get(name), pack.sets.get(name)):
             if source is not None and isinstance(source.citation, Citation):
                 statuses.append(source.citation.status)
-    return max(statuses, key=lambda s: _STATUS_RANK[s])
+    return max(statuses, key=lambda s: s.rank)
 
 
 def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: dict[str, Any], as_of: date) -> Text:

@@ -20,7 +20,7 @@ from heshan_vetting.lang.values import Unknown
 from heshan_vetting.model import Project
 from heshan_vetting.packs.compiled import CompiledPack, in_force
 from heshan_vetting.packs.env import plugin_fact_env
-from heshan_vetting.report import Citation, Finding, Outcome, Report, Severity, Skipped, Text
+from heshan_vetting.report import Citation, CitationStatus, Finding, Outcome, Report, Severity, Skipped, Text
 
 __all__ = ["PluginRunner"]
 
@@ -53,7 +53,7 @@ def _error_finding(
         ),
         citation=citation,
         unverified=citation is not None and not citation.verified,
-        figure_status=citation.status if citation is not None else "verified",
+        figure_status=citation.status if citation is not None else CitationStatus.VERIFIED,
     )
 
 
@@ -151,7 +151,7 @@ class PluginRunner:
             missing=result.missing,
             citation=citation,
             unverified=citation is not None and not citation.verified,
-            figure_status=citation.status if citation is not None else "verified",
+            figure_status=citation.status if citation is not None else CitationStatus.VERIFIED,
             tags=check.tags,
         )
 

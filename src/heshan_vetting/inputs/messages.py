@@ -14,7 +14,7 @@ def pydantic_message(err: Any) -> tuple[str, str]:
         return exc.message_en, exc.message_zh
     kind, ctx = err["type"], err.get("ctx") or {}
     en = str(err["msg"]).removeprefix("Value error, ")
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         return en, f"应为以下之一：{ctx.get('expected', '')}"
     if kind.startswith("date"):
         return "expected a date such as 2024-03-01", "应为日期，如 2024-03-01"

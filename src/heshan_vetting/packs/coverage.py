@@ -11,18 +11,12 @@ from datetime import date
 
 from heshan_vetting.packs.merge import LoadedPack, MergedPack
 from heshan_vetting.packs.schema import ThresholdDef
-from heshan_vetting.report import Citation
+from heshan_vetting.report import Citation, CitationStatus
 
 __all__ = ["STATUS_TEXT", "policy_coverage"]
 
-STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "verified": ("已编入，已核实", "encoded, verified"),
-    "computed": ("已编入，由已核实数据计算", "encoded, computed from verified facts"),
-    "partial": ("已编入，部分核实", "encoded, partly verified"),
-    "unverified": ("已编入，未核实", "encoded, unverified"),
-    "draft": ("已编入，草案（施行情况未核实）", "encoded, draft (adoption unverified)"),
-    "local_default": ("已编入，本地默认值（非公开数值）", "encoded, local default (not a published figure)"),
-}
+STATUS_TEXT: dict[str, tuple[str, str]] = {s.value: (s.meaning("zh"), s.meaning("en")) for s in CitationStatus}
+"""Each citation status's long name (zh, en), from :meth:`CitationStatus.meaning`, in the order the page lists them."""
 
 
 def _cell(text: str) -> str:
@@ -46,7 +40,7 @@ def _source(c: Citation | None) -> str:
 def _status(c: Citation | None) -> str:
     if c is None:
         return "no citation / 无出处"
-    zh, en = STATUS_TEXT[c.status]
+    zh, en = c.status.meaning("zh"), c.status.meaning("en")
     return f"{zh} / {en}"
 
 
@@ -156,7 +150,7 @@ def policy_coverage(merged: MergedPack) -> str:
         cites += [s.citation for s in m.sets.values()] + [t.citation for t in m.tables.values()]
         cites += [i.citation for i in m.indicators] + [label.citation for label in m.labels]
         for c in cites:
-            key = c.status if c else "none"
+            key = c.status.value if c else "none"
             counts[key] = counts.get(key, 0) + 1
         gaps += len(m.gaps)
     summary = ", ".join(f"{k} {counts[k]}" for k in [*STATUS_TEXT, "none"] if k in counts)

@@ -23,12 +23,6 @@ _SEVERITY = {
     Severity.REQUIRED: ("必备", "required"),
     Severity.ADVISORY: ("参考", "advisory"),
 }
-_STATUS = {
-    "partial": ("部分核实", "partly verified"),
-    "unverified": ("未核实", "unverified"),
-    "draft": ("草案，未确认施行", "draft, adoption unverified"),
-    "local_default": ("本地默认值", "local default"),
-}
 _ORDER = {Outcome.FAIL: 0, Outcome.ERROR: 1, Outcome.INSUFFICIENT_DATA: 2, Outcome.PASS: 3, Outcome.NOT_APPLICABLE: 4}
 _SEV_ORDER = {Severity.VETO: 0, Severity.REQUIRED: 1, Severity.ADVISORY: 2}
 
@@ -129,8 +123,8 @@ def _report(rep: Report, lang: str) -> list[str]:
             reading = ("insufficient data: " if en else "数据不足：") + ", ".join(label.missing)
         else:
             reading = "—"
-        status = _STATUS.get(label.figure_status)
-        mark = f"  [{_i(status, lang)}]" if status else ""
+        status = label.figure_status
+        mark = "" if status.verified else f"  [{status.label(lang)}]"
         lines.append(f"{label.title.get(lang)}: {reading}{mark}")
     for r in rep.reasons:
         lines.append(f"  * {r.get(lang)}")
@@ -148,8 +142,7 @@ def _report(rep: Report, lang: str) -> list[str]:
         lines.append("Sources:" if en else "政策依据：")
         for f in cited:
             assert f.citation is not None
-            status_text = _STATUS.get(f.figure_status)
-            mark = f"  [{_i(status_text, lang)}]" if status_text else ""
+            mark = "" if f.figure_status.verified else f"  [{f.figure_status.label(lang)}]"
             lines.append(f"  {f.rule_id}: {f.citation.short()}{mark}")
     if rep.unverified_basis:
         lines.append("")
