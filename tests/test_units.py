@@ -251,3 +251,20 @@ def test_hectares_to_mu_property(units: Units, x: float) -> None:
 @given(x=st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False))
 def test_no_space_parses_like_space_property(units: Units, x: float) -> None:
     assert units.parse_quantity(f"{x}亿元") == units.parse_quantity(f"{x} 亿元")
+
+
+def test_reports_show_each_unit_by_its_symbol_in_the_registry() -> None:
+    units = Units()
+    assert units.symbol(units.unit("ten_thousand_yuan / mu")) == "万元/亩"
+    assert units.symbol(units.unit("tce / ten_thousand_yuan")) == "tce/万元"
+    assert units.symbol(units.unit("square_meter")) == "m²"
+    assert units.symbol(units.unit("hectare")) == "公顷"
+    assert units.symbol(units.unit("t")) == "吨"
+    assert units.symbol(units.unit("percent")) == "%"
+    assert units.symbol(units.unit("dimensionless")) == ""
+
+
+def test_a_plugin_unit_is_shown_by_the_symbol_its_definition_gives() -> None:
+    units = Units([*builtin_definitions(), "standard_cubic_meter = 1 * meter ** 3 = Nm³ = 标方"])
+    assert units.symbol(units.unit("标方")) == "Nm³"
+    assert units.symbol(units.unit("标方 / mu")) == "Nm³/亩"

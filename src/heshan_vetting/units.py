@@ -279,50 +279,19 @@ class Units:
         return self.dimensionality(src) == self.dimensionality(dst)
 
     def symbol(self, unit: Any) -> str:
-        """The unit as written in reports, e.g. ``万元/亩`` (empty for dimensionless)."""
+        """The unit as written in reports, e.g. ``万元/亩`` (empty for dimensionless).
+
+        Each unit is shown by its symbol in the registry (the first alias of its definition, so a
+        plugin's units show as it defines them).
+        """
         if unit == self._ureg.dimensionless:
             return ""
-        return _pretty(str(unit))
+        return _pretty(format(unit, "~"))
 
 
 def _pretty(text: str) -> str:
-    # pint prints the canonical names ("ten_thousand_yuan / mu"); show the Chinese symbol instead.
-    out = text
-    for canon, shown in _SHOWN.items():
-        out = re.sub(rf"\b{canon}\b", shown, out)
-    out = out.replace(" / ", "/").replace(" * ", "·").replace(" ** 2", "²")
-    return out
-
-
-_SHOWN: dict[str, str] = {
-    "square_kilometer": "平方公里",
-    "square_meter": "m²",
-    "hectare": "公顷",
-    "mu": "亩",
-    "hundred_million_yuan": "亿元",
-    "ten_thousand_yuan": "万元",
-    "thousand_yuan": "千元",
-    "yuan": "元",
-    "ten_thousand_tce": "万吨标准煤",
-    "tonne_coal_equivalent": "tce",
-    "kilogram_coal_equivalent": "kgce",
-    "hundred_million_kWh": "亿千瓦时",
-    "ten_thousand_kWh": "万千瓦时",
-    "gigawatt_hour": "GWh",
-    "megawatt_hour": "MWh",
-    "kilowatt_hour": "kWh",
-    "gigajoule": "GJ",
-    "megajoule": "MJ",
-    "kilojoule": "kJ",
-    "joule": "J",
-    "percent": "%",
-    "ten_thousand_tonne": "万吨",
-    "tonne": "吨",
-    "kilogram": "kg",
-    "person": "人",
-    "kilometer": "km",
-    "meter": "m",
-}
+    # pint writes "万元 / 亩", "m ** 2"; reports write "万元/亩", "m²"
+    return text.replace(" / ", "/").replace(" * ", "·").replace(" ** 2", "²").replace(" ** 3", "³")
 
 
 def _to_float(sign: str, digits: str, exponent: str, power: int) -> float:
