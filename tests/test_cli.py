@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from heshan_vetting import hookimpl
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "projects"
 PV = str(EXAMPLES / "pv-module-plant.toml")  # approve
@@ -298,3 +300,51 @@ def test_an_abbreviated_option_the_pre_scan_cannot_see_still_blocks(capsys: pyte
 
     assert cli.main(["check", PV, "--disable-plug", "renderers"]) == 2
     assert "renderers" in capsys.readouterr().err
+
+
+class _BinaryFormat:
+    """A renderer plugin with a binary format (as an XLSX writer would be) and a broken one."""
+
+    plugin_name = "binfmt"
+
+    @staticmethod
+    @hookimpl
+    def heshan_renderers() -> dict[str, object]:
+        return {
+            "bin": lambda reports, lang: b"\x00BIN" + str(len(reports.reports)).encode(),
+            "broken": lambda reports, lang: 42,
+        }
+
+
+def test_a_binary_format_is_written_only_to_a_file(tmp_path: Path) -> None:
+    from heshan_vetting import PluginError, UsageError, Vetter
+
+    vetter = Vetter(plugins=[_BinaryFormat()], autoload=False)
+    report = vetter.check(PV)
+    assert vetter.render_bytes(report, "bin") == b"\x00BIN1"
+    assert vetter.render_bytes(report, "json") == vetter.render(report, "json").encode("utf-8")
+    with pytest.raises(UsageError, match="is binary; use render_bytes"):
+        vetter.render(report, "bin")
+    with pytest.raises(PluginError, match="returned int, not str or bytes"):
+        vetter.render(report, "broken")
+
+
+def test_the_cli_asks_for_output_for_a_binary_format(tmp_path: Path) -> None:
+    out = tmp_path / "r.bin"
+    code = textwrap.dedent(
+        """\
+        import sys
+        import heshan_vetting.builtins.render as render
+
+        render.render_json = lambda reports, lang="zh": b"\\x00BIN" + str(len(reports.reports)).encode()
+        from heshan_vetting.cli import main
+        sys.exit(main(sys.argv[1:]))
+        """
+    )
+    proc = run_python("-c", code, "check", PV, "--format", "json")
+    assert proc.returncode == 2, proc.stderr
+    assert "writes a binary file; give --output FILE" in proc.stderr
+    assert proc.stdout == ""
+    proc = run_python("-c", code, "check", PV, "--format", "json", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == b"\x00BIN1"

@@ -27,7 +27,7 @@ from heshan_vetting.errors import (
     did_you_mean,
 )
 from heshan_vetting.evaluation.scoring import IndicatorInput
-from heshan_vetting.extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured
+from heshan_vetting.extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured, Renderer
 from heshan_vetting.fields import FIELD_SPECS, FactKind, FieldSpec
 from heshan_vetting.hookspecs import hookimpl
 from heshan_vetting.model import Location, Project, project_from_mapping
@@ -83,6 +83,7 @@ __all__ = [
     "Project",
     "ProjectError",
     "Provenance",
+    "Renderer",
     "Report",
     "ReportSet",
     "RulePackError",

@@ -11,7 +11,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heshan_vetting.errors import InputError, PluginError, VettingError
+from heshan_vetting.errors import InputError, PluginError, UsageError, VettingError
 from heshan_vetting.output import validate_output, write_output
 from heshan_vetting.plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
 from heshan_vetting.report import ReportSet, Verdict
@@ -213,8 +213,19 @@ def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[st
             if notice.code == "as_of_outside_pack_period":
                 who = rep.project.source or rep.project.id
                 _warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
-    text = vetter.render(reports, args.format, args.lang)
-    _emit(args.output, text, inputs)
+    if args.output is None:
+        try:
+            sys.stdout.write(vetter.render(reports, args.format, args.lang))
+        except UsageError as exc:
+            if exc.field != "format":
+                raise
+            raise UsageError(
+                f"The format {args.format!r} writes a binary file; give --output FILE.",
+                message_zh=f"格式 {args.format!r} 输出二进制文件；请用 --output 指定文件。",
+                field="--format",
+            ) from None
+    else:
+        write_output(args.output, vetter.render_bytes(reports, args.format, args.lang), inputs=inputs, field="--output")
     failed = any(_fails(r.verdict, args.fail_on) for r in reports.reports)
     return ExitCode.FAILED if failed else ExitCode.OK
 

@@ -17,12 +17,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from heshan_vetting.model import Project
-from heshan_vetting.report import Citation, Comparison, FactValue, Outcome, Severity, Text
+from heshan_vetting.report import Citation, Comparison, FactValue, Outcome, ReportSet, Severity, Text
 
-__all__ = ["Check", "CheckContext", "CheckResult", "FactProvider", "FactValueType", "NotConfigured"]
+__all__ = ["Check", "CheckContext", "CheckResult", "FactProvider", "FactValueType", "NotConfigured", "Renderer"]
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -160,3 +160,17 @@ class FactProvider:
             raise TypeError(f"FactProvider {self.name!r}: title must be a Text(zh=..., en=...)")
         if not callable(self.compute):
             raise TypeError(f"FactProvider {self.name!r}: compute must be callable")
+
+
+class Renderer(Protocol):
+    """An output format, given through ``heshan_renderers``: reports in, a document out.
+
+    A text format returns ``str`` (written to the terminal or, as UTF-8, to a file); a binary format
+    (a spreadsheet, say) returns ``bytes``, which can only go to a file: the command line then
+    requires ``--output`` and :meth:`~heshan_vetting.Vetter.render` refuses it (use
+    :meth:`~heshan_vetting.Vetter.render_bytes`). A plain function with this signature is a renderer.
+    """
+
+    def __call__(self, reports: ReportSet, lang: str) -> str | bytes:
+        """Render ``reports`` in ``lang`` (``zh`` or ``en``)."""
+        ...

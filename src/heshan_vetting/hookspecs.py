@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from heshan_vetting.packs.schema import VerdictDef
     from heshan_vetting.report import Finding, Report, Score
     from heshan_vetting.units import Units
+from heshan_vetting.extension import Renderer
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -155,11 +156,12 @@ def heshan_score(inputs: Sequence[IndicatorInput], verdict: VerdictDef | None) -
 
 
 @hookspec
-def heshan_renderers() -> dict[str, Any]:  # type: ignore[empty-body]
+def heshan_renderers() -> dict[str, Renderer]:  # type: ignore[empty-body]
     """Contribute output formats.
 
-    :return: a mapping of format name (``text``, ``json``, …) to a callable
-        ``render(reports: ReportSet, lang: str) -> str``.
+    :return: a mapping of format name (``text``, ``json``, …) to a :class:`~heshan_vetting.Renderer`,
+        a callable ``render(reports: ReportSet, lang: str) -> str | bytes``: ``str`` for a text format,
+        ``bytes`` for a binary one (written only to a file: the command line requires ``--output``).
 
     When: once when a Vetter is created.
 

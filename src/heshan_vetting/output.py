@@ -68,15 +68,15 @@ def validate_output(path: PathArg, *, inputs: Iterable[PathArg], field: str = "o
     _inspect(path, list(inputs), field)
 
 
-def write_output(path: PathArg, text: str, *, inputs: Iterable[PathArg], field: str = "output") -> None:
-    """Write ``text`` (UTF-8, newlines as they are) to ``path`` without destroying anything.
+def write_output(path: PathArg, text: str | bytes, *, inputs: Iterable[PathArg], field: str = "output") -> None:
+    """Write ``text`` (UTF-8, newlines as they are; or bytes as they are) to ``path`` without destroying anything.
 
     A regular or new file is replaced atomically with the permissions an ordinary write would give
     it; a device or named pipe is written directly; ``/dev/stdout`` and ``/dev/fd/N`` write to the
     process's own descriptor. See the module documentation for every rule.
 
     :param path: the output file.
-    :param text: the whole output.
+    :param text: the whole output: text (written as UTF-8) or the bytes of a binary format.
     :param inputs: every file the run reads (project files, :meth:`Vetter.input_files`); the
         output may be none of them.
     :param field: the option named in errors (``--output`` for the command line).
@@ -84,7 +84,7 @@ def write_output(path: PathArg, text: str, *, inputs: Iterable[PathArg], field: 
         (the message gives the system's reason); nothing is left behind then.
     """
     target = _inspect(path, list(inputs), field)
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         if target.kind == "fd":
             assert target.fd is not None

@@ -28,7 +28,7 @@ from heshan_vetting import hookspecs
 from heshan_vetting.engines.protocol import EngineSpec
 from heshan_vetting.errors import InputError, PluginError, UsageError, did_you_mean
 from heshan_vetting.evaluation.scoring import IndicatorInput
-from heshan_vetting.extension import Check, FactProvider, NotConfigured
+from heshan_vetting.extension import Check, FactProvider, NotConfigured, Renderer
 from heshan_vetting.model import Project
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import Finding, PluginNote, PluginRef, Report, Score
@@ -431,9 +431,9 @@ class Hooks:
                 out[spec.name] = (name, spec)
         return out
 
-    def renderers(self) -> dict[str, Any]:
+    def renderers(self) -> dict[str, Renderer]:
         """Format name → renderer; later-registered plugins override earlier ones."""
-        out: dict[str, Any] = {}
+        out: dict[str, Renderer] = {}
         for mapping in reversed(self.pm.hook.heshan_renderers()):
             out.update(mapping)
         return out

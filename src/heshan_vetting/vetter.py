@@ -308,7 +308,25 @@ class Vetter:
 
     # -- output ---------------------------------------------------------------------------------
     def render(self, reports: Report | ReportSet, format: str = "text", lang: str = "zh") -> str:
-        """Render reports with a renderer plugin (``text`` or ``json`` built in); ``lang`` is ``zh`` or ``en``."""
+        """Render reports in a text format (``text`` and ``json`` built in); ``lang`` is ``zh`` or ``en``.
+
+        A binary format (its renderer returns bytes) is a :class:`UsageError` here: use :meth:`render_bytes`.
+        """
+        out = self._render(reports, format, lang)
+        if isinstance(out, bytes):
+            raise UsageError(
+                f"The format {format!r} is binary; use render_bytes() (or, on the command line, --output FILE).",
+                message_zh=f"格式 {format!r} 是二进制格式；请用 render_bytes()（命令行请加 --output 文件）。",
+                field="format",
+            )
+        return out
+
+    def render_bytes(self, reports: Report | ReportSet, format: str = "text", lang: str = "zh") -> bytes:
+        """Render reports in any format as the bytes of a file (a text format encoded as UTF-8)."""
+        out = self._render(reports, format, lang)
+        return out.encode("utf-8") if isinstance(out, str) else out
+
+    def _render(self, reports: Report | ReportSet, format: str, lang: str) -> str | bytes:
         if lang not in LANGUAGES:
             hint_en, hint_zh = did_you_mean(str(lang), LANGUAGES)
             raise UsageError(
@@ -320,7 +338,9 @@ class Vetter:
         if renderer is None:
             raise unknown_format(format, self.renderers)
         rs = reports if isinstance(reports, ReportSet) else ReportSet(reports=[reports])
-        out: str = renderer(rs, lang)
+        out = renderer(rs, lang)
+        if not isinstance(out, (str, bytes)):
+            raise PluginError(f"the renderer of format {format!r} returned {type(out).__name__}, not str or bytes")
         return out
 
 
