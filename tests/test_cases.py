@@ -87,6 +87,33 @@ def test_a_misspelt_expectation_key_is_refused(tmp_path: Path) -> None:
         load_cases(tmp_path)
 
 
+def test_cases_share_packs_named_in_expected_toml(tmp_path: Path) -> None:
+    shared = tmp_path / "_packs"
+    shared.mkdir()
+    (shared / "p.toml").write_text("# a shared pack\n", encoding="utf-8")
+    for name in ("c1", "c2"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "expected.toml").write_text(
+            'pack = "../_packs/p.toml"\nverdict = "approve"\noutcomes = { R = "pass" }\n', encoding="utf-8"
+        )
+    cases = load_cases(tmp_path)
+    assert [c.name for c in cases] == ["c1", "c2"]  # _packs is not a case
+    assert {c.pack for c in cases} == {(shared / "p.toml").resolve()}
+    assert [c.pack for c in CASE_LIST if c.name.startswith("18-")] == [(CASES / "_packs" / "ops.toml").resolve()]
+
+
+def test_a_shared_pack_must_exist_and_not_compete_with_an_own_pack(tmp_path: Path) -> None:
+    (tmp_path / "c1").mkdir()
+    (tmp_path / "c1" / "expected.toml").write_text(
+        'pack = "../nowhere.toml"\nverdict = "approve"\noutcomes = { R = "pass" }\n', encoding="utf-8"
+    )
+    with pytest.raises(AssertionError, match=r"the pack '\.\./nowhere\.toml' is not a file"):
+        load_cases(tmp_path)
+    (tmp_path / "c1" / "pack.toml").write_text("", encoding="utf-8")
+    with pytest.raises(AssertionError, match=r"both its own pack\.toml and 'pack' are given"):
+        load_cases(tmp_path)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", CASE_LIST, ids=[c.name for c in CASE_LIST])
 def test_case_invariants(case: Case, engine: str) -> None:

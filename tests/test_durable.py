@@ -36,10 +36,11 @@ from heshan_vetting.engines.durable import host as _durable
 from heshan_vetting.engines.durable import layout, translate
 from heshan_vetting.extension import FactProvider
 from heshan_vetting.lang.syntax import names_in
+from heshan_vetting.testing import Case, load_cases, run_case
 
 CASES = Path(__file__).parent / "cases"
-OPS_PACK = CASES / "18-ops-passing-values" / "pack.toml"
-UNKNOWNS_PACK = CASES / "21-unknowns-error-outranks-na-outranks-missing" / "pack.toml"
+OPS_PACK = CASES / "_packs" / "ops.toml"
+UNKNOWNS_PACK = CASES / "_packs" / "unknowns.toml"
 REASON = _durable.unavailable_reason()
 _skip_without_durable = pytest.mark.skipif(REASON is not None, reason=f"durable engine: {REASON}")
 
@@ -196,30 +197,19 @@ def test_importing_the_package_does_not_import_durable_rules() -> None:
 
 # -- parity with the native engine -----------------------------------------------------------------------------------
 
-CASE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir())
+CORPUS = load_cases(CASES)
 
 
 @needs_durable
-@pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
-def test_every_corpus_case_gives_the_same_report_on_both_engines(case: Path) -> None:
-    pack = str(case / "pack.toml") if (case / "pack.toml").exists() else "heshan"
-    expected = _toml(case / "expected.toml")
-    native = vetter(pack, "native").check(case / "project.toml", as_of=expected.get("as_of"))
-    durable = vetter(pack, "durable").check(case / "project.toml", as_of=expected.get("as_of"))
+@pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
+def test_every_corpus_case_gives_the_same_report_on_both_engines(case: Case) -> None:
+    pack = str(case.pack) if case.pack is not None else "heshan"
+    native = run_case(case, vetter(pack, "native"))
+    durable = run_case(case, vetter(pack, "durable"))
     assert comparable(durable) == comparable(native)
     assert durable.provenance.engine == "durable"
     assert durable.provenance.engine_version == _durable._load()[2] == "2.0.28"
     assert native.provenance.engine_version is None
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    with path.open("rb") as fh:
-        data: dict[str, Any] = tomllib.load(fh)
-    return data
 
 
 @needs_durable
@@ -251,7 +241,7 @@ def test_every_rule_of_every_pack_is_decided_by_the_rete_network() -> None:
     """No rule is left to the native closures: each has Rete rules for its outcomes, and its outcome comes back."""
     for pack in ("heshan", str(OPS_PACK), str(UNKNOWNS_PACK)):
         v = vetter(pack, "durable")
-        decider = v._decider
+        decider = v._pipeline.engine
         assert isinstance(decider, _durable.DurableDecider)
         plan = decider.plan
         codes = {code for code, _cond in plan.definition.values()}
@@ -275,7 +265,7 @@ def test_a_decision_is_what_the_network_fired(monkeypatch: pytest.MonkeyPatch) -
     real = backend.run
 
     def drop_op_gt(rs: Any, facts: list[dict[str, Any]]) -> list[tuple[int, int, int, Any]]:
-        pos = v._decider.plan.rules["OP-GT"][0]
+        pos = v._pipeline.engine.plan.rules["OP-GT"][0]
         return [c for c in real(rs, facts) if c[0] != pos]
 
     monkeypatch.setattr(backend, "run", drop_op_gt)
@@ -293,7 +283,7 @@ def test_a_label_is_what_the_network_decided(monkeypatch: pytest.MonkeyPatch) ->
     assert comparable(v.check(project, as_of=date(2024, 3, 1))) == comparable(native)
     backend = _durable._backend()
     real = backend.run
-    label_positions = {pos for pos, _case in v._decider.plan.labels["energy_review"]}
+    label_positions = {pos for pos, _case in v._pipeline.engine.plan.labels["energy_review"]}
 
     def drop_labels(rs: Any, facts: list[dict[str, Any]]) -> list[tuple[int, int, int, Any]]:
         return [c for c in real(rs, facts) if c[0] not in label_positions]
@@ -594,10 +584,11 @@ THREADS = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from heshan_vetting import Vetter
+from heshan_vetting.testing import load_cases
 v = Vetter(engine="durable")
 from pathlib import Path
 paths = sorted(Path("examples/projects").glob("*.toml")) + [
-    p for p in sorted(Path("tests/cases").glob("*/project.toml")) if not (p.parent / "pack.toml").exists()
+    c.project for c in load_cases("tests/cases") if c.pack is None
 ]
 projects = [v.load(p)[0] for p in paths]
 serial = [v.check(p).to_json() for p in projects]
@@ -673,7 +664,7 @@ def test_a_pack_is_registered_once_however_many_vetters_load_it() -> None:
     count = backend.live_rulesets()
     vetters = [Vetter(engine="durable") for _ in range(5)]
     assert backend.live_rulesets() == count
-    assert len({id(v._decider.ruleset) for v in vetters}) == 1
+    assert len({id(v._pipeline.engine.ruleset) for v in vetters}) == 1
 
 
 @needs_durable
@@ -744,7 +735,7 @@ def test_a_fact_no_rule_matches_is_caught_by_the_catch_all() -> None:
     """durable-rules raises MessageNotHandledException for such a fact; a catch-all rule handles every fact."""
     backend = _durable._backend()
     v = vetter(str(OPS_PACK), "durable")
-    codes = backend.run(v._decider.ruleset, [{"g": 999}])
+    codes = backend.run(v._pipeline.engine.ruleset, [{"g": 999}])
     assert codes == [(-1, -1, -1, None)]
 
 
@@ -779,7 +770,7 @@ def test_every_rule_sees_the_fact_and_each_action_knows_its_rule(monkeypatch: py
     monkeypatch.setattr(backend, "run", spy)
     report = v.check(CASES / "18-ops-passing-values" / "project.toml")
     decided = {pos for pos, stage, node, _outcome in seen if stage == 1 and node == 0}
-    plan = v._decider.plan
+    plan = v._pipeline.engine.plan
     assert decided == {plan.rules[f.rule_id][0] for f in report.findings}  # every rule in force, each its own code
 
 
@@ -841,7 +832,7 @@ def test_a_pack_too_wide_for_one_fact_is_split_across_facts(tmp_path: Path) -> N
         encoding="utf-8",
     )
     durable = Vetter(pack, engine="durable")
-    plan = durable._decider.plan
+    plan = durable._pipeline.engine.plan
     assert len(plan.buckets) >= 2
     assert max(len(fields) for fields in plan.buckets) <= layout.MAX_FIELDS
     data = {"id": "W", "name": "wide", "employees": 64}
@@ -853,7 +844,7 @@ def test_a_pack_too_wide_for_one_fact_is_split_across_facts(tmp_path: Path) -> N
 @needs_durable
 def test_no_fact_can_overflow_the_matching_stack() -> None:
     for pack in ("heshan", str(OPS_PACK), str(UNKNOWNS_PACK)):
-        plan = vetter(pack, "durable")._decider.plan
+        plan = vetter(pack, "durable")._pipeline.engine.plan
         assert len(plan.stack_bounds) == len(plan.buckets)
         assert max(plan.stack_bounds) <= layout.STACK_LIMIT < 64
     one = ((0, 1, 0, "T"), frozenset({("x0l", ">=", ("$m", "x0r")), ("x1u", "==", 1)}))
@@ -882,7 +873,7 @@ def test_a_set_of_600_members_is_spread_so_no_node_has_more_than_512_children(tm
         for town in ("m7", "m599", "m600"):
             data = {{"id": "x", "name": "y", "location": {{"town": town}}}}
             a, b = durable.check(data).findings[0], native.check(data).findings[0]
-            print(town, a.outcome.value, a == b, len(durable._decider.plan.buckets) > 1)
+            print(town, a.outcome.value, a == b, len(durable._pipeline.engine.plan.buckets) > 1)
         """,
         timeout=60,
     )

@@ -31,7 +31,7 @@ from heshan_vetting.testing import fuzz_examples
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples" / "projects").glob("*.toml"))
 PROJECT_TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES[:8]]
-OPS_PACK = (ROOT / "tests" / "cases" / "18-ops-passing-values" / "pack.toml").read_text(encoding="utf-8")
+OPS_PACK = (ROOT / "tests" / "cases" / "_packs" / "ops.toml").read_text(encoding="utf-8")
 PACK_TEXT = (
     OPS_PACK
     + """

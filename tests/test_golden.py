@@ -11,23 +11,17 @@ and review the diff like any other change of a verdict.
 from __future__ import annotations
 
 import os
-import sys
-from datetime import date
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from heshan_vetting import Report, Vetter
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from heshan_vetting.testing import Case, load_cases, run_case
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
-CASE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir())
+CORPUS = load_cases(CASES)
 UPDATE = os.environ.get("HESHAN_UPDATE_GOLDEN", "") not in ("", "0")
 
 
@@ -36,13 +30,9 @@ def _vetter(pack: str) -> Vetter:
     return Vetter(pack)
 
 
-def _report(case: Path) -> tuple[Vetter, Report]:
-    with (case / "expected.toml").open("rb") as fh:
-        as_of = tomllib.load(fh).get("as_of")
-    assert as_of is None or isinstance(as_of, date)
-    pack = case / "pack.toml"
-    vetter = _vetter(str(pack) if pack.exists() else "heshan")
-    report = vetter.check(case / "project.toml", as_of=as_of)
+def _report(case: Case) -> tuple[Vetter, Report]:
+    vetter = _vetter(str(case.pack) if case.pack is not None else "heshan")
+    report = run_case(case, vetter)
     assert report.provenance.as_of_source != "today", f"{case.name}: a golden report must not depend on today's date"
     return vetter, report
 
@@ -61,14 +51,14 @@ def _compare(golden: Path, text: str) -> None:
     )
 
 
-@pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
-def test_the_report_is_byte_identical_to_the_golden_file(case: Path) -> None:
+@pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
+def test_the_report_is_byte_identical_to_the_golden_file(case: Case) -> None:
     _, report = _report(case)
-    _compare(case / "report.json", _portable(report.to_json()))
+    _compare(case.folder / "report.json", _portable(report.to_json()))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
-def test_the_text_report_is_byte_identical_to_the_golden_file(case: Path, lang: str) -> None:
+@pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
+def test_the_text_report_is_byte_identical_to_the_golden_file(case: Case, lang: str) -> None:
     vetter, report = _report(case)
-    _compare(case / f"report.{lang}.txt", _portable(vetter.render(report, "text", lang=lang)))
+    _compare(case.folder / f"report.{lang}.txt", _portable(vetter.render(report, "text", lang=lang)))

@@ -128,7 +128,7 @@ def test_the_shipped_pack_gives_no_notice_and_reports_stay_portable() -> None:
 
 
 def test_an_own_pack_is_named_as_not_shipped(tmp_path: Path) -> None:
-    pack = ROOT / "tests" / "cases" / "16-custom-pack-error-never-approves" / "pack.toml"
+    pack = ROOT / "tests" / "cases" / "_packs" / "custom.toml"
     report = Vetter(pack).check(EXAMPLE)
     assert [n.code for n in report.notices] == ["pack_not_shipped"]
     assert report.notices[0].message.en == (
@@ -203,7 +203,7 @@ def test_the_cli_warns_on_the_terminal_and_strict_exits_2() -> None:
 
 
 def test_a_pack_without_a_declared_period_is_never_flagged() -> None:
-    pack = ROOT / "tests" / "cases" / "16-custom-pack-error-never-approves" / "pack.toml"
+    pack = ROOT / "tests" / "cases" / "_packs" / "custom.toml"
     report = Vetter(pack).check(EXAMPLE, as_of="0024-09-10")
     assert "as_of_outside_pack_period" not in [n.code for n in report.notices]
     assert report.provenance.covers_from is None

@@ -197,6 +197,7 @@ def plugin_info(vetter: Vetter, name: str) -> PluginInfo:
 CASE_KEYS = frozenset(
     {
         "description",
+        "pack",
         "verdict",
         "score",
         "as_of",
@@ -216,9 +217,12 @@ CASE_KEYS = frozenset(
 class Case:
     """One rule case: a folder with ``project.toml``, ``expected.toml`` and optionally its own ``pack.toml``.
 
-    ``expected.toml`` holds ``verdict`` and ``outcomes`` (rule id → outcome, compared exactly, so a rule
-    that appears or disappears is noticed), and optionally ``description``, ``score``, ``as_of`` (a date
-    passed to the check), ``as_of_source``, ``incomplete``, ``conditions``, ``missing_fields``,
+    Cases that share a pack name it instead: ``pack = "../_packs/ops.toml"`` in ``expected.toml`` (a path
+    relative to the case folder; :func:`load_cases` skips folders whose names start with ``_``, so shared
+    packs can live beside the cases). ``expected.toml`` holds ``verdict`` and ``outcomes`` (rule id →
+    outcome, compared exactly, so a rule that appears or disappears is noticed), and optionally
+    ``description``, ``score``, ``as_of`` (a date passed to the check), ``as_of_source``, ``incomplete``,
+    ``conditions``, ``missing_fields``,
     ``rules_not_in_force`` (exact lists), ``reasons_contain`` (substrings each found in a Chinese reason)
     and ``explanations`` (rule id → a substring of that finding's Chinese explanation).
     """
@@ -234,7 +238,9 @@ class Case:
 
     @property
     def pack(self) -> Path | None:
-        """The case's own pack file, or ``None`` to use the default pack."""
+        """The case's pack file (named in ``expected.toml``, or its own ``pack.toml``); ``None``: the default pack."""
+        if "pack" in self.expected:
+            return (self.folder / str(self.expected["pack"])).resolve()
         pack = self.folder / "pack.toml"
         return pack if pack.exists() else None
 
@@ -247,7 +253,7 @@ def load_cases(directory: str | Path) -> list[Case]:
         import tomli as tomllib
 
     cases = []
-    for folder in sorted(p for p in Path(directory).iterdir() if p.is_dir()):
+    for folder in sorted(p for p in Path(directory).iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
         with (folder / "expected.toml").open("rb") as fh:
             data = tomllib.load(fh)
         unknown = set(data) - CASE_KEYS
@@ -255,6 +261,11 @@ def load_cases(directory: str | Path) -> list[Case]:
         assert "verdict" in data, f"{folder.name}/expected.toml: 'verdict' is required"
         assert data.get("outcomes"), f"{folder.name}/expected.toml: 'outcomes' is required"
         assert "as_of" not in data or isinstance(data["as_of"], date), f"{folder.name}: as_of must be a TOML date"
+        if "pack" in data:
+            assert isinstance(data["pack"], str), f"{folder.name}/expected.toml: 'pack' must be a path (text)"
+            assert not (folder / "pack.toml").exists(), f"{folder.name}: both its own pack.toml and 'pack' are given"
+            shared = folder / data["pack"]
+            assert shared.is_file(), f"{folder.name}/expected.toml: the pack {data['pack']!r} is not a file"
         cases.append(Case(folder.name, folder, data))
     return cases
 
