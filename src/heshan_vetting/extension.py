@@ -1,4 +1,4 @@
-"""What plugins give the library: Python checks and plugin-computed facts.
+"""What plugins give the library: Python checks, plugin-computed facts and output formats (renderers).
 
 A rule pack holds conditions over facts; some checks need code instead (a lookup in a credit
 blacklist, a call to a land registry). A plugin returns :class:`Check` objects from the

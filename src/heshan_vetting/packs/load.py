@@ -1,11 +1,11 @@
-"""Rule packs: the TOML schema, loading, layering (``extends``) and schema-level validation.
+"""Finding and loading rule packs: by id or path, through their ``extends`` chain, into one merged pack.
 
-A pack is data, never code (see ``docs/rule-packs.md``). This module reads pack files, checks them
-against the schema (unknown keys are errors), resolves ``extends`` chains (a city pack extends a
-provincial one which extends a national one) and merges them into one :class:`MergedPack`, keeping
-for every element the file and key path it came from so later errors can name file:line:column.
-Type and unit checking of conditions happens when the merged pack is compiled
-(:mod:`heshan_vetting.engine`).
+A pack is data, never code (see ``docs/rule-packs.md``). This module finds pack files (the shipped
+``rules/`` and the search paths), reads each against the schema of :mod:`.schema` (unknown keys are
+errors), resolves ``extends`` chains (a city pack extends a provincial one which extends a national
+one) and hands the chain to :mod:`.merge`, which keeps for every element the file and key path it came
+from so later errors can name file:line:column. Type and unit checking of conditions happens when the
+merged pack is compiled (:mod:`.compiler`).
 """
 
 from __future__ import annotations
