@@ -290,3 +290,15 @@ def test_each_vetter_owns_its_plugin_manager_and_units() -> None:
     assert a.hooks.pm is not b.hooks.pm
     assert a.units is not b.units
     assert a.units.registry is not b.units.registry
+
+
+def test_architecture_doc_names_every_module() -> None:
+    doc = (PKG.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for module in _modules():
+        where = _where(module)
+        if not where or where[-1] in ("__init__", "__main__"):
+            continue
+        if f"`{where[-1]}`" not in doc and f"`{where[-1]}/`" not in doc:
+            missing.append(module)
+    assert missing == [], "name these modules in docs/architecture.md"
