@@ -25,10 +25,11 @@ NODE_CLASSES = frozenset(cls.__name__ for cls in typing.get_args(syntax.Node))
 
 
 def test_the_node_union_is_what_the_checks_know() -> None:
-    assert NODE_CLASSES == {
+    known = {
         "Num", "Str", "BoolLit", "Name", "Index", "ListLit", "Unary", "BinOp", "Compare", "BoolOp", "Not",
         "Member", "Prefix", "Present",
     }  # fmt: skip
+    assert known == NODE_CLASSES
 
 
 def _class_name(expr: ast.expr) -> str | None:
@@ -90,9 +91,14 @@ def walker_problems(source: str, where: str) -> list[str]:
                     )
         elif isinstance(node, ast.Dict) and sum(_class_name(k) is not None for k in node.keys if k is not None) > 1:
             problems.append(f"{where}:{node.lineno}: a table keyed by node classes is a walker mypy cannot check")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
-            if len(node.args) >= 2 and isinstance(node.args[1], ast.BinOp):
-                problems.append(f"{where}:{node.lineno}: dispatch by a computed method name hides the methods")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.BinOp)
+        ):
+            problems.append(f"{where}:{node.lineno}: dispatch by a computed method name hides the methods")
     return problems
 
 
@@ -142,14 +148,17 @@ def test_the_walkers_are_where_they_should_be() -> None:
             "    if isinstance(node, (ast.Unary, ast.Not)):\n        return 2\n    return 0\n",
             ["m.py:1: f tells node apart by isinstance (Name, Not, Unary); use a match ending in assert_never"],
         ),
-        ("K = {ast.Num: 'num', ast.Str: 'str'}\n", ["m.py:1: a table keyed by node classes is a walker mypy cannot check"]),
+        (
+            "K = {ast.Num: 'num', ast.Str: 'str'}\n",
+            ["m.py:1: a table keyed by node classes is a walker mypy cannot check"],
+        ),
         (
             "def compile(self, node):\n    return getattr(self, '_c_' + type(node).__name__)(node)\n",
             ["m.py:2: dispatch by a computed method name hides the methods"],
         ),
         (
-            "def f(node):\n    match node:\n        case ast.Num() | ast.Str():\n            return 1\n        case _:\n"
-            "            assert_never(node)\n",
+            "def f(node):\n    match node:\n        case ast.Num() | ast.Str():\n            return 1\n"
+            "        case _:\n            assert_never(node)\n",
             [],
         ),
         ("def f(node):\n    return isinstance(node, ast.Num) and node.value == 0\n", []),
@@ -159,7 +168,7 @@ def test_the_walker_check_can_fail(source: str, expected: list[str]) -> None:
     assert walker_problems(source, "m.py") == expected
 
 
-_PROBE = '''
+_PROBE = """
 from heshan_vetting.lang import syntax as ast
 from heshan_vetting.lang.syntax import assert_never
 
@@ -174,7 +183,7 @@ def kind(node: ast.Node) -> str:
             return "bool"
         case _:
             assert_never(node)
-'''
+"""
 
 
 @pytest.mark.skipif(shutil.which("mypy", path=str(Path(sys.executable).parent)) is None, reason="needs mypy")
