@@ -43,7 +43,7 @@ LONG_TEXT = 1000
 """Texts longer than this (as JSON) are compared by digest: durable-rules keeps string lengths in 16 bits."""
 _INT64 = 2**63 - 1
 _CTX = Context(prec=100)
-_KINDS = (1, 2, 3)  # unknown ranks: missing, na, error (as _compile.RANK)
+_KINDS = (1, 2, 3)  # unknown ranks: missing, na, error (as lang.values.RANK)
 
 
 def internal_error(en: str, zh: str) -> VettingError:
@@ -356,7 +356,7 @@ class Translator:
 
 
 def _converts(fn: Fn) -> bool:
-    """Whether a comparison operand is scaled to the comparison unit (see ``_compile.scaled``)."""
+    """Whether a comparison operand is scaled to the comparison unit (see :func:`heshan_vetting.lang.ops.scaled`)."""
     return getattr(fn, "__name__", "") == "scaled"
 
 
