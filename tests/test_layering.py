@@ -38,8 +38,8 @@ LAYERS: tuple[str, ...] = (
 (except ``__version__``, read inside a function)."""
 
 INSIDE: dict[str, tuple[str, ...]] = {
-    "lang": ("compiler | parser", "syntax | types | values"),
-    "packs": ("compiler | coverage | env", "compiled | load", "merge", "schema"),
+    "lang": ("compiler | parser", "ops", "types", "syntax | values"),
+    "packs": ("compiler | coverage | env", "data", "compiled | load", "merge", "schema"),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": ("pipeline", "plugin_run", "findings | scoring | verdict"),

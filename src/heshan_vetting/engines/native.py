@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from heshan_vetting.engines.protocol import LabelResults, RuleResults
+from heshan_vetting.lang.values import Env, Unknown
 from heshan_vetting.packs.compiled import CompiledLabel, CompiledPack, CompiledRule
 
 
 def native_decider(
-    pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], env: dict[str, Any]
+    pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], env: Env
 ) -> tuple[RuleResults, LabelResults]:
     """The native engine: the compiled closures decide each rule and label."""
     out: RuleResults = {}
@@ -19,7 +19,7 @@ def native_decider(
         out[rule.id] = (scope, rule.require(env) if scope is True else None)
     cases: LabelResults = {}
     for label in labels:
-        results: list[Any] = []
+        results: list[bool | Unknown] = []
         for fn, _value in label.cases:
             results.append(fn(env))
             if results[-1] is not False:

@@ -10,15 +10,15 @@ unknown. pint is used here, at compile time, and never inside the closures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, cast
 
 from heshan_vetting.errors import BilingualValueError, did_you_mean
+from heshan_vetting.lang import ops
 from heshan_vetting.lang import syntax as ast
-from heshan_vetting.lang.types import CompileError, Fn, Namespace, VType
-from heshan_vetting.lang.values import NA, Unknown, finite, norm, round_half_up, worst
+from heshan_vetting.lang.syntax import assert_never
+from heshan_vetting.lang.types import BoolFn, CompileError, Fn, Kind, Namespace, NumFn, TextFn, TextsFn, VType
+from heshan_vetting.lang.values import NA, Env, Unknown, norm
 from heshan_vetting.units import Units, dimension_label
 
 
@@ -72,7 +72,7 @@ class Compiler:
                     node.pos,
                 )
 
-    def _need(self, t: VType, kind: str, pos: int, role: str) -> None:
+    def _need(self, t: VType, kind: Kind, pos: int, role: str) -> None:
         role_zh = _ROLE_ZH.get(role, role)
         if t.kind != kind:
             names = {"num": "a number", "str": "a text value", "bool": "a true/false test", "strs": "a list of texts"}
@@ -84,20 +84,56 @@ class Compiler:
             )
 
     # -- entry ----------------------------------------------------------------------------------
-    def compile_bool(self, node: ast.Node) -> Fn:
+    def compile_bool(self, node: ast.Node) -> BoolFn:
         """Compile a condition that must be a true/false test."""
         fn, t = self.compile(node)
         self._need(t, "bool", ast_pos(node), "A condition")
-        return fn
+        return cast(BoolFn, fn)
 
     def compile(self, node: ast.Node) -> tuple[Fn, VType]:
         """Compile any expression; returns the closure and its static type."""
-        method = getattr(self, "_c_" + type(node).__name__)
-        result: tuple[Fn, VType] = method(node)
-        return result
+        match node:
+            case ast.Num():
+                return self._num(node)
+            case ast.Str():
+                return self._str(node)
+            case ast.BoolLit():
+                return self._bool_lit(node)
+            case ast.Name():
+                return self._name(node)
+            case ast.Index():
+                return self._index(node)
+            case ast.ListLit():
+                return self._list_lit(node)
+            case ast.Unary():
+                return self._unary(node)
+            case ast.BinOp():
+                return self._bin_op(node)
+            case ast.Compare():
+                return self._compare(node)
+            case ast.Member():
+                return self._member(node)
+            case ast.Prefix():
+                return self._prefix(node)
+            case ast.Present():
+                return self._present(node)
+            case ast.Not():
+                return self._not(node)
+            case ast.BoolOp():
+                return self._bool_op(node)
+            case _:
+                assert_never(node)
+
+    def _num_operands(self, node: ast.BinOp | ast.Compare) -> tuple[NumFn, NumFn, VType, VType]:
+        """Compile both sides of ``node``, which must be numbers."""
+        lf, lt = self.compile(node.left)
+        rf, rt = self.compile(node.right)
+        self._need(lt, "num", ast_pos(node.left), f"The left side of '{node.op}'")
+        self._need(rt, "num", ast_pos(node.right), f"The right side of '{node.op}'")
+        return cast(NumFn, lf), cast(NumFn, rf), lt, rt
 
     # -- atoms ----------------------------------------------------------------------------------
-    def _c_Num(self, node: ast.Num) -> tuple[Fn, VType]:
+    def _num(self, node: ast.Num) -> tuple[Fn, VType]:
         value = node.value
         if node.unit is None:
             unit = self.units.unit("")
@@ -108,15 +144,15 @@ class Compiler:
                 raise CompileError(f"Unknown unit {node.unit!r}.", f"未知的单位 {node.unit!r}。", node.pos) from None
         return (lambda env: value), VType("num", unit)
 
-    def _c_Str(self, node: ast.Str) -> tuple[Fn, VType]:
+    def _str(self, node: ast.Str) -> tuple[Fn, VType]:
         value = norm(node.value)
         return (lambda env: value), VType("str")
 
-    def _c_BoolLit(self, node: ast.BoolLit) -> tuple[Fn, VType]:
+    def _bool_lit(self, node: ast.BoolLit) -> tuple[Fn, VType]:
         value = node.value
         return (lambda env: value), VType("bool")
 
-    def _c_Name(self, node: ast.Name) -> tuple[Fn, VType]:
+    def _name(self, node: ast.Name) -> tuple[Fn, VType]:
         name = node.id
         if name in self.ns.values:
             self.reads.append(name)
@@ -141,7 +177,7 @@ class Compiler:
             pos,
         )
 
-    def _c_Index(self, node: ast.Index) -> tuple[Fn, VType]:
+    def _index(self, node: ast.Index) -> tuple[Fn, VType]:
         name = node.table.id
         table = self.ns.tables.get(name)
         if table is None:
@@ -155,9 +191,10 @@ class Compiler:
         self.reads.append(name)
         kf, kt = self.compile(node.key)
         self._need(kt, "str", ast_pos(node.key), "A table key")
+        key_fn = cast(TextFn, kf)
 
-        def lookup(env: dict[str, Any]) -> Any:
-            key = kf(env)
+        def lookup(env: Env) -> float | Unknown:
+            key = key_fn(env)
             if isinstance(key, Unknown):
                 return key
             v = table.lookup(key)
@@ -165,77 +202,44 @@ class Compiler:
 
         return lookup, VType("num", table.unit)
 
-    def _c_ListLit(self, node: ast.ListLit) -> tuple[Fn, VType]:
+    def _list_items(self, node: ast.ListLit) -> tuple[str, ...]:
         values: list[str] = []
         for item in node.items:
             if not isinstance(item, ast.Str):
                 raise CompileError("A list may hold only quoted texts.", "列表中只能是带引号的文本。", ast_pos(item))
             values.append(norm(item.value))
-        frozen = tuple(values)
+        return tuple(values)
+
+    def _list_lit(self, node: ast.ListLit) -> tuple[Fn, VType]:
+        frozen = self._list_items(node)
         return (lambda env: frozen), VType("list")
 
     # -- arithmetic -----------------------------------------------------------------------------
-    def _c_Unary(self, node: ast.Unary) -> tuple[Fn, VType]:
+    def _unary(self, node: ast.Unary) -> tuple[Fn, VType]:
         f, t = self.compile(node.operand)
         self._need(t, "num", node.pos, "The operand of '-'")
+        return ops.negative(cast(NumFn, f)), t
 
-        def neg(env: dict[str, Any]) -> Any:
-            v = f(env)
-            return v if isinstance(v, Unknown) else -v
-
-        return neg, t
-
-    def _c_BinOp(self, node: ast.BinOp) -> tuple[Fn, VType]:
-        lf, lt = self.compile(node.left)
-        rf, rt = self.compile(node.right)
-        self._need(lt, "num", ast_pos(node.left), f"The left side of '{node.op}'")
-        self._need(rt, "num", ast_pos(node.right), f"The right side of '{node.op}'")
+    def _bin_op(self, node: ast.BinOp) -> tuple[Fn, VType]:
+        lf, rf, lt, rt = self._num_operands(node)
         op = node.op
         if op in ("+", "-"):
             self._no_bare_percent(node.left, lt, node.right, rt)
             k = self._check_same_dim(lt, rt, node.pos, "add" if op == "+" else "subtract")
-            sign = 1.0 if op == "+" else -1.0
-
-            def addsub(env: dict[str, Any]) -> Any:
-                a, b = lf(env), rf(env)
-                if isinstance(a, Unknown) or isinstance(b, Unknown):
-                    return worst(a, b)
-                return finite(a + sign * k * b, "a sum")
-
-            return addsub, lt
+            return ops.add_sub(lf, rf, 1.0 if op == "+" else -1.0, k), lt
         if op == "*":
-
-            def mul(env: dict[str, Any]) -> Any:
-                a, b = lf(env), rf(env)
-                if isinstance(a, Unknown) or isinstance(b, Unknown):
-                    return worst(a, b)
-                return finite(a * b, "a product")
-
-            return mul, VType("num", lt.unit * rt.unit)
+            return ops.multiply(lf, rf), VType("num", lt.unit * rt.unit)
         if isinstance(node.right, ast.Num) and node.right.value == 0:
             raise CompileError("Division by the constant 0.", "除数为常数 0。", node.right.pos)
-        divisor_text = _describe(node.right)
-
-        def div(env: dict[str, Any]) -> Any:
-            a, b = lf(env), rf(env)
-            if isinstance(a, Unknown) or isinstance(b, Unknown):
-                return worst(a, b)
-            if b == 0:
-                return Unknown("error", f"division by zero: {divisor_text} is 0")
-            return finite(a / b, f"a quotient by {divisor_text}")
-
-        return div, VType("num", lt.unit / rt.unit)
+        return ops.divide(lf, rf, _describe(node.right)), VType("num", lt.unit / rt.unit)
 
     # -- tests ----------------------------------------------------------------------------------
-    def compile_compare(self, node: ast.Compare) -> tuple[Fn, Fn, Any, str]:
+    def compile_compare(self, node: ast.Compare) -> tuple[NumFn, NumFn, Any, ast.CmpOp]:
         """Compile both sides of a numeric comparison into the comparison unit.
 
         Returns ``(left, right, unit, op)``; the closures give floats (or :class:`Unknown`).
         """
-        lf, lt = self.compile(node.left)
-        rf, rt = self.compile(node.right)
-        self._need(lt, "num", ast_pos(node.left), f"The left side of '{node.op}'")
-        self._need(rt, "num", ast_pos(node.right), f"The right side of '{node.op}'")
+        lf, rf, lt, rt = self._num_operands(node)
         self._no_bare_percent(node.left, lt, node.right, rt)
         k_right = self._check_same_dim(lt, rt, node.pos, "compare")
         unit = lt.unit
@@ -251,36 +255,36 @@ class Compiler:
             k_left = self._factor(lt.unit, self.target_unit, node.pos)
             k_right *= k_left
             unit = self.target_unit
-        return scaled(lf, k_left), scaled(rf, k_right), unit, node.op
+        return ops.scaled(lf, k_left), ops.scaled(rf, k_right), unit, node.op
 
-    def _c_Compare(self, node: ast.Compare) -> tuple[Fn, VType]:
+    def _compare(self, node: ast.Compare) -> tuple[Fn, VType]:
         lt_probe = self.probe_kind(node.left)
         if lt_probe in ("str",):
             return self._compare_str(node)
         lf, rf, _unit, op = self.compile_compare(node)
-        places = self.precision
-        test = _CMP[op]
+        return ops.compare_numbers(lf, rf, op, self.precision), VType("bool")
 
-        def cmp(env: dict[str, Any]) -> Any:
-            a, b = lf(env), rf(env)
-            if isinstance(a, Unknown) or isinstance(b, Unknown):
-                return worst(a, b)
-            return test(round_half_up(a, places), round_half_up(b, places))
-
-        return cmp, VType("bool")
-
-    def probe_kind(self, node: ast.Node) -> str:
+    def probe_kind(self, node: ast.Node) -> Kind | Literal["?"]:
         """The kind :meth:`compile` gives ``node`` when it compiles, found without compiling it.
 
         (Compiling the operand once to look and again to use it took time exponential in how deeply
         comparisons nest.) ``"?"`` for a name that is not known.
         """
-        if isinstance(node, ast.Name):
-            if node.id in self.ns.values:
-                kind: str = self.ns.values[node.id].kind
-                return kind
-            return "set" if node.id in self.ns.sets else "?"
-        return _STATIC_KINDS[type(node)]
+        match node:
+            case ast.Name():
+                if node.id in self.ns.values:
+                    return self.ns.values[node.id].kind
+                return "set" if node.id in self.ns.sets else "?"
+            case ast.Num() | ast.Index() | ast.Unary() | ast.BinOp():
+                return "num"
+            case ast.Str():
+                return "str"
+            case ast.ListLit():
+                return "list"
+            case ast.BoolLit() | ast.Compare() | ast.Member() | ast.Prefix() | ast.Present() | ast.Not() | ast.BoolOp():
+                return "bool"
+            case _:
+                assert_never(node)
 
     def _compare_str(self, node: ast.Compare) -> tuple[Fn, VType]:
         lf, _lt = self.compile(node.left)
@@ -291,43 +295,40 @@ class Compiler:
                 "文本只能用“==”或“!=”与另一文本比较。",
                 node.pos,
             )
-        equal = node.op == "=="
+        return ops.compare_texts(cast(TextFn, lf), cast(TextFn, rf), node.op == "=="), VType("bool")
 
-        def cmp(env: dict[str, Any]) -> Any:
-            a, b = lf(env), rf(env)
-            if isinstance(a, Unknown) or isinstance(b, Unknown):
-                return worst(a, b)
-            return (a == b) == equal
+    def members(self, right: ast.Node) -> tuple[frozenset[str], tuple[str, ...], bool]:
+        """(exact members, prefixes, is_prefix_match) of the right side of ``in``: a set name, list or string."""
+        match right:
+            case ast.Name() if right.id in self.ns.sets:
+                s = self.ns.sets[right.id]
+                self.reads.append(right.id)
+                return s.members, s.prefixes, s.match == "prefix"
+            case ast.ListLit():
+                items = self._list_items(right)
+                return frozenset(items), tuple(sorted(set(items), key=lambda p: (-len(p), p))), False
+            case ast.Str():
+                v = norm(right.value)
+                return frozenset([v]), (v,), False
+            case ast.Name() if right.id not in self.ns.values and right.id not in self.ns.tables:
+                raise self._unknown_name(right.id, right.pos)
+            case (
+                ast.Name() | ast.Num() | ast.BoolLit() | ast.Index() | ast.Unary() | ast.BinOp() | ast.Compare()
+                | ast.BoolOp() | ast.Not() | ast.Member() | ast.Prefix() | ast.Present()
+            ):  # fmt: skip
+                raise CompileError(
+                    'The right side must be a named set, a list such as ["C25", "C26"] or a quoted text.',
+                    '右侧应为命名集合、列表（如 ["C25", "C26"]）或带引号的文本。',
+                    ast_pos(right),
+                )
+            case _:
+                assert_never(right)
 
-        return cmp, VType("bool")
-
-    def _members(self, right: ast.Node) -> tuple[frozenset[str], tuple[str, ...], bool]:
-        """(exact members, prefixes, is_prefix_match) of a set name, list or string."""
-        if isinstance(right, ast.Name) and right.id in self.ns.sets:
-            s = self.ns.sets[right.id]
-            self.reads.append(right.id)
-            return s.members, s.prefixes, s.match == "prefix"
-        if isinstance(right, ast.ListLit):
-            fn, _ = self._c_ListLit(right)
-            items: tuple[str, ...] = fn({})
-            return frozenset(items), tuple(sorted(set(items), key=lambda p: (-len(p), p))), False
-        if isinstance(right, ast.Str):
-            v = norm(right.value)
-            return frozenset([v]), (v,), False
-        if isinstance(right, ast.Name) and right.id not in self.ns.values and right.id not in self.ns.tables:
-            raise self._unknown_name(right.id, right.pos)
-        raise CompileError(
-            'The right side must be a named set, a list such as ["C25", "C26"] or a quoted text.',
-            '右侧应为命名集合、列表（如 ["C25", "C26"]）或带引号的文本。',
-            ast_pos(right),
-        )
-
-    def _c_Member(self, node: ast.Member) -> tuple[Fn, VType]:
+    def _member(self, node: ast.Member) -> tuple[Fn, VType]:
         lf, lt = self.compile(node.left)
         if lt.kind not in ("str", "strs"):
             self._need(lt, "str", ast_pos(node.left), "The left side of 'in'")
-        members, prefixes, by_prefix = self._members(node.right)
-        negated = node.negated
+        members, prefixes, by_prefix = self.members(node.right)
 
         def one(v: str) -> bool:
             if by_prefix:
@@ -335,38 +336,16 @@ class Compiler:
             return v in members
 
         if lt.kind == "strs":
+            return ops.any_member_of(cast(TextsFn, lf), one, node.negated), VType("bool")
+        return ops.member_of(cast(TextFn, lf), one, node.negated), VType("bool")
 
-            def member_any(env: dict[str, Any]) -> Any:
-                vs = lf(env)
-                if isinstance(vs, Unknown):
-                    return vs
-                return any(one(v) for v in vs) != negated
-
-            return member_any, VType("bool")
-
-        def member(env: dict[str, Any]) -> Any:
-            v = lf(env)
-            if isinstance(v, Unknown):
-                return v
-            return one(v) != negated
-
-        return member, VType("bool")
-
-    def _c_Prefix(self, node: ast.Prefix) -> tuple[Fn, VType]:
+    def _prefix(self, node: ast.Prefix) -> tuple[Fn, VType]:
         lf, lt = self.compile(node.left)
         self._need(lt, "str", ast_pos(node.left), "The left side of 'startswith'")
-        members, prefixes, _ = self._members(node.right)
-        allp = tuple(sorted(set(prefixes) | set(members)))
+        members, prefixes, _ = self.members(node.right)
+        return ops.starts_with(cast(TextFn, lf), tuple(sorted(set(prefixes) | set(members)))), VType("bool")
 
-        def prefix(env: dict[str, Any]) -> Any:
-            v = lf(env)
-            if isinstance(v, Unknown):
-                return v
-            return v.startswith(allp)
-
-        return prefix, VType("bool")
-
-    def _c_Present(self, node: ast.Present) -> tuple[Fn, VType]:
+    def _present(self, node: ast.Present) -> tuple[Fn, VType]:
         name = node.name.id
         if name not in self.ns.presence:
             if name in self.ns.values or name in self.ns.sets or name in self.ns.tables:
@@ -377,52 +356,21 @@ class Compiler:
                 )
             raise self._unknown_name(name, node.name.pos)
         self.reads.append(name)
-        want_missing = node.negated
+        return ops.presence(name, node.negated), VType("bool")
 
-        def present(env: dict[str, Any]) -> Any:
-            v = env[name]
-            is_missing = isinstance(v, Unknown) and v.kind == "missing"
-            return is_missing == want_missing
-
-        return present, VType("bool")
-
-    def _c_Not(self, node: ast.Not) -> tuple[Fn, VType]:
+    def _not(self, node: ast.Not) -> tuple[Fn, VType]:
         f, t = self.compile(node.operand)
         self._need(t, "bool", ast_pos(node.operand), "The operand of 'not'")
+        return ops.negation(cast(BoolFn, f)), VType("bool")
 
-        def negate(env: dict[str, Any]) -> Any:
-            v = f(env)
-            return v if isinstance(v, Unknown) else not v
-
-        return negate, VType("bool")
-
-    def _c_BoolOp(self, node: ast.BoolOp) -> tuple[Fn, VType]:
-        fns: list[Fn] = []
+    def _bool_op(self, node: ast.BoolOp) -> tuple[Fn, VType]:
+        fns: list[BoolFn] = []
         for v in node.values:
             f, t = self.compile(v)
             self._need(t, "bool", ast_pos(v), f"Each side of '{node.op}'")
-            fns.append(f)
-        decisive = node.op == "or"  # the value that settles the result at once
+            fns.append(cast(BoolFn, f))
+        return ops.kleene(node.op, fns), VType("bool")
 
-        def boolop(env: dict[str, Any]) -> Any:
-            unknown: Unknown | None = None
-            for f in fns:
-                v = f(env)
-                if isinstance(v, Unknown):
-                    unknown = v if unknown is None else worst(unknown, v)
-                elif v is decisive:
-                    return decisive
-            return unknown if unknown is not None else (not decisive)
-
-        return boolop, VType("bool")
-
-
-_STATIC_KINDS: dict[type, str] = {
-    ast.Num: "num", ast.Str: "str", ast.BoolLit: "bool", ast.Index: "num", ast.ListLit: "list", ast.Unary: "num",
-    ast.BinOp: "num", ast.Compare: "bool", ast.Member: "bool", ast.Prefix: "bool", ast.Present: "bool",
-    ast.Not: "bool", ast.BoolOp: "bool",
-}  # fmt: skip
-"""The kind each node type compiles to (names excepted: theirs is in the namespace)."""
 
 _ROLE_ZH: dict[str, str] = {
     "A condition": "条件",
@@ -437,42 +385,33 @@ _ROLE_ZH: dict[str, str] = {
     "Each side of 'or'": "“or”的两侧",
 }
 
-_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
-
-
-def scaled(f: Fn, k: float) -> Fn:
-    """``f`` with its numeric result multiplied by ``k`` (unknowns pass through)."""
-    if k == 1.0:
-        return f
-
-    def scaled(env: dict[str, Any]) -> Any:
-        v = f(env)
-        return v if isinstance(v, Unknown) else finite(v * k, "a value converted to the comparison unit")
-
-    return scaled
-
 
 def _describe(node: ast.Node) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Num):
-        return f"{node.value:g}"
-    return "the divisor"
+    """How a division-by-zero error names the divisor."""
+    match node:
+        case ast.Name():
+            return node.id
+        case ast.Num():
+            return f"{node.value:g}"
+        case (
+            ast.Str() | ast.BoolLit() | ast.Index() | ast.ListLit() | ast.Unary() | ast.BinOp() | ast.Compare()
+            | ast.BoolOp() | ast.Not() | ast.Member() | ast.Prefix() | ast.Present()
+        ):  # fmt: skip
+            return "the divisor"
+        case _:
+            assert_never(node)
 
 
 def ast_pos(node: ast.Node) -> int:
     """The source offset a node starts at (for error columns)."""
-    if isinstance(node, (ast.BinOp, ast.Compare, ast.Member, ast.Prefix)):
-        return ast_pos(node.left)
-    if isinstance(node, ast.BoolOp):
-        return ast_pos(node.values[0])
-    if isinstance(node, ast.Present):
-        return node.name.pos
-    return node.pos
+    match node:
+        case ast.BinOp() | ast.Compare() | ast.Member() | ast.Prefix():
+            return ast_pos(node.left)
+        case ast.BoolOp():
+            return ast_pos(node.values[0])
+        case ast.Present():
+            return node.name.pos
+        case ast.Num() | ast.Str() | ast.BoolLit() | ast.Name() | ast.Index() | ast.ListLit() | ast.Unary() | ast.Not():
+            return node.pos
+        case _:
+            assert_never(node)

@@ -41,9 +41,11 @@ import re
 from dataclasses import dataclass
 
 from heshan_vetting.lang.syntax import (
+    ArithOp,
     BinOp,
     BoolLit,
     BoolOp,
+    CmpOp,
     Compare,
     ExprSyntaxError,
     Index,
@@ -68,8 +70,12 @@ from heshan_vetting.limits import (
 
 _FORBIDDEN_WORDS = {"import", "lambda", "exec", "eval", "open", "getattr", "setattr", "globals", "locals"}
 _KEYWORDS = {"and", "or", "not", "in", "startswith", "is", "present", "missing", "true", "false"}
-_CMP_ALIASES = {"≤": "<=", "≥": ">=", "≠": "!=", "＝": "=="}
-_ARITH_ALIASES = {"×": "*", "÷": "/"}
+_CMP_OPS: dict[str, CmpOp] = {
+    "<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!=", "≤": "<=", "≥": ">=", "≠": "!=", "＝": "==",
+}  # fmt: skip
+"""Comparison tokens (aliases included) and the operator each is."""
+_ARITH_OPS: dict[str, ArithOp] = {"+": "+", "-": "-", "*": "*", "/": "/", "×": "*", "÷": "/"}
+"""Arithmetic tokens (aliases included) and the operator each is."""
 
 
 @dataclass(frozen=True)
@@ -260,12 +266,12 @@ class _Parser:
     def parse_test(self) -> Node:
         left = self.parse_sum()
         tok = self.peek()
-        if tok.kind == "OP" and tok.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠", "＝"):
+        if tok.kind == "OP" and tok.text in _CMP_OPS:
             self.next()
-            op = _CMP_ALIASES.get(tok.text, tok.text)
+            op = _CMP_OPS[tok.text]
             right = self.parse_sum()
             nxt = self.peek()
-            if nxt.kind == "OP" and nxt.text in ("<", "<=", ">", ">=", "==", "!=", "≤", "≥", "≠", "＝"):
+            if nxt.kind == "OP" and nxt.text in _CMP_OPS:
                 raise ExprSyntaxError(
                     "Comparisons cannot be chained; join them with 'and'.", "比较不能连写，请用 and 连接。", nxt.pos
                 )
@@ -308,7 +314,7 @@ class _Parser:
         while self.peek().kind == "OP" and self.peek().text in ("+", "-"):
             tok = self.next()
             right = self.parse_product()
-            node = self.mk(BinOp(tok.text, node, right, tok.pos), (node, right))
+            node = self.mk(BinOp(_ARITH_OPS[tok.text], node, right, tok.pos), (node, right))
         return node
 
     def parse_product(self) -> Node:
@@ -316,7 +322,7 @@ class _Parser:
         while self.peek().kind == "OP" and self.peek().text in ("*", "/", "×", "÷"):
             tok = self.next()
             right = self.parse_unary()
-            node = self.mk(BinOp(_ARITH_ALIASES.get(tok.text, tok.text), node, right, tok.pos), (node, right))
+            node = self.mk(BinOp(_ARITH_OPS[tok.text], node, right, tok.pos), (node, right))
         return node
 
     def parse_unary(self) -> Node:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from typing import Literal, NoReturn
 
 from heshan_vetting.errors import BilingualValueError
+
+if sys.version_info >= (3, 11):
+    from typing import assert_never
+else:
+
+    def assert_never(value: NoReturn, /) -> NoReturn:
+        """Unreachable: mypy reports a call whose argument is not ``NoReturn`` (a node kind a walker missed)."""
+        raise AssertionError(f"Expected code to be unreachable, but got: {value!r}")
+
+
+ArithOp = Literal["+", "-", "*", "/"]
+CmpOp = Literal["<", "<=", ">", ">=", "==", "!="]
+LogicOp = Literal["and", "or"]
 
 
 class ExprSyntaxError(BilingualValueError):
@@ -56,14 +71,14 @@ class ListLit:
 
 @dataclass(frozen=True)
 class Unary:
-    op: str
+    op: Literal["-"]
     operand: Node
     pos: int
 
 
 @dataclass(frozen=True)
 class BinOp:
-    op: str
+    op: ArithOp
     left: Node
     right: Node
     pos: int
@@ -71,7 +86,7 @@ class BinOp:
 
 @dataclass(frozen=True)
 class Compare:
-    op: str
+    op: CmpOp
     left: Node
     right: Node
     pos: int
@@ -79,7 +94,7 @@ class Compare:
 
 @dataclass(frozen=True)
 class BoolOp:
-    op: str
+    op: LogicOp
     values: tuple[Node, ...]
     pos: int
 
@@ -120,41 +135,50 @@ def names_in(node: Node) -> list[Name]:
     out: list[Name] = []
 
     def walk(n: Node) -> None:
-        if isinstance(n, Name):
-            out.append(n)
-        elif isinstance(n, Index):
-            out.append(n.table)
-            walk(n.key)
-        elif isinstance(n, ListLit):
-            for item in n.items:
-                walk(item)
-        elif isinstance(n, (Unary, Not)):
-            walk(n.operand)
-        elif isinstance(n, (BinOp, Compare, Member, Prefix)):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, BoolOp):
-            for v in n.values:
-                walk(v)
-        elif isinstance(n, Present):
-            out.append(n.name)
+        match n:
+            case Name():
+                out.append(n)
+            case Index():
+                out.append(n.table)
+                walk(n.key)
+            case ListLit():
+                for item in n.items:
+                    walk(item)
+            case Unary() | Not():
+                walk(n.operand)
+            case BinOp() | Compare() | Member() | Prefix():
+                walk(n.left)
+                walk(n.right)
+            case BoolOp():
+                for v in n.values:
+                    walk(v)
+            case Present():
+                out.append(n.name)
+            case Num() | Str() | BoolLit():
+                pass
+            case _:
+                assert_never(n)
 
     walk(node)
     return out
 
 
 def _prec(node: Node) -> int:
-    if isinstance(node, BoolOp):
-        return 1 if node.op == "or" else 2
-    if isinstance(node, Not):
-        return 3
-    if isinstance(node, (Compare, Member, Prefix, Present)):
-        return 4
-    if isinstance(node, BinOp):
-        return 5 if node.op in ("+", "-") else 6
-    if isinstance(node, Unary):
-        return 7
-    return 8
+    match node:
+        case BoolOp():
+            return 1 if node.op == "or" else 2
+        case Not():
+            return 3
+        case Compare() | Member() | Prefix() | Present():
+            return 4
+        case BinOp():
+            return 5 if node.op in ("+", "-") else 6
+        case Unary():
+            return 7
+        case Num() | Str() | BoolLit() | Name() | Index() | ListLit():
+            return 8
+        case _:
+            assert_never(node)
 
 
 def _sub(node: Node, parent: int, *, right: bool = False) -> str:
@@ -169,35 +193,40 @@ def _sub(node: Node, parent: int, *, right: bool = False) -> str:
 
 def unparse(node: Node) -> str:
     """Write a tree back as condition text (normalised spacing, minimal parentheses)."""
-    if isinstance(node, Num):
-        text = repr(node.value).removesuffix(".0")
-        if node.unit == "%":
-            return text + "%"
-        return f"{text}[{node.unit}]" if node.unit else text
-    if isinstance(node, Str):
-        return f"'{node.value}'" if '"' in node.value else f'"{node.value}"'
-    if isinstance(node, BoolLit):
-        return "true" if node.value else "false"
-    if isinstance(node, Name):
-        return node.id
-    if isinstance(node, Index):
-        return f"{node.table.id}[{unparse(node.key)}]"
-    if isinstance(node, ListLit):
-        return "[" + ", ".join(unparse(i) for i in node.items) + "]"
-    me = _prec(node)
-    if isinstance(node, Unary):
-        return f"-{_sub(node.operand, me)}"
-    if isinstance(node, BinOp):
-        return f"{_sub(node.left, me)} {node.op} {_sub(node.right, me, right=True)}"
-    if isinstance(node, Compare):
-        return f"{_sub(node.left, me)} {node.op} {_sub(node.right, me, right=True)}"
-    if isinstance(node, BoolOp):
-        return f" {node.op} ".join(_sub(v, me, right=True) for v in node.values)
-    if isinstance(node, Not):
-        return f"not {_sub(node.operand, me)}"
-    if isinstance(node, Member):
-        word = "not in" if node.negated else "in"
-        return f"{_sub(node.left, me)} {word} {_sub(node.right, me, right=True)}"
-    if isinstance(node, Prefix):
-        return f"{_sub(node.left, me)} startswith {_sub(node.right, me, right=True)}"
-    return f"{_sub(node.name, me)} is {'missing' if node.negated else 'present'}"
+    match node:
+        case Num():
+            text = repr(node.value).removesuffix(".0")
+            if node.unit == "%":
+                return text + "%"
+            return f"{text}[{node.unit}]" if node.unit else text
+        case Str():
+            return f"'{node.value}'" if '"' in node.value else f'"{node.value}"'
+        case BoolLit():
+            return "true" if node.value else "false"
+        case Name():
+            return node.id
+        case Index():
+            return f"{node.table.id}[{unparse(node.key)}]"
+        case ListLit():
+            return "[" + ", ".join(unparse(i) for i in node.items) + "]"
+        case Unary():
+            return f"-{_sub(node.operand, _prec(node))}"
+        case BinOp() | Compare():
+            me = _prec(node)
+            return f"{_sub(node.left, me)} {node.op} {_sub(node.right, me, right=True)}"
+        case BoolOp():
+            me = _prec(node)
+            return f" {node.op} ".join(_sub(v, me, right=True) for v in node.values)
+        case Not():
+            return f"not {_sub(node.operand, _prec(node))}"
+        case Member():
+            me = _prec(node)
+            word = "not in" if node.negated else "in"
+            return f"{_sub(node.left, me)} {word} {_sub(node.right, me, right=True)}"
+        case Prefix():
+            me = _prec(node)
+            return f"{_sub(node.left, me)} startswith {_sub(node.right, me, right=True)}"
+        case Present():
+            return f"{_sub(node.name, _prec(node))} is {'missing' if node.negated else 'present'}"
+        case _:
+            assert_never(node)

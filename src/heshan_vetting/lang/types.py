@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from heshan_vetting.errors import BilingualValueError
+from heshan_vetting.lang.values import Env, Unknown, Value
 
-Fn = Callable[[dict[str, Any]], Any]
+Fn = Callable[[Env], Value]
+"""A compiled expression: reads the namespace, gives a value (or an :class:`Unknown`)."""
+NumFn = Callable[[Env], float | Unknown]
+"""A compiled expression of kind ``num``."""
+TextFn = Callable[[Env], str | Unknown]
+"""A compiled expression of kind ``str``."""
+TextsFn = Callable[[Env], tuple[str, ...] | Unknown]
+"""A compiled expression of kind ``strs`` (or ``list``)."""
+BoolFn = Callable[[Env], bool | Unknown]
+"""A compiled expression of kind ``bool``: a condition."""
+
+Kind = Literal["num", "str", "strs", "bool", "set", "list"]
+"""What an expression is: a number, a text, a list of texts (a fact), a true/false test, a named set, a list."""
 
 
 @dataclass(frozen=True)
 class VType:
-    """The static type of an expression: ``num`` (with ``unit``), ``str``, ``strs``, ``bool``, ``set``, ``table``."""
+    """The static type of an expression: its :data:`Kind` and, for ``num``, its pint ``unit``."""
 
-    kind: str
+    kind: Kind
     unit: Any = None
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Any
+from typing import Literal
+
+UnknownKind = Literal["missing", "na", "error"]
 
 
 class Unknown:
@@ -12,7 +14,7 @@ class Unknown:
 
     __slots__ = ("detail", "kind")
 
-    def __init__(self, kind: str, detail: str = "") -> None:
+    def __init__(self, kind: UnknownKind, detail: str = "") -> None:
         self.kind = kind
         self.detail = detail
 
@@ -20,17 +22,23 @@ class Unknown:
         return f"Unknown({self.kind!r}, {self.detail!r})"
 
 
+Value = float | str | bool | tuple[str, ...] | Unknown | None
+"""A value at run time: a float (in a unit fixed at compile time), a normalised text, a tuple of them, a bool,
+an :class:`Unknown`, or ``None`` (a set's name: only ``in`` and ``startswith`` read it, at compile time)."""
+Env = dict[str, Value]
+"""The namespace compiled conditions read: facts, derived metrics and thresholds by name."""
+
 MISSING = Unknown("missing")
 NA = Unknown("na")
 # A value with no threshold in force or no table row makes the data moot: "na" outranks "missing".
-RANK = {"error": 3, "na": 2, "missing": 1}
+RANK: dict[UnknownKind, int] = {"error": 3, "na": 2, "missing": 1}
 
 # enough digits for any finite float (up to 1.8e308) plus 10 decimals, so quantize never overflows
 _DEC = Context(prec=400, rounding=ROUND_HALF_UP)
 _QUANTA = [Decimal(1).scaleb(-p) for p in range(11)]
 
 
-def finite(x: float, what: str) -> Any:
+def finite(x: float, what: str) -> float | Unknown:
     """``x``, or an ``error`` unknown when arithmetic on finite values overflowed to infinity (or NaN)."""
     return x if math.isfinite(x) else Unknown("error", f"overflow: {what} is too large to compute")
 
@@ -45,7 +53,8 @@ def norm(text: str) -> str:
     return text.strip().casefold()
 
 
-def worst(a: Any, b: Any) -> Unknown:
+def worst(a: Value, b: Value) -> Unknown:
+    """The worse of two values at least one of which is unknown (by :data:`RANK`)."""
     ua = a if isinstance(a, Unknown) else None
     ub = b if isinstance(b, Unknown) else None
     if ua is None:

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from heshan_vetting.lang import syntax as ast
-from heshan_vetting.lang.types import CompiledSet, CompiledTable, Fn, Namespace, VType
+from heshan_vetting.lang.syntax import CmpOp
+from heshan_vetting.lang.types import BoolFn, CompiledSet, CompiledTable, Namespace, NumFn, VType
 from heshan_vetting.packs.merge import ShadowedPack
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import Citation, PackRef, Severity, Text
@@ -19,9 +20,9 @@ class NumericCheck:
     """A numeric comparison of a rule's requirement, kept to explain the finding."""
 
     expression: str
-    left: Fn
-    right: Fn
-    op: str
+    left: NumFn
+    right: NumFn
+    op: CmpOp
     unit: str
     threshold_name: str | None
 
@@ -39,8 +40,8 @@ class CompiledRule:
     tags: tuple[str, ...]
     effective_from: date | None
     effective_until: date | None
-    applies: Fn | None
-    require: Fn
+    applies: BoolFn | None
+    require: BoolFn
     require_text: str
     applies_tree: ast.Node | None
     """The parsed scope condition, for engines that translate conditions (the durable backend)."""
@@ -77,7 +78,7 @@ class CompiledDerived:
 
     name: str
     title: Text
-    fn: Fn
+    fn: NumFn
     unit: str
     reads: tuple[str, ...]
 
@@ -89,7 +90,7 @@ class CompiledLabel:
     id: str
     pack_id: str
     title: Text
-    cases: tuple[tuple[Fn, Text], ...]
+    cases: tuple[tuple[BoolFn, Text], ...]
     otherwise: Text | None
     citation: Citation
     effective_from: date | None
@@ -105,7 +106,7 @@ class CompiledIndicator:
 
     id: str
     title: Text
-    value: Fn
+    value: NumFn
     unit: str
     weight: float
     floor: float
@@ -114,7 +115,7 @@ class CompiledIndicator:
     effective_from: date | None
     effective_until: date | None
     reads: tuple[str, ...]
-    applies: Fn | None = None
+    applies: BoolFn | None = None
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Any
 
 from heshan_vetting.lang.types import VType
-from heshan_vetting.lang.values import MISSING, NA, norm
+from heshan_vetting.lang.values import MISSING, NA, Env, Value, norm
 from heshan_vetting.model import Project
 from heshan_vetting.packs.compiled import CompiledPack
 
 
-def project_env(pack: CompiledPack, project: Project) -> dict[str, Any]:
+def project_env(pack: CompiledPack, project: Project) -> Env:
     """The fact namespace of a project: canonical floats, normalised strings, MISSING for absent."""
-    env: dict[str, Any] = {}
+    env: Env = {}
     for name, vt in pack.fact_types.items():
         if name in pack.plugin_facts:
             continue  # set by the caller from the plugins' providers
@@ -32,7 +31,7 @@ def project_env(pack: CompiledPack, project: Project) -> dict[str, Any]:
     return env
 
 
-def plugin_fact_env(vt: VType, value: Any) -> Any:
+def plugin_fact_env(vt: VType, value: object) -> Value:
     """A plugin fact's value as it sits in the namespace; raises ``TypeError`` for a value of the wrong type."""
     if value is None:
         return MISSING
@@ -53,9 +52,9 @@ def plugin_fact_env(vt: VType, value: Any) -> Any:
     return tuple(norm(x) for x in value) if value else MISSING
 
 
-def thresholds_env(pack: CompiledPack, day: date) -> dict[str, Any]:
+def thresholds_env(pack: CompiledPack, day: date) -> Env:
     """Threshold values in force on ``day`` (``NA`` where none is)."""
-    out: dict[str, Any] = {}
+    out: Env = {}
     for name, th in pack.thresholds.items():
         hit = th.value_on(day)
         out[name] = NA if hit is None else hit[0]

@@ -28,21 +28,22 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
-from typing import Any
+from typing import Any, Literal, cast
 
 from heshan_vetting.engines.durable.dnf import DNF, FALSE, NEGATE, TRUE, conj, disj, lit
 from heshan_vetting.errors import VettingError
 from heshan_vetting.lang import syntax as ast
 from heshan_vetting.lang.compiler import Compiler
-from heshan_vetting.lang.types import Fn
-from heshan_vetting.lang.values import RANK, Unknown, norm, round_half_up, worst
+from heshan_vetting.lang.syntax import LogicOp, assert_never
+from heshan_vetting.lang.types import Fn, TextFn
+from heshan_vetting.lang.values import RANK, Env, Unknown, norm, round_half_up, worst
 from heshan_vetting.packs.compiled import CompiledLabel, CompiledPack, CompiledRule
 
 LONG_TEXT = 1000
 """Texts longer than this (as JSON) are compared by digest: durable-rules keeps string lengths in 16 bits."""
 _INT64 = 2**63 - 1
 _CTX = Context(prec=100)
-_KINDS = (1, 2, 3)  # unknown ranks: missing, na, error (as _compile.RANK)
+_KINDS = (1, 2, 3)  # unknown ranks: missing, na, error (as lang.values.RANK)
 
 
 def internal_error(en: str, zh: str) -> VettingError:
@@ -73,13 +74,15 @@ def _numbers(a: Decimal, b: Decimal, places: int) -> tuple[int, int] | tuple[flo
 
 # -- translation ----------------------------------------------------------------------------------------------------
 
-Feeder = Callable[[dict[str, Any], dict[str, Any], dict[int, Unknown]], None]
+FactField = int | float | str | list[str]
+"""A field of a durable-rules fact: a rounded number, a rank, a text (or its digest), a list of texts."""
+Feeder = Callable[[Env, dict[str, FactField], dict[int, Unknown]], None]
 """Writes a leaf's fields for one project's namespace (and, if unknown, its :class:`Unknown` by leaf number)."""
 
 
 @dataclass
 class _Node:
-    kind: str  # leaf, not, and, or
+    kind: Literal["leaf", "not", "and", "or"]
     children: tuple[int, ...] = ()
     leaf: int = -1
     kinds: frozenset[int] = frozenset()
@@ -120,25 +123,29 @@ class Translator:
     def value_kinds(self, node: ast.Node) -> frozenset[int]:
         """Unknown ranks a value expression can take: facts may be missing (plugin facts also in error), thresholds
         and tables na, arithmetic error (division by zero, overflow)."""
-        if isinstance(node, ast.Name):
-            if node.id in self.pack.plugin_facts:
-                return frozenset({1, 3})  # a plugin's compute may return None (missing) or raise (error)
-            if node.id in self.pack.fact_types:
-                return frozenset({1})
-            if node.id in self.pack.thresholds:
-                return frozenset({2})
-            if node.id in self.ns.sets:
+        match node:
+            case ast.Name():
+                if node.id in self.pack.plugin_facts:
+                    return frozenset({1, 3})  # a plugin's compute may return None (missing) or raise (error)
+                if node.id in self.pack.fact_types:
+                    return frozenset({1})
+                if node.id in self.pack.thresholds:
+                    return frozenset({2})
+                if node.id in self.ns.sets:
+                    return frozenset()
+                return frozenset(_KINDS)  # derived metrics (and anything newer): all of them
+            case ast.Index():
+                return frozenset({2}) | self.value_kinds(node.key)
+            case ast.Unary() | ast.Not():
+                return self.value_kinds(node.operand)
+            case ast.BinOp():  # division by zero, or overflow beyond ±1.8e308
+                return self.value_kinds(node.left) | self.value_kinds(node.right) | frozenset({3})
+            case ast.Compare() | ast.Member() | ast.Prefix():
+                return self.value_kinds(node.left) | self.value_kinds(node.right)
+            case ast.Num() | ast.Str() | ast.BoolLit() | ast.ListLit() | ast.BoolOp() | ast.Present():
                 return frozenset()
-            return frozenset(_KINDS)  # derived metrics (and anything newer): all of them
-        if isinstance(node, ast.Index):
-            return frozenset({2}) | self.value_kinds(node.key)
-        if isinstance(node, (ast.Unary, ast.Not)):
-            return self.value_kinds(node.operand)
-        if isinstance(node, ast.BinOp):  # division by zero, or overflow beyond ±1.8e308
-            return self.value_kinds(node.left) | self.value_kinds(node.right) | frozenset({3})
-        if isinstance(node, (ast.Compare, ast.Member, ast.Prefix)):
-            return self.value_kinds(node.left) | self.value_kinds(node.right)
-        return frozenset()
+            case _:
+                assert_never(node)
 
     def leaf(self, key: Any, build: Callable[[int], tuple[Feeder, tuple[str, ...], dict[Any, Any]]],
              kinds: frozenset[int]) -> tuple[int, dict[Any, DNF], frozenset[int]]:  # fmt: skip
@@ -166,7 +173,7 @@ class Translator:
         def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
             lf, rf, uf = f"x{i}l", f"x{i}r", f"x{i}u"
 
-            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+            def feed(env: Env, out: dict[str, FactField], unknowns: dict[int, Unknown]) -> None:
                 a, b = left(env), right(env)
                 if isinstance(a, Unknown) or isinstance(b, Unknown):
                     unknowns[i] = w = worst(a, b)
@@ -183,15 +190,15 @@ class Translator:
     def compare_str(
         self, node: ast.Compare, comp: Compiler, kinds: frozenset[int]
     ) -> tuple[int, dict[Any, DNF], frozenset[int]]:
-        left, _ = comp.compile(node.left)
-        right, _ = comp.compile(node.right)
+        left = cast(TextFn, comp.compile(node.left)[0])
+        right = cast(TextFn, comp.compile(node.right)[0])
         const = _text(norm(node.right.value)) if isinstance(node.right, ast.Str) else None
         key = ("str", ast.unparse(node.left), ast.unparse(node.right))
 
         def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
             lf, rf, uf = f"x{i}l", f"x{i}r", f"x{i}u"
 
-            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+            def feed(env: Env, out: dict[str, FactField], unknowns: dict[int, Unknown]) -> None:
                 a = left(env)
                 b = right(env) if const is None else const
                 if isinstance(a, Unknown) or isinstance(b, Unknown):
@@ -212,7 +219,7 @@ class Translator:
     def member(self, node: ast.Member | ast.Prefix, comp: Compiler) -> tuple[int, dict[Any, DNF], frozenset[int]]:
         """``x in S`` / ``x startswith S`` for a text or a list of texts: formulas for ``in`` (not negated)."""
         left, lt = comp.compile(node.left)
-        members, prefixes, by_prefix = comp._members(node.right)
+        members, prefixes, by_prefix = comp.members(node.right)
         if isinstance(node, ast.Prefix):
             prefixes, by_prefix = tuple(sorted(set(prefixes) | set(members))), True
         wanted = sorted(set(prefixes)) if by_prefix else sorted(members)
@@ -224,15 +231,15 @@ class Translator:
             vf, uf = f"x{i}v", f"x{i}u"
             pf = {n: f"x{i}p{n}" for n in lengths}
 
-            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+            def feed(env: Env, out: dict[str, FactField], unknowns: dict[int, Unknown]) -> None:
                 v = left(env)
                 if isinstance(v, Unknown):
                     unknowns[i] = v
                     out[uf] = RANK[v.kind]
                     return
-                items = list(v) if many else [v]
+                items: list[str] = list(cast(tuple[str, ...], v)) if many else [cast(str, v)]
                 if not by_prefix or not wanted:
-                    out[vf] = [_text(s) for s in items] if many else _text(v)
+                    out[vf] = [_text(s) for s in items] if many else _text(items[0])
                 for n, name in pf.items():
                     cut = [_text(s[:n]) for s in items]
                     out[name] = cut if many else cut[0]
@@ -259,7 +266,7 @@ class Translator:
         def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
             qf = f"x{i}q"
 
-            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+            def feed(env: Env, out: dict[str, FactField], unknowns: dict[int, Unknown]) -> None:
                 v = env[name]
                 out[qf] = 1 if isinstance(v, Unknown) and v.kind == "missing" else 0
 
@@ -276,7 +283,7 @@ class Translator:
         def build(i: int) -> tuple[Feeder, tuple[str, ...], dict[Any, Any]]:
             bf, uf = f"x{i}b", f"x{i}u"
 
-            def feed(env: dict[str, Any], out: dict[str, Any], unknowns: dict[int, Unknown]) -> None:
+            def feed(env: Env, out: dict[str, FactField], unknowns: dict[int, Unknown]) -> None:
                 v = fn(env)
                 if isinstance(v, Unknown):
                     unknowns[i] = v
@@ -297,31 +304,34 @@ class Translator:
             me = len(nodes)
             nodes.append(_Node("leaf"))
             n = nodes[me]
-            if isinstance(node, ast.BoolLit):
-                n.out = {"T": TRUE if node.value else FALSE, "F": FALSE if node.value else TRUE}
-                return me
-            if isinstance(node, ast.Not):
-                child = walk(node.operand)
-                c = nodes[child]
-                n.kind, n.children, n.kinds = "not", (child,), c.kinds
-                n.out = {**{k: c.out[k] for k in c.kinds}, "T": c.out["F"], "F": c.out["T"]}
-                return me
-            if isinstance(node, ast.BoolOp):
-                kids = tuple(walk(v) for v in node.values)
-                n.kind, n.children = node.op, kids
-                n.kinds = frozenset().union(*(nodes[c].kinds for c in kids))
-                n.out = _kleene(node.op, [nodes[c] for c in kids])
-                return me
-            if isinstance(node, ast.Compare):
-                i, out, kinds = self.compare(node, comp)
-            elif isinstance(node, (ast.Member, ast.Prefix)):
-                i, out, kinds = self.member(node, comp)
-                if isinstance(node, ast.Member) and node.negated:
-                    out = {**out, "T": out["F"], "F": out["T"]}
-            elif isinstance(node, ast.Present):
-                i, out, kinds = self.present(node)
-            else:
-                i, out, kinds = self.truth(node, comp)
+            match node:
+                case ast.BoolLit():
+                    n.out = {"T": TRUE if node.value else FALSE, "F": FALSE if node.value else TRUE}
+                    return me
+                case ast.Not():
+                    child = walk(node.operand)
+                    c = nodes[child]
+                    n.kind, n.children, n.kinds = "not", (child,), c.kinds
+                    n.out = {**{k: c.out[k] for k in c.kinds}, "T": c.out["F"], "F": c.out["T"]}
+                    return me
+                case ast.BoolOp():
+                    kids = tuple(walk(v) for v in node.values)
+                    n.kind, n.children = node.op, kids
+                    n.kinds = frozenset().union(*(nodes[c].kinds for c in kids))
+                    n.out = _kleene(node.op, [nodes[c] for c in kids])
+                    return me
+                case ast.Compare():
+                    i, out, kinds = self.compare(node, comp)
+                case ast.Member() | ast.Prefix():
+                    i, out, kinds = self.member(node, comp)
+                    if isinstance(node, ast.Member) and node.negated:
+                        out = {**out, "T": out["F"], "F": out["T"]}
+                case ast.Present():
+                    i, out, kinds = self.present(node)
+                case ast.Num() | ast.Str() | ast.Name() | ast.Index() | ast.ListLit() | ast.Unary() | ast.BinOp():
+                    i, out, kinds = self.truth(node, comp)  # a true/false fact; compiling rejects the others
+                case _:
+                    assert_never(node)
             n.leaf, n.kinds, n.out = i, kinds, {k: v for k, v in out.items() if k != "="}
             leaves.add(i)
             return me
@@ -346,11 +356,11 @@ class Translator:
 
 
 def _converts(fn: Fn) -> bool:
-    """Whether a comparison operand is scaled to the comparison unit (see ``_compile.scaled``)."""
+    """Whether a comparison operand is scaled to the comparison unit (see :func:`heshan_vetting.lang.ops.scaled`)."""
     return getattr(fn, "__name__", "") == "scaled"
 
 
-def _kleene(op: str, kids: Sequence[_Node]) -> dict[Any, DNF]:
+def _kleene(op: LogicOp, kids: Sequence[_Node]) -> dict[Any, DNF]:
     """Outcome formulas of ``and``/``or`` over children's: the decisive value wins, else the worst unknown."""
     win, lose = ("F", "T") if op == "and" else ("T", "F")
     out: dict[Any, DNF] = {win: disj(*(c.out[win] for c in kids)), lose: conj(*(c.out[lose] for c in kids))}
