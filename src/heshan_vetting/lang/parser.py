@@ -1,4 +1,4 @@
-"""The condition language of rule packs: tokenizer, parser and typed syntax tree.
+"""The parser of the condition language: text to the typed syntax tree of :mod:`.syntax`, with its limits.
 
 A condition is a short expression such as::
 
@@ -7,8 +7,8 @@ A condition is a short expression such as::
     min_plot_ratio[industry_code] <= plot_ratio
     annual_tax is present
 
-It is parsed here into an immutable tree; :mod:`heshan_vetting.engine` type-checks it against a
-pack's names and units and compiles it to closures. Nothing is ever passed to ``eval`` or ``exec``;
+It is parsed here into an immutable tree; :mod:`.compiler` type-checks it against a pack's names
+and units and compiles it to closures. Nothing is ever passed to ``eval`` or ``exec``;
 attribute access, calls, subscripts of anything but a table, and names starting with ``_`` are
 syntax errors, so a pack cannot reach Python objects.
 

@@ -1,4 +1,4 @@
-"""The pack compiler: compile a merged rule pack once, then evaluate projects to findings.
+"""The pack compiler: a merged rule pack compiled once into a :class:`~.compiled.CompiledPack`.
 
 Compiling checks every name, type and unit (errors name file:line:column), orders derived metrics
 (cycles are errors) and turns each condition into closures over a plain dict of floats and strings.
