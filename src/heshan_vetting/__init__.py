@@ -50,9 +50,8 @@ from heshan_vetting.report import (
     Verdict,
 )
 from heshan_vetting.units import Units, dimension_label
+from heshan_vetting.version import __version__
 from heshan_vetting.vetter import DEFAULT_PACK, Vetter
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_PACK",

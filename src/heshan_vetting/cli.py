@@ -15,6 +15,7 @@ from heshan_vetting.errors import InputError, PluginError, UsageError, VettingEr
 from heshan_vetting.output import validate_output, write_output
 from heshan_vetting.plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
 from heshan_vetting.report import ReportSet, Verdict
+from heshan_vetting.version import __version__
 
 if TYPE_CHECKING:
     from heshan_vetting.plugins import Hooks
@@ -64,7 +65,6 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     With ``hooks``, each plugin's ``heshan_add_options`` adds its options to ``check`` (one group per
     plugin); their names are kept in the parser's ``plugin_option_dests`` attribute.
     """
-    from heshan_vetting import __version__
 
     parser = _Parser(
         prog="python -m heshan_vetting",

@@ -33,6 +33,7 @@ from heshan_vetting.model import Project
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import Finding, PluginNote, PluginRef, Report, Score
 from heshan_vetting.units import Units
+from heshan_vetting.version import __version__
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -180,7 +181,6 @@ def make_plugin_manager(
     ``HESHAN_VETTING_DISABLE_PLUGINS`` variable. Raises :class:`PluginError` for a plugin that fails
     to load, implements an unknown hook, or has a hook signature that does not match the spec.
     """
-    from heshan_vetting import __version__
 
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)

@@ -41,6 +41,7 @@ from heshan_vetting.report import (
     Text,
     Verdict,
 )
+from heshan_vetting.version import __version__
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,6 @@ class Pipeline:
         notices: Sequence[Notice],
     ) -> Report:
         """Check ``project`` as of ``as_of`` and write the :class:`Report` (shown to the report observers)."""
-        from heshan_vetting import __version__
 
         ev = self.evaluate(project, as_of)
         runner = self.plugins
