@@ -36,11 +36,26 @@ def report(vetter: Vetter) -> Report:
 
 def test_top_level_keys(report: Report) -> None:
     data = json.loads(report.to_json())
-    for key in ("schema", "verdict", "score", "findings", "provenance"):
+    for key in ("schema", "verdict", "verdict_text", "to_supply", "referrals", "score", "findings", "provenance"):
         assert key in data
-    assert data["schema"] == REPORT_SCHEMA == "heshan-vetting/report/v1"
+    assert data["schema"] == REPORT_SCHEMA == "heshan-vetting/report/v2"
     assert "schema_id" not in data
     assert data["verdict"] == "approve"
+    assert data["verdict_text"] == {"zh": "准予准入", "en": "approved"}
+    assert all(f["outcome_text"]["en"] == f["outcome"].replace("_", " ") for f in data["findings"])
+
+
+def test_a_v2_report_reads_back_from_its_json(report: Report) -> None:
+    again = Report.model_validate_json(report.to_json())
+    assert again == report
+    assert again.to_json() == report.to_json()
+
+
+def test_verdicts_are_ordered_and_named() -> None:
+    from heshan_vetting import Verdict
+
+    assert [v.value for v in sorted(Verdict, key=lambda v: v.rank)] == ["approve", "conditional", "deferred", "reject"]
+    assert Verdict.DEFERRED.label("zh") == "材料不全，暂缓评审"
 
 
 def test_findings_keys(report: Report) -> None:

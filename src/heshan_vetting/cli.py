@@ -97,8 +97,9 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     check.add_argument(
         "--fail-on",
         default="reject",
-        choices=["reject", "conditional", "never"],
-        help="exit 1 when a verdict is at or above this level (default: reject)",
+        choices=["reject", "deferred", "conditional", "never"],
+        help="exit 1 when a verdict is at or above this level: approve < conditional < deferred < reject "
+        "(default: reject)",
     )
     engine_metavar, engine_help = _engine_help(hooks)
     check.add_argument("--engine", default="native", metavar=engine_metavar, help=engine_help)
@@ -177,9 +178,7 @@ def _pre_scan(argv: Sequence[str]) -> tuple[list[str], bool | None]:
 def _fails(verdict: Verdict, level: str) -> bool:
     if level == "never":
         return False
-    if level == "conditional":
-        return verdict in (Verdict.CONDITIONAL, Verdict.REJECT)
-    return verdict is Verdict.REJECT
+    return verdict.rank >= Verdict(level).rank
 
 
 def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[str], bool | None]) -> int:

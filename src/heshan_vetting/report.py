@@ -1,7 +1,8 @@
 """The output model: one frozen pydantic :class:`Report` per project (tuples all the way down).
 
-Its JSON is a public contract (schema ``heshan-vetting/report/v1``): the names ``schema``, ``verdict``,
-``score``, ``findings`` (each with ``rule_id``, ``severity``, ``outcome``) and ``provenance`` are fixed;
+Its JSON is a public contract (schema ``heshan-vetting/report/v2``; CHANGELOG says what changed from v1):
+the names ``schema``, ``verdict`` (with ``verdict_text``), ``to_supply``, ``referrals``, ``score``,
+``findings`` (each with ``rule_id``, ``severity``, ``outcome``, ``outcome_text``) and ``provenance`` are fixed;
 several projects give a :class:`ReportSet` with the reports under ``reports``. The same project,
 packs and as-of date give byte-identical JSON (:meth:`Report.to_json`).
 """
@@ -13,7 +14,7 @@ import json
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -30,16 +31,18 @@ __all__ = [
     "PluginRef",
     "ProjectRef",
     "Provenance",
+    "Referral",
     "Report",
     "ReportSet",
     "Score",
     "Severity",
     "Skipped",
+    "Supply",
     "Text",
     "Verdict",
 ]
 
-REPORT_SCHEMA = "heshan-vetting/report/v1"
+REPORT_SCHEMA = "heshan-vetting/report/v2"
 
 
 class Severity(str, Enum):
@@ -59,13 +62,50 @@ class Outcome(str, Enum):
     INSUFFICIENT_DATA = "insufficient_data"
     ERROR = "error"
 
+    def label(self, lang: str = "en") -> str:
+        """The outcome in words (``通过`` / ``pass``), as the JSON's ``outcome_text`` gives it."""
+        zh, en = _OUTCOME_TEXT[self.value]
+        return en if lang == "en" else zh
+
 
 class Verdict(str, Enum):
-    """The decision on a project, from best to worst."""
+    """The decision on a project, from best to worst (the order of ``--fail-on``).
+
+    ``conditional``: complete data, passes the vetoes, but named items must be fixed or written into the
+    agreement; ``deferred`` (材料不全，暂缓评审): a veto, a required rule or the score cannot be decided without
+    data the report names (``to_supply``); ``reject``.
+    """
 
     APPROVE = "approve"
     CONDITIONAL = "conditional"
+    DEFERRED = "deferred"
     REJECT = "reject"
+
+    @property
+    def rank(self) -> int:
+        """0 for ``approve`` up to 3 for ``reject``."""
+        return _VERDICT_RANK[self.value]
+
+    def label(self, lang: str = "en") -> str:
+        """The verdict in words (``准予准入`` / ``approved``), as the JSON's ``verdict_text`` gives it."""
+        zh, en = _VERDICT_TEXT[self.value]
+        return en if lang == "en" else zh
+
+
+_VERDICT_RANK = {"approve": 0, "conditional": 1, "deferred": 2, "reject": 3}
+_VERDICT_TEXT = {
+    "approve": ("准予准入", "approved"),
+    "conditional": ("有条件准入", "conditional approval"),
+    "deferred": ("材料不全，暂缓评审", "deferred: information incomplete"),
+    "reject": ("不予准入", "rejected"),
+}
+_OUTCOME_TEXT = {
+    "pass": ("通过", "pass"),
+    "fail": ("未通过", "fail"),
+    "not_applicable": ("不适用", "not applicable"),
+    "insufficient_data": ("缺少数据", "insufficient data"),
+    "error": ("无法计算", "error"),
+}
 
 
 class _Frozen(BaseModel):
@@ -217,6 +257,20 @@ class Finding(_Frozen):
     """The weakest citation status among the rule and the thresholds and tables it used."""
     tags: tuple[str, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        # outcome_text is derived: a report read back from its JSON carries it, and it is recomputed
+        if isinstance(data, dict) and "outcome_text" in data:
+            data = {k: v for k, v in data.items() if k != "outcome_text"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome_text(self) -> Text:
+        """The outcome in words, zh and en (derived from ``outcome``)."""
+        return Text(zh=self.outcome.label("zh"), en=self.outcome.label("en"))
+
 
 class IndicatorScore(_Frozen):
     """One scoring indicator's contribution."""
@@ -341,6 +395,30 @@ class ProjectRef(_Frozen):
     source: str | None = None
 
 
+class Supply(_Frozen):
+    """One piece of information the applicant must supply before the project can be decided."""
+
+    field: str
+    """The project field (or fact) that is missing, e.g. ``energy_consumption``."""
+    title: Text
+    """Its name in words, e.g. 年综合能源消费量 / annual energy consumption."""
+    rules: tuple[str, ...] = ()
+    """The rules (and score indicators) that cannot be decided without it."""
+    why: Text
+    """Why it is needed: which vetoes, required rules or score it decides."""
+
+
+class Referral(_Frozen):
+    """Another body that must also decide on the project (a referral, 转报), with the rule that calls for it."""
+
+    id: str
+    to: Text
+    """The body, e.g. 广东省发展改革委（节能审查）."""
+    reason: Text
+    rule_id: str | None = None
+    citation: Citation | None = None
+
+
 class Report(_Frozen):
     """The vetting report for one project."""
 
@@ -355,6 +433,10 @@ class Report(_Frozen):
     conditions: tuple[str, ...] = ()
     """Ids of required rules (and undecidable vetoes) to fix for approval."""
     missing_fields: tuple[str, ...] = ()
+    to_supply: tuple[Supply, ...] = ()
+    """What the applicant must supply before a ``deferred`` project can be decided (field, rules, why)."""
+    referrals: tuple[Referral, ...] = ()
+    """Other bodies that must also decide; a project with an open referral is never a plain ``approve``."""
     score: Score | None = None
     labels: tuple[Label, ...] = ()
     findings: tuple[Finding, ...]
@@ -366,6 +448,19 @@ class Report(_Frozen):
     not_configured: tuple[PluginNote, ...] = ()
     """Plugins installed but not configured, which therefore checked nothing (e.g. no blacklist file named)."""
     provenance: Provenance
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "verdict_text" in data:
+            data = {k: v for k, v in data.items() if k != "verdict_text"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict_text(self) -> Text:
+        """The verdict in words, zh and en (derived from ``verdict``)."""
+        return Text(zh=self.verdict.label("zh"), en=self.verdict.label("en"))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict, with the public field names."""

@@ -102,8 +102,6 @@ INDICATOR_ERROR = Effect(_C, incomplete=True)
 #: Plugins that failed on the finished report (``heshan_report_finished``).
 OBSERVER_ERROR = Effect(_C, incomplete=True)
 
-_ORDER = {Verdict.APPROVE: 0, Verdict.CONDITIONAL: 1, Verdict.REJECT: 2}
-
 
 @dataclass(frozen=True)
 class Decision:
@@ -138,7 +136,7 @@ def _score_reasons(score: Score, verdict_def: VerdictDef) -> tuple[Verdict, list
         # Missing data scores 0 but is not a low value: never reject on a score that the missing
         # indicators could still lift; hold the project at conditional until the data comes.
         best = _by_score(score.attainable, verdict_def)
-        if _ORDER[best] < _ORDER[by_score]:
+        if best.rank < by_score.rank:
             reasons.append(
                 Text(
                     zh=f"综合评分 {_fmt(score.total)} 分中有指标缺少数据；补齐后最高可达 {_fmt(score.attainable)} 分。",
@@ -184,7 +182,7 @@ def decide(
 
     def apply(effect: Effect, reason: Text | None) -> None:
         nonlocal worst, incomplete
-        if _ORDER[effect.cap] > _ORDER[worst]:
+        if effect.cap.rank > worst.rank:
             worst = effect.cap
         incomplete = incomplete or effect.incomplete
         if reason is not None:

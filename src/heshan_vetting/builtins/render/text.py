@@ -9,6 +9,7 @@ from heshan_vetting.report import Finding, Outcome, Report, ReportSet, Severity,
 _VERDICT = {
     Verdict.APPROVE: ("准予准入", "APPROVE"),
     Verdict.CONDITIONAL: ("有条件准入", "CONDITIONAL"),
+    Verdict.DEFERRED: ("材料不全，暂缓评审", "DEFERRED (information incomplete)"),
     Verdict.REJECT: ("不予准入", "REJECT"),
 }
 _OUTCOME = {
