@@ -122,10 +122,23 @@ def test_case_invariants(case: Case, engine: str) -> None:
     vetoes = [f for f in report.findings if f.severity.value == "veto"]
     if any(f.outcome is Outcome.FAIL for f in vetoes):
         assert report.verdict is Verdict.REJECT
-    if report.incomplete or any(f.outcome is Outcome.INSUFFICIENT_DATA for f in vetoes):
+    if report.incomplete:
         assert report.verdict is not Verdict.APPROVE
     assert report.incomplete == any(f.outcome is Outcome.ERROR for f in report.findings)
+    undecided = [
+        f
+        for f in report.findings
+        if f.severity.value in ("veto", "required") and f.outcome is Outcome.INSUFFICIENT_DATA
+    ]
+    if undecided:  # missing data defers the decision (unless a failed veto already rejects)
+        assert report.verdict in (Verdict.DEFERRED, Verdict.REJECT)
+    if report.verdict is Verdict.DEFERRED:  # the report says what to supply, and who needs it
+        assert report.to_supply
+        needing = {r for s in report.to_supply for r in s.rules}
+        assert {f.rule_id for f in undecided} <= needing
     for f in report.findings:
-        if f.severity.value == "required" and f.outcome in (Outcome.FAIL, Outcome.INSUFFICIENT_DATA, Outcome.ERROR):
+        if f.severity.value == "required" and f.outcome in (Outcome.FAIL, Outcome.ERROR):
             assert f.rule_id in report.conditions
             assert report.verdict is not Verdict.APPROVE
+        if f.outcome is Outcome.INSUFFICIENT_DATA:
+            assert f.rule_id not in report.conditions  # to supply, not a condition to write

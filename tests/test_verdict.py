@@ -154,7 +154,7 @@ def test_a_failed_veto_rejects_whatever_the_score() -> None:
     assert not d.incomplete
 
 
-def test_missing_data_holds_at_conditional_and_names_the_fields_once() -> None:
+def test_missing_data_defers_and_names_the_fields_once() -> None:
     d = decide(
         [
             _f("V1", Severity.VETO, Outcome.INSUFFICIENT_DATA, ("a", "b")),
@@ -164,9 +164,10 @@ def test_missing_data_holds_at_conditional_and_names_the_fields_once() -> None:
         _score(80.0),
         LINES,
     )
-    assert d.verdict is Verdict.CONDITIONAL
-    assert d.conditions == ["V1", "R1"]
+    assert d.verdict is Verdict.DEFERRED
+    assert d.conditions == ["R1"]  # only what can be written as a condition: the failed required rule
     assert d.missing_fields == ["a", "b", "c"]
+    assert d.supply == {"a": [("V1", "veto")], "b": [("V1", "veto"), ("R1", "required")], "c": [("R1", "required")]}
     assert [r.en for r in d.reasons] == [
         "Veto V1 cannot be decided for lack of data (a, b).",
         "Required rule R1 lacks data (b, c).",
@@ -197,12 +198,15 @@ def test_errors_are_incomplete_and_advisory_errors_are_no_condition() -> None:
         (
             30.0,
             70.0,
-            Verdict.CONDITIONAL,
-            [
-                "Score 30 has indicators without data; with them it could reach 70.",
-                "Score 30 is below the approval line of 60.",
-            ],
+            Verdict.DEFERRED,
+            ["Score 30 has indicators without data; with them it could reach 70, so the decision is deferred."],
         ),
+        (
+            45.0,
+            65.0,
+            Verdict.DEFERRED,
+            ["Score 45 has indicators without data; with them it could reach 65, so the decision is deferred."],
+        ),  # fmt: skip
         (30.0, 35.0, Verdict.REJECT, ["Score 30 is below the conditional line of 40."]),
     ],
 )
@@ -234,10 +238,11 @@ def test_broken_indicators_cap_at_conditional_after_the_score_reasons() -> None:
 def test_failed_observers_extend_a_prior_decision() -> None:
     prior = decide([_f("R1", Severity.REQUIRED, Outcome.INSUFFICIENT_DATA, ("a",))])
     d = decide([], failed_observers=["p1", "p2"], prior=prior)
-    assert d.verdict is Verdict.CONDITIONAL
+    assert d.verdict is Verdict.DEFERRED
     assert d.incomplete
-    assert d.conditions == ["R1"]
+    assert d.conditions == []
     assert d.missing_fields == ["a"]
+    assert d.supply == {"a": [("R1", "required")]}
     assert [r.en for r in d.reasons] == [
         "Required rule R1 lacks data (a).",
         "Plugin(s) p1, p2 failed on the finished report; the result is incomplete.",
@@ -253,6 +258,12 @@ def test_the_verdict_is_the_worst_of_every_cap_in_any_order() -> None:
     findings = [_f(f"R{i}", s, o) for i, (s, o) in enumerate(itertools.product(Severity, Outcome))]
     for perm in itertools.islice(itertools.permutations(findings), 50):
         assert decide(list(perm), _score(70.0), LINES).verdict is Verdict.REJECT
-    order = {Verdict.APPROVE: 0, Verdict.CONDITIONAL: 1, Verdict.REJECT: 2}
     for f in findings:
-        assert decide([f]).verdict is max(Verdict.APPROVE, EFFECTS[f.severity, f.outcome].cap, key=order.__getitem__)
+        assert decide([f]).verdict is max(Verdict.APPROVE, EFFECTS[f.severity, f.outcome].cap, key=lambda v: v.rank)
+
+
+def test_a_score_missing_data_that_could_not_change_the_verdict_decides() -> None:
+    # 30 + 5 pending stays below the conditional line: the project is rejected on the score, not deferred
+    d = decide([], _score(30.0, 35.0), LINES)
+    assert d.verdict is Verdict.REJECT
+    assert d.supply == {}

@@ -285,6 +285,8 @@ class IndicatorScore(_Frozen):
     points: float
     outcome: Outcome
     citation: Citation | None = None
+    missing: tuple[str, ...] = ()
+    """For ``insufficient_data``: the missing facts the indicator needs."""
 
 
 class Score(_Frozen):

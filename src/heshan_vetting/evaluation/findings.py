@@ -33,7 +33,7 @@ def _fmt(x: Decimal | float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
+def missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
     """The missing facts behind ``reads``, through derived metrics, in the order they are first reached.
 
     Depth first without recursion, each name visited once (derived metrics may form long chains and diamonds).
@@ -179,7 +179,7 @@ def rule_finding(
         if result.kind == "missing":
             outcome = Outcome.INSUFFICIENT_DATA
             # name only what would decide it: the scope's facts while the scope is undecided
-            missing = _missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
+            missing = missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
             names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in missing) or "—"
             names_en = ", ".join(missing) or "—"
             detail = Text(
@@ -256,7 +256,7 @@ def label_result(
             break
         if isinstance(result, Unknown):
             value, outcome = None, "insufficient_data"
-            missing = _missing_names(pack, env, label.reads)
+            missing = missing_names(pack, env, label.reads)
             break
     return Label(
         id=label.id, title=label.title, value=value,

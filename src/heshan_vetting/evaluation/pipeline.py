@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from heshan_vetting.engines.protocol import Engine
-from heshan_vetting.evaluation.findings import label_result, rule_finding
+from heshan_vetting.evaluation.findings import label_result, missing_names, rule_finding
 from heshan_vetting.evaluation.plugin_run import PluginRunner
 from heshan_vetting.evaluation.scoring import IndicatorInput, Scorer
 from heshan_vetting.evaluation.verdict import decide
+from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.industry import classification
 from heshan_vetting.lang.values import NA, Unknown
 from heshan_vetting.model import Project
@@ -38,6 +39,7 @@ from heshan_vetting.report import (
     Report,
     Score,
     Skipped,
+    Supply,
     Text,
     Verdict,
 )
@@ -58,6 +60,7 @@ class Evaluation:
     incomplete: bool
     labels: list[Label]
     unverified_basis: list[str]
+    to_supply: list[Supply]
 
 
 class Pipeline:
@@ -128,7 +131,8 @@ class Pipeline:
             v = ind.value(env) if scope is True else (NA if scope is False else scope)
             if isinstance(v, Unknown):
                 kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
-                inputs.append(IndicatorInput(ind, None, kind))
+                missing = tuple(missing_names(pack, env, ind.reads)) if kind is Outcome.INSUFFICIENT_DATA else ()
+                inputs.append(IndicatorInput(ind, None, kind, missing))
             else:
                 inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
         scored = any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
@@ -155,6 +159,8 @@ class Pipeline:
             decision.incomplete,
             labels,
             basis,
+            # a rejected project is not decided by more data: only a deferred one lists what to supply
+            to_supply(pack, decision.supply) if decision.verdict is Verdict.DEFERRED else [],
         )
 
     def report(
@@ -195,6 +201,7 @@ class Pipeline:
             reasons=ev.reasons,
             conditions=ev.conditions,
             missing_fields=ev.missing_fields,
+            to_supply=ev.to_supply,
             labels=ev.labels,
             unverified_basis=ev.unverified_basis,
             score=ev.score,
@@ -205,3 +212,29 @@ class Pipeline:
             provenance=provenance,
         )
         return runner.observe(report) if runner.observers else report
+
+
+_KIND_TEXT = {
+    "veto": ("否决项", "veto"),
+    "required": ("必备条件", "required rule"),
+    "score": ("评分指标", "score indicator"),
+}
+
+
+def to_supply(pack: CompiledPack, supply: dict[str, list[tuple[str, str]]]) -> list[Supply]:
+    """What the applicant must supply: each missing fact with its name, the rules that need it and why."""
+    out: list[Supply] = []
+    for name, needed_by in supply.items():
+        spec = FIELD_SPECS.get(name)
+        title = Text(zh=spec.title_zh, en=spec.title_en) if spec else pack.titles.get(name, Text(zh=name, en=name))
+        zh = "、".join(f"{_KIND_TEXT[kind][0]} {rid}" for rid, kind in needed_by)
+        en = ", ".join(f"{_KIND_TEXT[kind][1]} {rid}" for rid, kind in needed_by)
+        out.append(
+            Supply(
+                field=name,
+                title=title,
+                rules=tuple(rid for rid, _kind in needed_by),
+                why=Text(zh=f"{zh} 需要此项才能判断。", en=f"Needed to decide {en}."),
+            )
+        )
+    return out

@@ -24,6 +24,8 @@ class IndicatorInput:
     indicator: CompiledIndicator
     value: float | None
     outcome: Outcome
+    missing: tuple[str, ...] = ()
+    """For ``insufficient_data``: the missing facts the indicator needs."""
 
 
 Scorer = Callable[[Sequence[IndicatorInput], VerdictDef | None], Score | None]
@@ -62,6 +64,7 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
                 points=float(round_half_up(scaled, 2)),
                 outcome=i.outcome,
                 citation=ind.citation,
+                missing=i.missing,
             )
         )
     return Score(

@@ -1,10 +1,12 @@
 """The single place the verdict is decided: one table of what each finding does to it, and :func:`decide`.
 
-The verdict rule (DESIGN.md invariant 3): a failed veto rejects; a veto that cannot be evaluated, a
-failed or undecidable required rule, or any ``error`` finding makes the verdict at best ``conditional``;
-then the score decides between ``approve``, ``conditional`` and ``reject`` by the pack's thresholds (a
-score exactly at a threshold reaches it). A scoring indicator that cannot be computed, and a plugin that
-fails on the finished report, make the result incomplete and keep it from ``approve``.
+The verdict rule (DESIGN.md invariant 3): a failed veto rejects; a veto or required rule that cannot be
+decided for missing data *defers* the decision (``deferred``, 材料不全，暂缓评审: the report lists what to
+supply), as do score indicators without data that could change the verdict; a failed required rule or any
+``error`` finding makes the verdict at best ``conditional``; then the score decides between ``approve``,
+``conditional`` and ``reject`` by the pack's thresholds (a score exactly at a threshold reaches it). A
+scoring indicator that cannot be computed, and a plugin that fails on the finished report, make the result
+incomplete and keep it from ``approve``. Verdicts are ordered approve < conditional < deferred < reject.
 
 :data:`EFFECTS` is keyed by every ``(Severity, Outcome)`` pair. Each :class:`Effect` says the best
 verdict the finding still allows (its *cap*), whether its rule is listed in ``report.conditions``,
@@ -40,7 +42,7 @@ class Effect:
     incomplete: bool = False
     """Whether the report is marked incomplete."""
     missing: bool = False
-    """Whether the finding's missing facts are added to ``report.missing_fields``."""
+    """Whether the finding's missing facts are added to ``report.missing_fields`` and ``report.to_supply``."""
     reason: Reason | None = None
     """The reason added to ``report.reasons``, if any."""
 
@@ -77,18 +79,19 @@ def _required_no_data(f: Finding) -> Text:
 
 
 _C = Verdict.CONDITIONAL
+_D = Verdict.DEFERRED
 
 #: What each ``(severity, outcome)`` of a finding does to the verdict; every pair is present.
 EFFECTS: Mapping[tuple[Severity, Outcome], Effect] = MappingProxyType({
     (Severity.VETO, Outcome.PASS): _NONE,
     (Severity.VETO, Outcome.NOT_APPLICABLE): _NONE,
     (Severity.VETO, Outcome.FAIL): Effect(Verdict.REJECT, reason=_veto_failed),
-    (Severity.VETO, Outcome.INSUFFICIENT_DATA): Effect(_C, condition=True, missing=True, reason=_veto_no_data),
+    (Severity.VETO, Outcome.INSUFFICIENT_DATA): Effect(_D, missing=True, reason=_veto_no_data),
     (Severity.VETO, Outcome.ERROR): Effect(_C, condition=True, incomplete=True, reason=_error),
     (Severity.REQUIRED, Outcome.PASS): _NONE,
     (Severity.REQUIRED, Outcome.NOT_APPLICABLE): _NONE,
     (Severity.REQUIRED, Outcome.FAIL): Effect(_C, condition=True, reason=_required_failed),
-    (Severity.REQUIRED, Outcome.INSUFFICIENT_DATA): Effect(_C, condition=True, missing=True, reason=_required_no_data),
+    (Severity.REQUIRED, Outcome.INSUFFICIENT_DATA): Effect(_D, missing=True, reason=_required_no_data),
     (Severity.REQUIRED, Outcome.ERROR): Effect(_C, condition=True, incomplete=True, reason=_error),
     (Severity.ADVISORY, Outcome.PASS): _NONE,
     (Severity.ADVISORY, Outcome.NOT_APPLICABLE): _NONE,
@@ -112,6 +115,8 @@ class Decision:
     conditions: list[str] = field(default_factory=list)
     missing_fields: list[str] = field(default_factory=list)
     incomplete: bool = False
+    supply: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Missing fact → the (id, kind) that need it, kind ``veto``, ``required`` or ``score``, in first-seen order."""
 
 
 def _fmt(x: Decimal | float) -> str:
@@ -129,22 +134,24 @@ def _by_score(total: float, verdict_def: VerdictDef) -> Verdict:
     return Verdict.REJECT
 
 
-def _score_reasons(score: Score, verdict_def: VerdictDef) -> tuple[Verdict, list[Text]]:
+def _score_reasons(score: Score, verdict_def: VerdictDef) -> tuple[Verdict, list[Text], bool]:
+    """The verdict by score, its reasons, and whether it is deferred for indicators without data."""
     reasons: list[Text] = []
     by_score = _by_score(score.total, verdict_def)
     if score.attainable is not None and by_score is not Verdict.APPROVE:
-        # Missing data scores 0 but is not a low value: never reject on a score that the missing
-        # indicators could still lift; hold the project at conditional until the data comes.
+        # Missing data scores 0 but is not a low value: never decide on a score that the missing
+        # indicators could still lift; defer until the data comes.
         best = _by_score(score.attainable, verdict_def)
         if best.rank < by_score.rank:
             reasons.append(
                 Text(
-                    zh=f"综合评分 {_fmt(score.total)} 分中有指标缺少数据；补齐后最高可达 {_fmt(score.attainable)} 分。",
+                    zh=f"综合评分 {_fmt(score.total)} 分中有指标缺少数据；补齐后最高可达 {_fmt(score.attainable)} 分，"
+                    "暂缓评审。",
                     en=f"Score {_fmt(score.total)} has indicators without data; with them it could reach "
-                    f"{_fmt(score.attainable)}.",
+                    f"{_fmt(score.attainable)}, so the decision is deferred.",
                 )
             )
-            by_score = Verdict.CONDITIONAL
+            return Verdict.DEFERRED, reasons, True
     if by_score is not Verdict.APPROVE:
         near = by_score is Verdict.CONDITIONAL
         line = _fmt(verdict_def.approve_min if near else verdict_def.conditional_min)
@@ -155,7 +162,7 @@ def _score_reasons(score: Score, verdict_def: VerdictDef) -> tuple[Verdict, list
                 en=f"Score {total} is below the {'approval' if near else 'conditional'} line of {line}.",
             )
         )
-    return by_score, reasons
+    return by_score, reasons, False
 
 
 def decide(
@@ -179,6 +186,12 @@ def decide(
     conditions = list(start.conditions)
     missing = list(start.missing_fields)
     incomplete = start.incomplete
+    supply: dict[str, list[tuple[str, str]]] = {k: list(v) for k, v in start.supply.items()}
+
+    def needs(fact: str, what: tuple[str, str]) -> None:
+        entries = supply.setdefault(fact, [])
+        if what not in entries:
+            entries.append(what)
 
     def apply(effect: Effect, reason: Text | None) -> None:
         nonlocal worst, incomplete
@@ -194,11 +207,19 @@ def decide(
             conditions.append(f.rule_id)
         if effect.missing:
             missing.extend(m for m in f.missing if m not in missing)
+            for m in f.missing:
+                needs(m, (f.rule_id, f.severity.value))
         apply(effect, effect.reason(f) if effect.reason is not None else None)
     if score is not None and verdict_def is not None:
-        by_score, score_reasons = _score_reasons(score, verdict_def)
+        by_score, score_reasons, deferred = _score_reasons(score, verdict_def)
         reasons.extend(score_reasons)
         apply(Effect(by_score), None)
+        if deferred:
+            for ind in score.indicators:
+                if ind.outcome is Outcome.INSUFFICIENT_DATA:
+                    missing.extend(m for m in ind.missing if m not in missing)
+                    for m in ind.missing:
+                        needs(m, (ind.id, "score"))
     if broken_indicators:
         apply(
             INDICATOR_ERROR,
@@ -216,4 +237,4 @@ def decide(
                 en=f"Plugin(s) {', '.join(failed_observers)} failed on the finished report; the result is incomplete.",
             ),
         )
-    return Decision(worst, reasons, list(dict.fromkeys(conditions)), missing, incomplete)
+    return Decision(worst, reasons, list(dict.fromkeys(conditions)), missing, incomplete, supply)
