@@ -206,7 +206,7 @@ def test_errors_are_incomplete_and_advisory_errors_are_no_condition() -> None:
             65.0,
             Verdict.DEFERRED,
             ["Score 45 has indicators without data; with them it could reach 65, so the decision is deferred."],
-        ),  # fmt: skip
+        ),
         (30.0, 35.0, Verdict.REJECT, ["Score 30 is below the conditional line of 40."]),
     ],
 )
