@@ -10,7 +10,7 @@ import pytest
 
 from heshan_vetting.evaluation.verdict import EFFECTS, Decision, Effect, decide
 from heshan_vetting.packs.schema import VerdictDef
-from heshan_vetting.report import Citation, Finding, Outcome, Score, Severity, Text, Verdict
+from heshan_vetting.report import Citation, Finding, IndicatorScore, Outcome, Score, Severity, Text, Verdict
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "heshan_vetting"
 LINES = VerdictDef(
@@ -267,3 +267,38 @@ def test_a_score_missing_data_that_could_not_change_the_verdict_decides() -> Non
     d = decide([], _score(30.0, 35.0), LINES)
     assert d.verdict is Verdict.REJECT
     assert d.supply == {}
+
+
+def _indicator(iid: str, outcome: Outcome, missing: tuple[str, ...] = ()) -> IndicatorScore:
+    value = 1.0 if outcome is Outcome.PASS else None
+    return IndicatorScore(
+        id=iid, title=Text(zh=iid, en=iid), value=value, weight=1.0, floor=0.0, target=1.0,
+        points=100.0 if value else 0.0, outcome=outcome, missing=missing,
+    )  # fmt: skip
+
+
+def test_a_score_on_too_few_indicators_waiting_for_data_defers() -> None:
+    score = Score(
+        total=100.0, approve_min=60.0, conditional_min=40.0, scored=1, min_indicators=2, meaningful=False,
+        indicators=[
+            _indicator("fit", Outcome.PASS), _indicator("tax", Outcome.INSUFFICIENT_DATA, ("occupied_land_area",))
+        ],
+    )  # fmt: skip
+    d = decide([], score, LINES)
+    assert d.verdict is Verdict.DEFERRED  # never approve on one indicator
+    assert d.supply == {"occupied_land_area": [("tax", "score")]}
+    assert [r.en for r in d.reasons] == [
+        "The score rests on 1 indicator(s) with data (the pack needs at least 2), so it is not meaningful; "
+        "the decision waits for their data."
+    ]
+
+
+def test_a_score_on_too_few_indicators_with_nothing_to_wait_for_decides_nothing() -> None:
+    score = Score(
+        total=10.0, approve_min=60.0, conditional_min=40.0, scored=1, min_indicators=2, meaningful=False,
+        indicators=[_indicator("fit", Outcome.PASS), _indicator("tax", Outcome.NOT_APPLICABLE)],
+    )  # fmt: skip
+    d = decide([], score, LINES)
+    assert d.verdict is Verdict.APPROVE  # a score of 10 on one indicator does not reject either
+    assert d.reasons[0].zh.endswith("不具参考意义，结论不以评分为依据。")
+    assert decide([_f("R1", Severity.REQUIRED, Outcome.FAIL)], score, LINES).verdict is Verdict.CONDITIONAL

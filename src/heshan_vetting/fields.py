@@ -44,6 +44,14 @@ FIELD_SPECS: dict[str, FieldSpec] = {
         FieldSpec("total_investment", "number", "总投资", "total investment", "万元", '"12.5 亿元"'),
         FieldSpec("fixed_asset_investment", "number", "固定资产投资", "fixed-asset investment", "万元", '"10 亿元"'),
         FieldSpec("land_area", "number", "用地面积", "land area", "亩", '"180 亩"'),
+        FieldSpec(
+            "occupied_land_area",
+            "number",
+            "占用土地面积（租赁或代建厂房分摊）",
+            "land occupied (share of a leased or government-built plant's plot)",
+            "亩",
+            '"12 亩"',
+        ),
         FieldSpec("annual_output", "number", "达产年产值", "planned annual output", "万元", '"30 亿元"'),
         FieldSpec("annual_tax", "number", "达产年税收", "planned annual tax", "万元", '"6000 万元"'),
         FieldSpec(

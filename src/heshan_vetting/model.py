@@ -178,6 +178,9 @@ class Project(BaseModel):
     total_investment: float | None = None
     fixed_asset_investment: float | None = None
     land_area: float | None = None
+    occupied_land_area: float | None = None
+    """For a project without land of its own (``land_area = 0``): the land it occupies in a leased or
+    government-built (代建) plant, e.g. its share of the host plot by floor area; per-mu indicators run on it."""
     annual_output: float | None = None
     annual_tax: float | None = None
     energy_consumption: float | None = None

@@ -299,6 +299,12 @@ class Score(_Frozen):
     approve_min: float | None = None
     conditional_min: float | None = None
     indicators: tuple[IndicatorScore, ...] = ()
+    scored: int = 0
+    """How many indicators have a value (neither not applicable nor without data)."""
+    min_indicators: int = 0
+    """The fewest the pack lets a score rest on (0: any)."""
+    meaningful: bool = True
+    """False when fewer than ``min_indicators`` have a value: the verdict does not rest on the score."""
 
 
 class Label(_Frozen):

@@ -131,7 +131,9 @@ class Pipeline:
             v = ind.value(env) if scope is True else (NA if scope is False else scope)
             if isinstance(v, Unknown):
                 kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
-                missing = tuple(missing_names(pack, env, ind.reads)) if kind is Outcome.INSUFFICIENT_DATA else ()
+                # an undecided scope needs its own facts first; a value in scope, the value's facts
+                reads = ind.scope_reads if scope is not True else ind.reads
+                missing = tuple(missing_names(pack, env, reads)) if kind is Outcome.INSUFFICIENT_DATA else ()
                 inputs.append(IndicatorInput(ind, None, kind, missing))
             else:
                 inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))

@@ -67,7 +67,12 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
                 missing=i.missing,
             )
         )
+    scored = sum(1 for i in inputs if i.value is not None)
+    least = verdict.min_indicators if verdict else 0
     return Score(
+        scored=scored,
+        min_indicators=least,
+        meaningful=scored >= least,
         total=float(round_half_up(points_sum, 2)),
         attainable=float(round_half_up(points_sum + pending, 2)) if pending else None,
         approve_min=verdict.approve_min if verdict else None,

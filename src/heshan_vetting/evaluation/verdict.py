@@ -210,7 +210,26 @@ def decide(
             for m in f.missing:
                 needs(m, (f.rule_id, f.severity.value))
         apply(effect, effect.reason(f) if effect.reason is not None else None)
-    if score is not None and verdict_def is not None:
+    if score is not None and verdict_def is not None and not score.meaningful:
+        # too few indicators with a value: nothing is decided on the score (DESIGN.md invariant 3)
+        pending = [ind for ind in score.indicators if ind.outcome is Outcome.INSUFFICIENT_DATA]
+        zh = f"综合评分仅基于 {score.scored} 项有数据的指标（规则包要求至少 {score.min_indicators} 项），不具参考意义"
+        en = (
+            f"The score rests on {score.scored} indicator(s) with data (the pack needs at least "
+            f"{score.min_indicators}), so it is not meaningful"
+        )
+        if pending:
+            apply(
+                Effect(Verdict.DEFERRED),
+                Text(zh=zh + "；补齐缺少数据的指标前暂缓评审。", en=en + "; the decision waits for their data."),
+            )
+            for ind in pending:
+                missing.extend(m for m in ind.missing if m not in missing)
+                for m in ind.missing:
+                    needs(m, (ind.id, "score"))
+        else:
+            reasons.append(Text(zh=zh + "，结论不以评分为依据。", en=en + " and the verdict does not rest on it."))
+    elif score is not None and verdict_def is not None:
         by_score, score_reasons, deferred = _score_reasons(score, verdict_def)
         reasons.extend(score_reasons)
         apply(Effect(by_score), None)

@@ -116,6 +116,8 @@ class CompiledIndicator:
     effective_until: date | None
     reads: tuple[str, ...]
     applies: BoolFn | None = None
+    scope_reads: tuple[str, ...] = ()
+    """What ``applies`` reads (a missing one leaves the indicator undecided: supply it, not the value's facts)."""
 
 
 @dataclass(frozen=True)

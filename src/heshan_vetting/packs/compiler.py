@@ -313,10 +313,12 @@ class _PackCompiler(PackData):
             unit = self.unit(src, "unit", ind.unit)
             scope: BoolFn | None = None
             comp = Compiler(self.units, self.ns)
+            scope_reads: tuple[str, ...] = ()
             if ind.applies_if is not None:
                 scope_tree = self.parse(src, "applies_if", ind.applies_if)
                 try:
                     scope = comp.compile_bool(scope_tree)
+                    scope_reads = tuple(dict.fromkeys(comp.reads))
                 except CompileError as exc:
                     raise self.expr_error(src, "applies_if", exc) from None
             tree = self.parse(src, "value", ind.value)
@@ -352,6 +354,7 @@ class _PackCompiler(PackData):
                     effective_until=window[1],
                     applies=scope,
                     reads=tuple(dict.fromkeys(comp.reads)),
+                    scope_reads=scope_reads,
                 )
             )
         return tuple(out)

@@ -255,6 +255,8 @@ class VerdictDef(_Strict):
 
     approve_min: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)]
     conditional_min: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)]
+    min_indicators: int = Field(default=0, ge=0, le=1000)
+    """The fewest indicators with a value a score may rest on; below it the score is not meaningful (0: any)."""
     citation: Citation
 
     @model_validator(mode="after")

@@ -107,6 +107,8 @@ def _report(rep: Report, lang: str) -> list[str]:
     if rep.score is not None:
         s = rep.score
         line = f"{'Score' if en else '综合评分'}: {s.total:g} / {s.maximum:g}"
+        if not s.meaningful:
+            line += " (not meaningful)" if en else "（不具参考意义）"
         if s.approve_min is not None and s.conditional_min is not None:
             line += (
                 f"  ({'approve ≥' if en else '准入线 ≥'} {s.approve_min:g}, "
