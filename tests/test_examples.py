@@ -295,8 +295,9 @@ def test_every_fact_of_a_real_project_has_a_source(name: str) -> None:
 def test_a_leased_plant_is_not_approved_on_the_focus_bonus_alone() -> None:
     """Issue 11 item 5: LONGi (leased plant) used to score 100/100 on one indicator and approve."""
     report = _report("longi-heshan.toml")
-    assert report.score is not None and not report.score.meaningful
-    assert report.score.scored == 1 and report.score.min_indicators == 2
+    assert report.score is not None
+    assert not report.score.meaningful
+    assert (report.score.scored, report.score.min_indicators) == (1, 2)
     assert report.verdict.value == "deferred"
     supply = {s.field: s for s in report.to_supply}
     assert "occupied_land_area" in supply
