@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from heshan_vetting import Outcome, Report, Verdict, Vetter
+from heshan_vetting import CitationStatus, Outcome, Report, Verdict, Vetter
 from heshan_vetting.engines.durable.host import unavailable_reason
 from heshan_vetting.testing import Case, check_case, load_cases, run_case
 
@@ -119,16 +119,15 @@ def test_a_shared_pack_must_exist_and_not_compete_with_an_own_pack(tmp_path: Pat
 def test_case_invariants(case: Case, engine: str) -> None:
     """Whatever the case, the verdict rules of the design hold for its report."""
     report = _run(case, engine)
-    vetoes = [f for f in report.findings if f.severity.value == "veto"]
+    deciding = [f for f in report.findings if f.figure_status is not CitationStatus.UNVERIFIED]  # invariant 11
+    vetoes = [f for f in deciding if f.severity.value == "veto"]
     if any(f.outcome is Outcome.FAIL for f in vetoes):
         assert report.verdict is Verdict.REJECT
     if report.incomplete:
         assert report.verdict is not Verdict.APPROVE
     assert report.incomplete == any(f.outcome is Outcome.ERROR for f in report.findings)
     undecided = [
-        f
-        for f in report.findings
-        if f.severity.value in ("veto", "required") and f.outcome is Outcome.INSUFFICIENT_DATA
+        f for f in deciding if f.severity.value in ("veto", "required") and f.outcome is Outcome.INSUFFICIENT_DATA
     ]
     if undecided:  # missing data defers the decision (unless a failed veto already rejects)
         assert report.verdict in (Verdict.DEFERRED, Verdict.REJECT)
@@ -136,7 +135,7 @@ def test_case_invariants(case: Case, engine: str) -> None:
         assert report.to_supply
         needing = {r for s in report.to_supply for r in s.rules}
         assert {f.rule_id for f in undecided} <= needing
-    for f in report.findings:
+    for f in deciding:
         if f.severity.value == "required" and f.outcome in (Outcome.FAIL, Outcome.ERROR):
             assert f.rule_id in report.conditions
             assert report.verdict is not Verdict.APPROVE

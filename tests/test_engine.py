@@ -13,7 +13,7 @@ import pytest
 
 from heshan_vetting import Outcome, Report, Verdict, Vetter
 
-CITE = 'citation = { title = "测试依据", status = "unverified" }'
+CITE = 'citation = { title = "测试依据", status = "verified" }'
 
 
 def pack_text(
@@ -139,7 +139,7 @@ class TestDecimalBoundary:
 title = { zh = "投资强度下限", en = "Minimum intensity" }
 unit = "万元/公顷"
 value = "4500 万元/公顷"
-citation = { title = "测试", status = "unverified" }
+citation = { title = "测试", status = "verified" }
 
 [derived.intensity]
 title = { zh = "投资强度", en = "Intensity" }
@@ -298,7 +298,7 @@ class TestExplanation:
 title = { zh = "亩均产值下限", en = "Minimum output per mu" }
 unit = "万元/亩"
 value = "300 万元/亩"
-citation = { title = "测试", status = "unverified" }
+citation = { title = "测试", status = "verified" }
 
 [derived.output_per_mu]
 title = { zh = "亩均产值", en = "Output per mu" }
@@ -571,7 +571,7 @@ citation = { title = "旧", status = "verified" }
 [[thresholds.min_coef.values]]
 value = "40%"
 effective_from = 2023-06-25
-citation = { title = "新", status = "unverified" }
+citation = { title = "新", status = "verified" }
 """
 
     @pytest.fixture

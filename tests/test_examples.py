@@ -64,7 +64,9 @@ EXPECTED: dict[str, Expect] = {
         PROVINCE,
         {"HS-2H-001": "fail", "NAT-CAP-001": "fail", "NAT-2H-002": "fail", "NAT-2H-001": "not_applicable"},
     ),
-    "electronics-low-tax.toml": Expect("deferred", COUNTY, {"JM-TAX-001": "fail", "NAT-LAND-003": "insufficient_data"}),
+    "electronics-low-tax.toml": Expect(
+        "conditional", COUNTY, {"JM-TAX-001": "fail", "NAT-LAND-003": "insufficient_data"}
+    ),
     # --- real projects: public figures only, the rest left out ----------------------------------
     "longi-heshan.toml": Expect(
         "deferred",

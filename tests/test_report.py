@@ -73,7 +73,10 @@ def test_score_keys(report: Report) -> None:
     assert score["total"] == 93.33
     assert score["maximum"] == 100.0
     assert (score["approve_min"], score["conditional_min"]) == (60.0, 40.0)
-    assert {i["id"] for i in score["indicators"]} == {"tax_per_mu", "investment_intensity", "focus_industry"}
+    assert {i["id"] for i in score["indicators"]} == {
+        "tax_per_mu", "investment_intensity", "focus_industry", "tax_per_occupied_mu", "investment_per_occupied_mu"
+    }  # fmt: skip
+    assert (score["scored"], score["min_indicators"], score["meaningful"]) == (3, 2, True)
 
 
 def test_provenance_keys(report: Report) -> None:

@@ -10,7 +10,17 @@ import pytest
 
 from heshan_vetting.evaluation.verdict import EFFECTS, Decision, Effect, decide
 from heshan_vetting.packs.schema import VerdictDef
-from heshan_vetting.report import Citation, Finding, IndicatorScore, Outcome, Score, Severity, Text, Verdict
+from heshan_vetting.report import (
+    Citation,
+    CitationStatus,
+    Finding,
+    IndicatorScore,
+    Outcome,
+    Score,
+    Severity,
+    Text,
+    Verdict,
+)
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "heshan_vetting"
 LINES = VerdictDef(
@@ -302,3 +312,17 @@ def test_a_score_on_too_few_indicators_with_nothing_to_wait_for_decides_nothing(
     assert d.verdict is Verdict.APPROVE  # a score of 10 on one indicator does not reject either
     assert d.reasons[0].zh.endswith("不具参考意义，结论不以评分为依据。")
     assert decide([_f("R1", Severity.REQUIRED, Outcome.FAIL)], score, LINES).verdict is Verdict.CONDITIONAL
+
+
+def test_an_unverified_figure_reports_but_does_not_decide() -> None:
+    weak = _f("V1", Severity.VETO, Outcome.FAIL).model_copy(update={"figure_status": CitationStatus.UNVERIFIED})
+    d = decide([weak])
+    assert d.verdict is Verdict.APPROVE
+    assert [r.zh for r in d.reasons] == ["V1 未通过，但其依据数值未经核实，仅作提示，不影响结论。"]
+    missing = _f("R1", Severity.REQUIRED, Outcome.INSUFFICIENT_DATA, ("a",))
+    d = decide([missing.model_copy(update={"figure_status": CitationStatus.UNVERIFIED})])
+    assert d.verdict is Verdict.APPROVE  # no data is asked for a rule that could not decide anyway
+    assert d.supply == {}
+    # draft and local_default figures are local choices: they decide
+    for status in (CitationStatus.DRAFT, CitationStatus.LOCAL_DEFAULT, CitationStatus.PARTIAL):
+        assert decide([weak.model_copy(update={"figure_status": status})]).verdict is Verdict.REJECT

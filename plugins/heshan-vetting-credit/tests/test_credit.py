@@ -169,8 +169,9 @@ def test_a_missing_or_invalid_code_cannot_pass(blacklist: Path, code: str | None
     v = make_vetter(credit, options={"credit_blacklist": [blacklist]})
     report = v.check(sample_project(applicant_credit_code=code))
     assert_finding(report, credit.CHECK_ID, outcome="insufficient_data")
-    assert report.verdict is Verdict.CONDITIONAL
+    assert report.verdict is Verdict.DEFERRED  # a valid code must be supplied before the project is decided
     assert report.missing_fields == ("applicant_credit_code",)
+    assert [s.field for s in report.to_supply] == ["applicant_credit_code"]
 
 
 def test_without_a_list_the_plugin_is_reported_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:

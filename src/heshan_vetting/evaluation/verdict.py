@@ -6,7 +6,9 @@ supply), as do score indicators without data that could change the verdict; a fa
 ``error`` finding makes the verdict at best ``conditional``; then the score decides between ``approve``,
 ``conditional`` and ``reject`` by the pack's thresholds (a score exactly at a threshold reaches it). A
 scoring indicator that cannot be computed, and a plugin that fails on the finished report, make the result
-incomplete and keep it from ``approve``. Verdicts are ordered approve < conditional < deferred < reject.
+incomplete and keep it from ``approve``. A veto or required rule whose decisive figure is ``unverified`` is
+reported as advisory and decides nothing (invariant 11; ``draft`` and ``local_default`` figures are local
+choices and may decide). Verdicts are ordered approve < conditional < deferred < reject.
 
 :data:`EFFECTS` is keyed by every ``(Severity, Outcome)`` pair. Each :class:`Effect` says the best
 verdict the finding still allows (its *cap*), whether its rule is listed in ``report.conditions``,
@@ -23,7 +25,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from heshan_vetting.packs.schema import VerdictDef
-from heshan_vetting.report import Finding, Outcome, Score, Severity, Text, Verdict
+from heshan_vetting.report import CitationStatus, Finding, Outcome, Score, Severity, Text, Verdict
 
 __all__ = ["EFFECTS", "INDICATOR_ERROR", "OBSERVER_ERROR", "Decision", "Effect", "decide"]
 
@@ -75,6 +77,15 @@ def _required_no_data(f: Finding) -> Text:
     return Text(
         zh=f"必备条件 {f.rule_id} 缺少数据（{'、'.join(f.missing)}）。",
         en=f"Required rule {f.rule_id} lacks data ({', '.join(f.missing)}).",
+    )
+
+
+def _unverified_only(f: Finding) -> Text:
+    what_zh = "未通过" if f.outcome is Outcome.FAIL else "缺少数据"
+    what_en = "fails" if f.outcome is Outcome.FAIL else "lacks data"
+    return Text(
+        zh=f"{f.rule_id} {what_zh}，但其依据数值未经核实，仅作提示，不影响结论。",
+        en=f"{f.rule_id} {what_en}, but its figure is unverified: reported only, it does not decide the verdict.",
     )
 
 
@@ -202,7 +213,13 @@ def decide(
             reasons.append(reason)
 
     for f in findings:
-        effect = EFFECTS[f.severity, f.outcome]
+        severity = f.severity
+        if f.figure_status is CitationStatus.UNVERIFIED and severity is not Severity.ADVISORY:
+            # a figure no one has verified does not decide (DESIGN.md invariant 11): reported, advisory
+            severity = Severity.ADVISORY
+            if f.outcome in (Outcome.FAIL, Outcome.INSUFFICIENT_DATA):
+                reasons.append(_unverified_only(f))
+        effect = EFFECTS[severity, f.outcome]
         if effect.condition:
             conditions.append(f.rule_id)
         if effect.missing:
