@@ -319,7 +319,8 @@ def test_the_xinyi_pair_differs_only_in_the_cited_exception() -> None:
     assert _outcomes(report)["HS-2H-001"] == "pass"
     (prd,) = [f for f in report.findings if f.rule_id == "JM-PRD-002"]
     assert prd.outcome.value == "pass"
-    assert prd.citation.note is not None and "PV ROLLED GLASS" in prd.citation.note
+    assert prd.citation.note is not None
+    assert "PV ROLLED GLASS" in prd.citation.note
     assert "non-waivable" in prd.tags
 
 
