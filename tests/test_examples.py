@@ -62,7 +62,13 @@ EXPECTED: dict[str, Expect] = {
     "cement-clinker-line.toml": Expect(
         "reject",
         PROVINCE,
-        {"HS-2H-001": "fail", "NAT-CAP-001": "fail", "NAT-2H-002": "fail", "NAT-2H-001": "not_applicable"},
+        {
+            "HS-2H-001": "fail",
+            "JM-PRD-001": "fail",
+            "NAT-CAP-001": "fail",
+            "NAT-2H-002": "fail",
+            "NAT-2H-001": "not_applicable",
+        },
     ),
     "electronics-low-tax.toml": Expect(
         "conditional", COUNTY, {"JM-TAX-001": "fail", "NAT-LAND-003": "insufficient_data"}
@@ -82,11 +88,14 @@ EXPECTED: dict[str, Expect] = {
             "NAT-CAT-002": "insufficient_data",
         },
     ),
+    # Energy use is not public: whether the base is 两高 (≥ 1万 tce) cannot be decided, so HS-2H-001
+    # is insufficient data, not a veto. PV rolled glass is read as outside the PRD flat-glass ban.
     "xinyi-glass-heshan.toml": Expect(
-        "reject",
+        "deferred",
         INSUFFICIENT,
         {
-            "HS-2H-001": "fail",
+            "HS-2H-001": "insufficient_data",
+            "JM-PRD-002": "pass",
             "NAT-2H-001": "insufficient_data",
             "NAT-CAP-001": "not_applicable",
             "NAT-CAP-002": "insufficient_data",
@@ -96,7 +105,8 @@ EXPECTED: dict[str, Expect] = {
         "deferred",
         INSUFFICIENT,
         {
-            "HS-2H-001": "pass",
+            "HS-2H-001": "insufficient_data",
+            "JM-PRD-002": "pass",
             "NAT-2H-001": "insufficient_data",
             "NAT-CAP-001": "not_applicable",
             "NAT-CAP-002": "insufficient_data",
@@ -126,12 +136,30 @@ EXPECTED: dict[str, Expect] = {
         PROVINCE,
         {
             "HS-2H-001": "fail",
+            "JM-PRD-001": "fail",
             "NAT-CAP-001": "pass",
             "NAT-2H-001": "not_applicable",
             "NAT-2H-002": "fail",
             "NAT-CAT-001": "not_applicable",
+            "NAT-CAT-003": "pass",
         },
     ),
+    # The exception ground lifts the waivable HS-2H-001 but not the PRD-core ban (not waivable).
+    "synthetic-cement-with-exception.toml": Expect(
+        "reject", PROVINCE, {"HS-2H-001": "pass", "JM-PRD-001": "fail", "NAT-CAP-001": "pass"}
+    ),
+    "synthetic-float-glass.toml": Expect(
+        "reject", PROVINCE, {"HS-2H-001": "pass", "JM-PRD-002": "fail", "NAT-CAP-001": "pass"}
+    ),
+    # 两高 in Guangdong = one of eight sectors AND ≥ 1万 tce (粤发改能源〔2021〕368号), narrowed to the
+    # classes the 2022 catalogue names: none of these three is vetoed.
+    "synthetic-aluminium-profile-3000tce.toml": Expect(
+        "approve", COUNTY, {"HS-2H-001": "not_applicable", "NAT-2H-002": "not_applicable"}
+    ),
+    "synthetic-pv-glass-tempering.toml": Expect(
+        "approve", CITY, {"HS-2H-001": "not_applicable", "JM-PRD-002": "not_applicable"}
+    ),
+    "synthetic-special-ceramics.toml": Expect("approve", COUNTY, {"HS-2H-001": "not_applicable"}),
     "synthetic-chemical-outside-park.toml": Expect(
         "reject",
         PROVINCE,
@@ -139,7 +167,16 @@ EXPECTED: dict[str, Expect] = {
     ),
     "synthetic-restricted-new.toml": Expect("reject", NO_REVIEW, {"NAT-CAT-001": "fail", "NAT-CAT-002": "pass"}),
     "synthetic-restricted-renovation.toml": Expect(
-        "approve", NO_REVIEW, {"NAT-CAT-001": "not_applicable", "NAT-CAT-002": "pass"}
+        "approve", NO_REVIEW, {"NAT-CAT-001": "not_applicable", "NAT-CAT-003": "not_applicable", "NAT-CAT-002": "pass"}
+    ),
+    # an expansion adds restricted capacity: the pack's reading (NAT-CAT-003, partial)
+    "synthetic-restricted-expansion.toml": Expect(
+        "reject", NO_REVIEW, {"NAT-CAT-003": "fail", "NAT-CAT-001": "not_applicable"}
+    ),
+    # before 2024-02-01 the 2019 catalogue applies (NAT-CAT-011/012)
+    "synthetic-restricted-new-2023.toml": Expect("reject", NO_REVIEW, {"NAT-CAT-011": "fail", "NAT-CAT-012": "pass"}),
+    "synthetic-eliminated-2023.toml": Expect(
+        "reject", NO_REVIEW, {"NAT-CAT-012": "fail", "NAT-CAT-011": "not_applicable"}
     ),
     "synthetic-eliminated.toml": Expect("reject", NO_REVIEW, {"NAT-CAT-002": "fail", "NAT-CAT-001": "not_applicable"}),
     "synthetic-pv-glass-no-hearing.toml": Expect(
@@ -271,8 +308,20 @@ def test_the_xinyi_pair_differs_only_in_the_cited_exception() -> None:
     for key in set(without) - {"id", "name", "sources"}:
         assert with_exc[key] == without[key], key
     assert with_exc["two_high_exception_basis"].startswith("示意")
-    assert _outcomes(_report("xinyi-glass-heshan.toml"))["HS-2H-001"] == "fail"
-    assert _outcomes(_report("xinyi-pv-glass-with-exception.toml"))["HS-2H-001"] == "pass"
+    # Energy use is not public, so neither is decided; with a furnace-sized figure supplied, the
+    # cited ground is what lifts the (waivable) 两高 veto. The PRD flat-glass ban reads PV rolled
+    # glass as outside it (JM-PRD-002's stated reading) for both.
+    for data in (without, with_exc):
+        assert _outcomes(_vetter().check(data, as_of=AS_OF))["HS-2H-001"] == "insufficient_data"
+    sized = {"energy_consumption": "9 万吨标准煤"}
+    assert _outcomes(_vetter().check({**without, **sized}, as_of=AS_OF))["HS-2H-001"] == "fail"
+    report = _vetter().check({**with_exc, **sized}, as_of=AS_OF)
+    assert _outcomes(report)["HS-2H-001"] == "pass"
+    (prd,) = [f for f in report.findings if f.rule_id == "JM-PRD-002"]
+    assert prd.outcome.value == "pass"
+    assert prd.citation.note is not None
+    assert "PV ROLLED GLASS" in prd.citation.note
+    assert "non-waivable" in prd.tags
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -176,13 +176,29 @@ def test_energy_review_label_not_in_force_before_the_2023_rule(vetter: Vetter) -
 def test_two_high_veto_is_waivable_only_with_a_cited_ground(
     vetter: Vetter, extra: dict[str, str], outcome: Outcome
 ) -> None:
-    report = vetter.check({**BASE, "industry_code": "C3011", "capacity_replacement_plan": True, **extra})
+    project = {
+        **BASE,
+        "industry_code": "C3011",
+        "energy_consumption": "2 万吨标准煤",
+        "capacity_replacement_plan": True,
+    }
+    report = vetter.check({**project, **extra})
     assert _outcome(report, "HS-2H-001") is outcome
+    # the ground lifts only the waivable 两高 veto: the PRD-core cement ban still rejects
+    assert _outcome(report, "JM-PRD-001") is Outcome.FAIL
+    assert report.verdict.value == "reject"
 
 
 def test_named_two_high_product_counts_even_in_another_class(vetter: Vetter) -> None:
-    report = vetter.check({**BASE, "industry_code": "C3399", "products": ["预拌混凝土"]})
+    report = vetter.check(
+        {**BASE, "industry_code": "C3399", "products": ["预拌混凝土"], "energy_consumption": "1.2 万tce"}
+    )
     assert _outcome(report, "HS-2H-001") is Outcome.FAIL
+    # the same product below Guangdong's 1万 tce line is not a 两高 project
+    report = vetter.check(
+        {**BASE, "industry_code": "C3399", "products": ["预拌混凝土"], "energy_consumption": "9999 tce"}
+    )
+    assert _outcome(report, "HS-2H-001") is Outcome.NOT_APPLICABLE
 
 
 def test_a_decision_resting_on_unverified_figures_is_noted(vetter: Vetter) -> None:

@@ -53,6 +53,8 @@ class CompiledRule:
     precision: int
     scope_reads: tuple[str, ...] = ()
     """Names read by ``applies_if`` alone (``reads`` has those of ``require`` first, then these)."""
+    waivable: bool = False
+    """Whether an exception ground may lift this veto (only such a veto reads an exception-ground fact)."""
 
 
 @dataclass(frozen=True)

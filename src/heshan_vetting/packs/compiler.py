@@ -8,7 +8,7 @@ Evaluating a project is then attribute and float work only; pint is not called. 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -30,7 +30,8 @@ from heshan_vetting.packs.compiled import (
 from heshan_vetting.packs.data import PackData, fact_types, plugin_fact_types
 from heshan_vetting.packs.load import is_shipped
 from heshan_vetting.packs.merge import MergedPack, Sourced
-from heshan_vetting.report import PackRef, Text
+from heshan_vetting.packs.schema import WAIVER_FACTS
+from heshan_vetting.report import PackRef, Severity, Text
 from heshan_vetting.units import Units
 
 
@@ -70,6 +71,7 @@ class _PackCompiler(PackData):
         thresholds = self.thresholds()
         derived = self._derived()
         rules = self._rules()
+        self._check_waivers(rules, derived)
         indicators = self._indicators()
         labels = self._labels()
         top = self.m.top.model.pack
@@ -239,9 +241,45 @@ class _PackCompiler(PackData):
                     reads=tuple(dict.fromkeys([*comp.reads, *scope_reads])),
                     scope_reads=tuple(dict.fromkeys(scope_reads)),
                     precision=r.precision,
+                    waivable=r.waivable,
                 )
             )
         return tuple(out)
+
+    def _check_waivers(self, rules: tuple[CompiledRule, ...], derived: tuple[CompiledDerived, ...]) -> None:
+        """Refuse a veto that reads an exception-ground fact (directly or through derived metrics) unless
+        the pack marks it ``waivable``: a non-waivable ban must not look at a waiver at all (invariant 12)."""
+        through = {d.name: d.reads for d in derived}
+
+        def grounds_of(names: Iterable[str]) -> list[str]:
+            seen: set[str] = set()
+            todo = list(names)
+            while todo:
+                name = todo.pop()
+                if name not in seen:
+                    seen.add(name)
+                    todo.extend(through.get(name, ()))
+            return sorted(seen & WAIVER_FACTS)
+
+        for rule in rules:
+            if rule.waivable or rule.severity is not Severity.VETO:
+                continue
+            grounds = grounds_of(rule.reads)
+            if not grounds:
+                continue
+            in_require = grounds_of(n.id for n in ast.names_in(rule.require_tree))
+            names = ", ".join(grounds)
+            raise self.at(
+                self.m.rules[rule.id],
+                ("require" if in_require else "applies_if",),
+                f"Rule {rule.id} is a veto that reads the exception-ground fact(s) {names} but is not marked "
+                "waivable: an exception ground may lift only a veto the pack marks `waivable = true`, so a "
+                "non-waivable ban (such as the Pearl River Delta core ban) must not read it. Mark the rule "
+                "waivable if the policy lets the ground lift it, or remove the fact from its conditions.",
+                f"规则 {rule.id} 是一票否决项，读取了例外情形字段 {names}，但未标记为可豁免（waivable）："
+                "例外情形只能解除规则包标明 `waivable = true` 的否决项，不可豁免的禁止性规定（如珠三角核心区禁止"
+                "新建、扩建规定）不得读取例外情形。若政策允许以该情形解除，请将规则标记为可豁免；否则请从条件中删去该字段。",
+            )
 
     def _checks(self, tree: ast.Node, precision: int, target: Any) -> tuple[NumericCheck, ...]:
         parts = tree.values if isinstance(tree, ast.BoolOp) and tree.op == "and" else (tree,)

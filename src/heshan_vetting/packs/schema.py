@@ -24,6 +24,10 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]*$")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
+WAIVER_FACTS: frozenset[str] = frozenset({"two_high_exception", "two_high_exception_basis"})
+"""Project fields that state an exception ground (a waiver). Only a veto marked ``waivable`` may read
+them, directly or through a derived metric; the compiler refuses any other veto that does."""
+
 
 def check_pack_number(value: Any) -> Any:
     """Refuse a bare number (int or float) that is not finite or exceeds :data:`~heshan_vetting.limits.MAX_PACK_NUMBER`
@@ -191,6 +195,20 @@ class RuleDef(_Dated):
     citation: Citation
     tags: list[str] = Field(default_factory=list)
     replaces: bool = False
+    waivable: bool = False
+    """Whether an exception ground may lift this veto (DESIGN.md invariant 12). Only a veto may be
+    waivable, and only a waivable veto may read an exception-ground fact (:data:`WAIVER_FACTS`): a ban
+    such as the Pearl River Delta core prohibition stays non-waivable, and no condition of it can look
+    at an exception ground."""
+
+    @model_validator(mode="after")
+    def _waivable_is_a_veto(self) -> RuleDef:
+        if self.waivable and self.severity is not Severity.VETO:
+            raise BilingualValueError(
+                f"only a veto can be waivable; this rule's severity is {self.severity.value!r}",
+                f"只有一票否决项可以标记为可豁免（waivable）；本规则的级别为 {self.severity.value!r}",
+            )
+        return self
 
     @field_validator("id")
     @classmethod
