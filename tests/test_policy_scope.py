@@ -268,3 +268,24 @@ def test_the_2019_catalogue_citation_says_its_number_and_date_are_unconfirmed(ve
     (new_2024,) = [r for r in vetter.pack.rules if r.id == "NAT-CAT-001"]
     assert new_2024.citation.clause is not None
     assert "备案" not in new_2024.citation.clause
+
+
+# -- item 9: JM-INV-001 applies in parks, as its clause says ------------------------------------------------
+
+
+def test_the_own_land_minimum_applies_in_parks_only(vetter: Vetter) -> None:
+    small = {**BASE, "total_investment": "3000 万元"}
+    outside = vetter.check(small)
+    assert _outcome(outside, "JM-INV-001") is Outcome.NOT_APPLICABLE
+    inside = vetter.check({**small, "location": {"park": "鹤山工业城"}})
+    assert _outcome(inside, "JM-INV-001") is Outcome.FAIL
+    cite = next(f for f in inside.findings if f.rule_id == "JM-INV-001").citation
+    assert cite is not None
+    assert "在县级以上工业集中区和园区范围内" in (cite.clause or "")
+
+
+def test_the_zhaiwu_figure_is_a_forecast_and_advisory(vetter: Vetter) -> None:
+    rule = next(r for r in vetter.pack.rules if r.id == "HS-LAND-001")
+    assert rule.severity.value == "advisory"
+    assert "预测" in rule.title.zh
+    assert "预计改造后亩产税收提高到5.5万元/亩以上" in (rule.citation.clause or "")
