@@ -274,7 +274,7 @@ def test_the_2019_catalogue_citation_says_its_number_and_date_are_unconfirmed(ve
 
 
 def test_the_own_land_minimum_applies_in_parks_only(vetter: Vetter) -> None:
-    small = {**BASE, "total_investment": "3000 万元"}
+    small = {**BASE, "total_investment": "3000 万元", "fixed_asset_investment": "2500 万元"}
     outside = vetter.check(small)
     assert _outcome(outside, "JM-INV-001") is Outcome.NOT_APPLICABLE
     inside = vetter.check({**small, "location": {"park": "鹤山工业城"}})
