@@ -59,6 +59,9 @@ class Expect:
 EXPECTED: dict[str, Expect] = {
     # --- the three original synthetic examples --------------------------------------------------
     "pv-module-plant.toml": Expect("approve", PROVINCE, {"HS-2H-001": "not_applicable", "JM-TAX-001": "pass"}),
+    "synthetic-unit-slips.toml": Expect(
+        "deferred", PROVINCE, {"HS-DQ-001": "fail", "HS-DQ-002": "fail", "HS-DQ-003": "fail", "JM-TAX-001": "pass"}
+    ),
     "cement-clinker-line.toml": Expect(
         "reject",
         PROVINCE,

@@ -13,6 +13,7 @@ from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import (
     Citation,
     CitationStatus,
+    FactValue,
     Finding,
     IndicatorScore,
     Outcome,
@@ -326,3 +327,21 @@ def test_an_unverified_figure_reports_but_does_not_decide() -> None:
     # draft and local_default figures are local choices: they decide
     for status in (CitationStatus.DRAFT, CitationStatus.LOCAL_DEFAULT, CitationStatus.PARTIAL):
         assert decide([weak.model_copy(update={"figure_status": status})]).verdict is Verdict.REJECT
+
+
+def test_an_implausible_figure_defers_until_confirmed() -> None:
+    slip = _f("DQ1", Severity.REQUIRED, Outcome.FAIL).model_copy(
+        update={
+            "tags": ("data-quality",),
+            "facts": (FactValue(name="investment_intensity", title=Text(zh="投资强度", en="x"), value=1e6),),
+        }
+    )
+    d = decide([slip], _score(100.0), LINES)
+    assert d.verdict is Verdict.DEFERRED  # not approved on a slip of units, and not a condition to write
+    assert d.conditions == []
+    assert d.supply == {"investment_intensity": [("DQ1", "data-quality")]}
+    assert d.reasons[0].zh.startswith("请核实：DQ1")
+    # an advisory data check (e.g. energy below its own electricity) only reports
+    assert decide([slip.model_copy(update={"severity": Severity.ADVISORY})]).verdict is Verdict.APPROVE
+    # a failed veto still rejects
+    assert decide([slip, _f("V1", Severity.VETO, Outcome.FAIL)]).verdict is Verdict.REJECT

@@ -131,5 +131,12 @@ FIELD_SPECS: dict[str, FieldSpec] = {
             ),
         ),
         FieldSpec("two_high_exception_basis", "string", "例外情形依据", "basis for the exception"),
+        FieldSpec(
+            "confirmed_values",
+            "strings",
+            "已核实的异常数值",
+            "values confirmed despite a plausibility warning",
+            example='["investment_intensity"]',
+        ),
     ]
 }

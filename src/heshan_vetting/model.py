@@ -202,6 +202,8 @@ class Project(BaseModel):
     two_high_exception: str | None = None
     """A ground of the Guangdong 两高 catalogue for supporting a 两高 project anyway."""
     two_high_exception_basis: str | None = None
+    confirmed_values: tuple[str, ...] = ()
+    """Facts (e.g. ``investment_intensity``) an official has confirmed after a data-quality warning."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Where each figure comes from: field name → source (document, page, URL)."""
     notes: str | None = None

@@ -220,6 +220,7 @@ _KIND_TEXT = {
     "veto": ("否决项", "veto"),
     "required": ("必备条件", "required rule"),
     "score": ("评分指标", "score indicator"),
+    "data-quality": ("数据核实", "data check"),
 }
 
 
@@ -231,6 +232,20 @@ def to_supply(pack: CompiledPack, supply: dict[str, list[tuple[str, str]]]) -> l
         title = Text(zh=spec.title_zh, en=spec.title_en) if spec else pack.titles.get(name, Text(zh=name, en=name))
         zh = "、".join(f"{_KIND_TEXT[kind][0]} {rid}" for rid, kind in needed_by)
         en = ", ".join(f"{_KIND_TEXT[kind][1]} {rid}" for rid, kind in needed_by)
+        if all(kind == "data-quality" for _rid, kind in needed_by):
+            out.append(
+                Supply(
+                    field=name,
+                    title=title,
+                    rules=tuple(rid for rid, _kind in needed_by),
+                    why=Text(
+                        zh=f"{zh} 认为该数值不合理：请核实或更正；确认无误请在 confirmed_values 中列明 {name}。",
+                        en=f"The {en} finds it implausible: confirm or correct it; if it is right, list {name} "
+                        "in confirmed_values.",
+                    ),
+                )
+            )
+            continue
         out.append(
             Supply(
                 field=name,

@@ -27,7 +27,16 @@ from types import MappingProxyType
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import CitationStatus, Finding, Outcome, Score, Severity, Text, Verdict
 
-__all__ = ["EFFECTS", "INDICATOR_ERROR", "OBSERVER_ERROR", "Decision", "Effect", "decide"]
+__all__ = [
+    "DATA_QUALITY",
+    "DATA_QUALITY_TAG",
+    "EFFECTS",
+    "INDICATOR_ERROR",
+    "OBSERVER_ERROR",
+    "Decision",
+    "Effect",
+    "decide",
+]
 
 Reason = Callable[[Finding], Text]
 """The zh/en reason a finding adds to the report."""
@@ -80,6 +89,13 @@ def _required_no_data(f: Finding) -> Text:
     )
 
 
+def _data_quality(f: Finding) -> Text:
+    return Text(
+        zh=f"请核实：{f.rule_id} {f.title.zh}未通过，核实或更正前暂缓评审。",
+        en=f"To confirm: {f.rule_id} {f.title.en} fails; the decision waits until the figure is confirmed.",
+    )
+
+
 def _unverified_only(f: Finding) -> Text:
     what_zh = "未通过" if f.outcome is Outcome.FAIL else "缺少数据"
     what_en = "fails" if f.outcome is Outcome.FAIL else "lacks data"
@@ -110,6 +126,11 @@ EFFECTS: Mapping[tuple[Severity, Outcome], Effect] = MappingProxyType({
     (Severity.ADVISORY, Outcome.INSUFFICIENT_DATA): _NONE,
     (Severity.ADVISORY, Outcome.ERROR): Effect(_C, incomplete=True, reason=_error),
 })  # fmt: skip
+
+#: Rules tagged ``data-quality`` check that figures are plausible (a slip of units, not a project).
+DATA_QUALITY_TAG = "data-quality"
+#: A data-quality rule that fails: the figure must be confirmed (``confirmed_values``) or corrected first.
+DATA_QUALITY = Effect(_D)
 
 #: Scoring indicators that cannot be computed (they score 0): never approve on that score.
 INDICATOR_ERROR = Effect(_C, incomplete=True)
@@ -219,6 +240,12 @@ def decide(
             severity = Severity.ADVISORY
             if f.outcome in (Outcome.FAIL, Outcome.INSUFFICIENT_DATA):
                 reasons.append(_unverified_only(f))
+        if DATA_QUALITY_TAG in f.tags and f.outcome is Outcome.FAIL and severity is not Severity.ADVISORY:
+            # a figure outside a plausible range: confirm or correct it before a decision (not a condition)
+            apply(DATA_QUALITY, _data_quality(f))
+            what = f.facts[0].name if f.facts else f.rule_id
+            needs(what, (f.rule_id, "data-quality"))
+            continue
         effect = EFFECTS[severity, f.outcome]
         if effect.condition:
             conditions.append(f.rule_id)

@@ -100,7 +100,7 @@ def _report(rep: Report, lang: str) -> list[str]:
     if p.applicant:
         lines.append(f"{'Applicant' if en else '申请单位'}: {p.applicant}")
     if rep.to_supply:
-        lines.append("To supply before a decision:" if en else "需补充材料（补齐后方可评审）：")
+        lines.append("To supply or confirm before a decision:" if en else "需补充或核实的材料（补齐后方可评审）：")
         lines.extend(f"  · {item.title.get(lang)} ({item.field}): {item.why.get(lang)}" for item in rep.to_supply)
     for notice in rep.notices:
         lines.append(f"{'! Warning' if en else '! 警告'}: {notice.message.get(lang)}")
