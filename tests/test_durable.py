@@ -279,7 +279,7 @@ def test_a_label_is_what_the_network_decided(monkeypatch: pytest.MonkeyPatch) ->
     v = vetter("heshan", "durable")
     project = v.load(CASES / "01-approve-pv-module-plant" / "project.toml")[0]
     native = vetter("heshan", "native").check(project, as_of=date(2024, 3, 1))
-    assert [lb.id for lb in native.labels] == ["energy_review"]
+    assert [lb.id for lb in native.labels] == ["energy_review", "prd_pv_glass_reading"]
     assert comparable(v.check(project, as_of=date(2024, 3, 1))) == comparable(native)
     backend = _durable._backend()
     real = backend.run

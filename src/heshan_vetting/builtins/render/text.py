@@ -116,6 +116,8 @@ def _report(rep: Report, lang: str) -> list[str]:
             )
         lines.append(line)
         for ind in s.indicators:
+            if ind.outcome is Outcome.NOT_APPLICABLE:
+                continue  # it leaves the total: not part of this project's score
             value = (
                 "—"
                 if ind.value is None
@@ -123,6 +125,8 @@ def _report(rep: Report, lang: str) -> list[str]:
             )
             lines.append(f"  · {ind.title.get(lang)}: {value} → {ind.points:g}")
     for label in rep.labels:
+        if label.outcome == "none":
+            continue  # no case applies to this project: nothing to say
         if label.value is not None:
             reading = label.value.get(lang)
         elif label.outcome == "insufficient_data":
