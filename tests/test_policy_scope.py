@@ -289,3 +289,14 @@ def test_the_zhaiwu_figure_is_a_forecast_and_advisory(vetter: Vetter) -> None:
     assert rule.severity.value == "advisory"
     assert "预测" in rule.title.zh
     assert "预计改造后亩产税收提高到5.5万元/亩以上" in (rule.citation.clause or "")
+
+
+def test_the_report_states_the_pv_rolled_glass_reading_only_where_it_matters(vetter: Vetter) -> None:
+    glass = vetter.check({**BASE, "industry_code": "C3041", "products": ["光伏压延玻璃"]})
+    reading = {lb.id: lb for lb in glass.labels}["prd_pv_glass_reading"]
+    assert reading.value is not None
+    assert "本规则包将光伏压延玻璃读作不属于" in reading.value.zh
+    text = vetter.render(glass, "text")
+    assert "光伏压延玻璃与珠三角核心区禁令（本规则包解读）" in text
+    other = vetter.render(vetter.check(BASE), "text")
+    assert "光伏压延玻璃与珠三角核心区禁令" not in other  # no case applies: the label is left out
