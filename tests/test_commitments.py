@@ -51,16 +51,20 @@ def test_an_approved_project_lists_its_figures_floors_and_due_dates(vetter: Vett
     )
     assert (inv.rule_id, inv.due) == ("JM-INV-001", date(2025, 6, 30))
     # 4200 万元 / 180 亩 against Heshan's 20 万元/亩, due 12 months after 达产 (2026-06-30)
-    assert tax.fact == "tax_per_mu" and tax.unit == "万元/亩"
-    assert tax.value == pytest.approx(4200 / 180) and tax.floor == 20.0
+    assert tax.fact == "tax_per_mu"
+    assert tax.unit == "万元/亩"
+    assert tax.value == pytest.approx(4200 / 180)
+    assert tax.floor == 20.0
     assert (tax.rule_id, tax.due) == ("JM-TAX-001", date(2027, 6, 30))
     assert tax.due_basis.zh == "达产后12个月"
-    assert tax.floor_citation is not None and tax.floor_citation.status.value == "draft"
+    assert tax.floor_citation is not None
+    assert tax.floor_citation.status.value == "draft"
 
 
 def test_the_on_miss_clauses_are_data_and_marked_as_a_template(vetter: Vetter) -> None:
     for c in check(vetter, "pv-module-plant.toml").commitments:
-        assert c.on_miss.zh and c.on_miss.en
+        assert c.on_miss.zh
+        assert c.on_miss.en
         # no Heshan clause text was found: the pack's clause is a template for policy staff to set
         assert c.on_miss_citation.status.value == "local_default"
         assert "template" in (c.on_miss_citation.note or "")
@@ -80,7 +84,8 @@ def test_no_commitments_unless_approve_or_conditional(vetter: Vetter, name: str)
     report = check(vetter, name)
     assert report.verdict in (Verdict.DEFERRED, Verdict.REJECT)
     assert report.commitments == ()
-    assert "commitments" in report.to_dict() and report.to_dict()["commitments"] == []
+    assert "commitments" in report.to_dict()
+    assert report.to_dict()["commitments"] == []
     assert "监管协议承诺事项" not in vetter.render(report, "text")
 
 
@@ -102,7 +107,9 @@ def test_commitments_do_not_change_the_verdict(vetter: Vetter, tmp_path: Path) -
         "utf-8",
     )
     undated = vetter.check(undated_file)
-    assert undated.verdict is dated.verdict and undated.findings == dated.findings and undated.score == dated.score
+    assert undated.verdict is dated.verdict
+    assert undated.findings == dated.findings
+    assert undated.score == dated.score
     assert [c.due for c in undated.commitments] == [None, None]
 
 
@@ -127,8 +134,10 @@ def test_the_text_report_has_the_section_after_the_reasons(vetter: Vetter) -> No
     report = check(vetter, "pv-module-plant.toml")
     zh = vetter.render(report, "text", lang="zh")
     en = vetter.render(report, "text", lang="en")
-    assert "监管协议承诺事项：" in zh and "期限：2027-06-30（达产后12个月）" in zh
-    assert "Commitments for the agreement (监管协议):" in en and "due 2027-06-30 (12 months" in en
+    assert "监管协议承诺事项：" in zh
+    assert "期限：2027-06-30（达产后12个月）" in zh
+    assert "Commitments for the agreement (监管协议):" in en
+    assert "due 2027-06-30 (12 months" in en
     undated = vetter.render(check(vetter, "electronics-low-tax.toml"), "text", lang="zh")
     assert undated.index("须整改") < undated.index("监管协议承诺事项") < undated.index("结果")
     assert "日期待协议约定" in undated
@@ -178,8 +187,10 @@ def test_a_commitment_naming_an_unknown_or_wrong_name_is_a_pack_error_at_its_lin
         Vetter(str(path))
     err = info.value
     lines = path.read_text("utf-8").splitlines()
-    assert err.file is not None and Path(err.file).name == "t.toml"
-    assert err.line is not None and lines[err.line - 1].startswith(f"{key} =")
+    assert err.file is not None
+    assert Path(err.file).name == "t.toml"
+    assert err.line is not None
+    assert lines[err.line - 1].startswith(f"{key} =")
     assert err.field == f"commitments[0].{key}"
     assert needle in err.message_en
     assert "承诺事项 T-COM" in err.message_zh

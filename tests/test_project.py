@@ -357,8 +357,10 @@ def test_production_dates() -> None:
 def test_full_production_before_production_start_is_an_error_naming_the_field(vetter: Vetter, tmp_path: Path) -> None:
     err = project_error(vetter, production_start="2025-06-30", full_production="2025-06-29")
     assert err.field == "full_production"
-    assert "2025-06-29" in err.message_en and "production_start" in err.message_en
-    assert "达产日期" in err.message_zh and "投产日期" in err.message_zh
+    assert "2025-06-29" in err.message_en
+    assert "production_start" in err.message_en
+    assert "达产日期" in err.message_zh
+    assert "投产日期" in err.message_zh
     f = tmp_path / "p.toml"
     f.write_text('id = "T"\nname = "t"\nproduction_start = 2025-06-30\nfull_production = 2024-01-01\n', "utf-8")
     with pytest.raises(ProjectError) as info:

@@ -4,6 +4,7 @@ that compares them, checked (names, units) once when the pack loads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from heshan_vetting.errors import did_you_mean
@@ -17,6 +18,12 @@ def _intersect(
     starts = [d for d in (a[0], b[0]) if d is not None]
     ends = [d for d in (a[1], b[1]) if d is not None]
     return (max(starts) if starts else None, min(ends) if ends else None)
+
+
+def _hint(name: str, known: Iterable[str]) -> tuple[str, str]:
+    """The end of an error sentence: a did-you-mean question, or a full stop."""
+    en, zh = did_you_mean(name, known)
+    return en or ".", zh or "。"
 
 
 def compile_commitments(data: PackData, rules: tuple[CompiledRule, ...]) -> tuple[CompiledCommitment, ...]:
@@ -36,22 +43,23 @@ def compile_commitments(data: PackData, rules: tuple[CompiledRule, ...]) -> tupl
         c = src.item
         vt = data.ns.values.get(c.fact)
         if vt is None or vt.kind != "num" or c.fact in m.thresholds:
-            en, zh = did_you_mean(c.fact, numbers)
+            en, zh = _hint(c.fact, numbers)
             raise data.at(
                 src,
                 ("fact",),
-                f"Commitment {cid}: {c.fact!r} is not a number fact or derived metric of the pack{en}.",
-                f"承诺事项 {cid}：{c.fact!r} 不是规则包中的数值字段或派生指标{zh}。",
+                f"Commitment {cid}: {c.fact!r} is not a number fact or derived metric of the pack{en}",
+                f"承诺事项 {cid}：{c.fact!r} 不是规则包中的数值字段或派生指标{zh}",
             )
         th = m.thresholds.get(c.floor)
         if th is None:
-            en, zh = did_you_mean(c.floor, m.thresholds)
+            en, zh = _hint(c.floor, m.thresholds)
             raise data.at(
                 src,
                 ("floor",),
-                f"Commitment {cid}: {c.floor!r} is not a threshold of the pack{en}; a commitment's floor is "
-                "one of the pack's own thresholds, never a figure of its own.",
-                f"承诺事项 {cid}：{c.floor!r} 不是规则包中的阈值{zh}；承诺事项的下限须为规则包已有的阈值，不能另设数值。",
+                f"Commitment {cid}: {c.floor!r} is not a threshold of the pack (a commitment's floor is one of "
+                f"the pack's own thresholds, never a figure of its own){en}",
+                f"承诺事项 {cid}：{c.floor!r} 不是规则包中的阈值"
+                f"（承诺事项的下限须为规则包已有的阈值，不能另设数值）{zh}",
             )
         floor_unit = data.unit(th, "unit", th.item.unit)
         if not data.units.convertible(floor_unit, vt.unit):
@@ -61,18 +69,19 @@ def compile_commitments(data: PackData, rules: tuple[CompiledRule, ...]) -> tupl
                 f"Commitment {cid}: threshold {c.floor!r} is in {data.sym(floor_unit)} "
                 f"({data.units.dimensionality(floor_unit)}) but {c.fact!r} is in {data.sym(vt.unit)} "
                 f"({data.units.dimensionality(vt.unit)}).",
-                f"承诺事项 {cid}：阈值 {c.floor!r} 的单位 {data.sym(floor_unit)}（{data.units.dimensionality(floor_unit)}）"
+                f"承诺事项 {cid}：阈值 {c.floor!r} 的单位 {data.sym(floor_unit)}"
+                f"（{data.units.dimensionality(floor_unit)}）"
                 f"与 {c.fact!r} 的单位 {data.sym(vt.unit)}（{data.units.dimensionality(vt.unit)}）量纲不同。",
             )
         if c.rule is not None:
             rule = by_id.get(c.rule)
             if rule is None:
-                en, zh = did_you_mean(c.rule, by_id)
+                en, zh = _hint(c.rule, by_id)
                 raise data.at(
                     src,
                     ("rule",),
-                    f"Commitment {cid}: no rule {c.rule!r} in the pack{en}.",
-                    f"承诺事项 {cid}：规则包中没有规则 {c.rule!r}{zh}。",
+                    f"Commitment {cid}: no rule {c.rule!r} in the pack{en}",
+                    f"承诺事项 {cid}：规则包中没有规则 {c.rule!r}{zh}",
                 )
             if not any(ch.threshold_name == c.floor for ch in rule.checks) or c.fact not in rule.reads:
                 raise data.at(

@@ -100,9 +100,10 @@ def _commitments(items: tuple[Commitment, ...], lang: str) -> list[str]:
     for c in items:
         value = "—" if c.value is None else _amount(c.value, c.unit)
         floor = _amount(c.floor, c.unit)
-        due = (f"{c.due} ({c.due_basis.en})" if en else f"{c.due}（{c.due_basis.zh}）") if c.due is not None else (
-            f"{c.due_basis.get(lang)}, date to be set in the agreement" if en else f"{c.due_basis.get(lang)}，日期待协议约定"
-        )  # fmt: skip
+        if c.due is not None:
+            due = f"{c.due} ({c.due_basis.en})" if en else f"{c.due}（{c.due_basis.zh}）"
+        else:
+            due = f"{c.due_basis.en}, date to be set in the agreement" if en else f"{c.due_basis.zh}，日期待协议约定"
         basis = f" [{c.rule_id}]" if c.rule_id else ""
         status = c.on_miss_citation.status
         mark = "" if status.verified else f" [{status.label(lang)}]"
