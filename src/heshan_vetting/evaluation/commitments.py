@@ -17,7 +17,6 @@ from heshan_vetting.packs.compiled import CompiledCommitment, CompiledPack, in_f
 from heshan_vetting.report import Commitment, Finding, Outcome, Text, Verdict
 
 _DECIDED = (Outcome.PASS, Outcome.FAIL)
-_BOUND = (Verdict.APPROVE, Verdict.CONDITIONAL)
 
 
 def add_months(day: date, months: int) -> date:
@@ -48,7 +47,7 @@ def commitments(
     """The commitments for ``project``'s agreement: none unless the verdict is approve or conditional (a
     deferred or rejected project commits to nothing yet); each in force on ``as_of`` whose floor has a value
     then and whose rule (if it names one) was decided, pass or fail."""
-    if verdict not in _BOUND:
+    if verdict not in (Verdict.APPROVE, Verdict.CONDITIONAL):
         return []
     outcomes = {f.rule_id: f.outcome for f in findings}
     out: list[Commitment] = []
