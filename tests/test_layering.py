@@ -38,10 +38,10 @@ LAYERS: tuple[str, ...] = (
 
 INSIDE: dict[str, tuple[str, ...]] = {
     "lang": ("compiler | parser", "ops", "types", "syntax | values"),
-    "packs": ("compiler | coverage | env", "data", "compiled | load", "merge", "schema"),
+    "packs": ("compiler | coverage | env", "commitments", "data", "compiled | load", "merge", "schema"),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
-    "evaluation": ("pipeline", "plugin_run", "findings | scoring | verdict"),
+    "evaluation": ("pipeline", "plugin_run", "commitments | findings | scoring | verdict"),
     "builtins": ("engines | render | scoring | shipped_packs | toml_loader | units",),
     "builtins.render": ("json | text",),
     "inputs": ("messages | toml", "files | toml_scan"),

@@ -347,6 +347,34 @@ def test_application_date_invalid(vetter: Vetter, value: object) -> None:
     assert "日期" in err.message_zh
 
 
+def test_production_dates() -> None:
+    p = Project(id="T", name="t", production_start="2025-06-30", full_production=date(2026, 6, 30))
+    assert (p.production_start, p.full_production) == (date(2025, 6, 30), date(2026, 6, 30))
+    same = Project(id="T", name="t", production_start="2025-06-30", full_production="2025-06-30")
+    assert same.full_production == same.production_start
+
+
+def test_full_production_before_production_start_is_an_error_naming_the_field(vetter: Vetter, tmp_path: Path) -> None:
+    err = project_error(vetter, production_start="2025-06-30", full_production="2025-06-29")
+    assert err.field == "full_production"
+    assert "2025-06-29" in err.message_en
+    assert "production_start" in err.message_en
+    assert "达产日期" in err.message_zh
+    assert "投产日期" in err.message_zh
+    f = tmp_path / "p.toml"
+    f.write_text('id = "T"\nname = "t"\nproduction_start = 2025-06-30\nfull_production = 2024-01-01\n', "utf-8")
+    with pytest.raises(ProjectError) as info:
+        vetter.load(f)
+    assert (info.value.field, info.value.line) == ("full_production", 4)
+
+
+@pytest.mark.parametrize("field", ["production_start", "full_production"])
+def test_production_dates_invalid(vetter: Vetter, field: str) -> None:
+    err = project_error(vetter, **{field: "2025-02-30"})
+    assert err.field == field
+    assert "日期" in err.message_zh
+
+
 @pytest.mark.parametrize(
     ("key", "near"),
     [("land_aera", "land_area"), ("totl_investment", "total_investment"), ("industrycode", "industry_code")],

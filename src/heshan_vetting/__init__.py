@@ -35,6 +35,7 @@ from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import (
     Citation,
     CitationStatus,
+    Commitment,
     Comparison,
     FactValue,
     Finding,
@@ -65,6 +66,7 @@ __all__ = [
     "CheckResult",
     "Citation",
     "CitationStatus",
+    "Commitment",
     "Comparison",
     "Engine",
     "EngineSpec",

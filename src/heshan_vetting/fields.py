@@ -41,6 +41,8 @@ FIELD_SPECS: dict[str, FieldSpec] = {
         FieldSpec("town", "string", "所在镇街", "town"),
         FieldSpec("park", "string", "所在园区", "park"),
         FieldSpec("application_date", "date", "申请日期", "application date", example="2024-03-01"),
+        FieldSpec("production_start", "date", "投产日期", "start of production (投产)", example="2025-06-30"),
+        FieldSpec("full_production", "date", "达产日期", "full production reached (达产)", example="2026-06-30"),
         FieldSpec("total_investment", "number", "总投资", "total investment", "万元", '"12.5 亿元"'),
         FieldSpec("fixed_asset_investment", "number", "固定资产投资", "fixed-asset investment", "万元", '"10 亿元"'),
         FieldSpec("land_area", "number", "用地面积", "land area", "亩", '"180 亩"'),

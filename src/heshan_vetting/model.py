@@ -175,6 +175,10 @@ class Project(BaseModel):
     products: tuple[str, ...] = ()
     location: Location = Location()
     application_date: date | None = None
+    production_start: date | None = None
+    """The (planned) date of start of production, 投产; commitments of the agreement fall due from it."""
+    full_production: date | None = None
+    """The (planned) date full production is reached, 达产 (not before ``production_start``)."""
     total_investment: float | None = None
     fixed_asset_investment: float | None = None
     land_area: float | None = None
@@ -258,6 +262,18 @@ class Project(BaseModel):
                     f"固定资产投资（{magnitude:g} 万元）不能超过总投资（{total:g} 万元）",
                 )
         return magnitude
+
+    @field_validator("full_production")
+    @classmethod
+    def _full_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("production_start")
+        if value is not None and isinstance(start, date) and value < start:
+            raise BilingualValueError(
+                f"full_production ({value}) cannot be before production_start ({start}): full production is "
+                "reached after production starts",
+                f"达产日期（{value}）不能早于投产日期（{start}）：先投产，后达产",
+            )
+        return value
 
     @field_validator("construction_type", "catalogue_class", "two_high_exception", mode="before")
     @classmethod

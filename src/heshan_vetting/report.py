@@ -1,7 +1,7 @@
 """The output model: one frozen pydantic :class:`Report` per project (tuples all the way down).
 
 Its JSON is a public contract (schema ``heshan-vetting/report/v2``; CHANGELOG says what changed from v1):
-the names ``schema``, ``verdict`` (with ``verdict_text``), ``to_supply``, ``referrals``, ``score``,
+the names ``schema``, ``verdict`` (with ``verdict_text``), ``to_supply``, ``referrals``, ``commitments``, ``score``,
 ``findings`` (each with ``rule_id``, ``severity``, ``outcome``, ``outcome_text``) and ``provenance`` are fixed;
 several projects give a :class:`ReportSet` with the reports under ``reports``. The same project,
 packs and as-of date give byte-identical JSON (:meth:`Report.to_json`).
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 __all__ = [
     "REPORT_SCHEMA",
     "Citation",
+    "Commitment",
     "Comparison",
     "FactValue",
     "Finding",
@@ -427,6 +428,34 @@ class Referral(_Frozen):
     citation: Citation | None = None
 
 
+class Commitment(_Frozen):
+    """A commitment to write into the supervision agreement (监管协议) of an approved or conditional project:
+    a figure the verdict rests on, the project's declared value, the policy floor, and when it falls due."""
+
+    id: str
+    title: Text
+    fact: str
+    """The figure, a project field or derived metric, e.g. ``tax_per_mu``."""
+    fact_title: Text
+    value: float | None
+    """The project's declared (planned) value, in ``unit`` (``None`` when not declared)."""
+    unit: str = ""
+    floor: float
+    """The policy floor the figure must reach, in ``unit``: the pack threshold ``floor_name`` in force."""
+    floor_name: str
+    floor_citation: Citation | None = None
+    due: _dt.date | None = None
+    """When it falls due; ``None`` when the project does not state the date it is counted from."""
+    due_basis: Text
+    """How ``due`` is counted, e.g. 达产后12个月 / 12 months after full production (达产)."""
+    on_miss: Text
+    """The pack's clause for a missed target."""
+    on_miss_citation: Citation
+    citation: Citation
+    rule_id: str | None = None
+    """The rule that compares the figure with the floor (the verdict rests on it)."""
+
+
 class Report(_Frozen):
     """The vetting report for one project."""
 
@@ -445,6 +474,8 @@ class Report(_Frozen):
     """What the applicant must supply before a ``deferred`` project can be decided (field, rules, why)."""
     referrals: tuple[Referral, ...] = ()
     """Other bodies that must also decide; a project with an open referral is never a plain ``approve``."""
+    commitments: tuple[Commitment, ...] = ()
+    """For an ``approve`` or ``conditional`` verdict: the figures to write into the supervision agreement."""
     score: Score | None = None
     labels: tuple[Label, ...] = ()
     findings: tuple[Finding, ...]

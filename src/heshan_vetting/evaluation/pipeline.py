@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from heshan_vetting.engines.protocol import Engine
+from heshan_vetting.evaluation.commitments import commitments
 from heshan_vetting.evaluation.findings import label_result, missing_names, rule_finding
 from heshan_vetting.evaluation.plugin_run import PluginRunner
 from heshan_vetting.evaluation.scoring import IndicatorInput, Scorer
@@ -28,6 +29,7 @@ from heshan_vetting.packs.compiled import (
 from heshan_vetting.packs.env import project_env, thresholds_env
 from heshan_vetting.report import (
     AsOfSource,
+    Commitment,
     Finding,
     Label,
     Notice,
@@ -61,6 +63,8 @@ class Evaluation:
     labels: list[Label]
     unverified_basis: list[str]
     to_supply: list[Supply]
+    commitments: list[Commitment]
+    """For an approve or conditional verdict: the figures to write into the supervision agreement."""
 
 
 class Pipeline:
@@ -163,6 +167,7 @@ class Pipeline:
             basis,
             # a rejected project is not decided by more data: only a deferred one lists what to supply
             to_supply(pack, decision.supply) if decision.verdict is Verdict.DEFERRED else [],
+            commitments(pack, project, env, findings, decision.verdict, as_of),
         )
 
     def report(
@@ -204,6 +209,7 @@ class Pipeline:
             conditions=ev.conditions,
             missing_fields=ev.missing_fields,
             to_supply=ev.to_supply,
+            commitments=ev.commitments,
             labels=ev.labels,
             unverified_basis=ev.unverified_basis,
             score=ev.score,

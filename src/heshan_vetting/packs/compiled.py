@@ -123,6 +123,29 @@ class CompiledIndicator:
 
 
 @dataclass(frozen=True)
+class CompiledCommitment:
+    """A commitment for the supervision agreement: ``fact`` against the threshold ``floor``, due
+    ``due_months`` after the project's ``due_from`` date (compiled by :mod:`.commitments`)."""
+
+    id: str
+    pack_id: str
+    title: Text
+    fact: str
+    unit: str
+    """The fact's unit symbol; the floor is converted to it (``floor_factor``)."""
+    floor: str
+    floor_factor: float
+    rule_id: str | None
+    due_from: str
+    due_months: int
+    on_miss: Text
+    on_miss_citation: Citation
+    citation: Citation
+    effective_from: date | None
+    effective_until: date | None
+
+
+@dataclass(frozen=True)
 class CompiledPack:
     """A merged pack compiled for one unit registry. Immutable and safe to share between threads."""
 
@@ -154,6 +177,8 @@ class CompiledPack:
     units_of: dict[str, str] = field(default_factory=dict)
     plugin_facts: dict[str, str] = field(default_factory=dict)
     """Facts computed by plugins (``heshan_facts``): name → plugin name."""
+    commitments: tuple[CompiledCommitment, ...] = ()
+    """Commitments for the supervision agreement of an approved or conditional project."""
 
 
 def in_force(start: date | None, end: date | None, day: date) -> bool:

@@ -19,6 +19,7 @@ from heshan_vetting.lang.compiler import Compiler
 from heshan_vetting.lang.ops import scaled
 from heshan_vetting.lang.syntax import CmpOp, assert_never
 from heshan_vetting.lang.types import BoolFn, CompileError, NumFn, VType
+from heshan_vetting.packs.commitments import compile_commitments
 from heshan_vetting.packs.compiled import (
     CompiledDerived,
     CompiledIndicator,
@@ -74,6 +75,7 @@ class _PackCompiler(PackData):
         self._check_waivers(rules, derived)
         indicators = self._indicators()
         labels = self._labels()
+        commitments = compile_commitments(self, rules)
         top = self.m.top.model.pack
         refs = tuple(
             PackRef(
@@ -116,6 +118,7 @@ class _PackCompiler(PackData):
             titles=self.titles,
             units_of=self.units_of,
             plugin_facts=plugin_facts,
+            commitments=commitments,
         )
 
     def _derived(self) -> tuple[CompiledDerived, ...]:

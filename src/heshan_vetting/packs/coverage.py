@@ -127,6 +127,23 @@ def _pack_section(lp: LoadedPack) -> list[str]:
                 f"| {_status(label.citation)} |"
             )
         out.append("")
+    if m.commitments:
+        out += [
+            "### Commitments for the agreement / 监管协议承诺事项",
+            "",
+            "| id | commitment | figure ≥ floor (rule) | due | on a miss: source | status |",
+            "|---|---|---|---|---|---|",
+        ]
+        for cm in sorted(m.commitments, key=lambda x: x.id):
+            rule = f" (`{cm.rule}`)" if cm.rule else ""
+            due = f"`{cm.due_from}` + {cm.due_months} months"
+            out.append(
+                f"| `{cm.id}` | {_cell(cm.title.zh)}<br>{_cell(cm.title.en)} "
+                f"| `{cm.fact}` ≥ `{cm.floor}`{rule} | {due} "
+                f"| {_source(cm.citation)}; on a miss: {_source(cm.on_miss_citation)} "
+                f"| {_status(cm.citation)}; on a miss: {_status(cm.on_miss_citation)} |"
+            )
+        out.append("")
     if m.gaps:
         out += ["### Not encoded / 未编入", "", "| id | policy element | why not | source |", "|---|---|---|---|"]
         for g in sorted(m.gaps, key=lambda x: x.id):
@@ -149,6 +166,7 @@ def policy_coverage(merged: MergedPack) -> str:
         cites += [v.citation or th.citation for th in m.thresholds.values() for v in th.dated_values()]
         cites += [s.citation for s in m.sets.values()] + [t.citation for t in m.tables.values()]
         cites += [i.citation for i in m.indicators] + [label.citation for label in m.labels]
+        cites += [x for cm in m.commitments for x in (cm.citation, cm.on_miss_citation)]
         for c in cites:
             key = c.status.value if c else "none"
             counts[key] = counts.get(key, 0) + 1

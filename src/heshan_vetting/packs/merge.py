@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from heshan_vetting.errors import RulePackError
 from heshan_vetting.inputs.toml import TomlDocument, dotted
 from heshan_vetting.packs.schema import (
+    CommitmentDef,
     DerivedDef,
     IndicatorDef,
     LabelDef,
@@ -76,6 +77,8 @@ class MergedPack:
     indicators: dict[str, Sourced[IndicatorDef]] = field(default_factory=dict)
     labels: dict[str, Sourced[LabelDef]] = field(default_factory=dict)
     verdict: Sourced[VerdictDef] | None = None
+    commitments: dict[str, Sourced[CommitmentDef]] = field(default_factory=dict)
+    """Commitments for the supervision agreement, merged by id like rules."""
     shadowed: list[ShadowedPack] = field(default_factory=list)
     """Pack ids found in several files on the search path, and which file was used."""
 
@@ -90,7 +93,7 @@ class MergedPack:
         return tuple(Path(lp.doc.path) for lp in self.chain)
 
 
-_R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef)
+_R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef, CommitmentDef)
 
 
 def _merge_by_id(
@@ -134,6 +137,7 @@ def merge_chain(chain: list[LoadedPack]) -> MergedPack:
         _merge_by_id(merged.rules, m.rules, lp, "rules", ("rule", "规则"))
         _merge_by_id(merged.indicators, m.indicators, lp, "indicators", ("indicator", "指标"))
         _merge_by_id(merged.labels, m.labels, lp, "labels", ("label", "标签"))
+        _merge_by_id(merged.commitments, m.commitments, lp, "commitments", ("commitment", "承诺事项"))
         if m.verdict is not None:
             merged.verdict = Sourced(m.verdict, pid, doc, ("verdict",))
     return merged

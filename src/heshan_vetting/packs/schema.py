@@ -259,6 +259,39 @@ class LabelDef(_Dated):
     replaces: bool = False
 
 
+class CommitmentDef(_Dated):
+    """A commitment to write into the supervision agreement (监管协议) of an approved or conditional project.
+
+    ``fact`` is the figure (a number fact or derived metric, e.g. ``tax_per_mu``), ``floor`` the pack
+    threshold it must reach, ``rule`` (optional) the rule that compares them: the commitment is listed only
+    when that rule was decided (the verdict rests on the figure). It falls due ``due_months`` after the
+    project's ``due_from`` date (投产 ``production_start`` or 达产 ``full_production``). ``on_miss`` is the
+    pack's clause for a missed target, cited by ``on_miss_citation`` (``local_default`` for a template).
+    """
+
+    id: str
+    title: Text
+    fact: str
+    floor: str
+    rule: str | None = None
+    due_from: Literal["production_start", "full_production"]
+    due_months: int = Field(default=0, ge=0, le=600)
+    on_miss: Text
+    on_miss_citation: Citation
+    citation: Citation
+    replaces: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _check_commitment_id(cls, value: str) -> str:
+        if not RULE_ID.match(value):
+            raise BilingualValueError(
+                f"{value!r} is not a valid commitment id (letters, digits, '_', '-', '.')",
+                f"{value!r} 不是有效的承诺事项编号（字母、数字、“_”“-”“.”）",
+            )
+        return value
+
+
 class GapDef(_Strict):
     """A policy element the pack knows of but does not encode, and why (shown on the coverage page)."""
 
@@ -299,3 +332,4 @@ class PackFile(_Strict):
     labels: list[LabelDef] = Field(default_factory=list)
     gaps: list[GapDef] = Field(default_factory=list)
     verdict: VerdictDef | None = None
+    commitments: list[CommitmentDef] = Field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from heshan_vetting.report import Finding, Outcome, Report, ReportSet, Severity, Verdict
+from heshan_vetting.report import Commitment, Finding, Outcome, Report, ReportSet, Severity, Verdict
 
 _VERDICT = {
     Verdict.APPROVE: ("准予准入", "APPROVE"),
@@ -87,6 +87,37 @@ def _table(findings: list[Finding], lang: str) -> list[str]:
     return out
 
 
+def _amount(value: float, unit: str) -> str:
+    return f"{value:g}{' ' + unit if unit and unit != '%' else unit}"
+
+
+def _commitments(items: tuple[Commitment, ...], lang: str) -> list[str]:
+    """The commitments for the supervision agreement: figure, declared value, floor, due date, on a miss."""
+    if not items:
+        return []
+    en = lang == "en"
+    out = ["Commitments for the agreement (监管协议):" if en else "监管协议承诺事项："]
+    for c in items:
+        value = "—" if c.value is None else _amount(c.value, c.unit)
+        floor = _amount(c.floor, c.unit)
+        if c.due is not None:
+            due = f"{c.due} ({c.due_basis.en})" if en else f"{c.due}（{c.due_basis.zh}）"
+        else:
+            due = f"{c.due_basis.en}, date to be set in the agreement" if en else f"{c.due_basis.zh}，日期待协议约定"
+        basis = f" [{c.rule_id}]" if c.rule_id else ""
+        status = c.on_miss_citation.status
+        mark = "" if status.verified else f" [{status.label(lang)}]"
+        if en:
+            head = f"{c.title.en}{basis}: declared {value}, floor {floor}; due {due}"
+            miss = f"if missed{mark}: {c.on_miss.en}"
+        else:
+            head = f"{c.title.zh}{basis}：申报 {value}，下限 {floor}；期限：{due}"
+            miss = f"未达到时{mark}：{c.on_miss.zh}"
+        out.extend((("  · " if i == 0 else "    ") + w).rstrip() for i, w in enumerate(_wrap(head, 74)))
+        out.extend(("    " + w).rstrip() for w in _wrap(miss, 74))
+    return out
+
+
 def _report(rep: Report, lang: str) -> list[str]:
     en = lang == "en"
     p = rep.project
@@ -138,6 +169,7 @@ def _report(rep: Report, lang: str) -> list[str]:
         lines.append(f"{label.title.get(lang)}: {reading}{mark}")
     for r in rep.reasons:
         lines.append(f"  * {r.get(lang)}")
+    lines.extend(_commitments(rep.commitments, lang))
     if rep.missing_fields:
         lines.append(f"{'Missing data' if en else '缺少数据'}: {', '.join(rep.missing_fields)}")
     for note in rep.not_configured:
