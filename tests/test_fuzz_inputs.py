@@ -128,7 +128,7 @@ def check_input_error(err: InputError, path: Path) -> None:
 
 
 def check_report(vetter: Vetter, report: Report) -> None:
-    assert report.verdict.value in ("approve", "conditional", "reject")
+    assert report.verdict.value in ("approve", "conditional", "deferred", "reject")
     assert report.to_json()
     assert vetter.render(report, "text")
     assert vetter.render(report, "json", lang="en")

@@ -14,7 +14,9 @@ from heshan_vetting.packs.schema import (
     IndicatorDef,
     LabelDef,
     PackFile,
+    ReferralDef,
     RuleDef,
+    ScopeDef,
     SetDef,
     TableDef,
     ThresholdDef,
@@ -75,6 +77,9 @@ class MergedPack:
     rules: dict[str, Sourced[RuleDef]] = field(default_factory=dict)
     indicators: dict[str, Sourced[IndicatorDef]] = field(default_factory=dict)
     labels: dict[str, Sourced[LabelDef]] = field(default_factory=dict)
+    referrals: dict[str, Sourced[ReferralDef]] = field(default_factory=dict)
+    scope: Sourced[ScopeDef] | None = None
+    """The scope of the last pack in the chain that declares one."""
     verdict: Sourced[VerdictDef] | None = None
     shadowed: list[ShadowedPack] = field(default_factory=list)
     """Pack ids found in several files on the search path, and which file was used."""
@@ -90,7 +95,7 @@ class MergedPack:
         return tuple(Path(lp.doc.path) for lp in self.chain)
 
 
-_R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef)
+_R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef, ReferralDef)
 
 
 def _merge_by_id(
@@ -134,6 +139,9 @@ def merge_chain(chain: list[LoadedPack]) -> MergedPack:
         _merge_by_id(merged.rules, m.rules, lp, "rules", ("rule", "规则"))
         _merge_by_id(merged.indicators, m.indicators, lp, "indicators", ("indicator", "指标"))
         _merge_by_id(merged.labels, m.labels, lp, "labels", ("label", "标签"))
+        _merge_by_id(merged.referrals, m.referrals, lp, "referrals", ("referral", "转报"))
+        if m.scope is not None:
+            merged.scope = Sourced(m.scope, pid, doc, ("scope",))
         if m.verdict is not None:
             merged.verdict = Sourced(m.verdict, pid, doc, ("verdict",))
     return merged
