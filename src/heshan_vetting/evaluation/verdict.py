@@ -9,9 +9,9 @@ fails on the finished report, make the result incomplete and keep it from ``appr
 :data:`EFFECTS` is keyed by every ``(Severity, Outcome)`` pair. Each :class:`Effect` says the best
 verdict the finding still allows (its *cap*), whether its rule is listed in ``report.conditions``,
 whether it makes the report incomplete, whether its missing facts go into ``report.missing_fields``,
-and the zh/en reason it adds. :data:`INDICATOR_ERROR`, :data:`OBSERVER_ERROR`, :data:`REFERRAL`, :data:`REFERRAL_UNDECIDED`,
-:data:`OUT_OF_SCOPE` and :data:`SCOPE_UNKNOWN` are the effects that do not come from a finding.
-:func:`decide` applies them all; no other module caps a verdict.
+and the zh/en reason it adds. :data:`INDICATOR_ERROR`, :data:`OBSERVER_ERROR`, :data:`REFERRAL`,
+:data:`REFERRAL_UNDECIDED`, :data:`OUT_OF_SCOPE` and :data:`SCOPE_UNKNOWN` are the effects that do not
+come from a finding. :func:`decide` applies them all; no other module caps a verdict.
 
 A project outside the pack's scope is ``deferred`` (the pack does not decide it; its score does not count),
 but a failed veto still rejects it: a ban names the projects it covers whatever the pack's scope.
