@@ -127,5 +127,11 @@ def test_case_invariants(case: Case, engine: str) -> None:
     assert report.incomplete == any(f.outcome is Outcome.ERROR for f in report.findings)
     for f in report.findings:
         if f.severity.value == "required" and f.outcome in (Outcome.FAIL, Outcome.INSUFFICIENT_DATA, Outcome.ERROR):
-            assert f.rule_id in report.conditions
+            # outside the pack's scope nothing is asked of the project (no conditions); it is never approved
+            assert f.rule_id in report.conditions or report.out_of_scope is not None
             assert report.verdict is not Verdict.APPROVE
+    if report.out_of_scope is not None:
+        assert report.verdict in (Verdict.DEFERRED, Verdict.REJECT)
+        assert report.score is None
+    if report.referrals:
+        assert report.verdict is not Verdict.APPROVE
