@@ -2,7 +2,8 @@
 
 Every file there is vetted against the default pack (``heshan``) and compared with the table below:
 the verdict, the outcome of the rules that file is about, the value of the energy-review label
-(节能审查), the referrals (转报) and whether the project is outside the pack's scope. A new example file without a row, or a row without a file, fails the test.
+(节能审查), the referrals (转报) and whether the project is outside the pack's scope. A new example
+file without a row, or a row without a file, fails the test.
 
 Real-project files carry no application date (none is public), so they are vetted as of ``AS_OF``
 to keep the results stable; synthetic files are vetted as of their own application date.
