@@ -62,7 +62,7 @@ _SAMPLE: dict[str, Any] = {
     "annual_output": "30 亿元",
     "annual_tax": "4200 万元",
     # below the provincial energy-review tier (10,000 tce), so no referral keeps it from approve
-    "energy_consumption": "4500 tce",
+    "energy_consumption": "0.45 万吨标准煤",
     "electricity_consumption": "3000 万千瓦时",
     "plot_ratio": 1.35,
     "building_coefficient": "52%",
