@@ -129,13 +129,15 @@ def test_case_invariants(case: Case, engine: str) -> None:
     undecided = [
         f for f in deciding if f.severity.value in ("veto", "required") and f.outcome is Outcome.INSUFFICIENT_DATA
     ]
-    if undecided:  # missing data defers the decision (unless a failed veto already rejects)
+    if undecided and report.out_of_scope is None:  # missing data defers the decision (unless a veto rejects)
         assert report.verdict in (Verdict.DEFERRED, Verdict.REJECT)
-    if report.verdict is Verdict.DEFERRED:  # the report says what to supply, and who needs it
+    if report.verdict is Verdict.DEFERRED and report.out_of_scope is None:  # what to supply, and who needs it
         assert report.to_supply
         needing = {r for s in report.to_supply for r in s.rules}
         assert {f.rule_id for f in undecided} <= needing
     for f in deciding:
+        if report.out_of_scope is not None:
+            break  # outside the pack's scope nothing is asked of the project
         if "data-quality" in f.tags and f.outcome is Outcome.FAIL:
             assert f.rule_id not in report.conditions  # to confirm or correct, not a condition to write
             assert report.verdict in (Verdict.DEFERRED, Verdict.REJECT)
@@ -144,3 +146,8 @@ def test_case_invariants(case: Case, engine: str) -> None:
             assert report.verdict is not Verdict.APPROVE
         if f.outcome is Outcome.INSUFFICIENT_DATA:
             assert f.rule_id not in report.conditions  # to supply, not a condition to write
+    if report.out_of_scope is not None:
+        assert report.verdict in (Verdict.DEFERRED, Verdict.REJECT)
+        assert report.score is None
+    if report.referrals:
+        assert report.verdict is not Verdict.APPROVE

@@ -1,8 +1,9 @@
 """Pinned verdicts for the example projects in ``examples/projects/``.
 
 Every file there is vetted against the default pack (``heshan``) and compared with the table below:
-the verdict, the outcome of the rules that file is about, and the value of the energy-review label
-(节能审查). A new example file without a row, or a row without a file, fails the test.
+the verdict, the outcome of the rules that file is about, the value of the energy-review label
+(节能审查), the referrals (转报) and whether the project is outside the pack's scope. A new example
+file without a row, or a row without a file, fails the test.
 
 Real-project files carry no application date (none is public), so they are vetted as of ``AS_OF``
 to keep the results stable; synthetic files are vetted as of their own application date.
@@ -43,6 +44,14 @@ PROVINCE = "广东省级（省能源局）"
 CITY = "江门市级"
 COUNTY = "鹤山市级"
 NO_REVIEW = "不单独进行节能审查"
+EXEMPT = "不单独进行节能审查（发改环资规〔2017〕1975号所列行业）"
+
+ENERGY_REF = "GD-REF-ENERGY-PROVINCE"
+"""Referral: the provincial energy review (≥ 1万 tce, the increment for 改建/扩建)."""
+WINDOW_REF = "NAT-REF-WINDOW-GUIDANCE"
+"""Referral: NDRC window guidance (两高, ≥ 5万 tce)."""
+EXCEPTION_REF = "GD-REF-2H-EXCEPTION"
+"""Referral: the province-level 论证 of a cited 两高 exception ground."""
 
 REAL_PREFIXES = ("longi-", "xinyi-", "liansu-", "taishan-")
 
@@ -54,13 +63,20 @@ class Expect:
     """A Chinese label value, ``INSUFFICIENT`` or ``NOT_IN_FORCE``."""
     rules: dict[str, str] = field(default_factory=dict)
     """rule id → outcome, for the rules the file is about (not every rule)."""
+    referrals: tuple[str, ...] = ()
+    """The referral ids on the report, in order; ``?`` marks one that may be due (data missing to tell)."""
+    out_of_scope: bool = False
 
 
 EXPECTED: dict[str, Expect] = {
     # --- the three original synthetic examples --------------------------------------------------
-    "pv-module-plant.toml": Expect("approve", PROVINCE, {"HS-2H-001": "not_applicable", "JM-TAX-001": "pass"}),
+    # 4,500 tce: Heshan reviews its energy use itself (county tier), so no referral; approve
+    "pv-module-plant.toml": Expect("approve", COUNTY, {"HS-2H-001": "not_applicable", "JM-TAX-001": "pass"}),
     "synthetic-unit-slips.toml": Expect(
-        "deferred", PROVINCE, {"HS-DQ-001": "fail", "HS-DQ-002": "fail", "HS-DQ-003": "fail", "JM-TAX-001": "pass"}
+        "deferred",
+        PROVINCE,
+        {"HS-DQ-001": "fail", "HS-DQ-002": "fail", "HS-DQ-003": "fail", "JM-TAX-001": "pass"},
+        (ENERGY_REF,),
     ),
     "cement-clinker-line.toml": Expect(
         "reject",
@@ -72,6 +88,7 @@ EXPECTED: dict[str, Expect] = {
             "NAT-2H-002": "fail",
             "NAT-2H-001": "not_applicable",
         },
+        (ENERGY_REF, WINDOW_REF),
     ),
     "electronics-low-tax.toml": Expect(
         "conditional", COUNTY, {"JM-TAX-001": "fail", "NAT-LAND-003": "insufficient_data"}
@@ -90,6 +107,8 @@ EXPECTED: dict[str, Expect] = {
             "NAT-CAT-001": "insufficient_data",
             "NAT-CAT-002": "insufficient_data",
         },
+        # no energy figure is public: whether the province reviews it cannot be told
+        (ENERGY_REF + "?",),
     ),
     # Energy use is not public: whether the base is 两高 (≥ 1万 tce) cannot be decided, so HS-2H-001
     # is insufficient data, not a veto. PV rolled glass is read as outside the PRD flat-glass ban.
@@ -103,6 +122,7 @@ EXPECTED: dict[str, Expect] = {
             "NAT-CAP-001": "not_applicable",
             "NAT-CAP-002": "insufficient_data",
         },
+        (ENERGY_REF + "?", WINDOW_REF + "?"),
     ),
     "xinyi-pv-glass-with-exception.toml": Expect(
         "deferred",
@@ -114,15 +134,21 @@ EXPECTED: dict[str, Expect] = {
             "NAT-CAP-001": "not_applicable",
             "NAT-CAP-002": "insufficient_data",
         },
+        # the cited exception ground is support after province-level 论证, not a waiver
+        (EXCEPTION_REF, ENERGY_REF + "?", WINDOW_REF + "?"),
     ),
+    # no industry code: the pack cannot tell whether it covers the project ([scope]), so it is deferred
     "liansu-banhao-heshan.toml": Expect(
         "deferred",
         INSUFFICIENT,
         {"HS-2H-001": "insufficient_data", "NAT-CAT-001": "insufficient_data", "JM-TAX-001": "insufficient_data"},
+        (ENERGY_REF + "?", WINDOW_REF + "?"),
     ),
+    # an energy project (D44) is outside the Heshan pack's scope (manufacturing): deferred, not decided on
+    # per-mu rules meant for industrial land; pumped storage needs no separate energy review (1975号)
     "taishan-pumped-storage.toml": Expect(
         "deferred",
-        INSUFFICIENT,
+        EXEMPT,
         {
             "HS-2H-001": "not_applicable",
             "NAT-2H-001": "not_applicable",
@@ -132,6 +158,7 @@ EXPECTED: dict[str, Expect] = {
             "NAT-LAND-003": "not_applicable",
             "NAT-CAT-001": "insufficient_data",
         },
+        out_of_scope=True,
     ),
     # --- synthetic cases, one rule each ---------------------------------------------------------
     "synthetic-cement-clinker.toml": Expect(
@@ -146,13 +173,21 @@ EXPECTED: dict[str, Expect] = {
             "NAT-CAT-001": "not_applicable",
             "NAT-CAT-003": "pass",
         },
+        # the expansion's increment (5.5万 tce) is what the energy review and window guidance count
+        (ENERGY_REF, WINDOW_REF),
     ),
     # The exception ground lifts the waivable HS-2H-001 but not the PRD-core ban (not waivable).
     "synthetic-cement-with-exception.toml": Expect(
-        "reject", PROVINCE, {"HS-2H-001": "pass", "JM-PRD-001": "fail", "NAT-CAP-001": "pass"}
+        "reject",
+        PROVINCE,
+        {"HS-2H-001": "pass", "JM-PRD-001": "fail", "NAT-CAP-001": "pass"},
+        (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
     ),
     "synthetic-float-glass.toml": Expect(
-        "reject", PROVINCE, {"HS-2H-001": "pass", "JM-PRD-002": "fail", "NAT-CAP-001": "pass"}
+        "reject",
+        PROVINCE,
+        {"HS-2H-001": "pass", "JM-PRD-002": "fail", "NAT-CAP-001": "pass"},
+        (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
     ),
     # 两高 in Guangdong = one of eight sectors AND ≥ 1万 tce (粤发改能源〔2021〕368号), narrowed to the
     # classes the 2022 catalogue names: none of these three is vetoed.
@@ -167,6 +202,7 @@ EXPECTED: dict[str, Expect] = {
         "reject",
         PROVINCE,
         {"NAT-2H-001": "fail", "HS-2H-001": "pass", "NAT-2H-002": "pass", "NAT-CAP-001": "not_applicable"},
+        (EXCEPTION_REF, ENERGY_REF),
     ),
     "synthetic-restricted-new.toml": Expect("reject", NO_REVIEW, {"NAT-CAT-001": "fail", "NAT-CAT-002": "pass"}),
     "synthetic-restricted-renovation.toml": Expect(
@@ -192,11 +228,15 @@ EXPECTED: dict[str, Expect] = {
             "HS-2H-001": "pass",
             "NAT-2H-002": "fail",
         },
+        (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
     ),
+    # every rule passes, but a 9万 tce 两高 line citing an exception ground goes to the province (论证 and
+    # energy review) and to NDRC window guidance: never a plain approve
     "synthetic-pv-glass-with-hearing.toml": Expect(
-        "approve",
+        "conditional",
         PROVINCE,
         {"NAT-CAP-002": "pass", "NAT-CAP-001": "not_applicable", "HS-2H-001": "pass", "NAT-2H-002": "fail"},
+        (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
     ),
     # JM-TAX-001 covers new construction land (新增建设用地), not renovated land: HS-LAND-001 does
     "synthetic-zhaiwu-renovation.toml": Expect(
@@ -232,7 +272,8 @@ EXPECTED: dict[str, Expect] = {
     "synthetic-energy-999tce-500wkwh.toml": Expect("approve", COUNTY, {"GD-EN-001": "pass"}),
     "synthetic-energy-999tce-499wkwh.toml": Expect("approve", NO_REVIEW, {"GD-EN-001": "pass"}),
     "synthetic-energy-5000tce.toml": Expect("approve", CITY, {"GD-EN-001": "pass"}),
-    "synthetic-energy-10000tce.toml": Expect("approve", PROVINCE, {"GD-EN-001": "pass"}),
+    # every rule passes; the provincial energy review is a referral, so conditional
+    "synthetic-energy-10000tce.toml": Expect("conditional", PROVINCE, {"GD-EN-001": "pass"}, (ENERGY_REF,)),
 }
 
 
@@ -284,6 +325,13 @@ def test_example(name: str) -> None:
     for rule_id, outcome in expected.rules.items():
         assert outcomes[rule_id] == outcome, (name, rule_id, report.to_dict()["findings"])
     assert _energy_review(report) == expected.energy_review, name
+    referrals = tuple(r.id + ("?" if r.missing else "") for r in report.referrals)
+    assert referrals == expected.referrals, name
+    assert (report.out_of_scope is not None) == expected.out_of_scope, name
+    if referrals:  # a project with a referral is never a plain approve, and the reasons name each one
+        assert report.verdict.value != "approve", name
+        text = " ".join(r.zh for r in report.reasons)
+        assert all(r.id in text for r in report.referrals), name
 
 
 def test_every_rule_of_the_default_pack_fails_in_some_example() -> None:
@@ -300,7 +348,7 @@ def test_every_rule_of_the_default_pack_fails_in_some_example() -> None:
 
 def test_energy_review_label_takes_every_value() -> None:
     values = {_energy_review(_report(name)) for name in FILES}
-    assert {PROVINCE, CITY, COUNTY, NO_REVIEW, INSUFFICIENT, NOT_IN_FORCE} <= values
+    assert {PROVINCE, CITY, COUNTY, NO_REVIEW, EXEMPT, INSUFFICIENT, NOT_IN_FORCE} <= values
 
 
 def test_the_xinyi_pair_differs_only_in_the_cited_exception() -> None:

@@ -44,8 +44,8 @@ def test_pv_example_normalised(vetter: Vetter) -> None:
     assert p.land_area == pytest.approx(180.0)  # 12 公顷 in 亩
     assert p.annual_output == pytest.approx(300000.0)
     assert p.annual_tax == pytest.approx(4200.0)
-    assert p.energy_consumption == pytest.approx(18000.0)  # 1.8 万吨标准煤 in tce
-    assert p.electricity_consumption == pytest.approx(9800.0)
+    assert p.energy_consumption == pytest.approx(4500.0)  # 0.45 万吨标准煤 in tce
+    assert p.electricity_consumption == pytest.approx(3000.0)
     assert p.plot_ratio == pytest.approx(1.35)
     assert p.building_coefficient == pytest.approx(52.0)
     assert p.admin_living_share == pytest.approx(5.5)

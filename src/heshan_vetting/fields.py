@@ -65,6 +65,14 @@ FIELD_SPECS: dict[str, FieldSpec] = {
             '"3.2 万吨标准煤"',
         ),
         FieldSpec(
+            "energy_consumption_increment",
+            "number",
+            "新增年综合能耗",
+            "annual energy use added (expansion or renovation)",
+            "tce",
+            '"6000 tce"',
+        ),
+        FieldSpec(
             "electricity_consumption",
             "number",
             "年用电量",

@@ -188,6 +188,8 @@ class Project(BaseModel):
     annual_output: float | None = None
     annual_tax: float | None = None
     energy_consumption: float | None = None
+    energy_consumption_increment: float | None = None
+    """For 扩建/改建: the annual energy use the project adds (the energy-review tiers count this increment)."""
     electricity_consumption: float | None = None
     plot_ratio: float | None = None
     building_coefficient: float | None = None

@@ -100,6 +100,7 @@ _VERDICT_TEXT = {
     "deferred": ("材料不全，暂缓评审", "deferred: information incomplete"),
     "reject": ("不予准入", "rejected"),
 }
+_OUT_OF_SCOPE_TEXT = ("不属本规则包评审范围，暂缓评审", "deferred: outside the scope of the rule pack")
 _OUTCOME_TEXT = {
     "pass": ("通过", "pass"),
     "fail": ("未通过", "fail"),
@@ -325,7 +326,7 @@ class Label(_Frozen):
 class Skipped(_Frozen):
     """A rule, threshold value or indicator not applied because it was not in force on the as-of date."""
 
-    kind: Literal["rule", "threshold", "indicator", "label"]
+    kind: Literal["rule", "threshold", "indicator", "label", "referral"]
     id: str
     effective_from: _dt.date | None = None
     effective_until: _dt.date | None = None
@@ -425,7 +426,10 @@ class Referral(_Frozen):
     """The body, e.g. 广东省发展改革委（节能审查）."""
     reason: Text
     rule_id: str | None = None
+    """The referral's id in the pack (or the rule that calls for it)."""
     citation: Citation | None = None
+    missing: tuple[str, ...] = ()
+    """Empty when the referral is due; otherwise it may be due, and these missing facts decide whether it is."""
 
 
 class Commitment(_Frozen):
@@ -476,6 +480,9 @@ class Report(_Frozen):
     """Other bodies that must also decide; a project with an open referral is never a plain ``approve``."""
     commitments: tuple[Commitment, ...] = ()
     """For an ``approve`` or ``conditional`` verdict: the figures to write into the supervision agreement."""
+    out_of_scope: Text | None = None
+    """Set when the pack does not cover the project (its ``[scope]``): what the pack covers and where to take
+    the project. The verdict is then ``deferred``, unless a veto that covers the project rejects it."""
     score: Score | None = None
     labels: tuple[Label, ...] = ()
     findings: tuple[Finding, ...]
@@ -498,7 +505,9 @@ class Report(_Frozen):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def verdict_text(self) -> Text:
-        """The verdict in words, zh and en (derived from ``verdict``)."""
+        """The verdict in words, zh and en (derived from ``verdict``, and ``out_of_scope`` for a deferred one)."""
+        if self.out_of_scope is not None and self.verdict is Verdict.DEFERRED:
+            return Text(zh=_OUT_OF_SCOPE_TEXT[0], en=_OUT_OF_SCOPE_TEXT[1])
         return Text(zh=self.verdict.label("zh"), en=self.verdict.label("en"))
 
     def to_dict(self) -> dict[str, Any]:

@@ -61,8 +61,9 @@ _SAMPLE: dict[str, Any] = {
     "land_area": "180 亩",
     "annual_output": "30 亿元",
     "annual_tax": "4200 万元",
-    "energy_consumption": "1.8 万吨标准煤",
-    "electricity_consumption": "9800 万千瓦时",
+    # below the provincial energy-review tier (10,000 tce), so no referral keeps it from approve
+    "energy_consumption": "0.45 万吨标准煤",
+    "electricity_consumption": "3000 万千瓦时",
     "plot_ratio": 1.35,
     "building_coefficient": "52%",
     "green_ratio": "10%",
@@ -209,6 +210,8 @@ CASE_KEYS = frozenset(
         "reasons_contain",
         "outcomes",
         "explanations",
+        "referrals",
+        "out_of_scope",
     }
 )
 
@@ -307,6 +310,10 @@ def check_case(case: Case, vetter: Vetter) -> Report:
         same("missing_fields", exp["missing_fields"], list(report.missing_fields))
     if "rules_not_in_force" in exp:
         same("rules_not_in_force", exp["rules_not_in_force"], [s.id for s in report.not_in_force if s.kind == "rule"])
+    if "referrals" in exp:  # ids in report order; "?" marks one that may be due (data missing to tell)
+        same("referrals", exp["referrals"], [r.id + ("?" if r.missing else "") for r in report.referrals])
+    if "out_of_scope" in exp:
+        same("out_of_scope", exp["out_of_scope"], report.out_of_scope is not None)
     reasons = [r.zh for r in report.reasons]
     for fragment in exp.get("reasons_contain", []):
         if not any(fragment in r for r in reasons):

@@ -212,3 +212,14 @@ def test_damaged_bytes_are_projects_or_an_error_naming_the_file(
     for at, byte in flips:
         data[at % len(data)] = byte
     load(write(tmp_path_factory, bytes(data)))
+
+
+def test_an_archive_member_with_an_empty_name_is_an_error_naming_the_file(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # found by the fuzz test above: ZipInfo.is_dir() raised IndexError on an empty member name
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), b"")
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+    assert isinstance(load(write(tmp_path_factory, out.getvalue())), ProjectError)

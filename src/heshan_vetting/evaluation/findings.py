@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from heshan_vetting.lang.values import Unknown, round_half_up
+from heshan_vetting.lang.types import BoolFn
+from heshan_vetting.lang.values import NA, Unknown, round_half_up
 from heshan_vetting.model import Project
 from heshan_vetting.packs.compiled import (
     CompiledLabel,
@@ -54,6 +55,28 @@ def missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str])
             if isinstance(v, Unknown) and v.kind == "missing":
                 out.append(name)
     return out
+
+
+def missing_facts(pack: CompiledPack, env: dict[str, Any], fn: BoolFn, reads: Sequence[str]) -> list[str]:
+    """The missing facts that keep condition ``fn`` (which reads ``reads``) undecided, through derived metrics.
+
+    A name read by ``fn`` counts only if its absence shows in the result: with it made ``na`` (which
+    outranks ``missing``) the result turns ``na``. So a fact in a branch that is false anyway (the increment
+    of a project that is not an expansion) is not asked for. Falls back to every missing name read.
+    """
+    base = fn(env)
+    if not (isinstance(base, Unknown) and base.kind == "missing"):
+        return missing_names(pack, env, reads)
+    relevant: list[str] = []
+    for name in reads:
+        v = env.get(name)
+        if isinstance(v, Unknown) and v.kind == "missing":
+            probe = dict(env)
+            probe[name] = NA
+            out = fn(probe)
+            if isinstance(out, Unknown) and out.kind == "na":
+                relevant.append(name)
+    return missing_names(pack, env, relevant) or missing_names(pack, env, reads)
 
 
 def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], reads: Sequence[str]) -> list[FactValue]:
@@ -250,13 +273,17 @@ def label_result(
     value: Text | None = label.otherwise
     outcome = "decided" if value is not None else "none"
     missing: list[str] = []
-    for result, (_fn, case_value) in zip(cases, label.cases, strict=False):  # stops where the engine did
+    for i, (result, (_fn, case_value)) in enumerate(
+        zip(cases, label.cases, strict=False)
+    ):  # stops where the engine did
         if result is True:
             value, outcome = case_value, "decided"
             break
         if isinstance(result, Unknown):
             value, outcome = None, "insufficient_data"
-            missing = missing_names(pack, env, label.reads)
+            # what this case and the later ones need (not what a branch that is false anyway reads)
+            for fn, _v in label.cases[i:]:
+                missing.extend(m for m in missing_facts(pack, env, fn, label.reads) if m not in missing)
             break
     return Label(
         id=label.id, title=label.title, value=value,

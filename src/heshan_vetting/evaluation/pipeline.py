@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from heshan_vetting.engines.protocol import Engine
 from heshan_vetting.evaluation.commitments import commitments
-from heshan_vetting.evaluation.findings import label_result, missing_names, rule_finding
+from heshan_vetting.evaluation.findings import label_result, missing_facts, missing_names, rule_finding
 from heshan_vetting.evaluation.plugin_run import PluginRunner
 from heshan_vetting.evaluation.scoring import IndicatorInput, Scorer
 from heshan_vetting.evaluation.verdict import decide
@@ -38,6 +39,7 @@ from heshan_vetting.report import (
     PluginRef,
     ProjectRef,
     Provenance,
+    Referral,
     Report,
     Score,
     Skipped,
@@ -65,6 +67,42 @@ class Evaluation:
     to_supply: list[Supply]
     commitments: list[Commitment]
     """For an approve or conditional verdict: the figures to write into the supervision agreement."""
+    referrals: list[Referral]
+    out_of_scope: Text | None
+
+
+def _scope(pack: CompiledPack, env: dict[str, Any]) -> tuple[Text | None, list[str]]:
+    """Whether the pack covers the project: ``(outside text, [])`` when it does not, ``(None, missing facts)``
+    when that cannot be told, ``(None, [])`` when it does (or declares no scope)."""
+    scope = pack.scope
+    if scope is None:
+        return None, []
+    inside = scope.when(env)
+    if inside is True:
+        return None, []
+    if inside is False or (isinstance(inside, Unknown) and inside.kind == "na"):
+        return scope.outside, []
+    return None, missing_facts(pack, env, scope.when, scope.reads) or list(scope.reads)
+
+
+def _referrals(pack: CompiledPack, env: dict[str, Any], as_of: date, skipped: list[Skipped]) -> list[Referral]:
+    """The pack's referrals in force that are due (condition true) or may be due (undecided for lack of data).
+
+    The conditions are compiled closures evaluated here, whichever engine decided the rules."""
+    out: list[Referral] = []
+    for ref in pack.referrals:
+        if not in_force(ref.effective_from, ref.effective_until, as_of):
+            skipped.append(Skipped(kind="referral", id=ref.id, effective_from=ref.effective_from,
+                                   effective_until=ref.effective_until))  # fmt: skip
+            continue
+        due = ref.when(env)
+        if due is False or (isinstance(due, Unknown) and due.kind == "na"):
+            continue
+        missing: tuple[str, ...] = ()
+        if due is not True:
+            missing = tuple(missing_facts(pack, env, ref.when, ref.reads) or ref.reads)
+        out.append(Referral(id=ref.id, to=ref.to, reason=ref.reason, citation=ref.citation, missing=missing))
+    return out
 
 
 class Pipeline:
@@ -141,11 +179,22 @@ class Pipeline:
                 inputs.append(IndicatorInput(ind, None, kind, missing))
             else:
                 inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
-        scored = any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
+        out_of_scope, scope_missing = _scope(pack, env)
+        # a project the pack does not cover is not scored on indicators meant for the projects it does
+        scored = out_of_scope is None and any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
         score = self.scorer(inputs, pack.verdict) if scored else None
         # an indicator that cannot be computed scores 0: the verdict says so and never approves on that score
         broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR]
-        decision = decide(findings, score, pack.verdict, broken_indicators=broken)
+        referrals = _referrals(pack, env, as_of, skipped)
+        decision = decide(
+            findings,
+            score,
+            pack.verdict,
+            broken_indicators=broken,
+            referrals=referrals,
+            out_of_scope=out_of_scope,
+            scope_missing=scope_missing,
+        )
         labels: list[Label] = []
         for label in pack.labels:
             if not in_force(label.effective_from, label.effective_until, as_of):
@@ -168,6 +217,8 @@ class Pipeline:
             # a rejected project is not decided by more data: only a deferred one lists what to supply
             to_supply(pack, decision.supply) if decision.verdict is Verdict.DEFERRED else [],
             commitments(pack, project, env, findings, decision.verdict, as_of),
+            referrals,
+            out_of_scope,
         )
 
     def report(
@@ -210,6 +261,8 @@ class Pipeline:
             missing_fields=ev.missing_fields,
             to_supply=ev.to_supply,
             commitments=ev.commitments,
+            referrals=ev.referrals,
+            out_of_scope=ev.out_of_scope,
             labels=ev.labels,
             unverified_basis=ev.unverified_basis,
             score=ev.score,
@@ -227,6 +280,8 @@ _KIND_TEXT = {
     "required": ("必备条件", "required rule"),
     "score": ("评分指标", "score indicator"),
     "data-quality": ("数据核实", "data check"),
+    "scope": ("评审范围", "the pack's scope"),
+    "referral": ("转报判断", "whether to refer"),
 }
 
 

@@ -13,8 +13,12 @@ choices and may decide). Verdicts are ordered approve < conditional < deferred <
 :data:`EFFECTS` is keyed by every ``(Severity, Outcome)`` pair. Each :class:`Effect` says the best
 verdict the finding still allows (its *cap*), whether its rule is listed in ``report.conditions``,
 whether it makes the report incomplete, whether its missing facts go into ``report.missing_fields``,
-and the zh/en reason it adds. :data:`INDICATOR_ERROR` and :data:`OBSERVER_ERROR` are the two effects
-that do not come from a finding. :func:`decide` applies them all; no other module caps a verdict.
+and the zh/en reason it adds. :data:`INDICATOR_ERROR`, :data:`OBSERVER_ERROR`, :data:`REFERRAL`,
+:data:`REFERRAL_UNDECIDED`, :data:`OUT_OF_SCOPE` and :data:`SCOPE_UNKNOWN` are the effects that do not
+come from a finding. :func:`decide` applies them all; no other module caps a verdict.
+
+A project outside the pack's scope is ``deferred`` (the pack does not decide it; its score does not count),
+but a failed veto still rejects it: a ban names the projects it covers whatever the pack's scope.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from heshan_vetting.packs.schema import VerdictDef
-from heshan_vetting.report import CitationStatus, Finding, Outcome, Score, Severity, Text, Verdict
+from heshan_vetting.report import CitationStatus, Finding, Outcome, Referral, Score, Severity, Text, Verdict
 
 __all__ = [
     "DATA_QUALITY",
@@ -33,6 +37,10 @@ __all__ = [
     "EFFECTS",
     "INDICATOR_ERROR",
     "OBSERVER_ERROR",
+    "OUT_OF_SCOPE",
+    "REFERRAL",
+    "REFERRAL_UNDECIDED",
+    "SCOPE_UNKNOWN",
     "Decision",
     "Effect",
     "decide",
@@ -136,6 +144,15 @@ DATA_QUALITY = Effect(_D)
 INDICATOR_ERROR = Effect(_C, incomplete=True)
 #: Plugins that failed on the finished report (``heshan_report_finished``).
 OBSERVER_ERROR = Effect(_C, incomplete=True)
+#: A referral (转报) that is due: another body must also decide, so never a plain approve.
+REFERRAL = Effect(_C)
+#: A referral that may be due: its condition cannot be decided for lack of data. Whether another body must
+#: decide changes what Heshan can decide, so the decision is deferred until the data comes (to_supply).
+REFERRAL_UNDECIDED = Effect(_D, missing=True)
+#: The project is outside the pack's scope: the pack does not decide it.
+OUT_OF_SCOPE = Effect(Verdict.DEFERRED)
+#: Whether the pack covers the project cannot be told for lack of data.
+SCOPE_UNKNOWN = Effect(Verdict.DEFERRED, missing=True)
 
 
 @dataclass(frozen=True)
@@ -204,13 +221,22 @@ def decide(
     *,
     broken_indicators: Sequence[str] = (),
     failed_observers: Sequence[str] = (),
+    referrals: Sequence[Referral] = (),
+    out_of_scope: Text | None = None,
+    scope_missing: Sequence[str] = (),
     prior: Decision | None = None,
 ) -> Decision:
-    """The verdict from ``findings`` (through :data:`EFFECTS`), the score, broken indicators and failed observers.
+    """The verdict from ``findings`` (through :data:`EFFECTS`), the score, broken indicators, failed
+    observers, referrals and the pack's scope.
 
-    Reasons come in this order: the findings' in their order, the score's, the broken indicators', the
-    failed observers'. ``prior`` is a decision already made (e.g. the report's before its observers ran):
-    its verdict, reasons, conditions and missing fields come first and its caps stay.
+    ``out_of_scope`` (the pack's text for a project it does not cover) caps the verdict at ``deferred``:
+    the score does not decide, and of the findings only failed vetoes (which reject) and errors (which make
+    the report incomplete) count; ``scope_missing`` names the facts without which the scope cannot
+    be told (the same cap). Each referral caps at ``conditional`` and is named among the reasons.
+    Reasons come in this order: the scope's, the findings' in their order, the score's, the referrals',
+    the broken indicators', the failed observers'. ``prior`` is a decision already made (e.g. the
+    report's before its observers ran): its verdict, reasons, conditions and missing fields come first
+    and its caps stay.
     """
     start = prior if prior is not None else Decision()
     worst = start.verdict
@@ -233,20 +259,39 @@ def decide(
         if reason is not None:
             reasons.append(reason)
 
+    if out_of_scope is not None:
+        apply(OUT_OF_SCOPE, out_of_scope)
+    elif scope_missing:
+        missing.extend(m for m in scope_missing if m not in missing)
+        for m in scope_missing:
+            needs(m, ("scope", "scope"))
+        apply(
+            SCOPE_UNKNOWN,
+            Text(
+                zh=f"缺少数据（{'、'.join(scope_missing)}），无法判断项目是否属本规则包评审范围。",
+                en=f"Whether the pack covers the project cannot be told without {', '.join(scope_missing)}.",
+            ),
+        )
     for f in findings:
         severity = f.severity
-        if f.figure_status is CitationStatus.UNVERIFIED and severity is not Severity.ADVISORY:
+        unverified = f.figure_status is CitationStatus.UNVERIFIED and severity is not Severity.ADVISORY
+        if unverified:
             # a figure no one has verified does not decide (DESIGN.md invariant 11): reported, advisory
             severity = Severity.ADVISORY
-            if f.outcome in (Outcome.FAIL, Outcome.INSUFFICIENT_DATA):
-                reasons.append(_unverified_only(f))
+        effect = EFFECTS[severity, f.outcome]
+        if out_of_scope is not None and effect.cap is not Verdict.REJECT:
+            # the pack does not decide this project: only a ban that covers it (a failed veto) counts; what
+            # it would take to pass the pack's other rules is not asked of it
+            incomplete = incomplete or effect.incomplete
+            continue
+        if unverified and f.outcome in (Outcome.FAIL, Outcome.INSUFFICIENT_DATA):
+            reasons.append(_unverified_only(f))
         if DATA_QUALITY_TAG in f.tags and f.outcome is Outcome.FAIL and severity is not Severity.ADVISORY:
             # a figure outside a plausible range: confirm or correct it before a decision (not a condition)
             apply(DATA_QUALITY, _data_quality(f))
             what = f.facts[0].name if f.facts else f.rule_id
             needs(what, (f.rule_id, "data-quality"))
             continue
-        effect = EFFECTS[severity, f.outcome]
         if effect.condition:
             conditions.append(f.rule_id)
         if effect.missing:
@@ -254,7 +299,8 @@ def decide(
             for m in f.missing:
                 needs(m, (f.rule_id, f.severity.value))
         apply(effect, effect.reason(f) if effect.reason is not None else None)
-    if score is not None and verdict_def is not None and not score.meaningful:
+    in_scope = out_of_scope is None
+    if in_scope and score is not None and verdict_def is not None and not score.meaningful:
         # too few indicators with a value: nothing is decided on the score (DESIGN.md invariant 3)
         pending = [ind for ind in score.indicators if ind.outcome is Outcome.INSUFFICIENT_DATA]
         zh = f"综合评分仅基于 {score.scored} 项有数据的指标（规则包要求至少 {score.min_indicators} 项），不具参考意义"
@@ -273,7 +319,7 @@ def decide(
                     needs(m, (ind.id, "score"))
         else:
             reasons.append(Text(zh=zh + "，结论不以评分为依据。", en=en + " and the verdict does not rest on it."))
-    elif score is not None and verdict_def is not None:
+    elif in_scope and score is not None and verdict_def is not None:
         by_score, score_reasons, deferred = _score_reasons(score, verdict_def)
         reasons.extend(score_reasons)
         apply(Effect(by_score), None)
@@ -283,6 +329,24 @@ def decide(
                     missing.extend(m for m in ind.missing if m not in missing)
                     for m in ind.missing:
                         needs(m, (ind.id, "score"))
+    for ref in referrals:
+        effect = REFERRAL_UNDECIDED if ref.missing else REFERRAL
+        if effect.missing:
+            missing.extend(m for m in ref.missing if m not in missing)
+            for m in ref.missing:
+                needs(m, (ref.id, "referral"))
+        if ref.missing:
+            reason = Text(
+                zh=f"可能须转报{ref.to.zh}（{ref.rule_id or ref.id}），缺少 {'、'.join(ref.missing)} 无法判断。",
+                en=f"May need referral to {ref.to.en} ({ref.rule_id or ref.id}); "
+                f"{', '.join(ref.missing)} missing to tell.",
+            )
+        else:
+            reason = Text(
+                zh=f"须转报{ref.to.zh}（{ref.rule_id or ref.id}）。",
+                en=f"Must also be decided by {ref.to.en} ({ref.rule_id or ref.id}).",
+            )
+        apply(effect, reason)
     if broken_indicators:
         apply(
             INDICATOR_ERROR,

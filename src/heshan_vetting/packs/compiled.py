@@ -103,6 +103,38 @@ class CompiledLabel:
 
 
 @dataclass(frozen=True)
+class CompiledReferral:
+    """A referral (转报): when ``when`` holds, ``to`` must also decide on the project.
+
+    Its condition is a compiled closure evaluated by the pipeline itself, whichever engine decides the
+    rules, so both engines give the same referrals.
+    """
+
+    id: str
+    pack_id: str
+    to: Text
+    reason: Text
+    when: BoolFn
+    citation: Citation
+    effective_from: date | None
+    effective_until: date | None
+    reads: tuple[str, ...]
+    tree: ast.Node | None = None
+
+
+@dataclass(frozen=True)
+class CompiledScope:
+    """The projects a pack covers: ``when`` false means outside (evaluated by the pipeline, like referrals)."""
+
+    pack_id: str
+    title: Text
+    when: BoolFn
+    outside: Text
+    citation: Citation
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CompiledIndicator:
     """A scoring indicator with its floor and target in ``unit``."""
 
@@ -167,6 +199,9 @@ class CompiledPack:
     indicators: tuple[CompiledIndicator, ...]
     verdict: VerdictDef | None
     labels: tuple[CompiledLabel, ...] = ()
+    referrals: tuple[CompiledReferral, ...] = ()
+    scope: CompiledScope | None = None
+    """The projects the pack covers (``None``: every project)."""
     tables: dict[str, CompiledTable] = field(default_factory=dict)
     sets: dict[str, CompiledSet] = field(default_factory=dict)
     namespace: Namespace = field(default_factory=Namespace)

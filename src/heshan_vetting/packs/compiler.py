@@ -25,7 +25,9 @@ from heshan_vetting.packs.compiled import (
     CompiledIndicator,
     CompiledLabel,
     CompiledPack,
+    CompiledReferral,
     CompiledRule,
+    CompiledScope,
     NumericCheck,
 )
 from heshan_vetting.packs.data import PackData, fact_types, plugin_fact_types
@@ -76,6 +78,8 @@ class _PackCompiler(PackData):
         indicators = self._indicators()
         labels = self._labels()
         commitments = compile_commitments(self, rules)
+        referrals = self._referrals()
+        scope = self._scope()
         top = self.m.top.model.pack
         refs = tuple(
             PackRef(
@@ -111,6 +115,8 @@ class _PackCompiler(PackData):
             indicators=indicators,
             verdict=self.m.verdict.item if self.m.verdict else None,
             labels=labels,
+            referrals=referrals,
+            scope=scope,
             tables=dict(self.ns.tables),
             sets=dict(self.ns.sets),
             namespace=self.ns,
@@ -345,6 +351,42 @@ class _PackCompiler(PackData):
                 )
             )  # fmt: skip
         return tuple(out)
+
+    def _referrals(self) -> tuple[CompiledReferral, ...]:
+        out: list[CompiledReferral] = []
+        for rid in sorted(self.m.referrals):
+            src = self.m.referrals[rid]
+            ref = src.item
+            comp = Compiler(self.units, self.ns)
+            tree = self.parse(src, "when", ref.when)
+            try:
+                when = comp.compile_bool(tree)
+            except CompileError as exc:
+                raise self.expr_error(src, "when", exc) from None
+            window = _intersect((ref.effective_from, ref.effective_until), self._pack_window(src.pack_id))
+            out.append(
+                CompiledReferral(
+                    id=rid, pack_id=src.pack_id, to=ref.to, reason=ref.reason, when=when, citation=ref.citation,
+                    effective_from=window[0], effective_until=window[1], reads=tuple(dict.fromkeys(comp.reads)),
+                    tree=tree,
+                )
+            )  # fmt: skip
+        return tuple(out)
+
+    def _scope(self) -> CompiledScope | None:
+        src = self.m.scope
+        if src is None:
+            return None
+        comp = Compiler(self.units, self.ns)
+        tree = self.parse(src, "when", src.item.when)
+        try:
+            when = comp.compile_bool(tree)
+        except CompileError as exc:
+            raise self.expr_error(src, "when", exc) from None
+        return CompiledScope(
+            pack_id=src.pack_id, title=src.item.title, when=when, outside=src.item.outside,
+            citation=src.item.citation, reads=tuple(dict.fromkeys(comp.reads)),
+        )  # fmt: skip
 
     def _indicators(self) -> tuple[CompiledIndicator, ...]:
         out: list[CompiledIndicator] = []

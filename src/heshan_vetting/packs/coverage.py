@@ -144,6 +144,27 @@ def _pack_section(lp: LoadedPack) -> list[str]:
                 f"| {_status(cm.citation)}; on a miss: {_status(cm.on_miss_citation)} |"
             )
         out.append("")
+    if m.scope is not None:
+        sc = m.scope
+        out += [
+            "### Scope / 评审范围",
+            "",
+            "| scope | condition | outside it | source | status |",
+            "|---|---|---|---|---|",
+            f"| {_cell(sc.title.zh)}<br>{_cell(sc.title.en)} | `{_cell(sc.when)}` | {_cell(sc.outside.zh)} "
+            f"| {_source(sc.citation)} | {_status(sc.citation)} |",
+            "",
+        ]
+    if m.referrals:
+        out += ["### Referrals / 转报", "", "| id | to | when | in force | source | status |"]
+        out.append("|---|---|---|---|---|---|")
+        for ref in sorted(m.referrals, key=lambda x: x.id):
+            out.append(
+                f"| `{ref.id}` | {_cell(ref.to.zh)}<br>{_cell(ref.to.en)} | `{_cell(ref.when)}` "
+                f"| {_dates(ref.effective_from, ref.effective_until)} | {_source(ref.citation)} "
+                f"| {_status(ref.citation)} |"
+            )
+        out.append("")
     if m.gaps:
         out += ["### Not encoded / 未编入", "", "| id | policy element | why not | source |", "|---|---|---|---|"]
         for g in sorted(m.gaps, key=lambda x: x.id):
@@ -167,6 +188,7 @@ def policy_coverage(merged: MergedPack) -> str:
         cites += [s.citation for s in m.sets.values()] + [t.citation for t in m.tables.values()]
         cites += [i.citation for i in m.indicators] + [label.citation for label in m.labels]
         cites += [x for cm in m.commitments for x in (cm.citation, cm.on_miss_citation)]
+        cites += [ref.citation for ref in m.referrals] + ([m.scope.citation] if m.scope is not None else [])
         for c in cites:
             key = c.status.value if c else "none"
             counts[key] = counts.get(key, 0) + 1

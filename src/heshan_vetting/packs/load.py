@@ -34,7 +34,9 @@ from heshan_vetting.packs.schema import (
     LabelDef,
     PackFile,
     PackMeta,
+    ReferralDef,
     RuleDef,
+    ScopeDef,
     SetDef,
     TableDef,
     ThresholdDef,
@@ -112,6 +114,7 @@ def _value_at(data: Any, path: Sequence[Any]) -> Any:
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
     "pack": PackMeta, "sets": SetDef, "tables": TableDef, "thresholds": ThresholdDef, "derived": DerivedDef,
     "rules": RuleDef, "indicators": IndicatorDef, "verdict": VerdictDef, "labels": LabelDef, "gaps": GapDef,
+    "referrals": ReferralDef, "scope": ScopeDef,
 }  # fmt: skip
 
 
@@ -161,10 +164,11 @@ def _check_names(model: PackFile, doc: TomlDocument) -> None:
                     column=col,
                     field=f"{section}.{name}",
                 )
-    sections: list[tuple[str, Sequence[RuleDef | IndicatorDef | LabelDef | GapDef]]] = [
+    sections: list[tuple[str, Sequence[RuleDef | IndicatorDef | LabelDef | ReferralDef | GapDef]]] = [
         ("rules", model.rules),
         ("indicators", model.indicators),
         ("labels", model.labels),
+        ("referrals", model.referrals),
         ("gaps", model.gaps),
     ]
     for section, items in sections:

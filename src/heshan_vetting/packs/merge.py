@@ -15,7 +15,9 @@ from heshan_vetting.packs.schema import (
     IndicatorDef,
     LabelDef,
     PackFile,
+    ReferralDef,
     RuleDef,
+    ScopeDef,
     SetDef,
     TableDef,
     ThresholdDef,
@@ -76,6 +78,9 @@ class MergedPack:
     rules: dict[str, Sourced[RuleDef]] = field(default_factory=dict)
     indicators: dict[str, Sourced[IndicatorDef]] = field(default_factory=dict)
     labels: dict[str, Sourced[LabelDef]] = field(default_factory=dict)
+    referrals: dict[str, Sourced[ReferralDef]] = field(default_factory=dict)
+    scope: Sourced[ScopeDef] | None = None
+    """The scope of the last pack in the chain that declares one."""
     verdict: Sourced[VerdictDef] | None = None
     commitments: dict[str, Sourced[CommitmentDef]] = field(default_factory=dict)
     """Commitments for the supervision agreement, merged by id like rules."""
@@ -93,7 +98,7 @@ class MergedPack:
         return tuple(Path(lp.doc.path) for lp in self.chain)
 
 
-_R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef, CommitmentDef)
+_R = TypeVar("_R", RuleDef, IndicatorDef, LabelDef, CommitmentDef, ReferralDef)
 
 
 def _merge_by_id(
@@ -138,6 +143,9 @@ def merge_chain(chain: list[LoadedPack]) -> MergedPack:
         _merge_by_id(merged.indicators, m.indicators, lp, "indicators", ("indicator", "指标"))
         _merge_by_id(merged.labels, m.labels, lp, "labels", ("label", "标签"))
         _merge_by_id(merged.commitments, m.commitments, lp, "commitments", ("commitment", "承诺事项"))
+        _merge_by_id(merged.referrals, m.referrals, lp, "referrals", ("referral", "转报"))
+        if m.scope is not None:
+            merged.scope = Sourced(m.scope, pid, doc, ("scope",))
         if m.verdict is not None:
             merged.verdict = Sourced(m.verdict, pid, doc, ("verdict",))
     return merged

@@ -57,6 +57,15 @@ Number = Annotated[float | str, BeforeValidator(check_pack_number)]
 Weight = Annotated[float, BeforeValidator(check_pack_number), Field(gt=0)]
 
 
+def _rule_id(value: str) -> str:
+    if not RULE_ID.match(value):
+        raise BilingualValueError(
+            f"{value!r} is not a valid rule id (letters, digits, '_', '-', '.')",
+            f"{value!r} 不是有效的规则编号（字母、数字、“_”“-”“.”）",
+        )
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -213,12 +222,7 @@ class RuleDef(_Dated):
     @field_validator("id")
     @classmethod
     def _check_rule_id(cls, value: str) -> str:
-        if not RULE_ID.match(value):
-            raise BilingualValueError(
-                f"{value!r} is not a valid rule id (letters, digits, '_', '-', '.')",
-                f"{value!r} 不是有效的规则编号（字母、数字、“_”“-”“.”）",
-            )
-        return value
+        return _rule_id(value)
 
 
 class IndicatorDef(_Dated):
@@ -292,6 +296,42 @@ class CommitmentDef(_Dated):
         return value
 
 
+class ReferralDef(_Dated):
+    """A referral (转报): another body that must also decide on a project for which ``when`` holds.
+
+    A project with an open referral is never a plain ``approve``; the report names the body, the reason
+    and the citation. A referral whose condition cannot be decided for lack of data is listed as possible.
+    """
+
+    id: str
+    to: Text
+    """The body that must also decide, e.g. 广东省能源局（节能审查）."""
+    reason: Text
+    when: str
+    citation: Citation
+    replaces: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _check_referral_id(cls, value: str) -> str:
+        return _rule_id(value)
+
+
+class ScopeDef(_Strict):
+    """The projects a pack covers (``[scope]``): a project for which ``when`` is false is outside it.
+
+    An out-of-scope project is not approved or made conditional: the report says the pack does not cover
+    it (``outside``) and the verdict is ``deferred``. The last pack of a chain that declares a scope sets it.
+    """
+
+    title: Text
+    """What the pack covers, e.g. 制造业产业项目."""
+    when: str
+    outside: Text
+    """What the report says to a project outside the scope (and where to take it)."""
+    citation: Citation
+
+
 class GapDef(_Strict):
     """A policy element the pack knows of but does not encode, and why (shown on the coverage page)."""
 
@@ -330,6 +370,8 @@ class PackFile(_Strict):
     rules: list[RuleDef] = Field(default_factory=list)
     indicators: list[IndicatorDef] = Field(default_factory=list)
     labels: list[LabelDef] = Field(default_factory=list)
+    referrals: list[ReferralDef] = Field(default_factory=list)
+    scope: ScopeDef | None = None
     gaps: list[GapDef] = Field(default_factory=list)
     verdict: VerdictDef | None = None
     commitments: list[CommitmentDef] = Field(default_factory=list)

@@ -314,7 +314,8 @@ def _check_archive(path: Path) -> _Archive | None:
     except Exception:  # BadZipFile, OSError, NotImplementedError (an unknown zip version) …
         return None
     with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
+        # not ZipInfo.is_dir(): it indexes the name, and a damaged archive may hold an empty one
+        infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
         if len(infos) > MAX_PARTS:
             _invalid(
                 path,

@@ -12,6 +12,7 @@ _VERDICT = {
     Verdict.DEFERRED: ("材料不全，暂缓评审", "DEFERRED (information incomplete)"),
     Verdict.REJECT: ("不予准入", "REJECT"),
 }
+_OUT_OF_SCOPE = ("不属本规则包评审范围，暂缓评审", "DEFERRED (outside the rule pack's scope)")
 _OUTCOME = {
     Outcome.PASS: ("✓ 符合", "✓ pass"),
     Outcome.FAIL: ("✗ 不符合", "✗ fail"),
@@ -121,8 +122,10 @@ def _commitments(items: tuple[Commitment, ...], lang: str) -> list[str]:
 def _report(rep: Report, lang: str) -> list[str]:
     en = lang == "en"
     p = rep.project
+    outside = rep.out_of_scope is not None and rep.verdict is Verdict.DEFERRED
+    verdict = _OUT_OF_SCOPE if outside else _VERDICT[rep.verdict]
     lines = [
-        f"{'Verdict' if en else '结论'}: {_i(_VERDICT[rep.verdict], lang)}"
+        f"{'Verdict' if en else '结论'}: {_i(verdict, lang)}"
         + (f"  ({'incomplete' if en else '结论不完整'})" if rep.incomplete else ""),
         f"{'Project' if en else '项目'}: {p.name} [{p.id}]"
         + (f"  {p.industry_code}" if p.industry_code else "")
@@ -169,6 +172,22 @@ def _report(rep: Report, lang: str) -> list[str]:
         lines.append(f"{label.title.get(lang)}: {reading}{mark}")
     for r in rep.reasons:
         lines.append(f"  * {r.get(lang)}")
+    if rep.referrals:
+        lines.append("Referrals (other bodies that must also decide):" if en else "转报（须由其他机关一并决定）：")
+        for ref in rep.referrals:
+            if ref.missing:
+                what = (
+                    f"may be needed; missing {', '.join(ref.missing)} to tell"
+                    if en
+                    else f"可能需要；缺少 {'、'.join(ref.missing)} 无法判断"
+                )
+            else:
+                what = ref.reason.get(lang)
+            lines.append(f"  → {ref.to.get(lang)} [{ref.id}]: {what}")
+            if ref.citation is not None:
+                c = ref.citation
+                mark = "" if c.verified else f"  [{c.status.label(lang)}]"
+                lines.append(f"    {'source' if en else '依据'}: {c.short()}{mark}")
     lines.extend(_commitments(rep.commitments, lang))
     if rep.missing_fields:
         lines.append(f"{'Missing data' if en else '缺少数据'}: {', '.join(rep.missing_fields)}")
