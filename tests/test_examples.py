@@ -14,6 +14,7 @@ renovated land, the land indicators on a power station) were fixed in the packs 
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -405,3 +406,14 @@ def test_a_leased_plant_is_not_approved_on_the_focus_bonus_alone() -> None:
     assert "occupied_land_area" in supply
     assert set(supply["occupied_land_area"].rules) == {"tax_per_occupied_mu", "investment_per_occupied_mu"}
     assert "评分指标 tax_per_occupied_mu" in supply["occupied_land_area"].why.zh
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_example_states_its_verdict_and_why(name: str) -> None:
+    """Issue 11: every example's verdict is pinned with a one-line reason in its file, and it is the verdict."""
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    stated = re.findall(
+        r"^# (?:Expected verdict|Expected|Verdict): (approve|conditional|deferred|reject)\b", text, re.M
+    )
+    assert stated, f"{name}: no '# Verdict: …' line"
+    assert set(stated) == {EXPECTED[name].verdict}, (name, stated)

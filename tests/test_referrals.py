@@ -135,8 +135,9 @@ def test_an_expansion_without_its_increment_cannot_be_placed(heshan: Vetter) -> 
     assert label.outcome == "insufficient_data"
     assert "energy_consumption_increment" in label.missing
     assert _refs(report) == ["GD-REF-ENERGY-PROVINCE?"]
-    assert report.verdict is Verdict.CONDITIONAL
+    assert report.verdict is Verdict.DEFERRED  # whether another body must decide is not known yet
     assert "energy_consumption_increment" in report.missing_fields
+    assert "energy_consumption_increment" in [s.field for s in report.to_supply]
 
 
 def test_a_new_project_is_not_asked_for_an_increment(heshan: Vetter) -> None:
@@ -268,7 +269,7 @@ def _f(rule_id: str, severity: Severity, outcome: Outcome) -> Finding:
 def test_the_effects_of_referrals_and_scope() -> None:
     assert REFERRAL.cap is Verdict.CONDITIONAL
     assert not REFERRAL.missing
-    assert REFERRAL_UNDECIDED.cap is Verdict.CONDITIONAL
+    assert REFERRAL_UNDECIDED.cap is Verdict.DEFERRED  # data that could change the verdict: defer
     assert REFERRAL_UNDECIDED.missing
     assert OUT_OF_SCOPE.cap is Verdict.DEFERRED
     assert SCOPE_UNKNOWN.cap is Verdict.DEFERRED
@@ -276,8 +277,10 @@ def test_the_effects_of_referrals_and_scope() -> None:
 
 
 def test_decide_a_referral_caps_at_conditional_and_is_named() -> None:
+    assert decide([], Score(total=90.0), LINES, referrals=[_ref("REF-A")]).verdict is Verdict.CONDITIONAL
     d = decide([], Score(total=90.0), LINES, referrals=[_ref("REF-A"), _ref("REF-B", ("energy_consumption",))])
-    assert d.verdict is Verdict.CONDITIONAL
+    assert d.verdict is Verdict.DEFERRED  # REF-B may be due: supply energy_consumption to tell
+    assert d.supply == {"energy_consumption": [("REF-B", "referral")]}
     assert [r.zh for r in d.reasons] == [
         "须转报某机关（REF-A）。",
         "可能须转报某机关（REF-B），缺少 energy_consumption 无法判断。",
