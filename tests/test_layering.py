@@ -32,6 +32,7 @@ LAYERS: tuple[str, ...] = (
     "extension",
     "lang | model",
     "fields | report | units | industry | inputs | output",
+    "terms",
     "errors | limits | version",
 )
 """The package from the top down; ``__init__`` (the public face) may import anything and is imported by no module."""

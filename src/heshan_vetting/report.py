@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import ConfigDict, Field, computed_field, model_validator
+
+from heshan_vetting.terms import Citation, CitationStatus, FrozenModel, Outcome, Severity, Text, Verdict
 
 __all__ = [
     "REPORT_SCHEMA",
     "Citation",
+    "CitationStatus",
     "Commitment",
     "Comparison",
     "FactValue",
@@ -44,179 +46,10 @@ __all__ = [
 ]
 
 REPORT_SCHEMA = "heshan-vetting/report/v2"
-
-
-class Severity(str, Enum):
-    """How a rule's failure weighs on the verdict."""
-
-    VETO = "veto"  # 一票否决: a failure rejects the project
-    REQUIRED = "required"  # a failure makes the verdict at best conditional, listing the rule
-    ADVISORY = "advisory"  # reported only
-
-
-class Outcome(str, Enum):
-    """What came of one rule. Only ``pass`` is a pass: missing data never is."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    NOT_APPLICABLE = "not_applicable"
-    INSUFFICIENT_DATA = "insufficient_data"
-    ERROR = "error"
-
-    def label(self, lang: str = "en") -> str:
-        """The outcome in words (``通过`` / ``pass``), as the JSON's ``outcome_text`` gives it."""
-        zh, en = _OUTCOME_TEXT[self.value]
-        return en if lang == "en" else zh
-
-
-class Verdict(str, Enum):
-    """The decision on a project, from best to worst (the order of ``--fail-on``).
-
-    ``conditional``: complete data, passes the vetoes, but named items must be fixed or written into the
-    agreement; ``deferred`` (材料不全，暂缓评审): a veto, a required rule or the score cannot be decided without
-    data the report names (``to_supply``); ``reject``.
-    """
-
-    APPROVE = "approve"
-    CONDITIONAL = "conditional"
-    DEFERRED = "deferred"
-    REJECT = "reject"
-
-    @property
-    def rank(self) -> int:
-        """0 for ``approve`` up to 3 for ``reject``."""
-        return _VERDICT_RANK[self.value]
-
-    def label(self, lang: str = "en") -> str:
-        """The verdict in words (``准予准入`` / ``approved``), as the JSON's ``verdict_text`` gives it."""
-        zh, en = _VERDICT_TEXT[self.value]
-        return en if lang == "en" else zh
-
-
-_VERDICT_RANK = {"approve": 0, "conditional": 1, "deferred": 2, "reject": 3}
-_VERDICT_TEXT = {
-    "approve": ("准予准入", "approved"),
-    "conditional": ("有条件准入", "conditional approval"),
-    "deferred": ("材料不全，暂缓评审", "deferred: information incomplete"),
-    "reject": ("不予准入", "rejected"),
-}
 _OUT_OF_SCOPE_TEXT = ("不属本规则包评审范围，暂缓评审", "deferred: outside the scope of the rule pack")
-_OUTCOME_TEXT = {
-    "pass": ("通过", "pass"),
-    "fail": ("未通过", "fail"),
-    "not_applicable": ("不适用", "not applicable"),
-    "insufficient_data": ("缺少数据", "insufficient data"),
-    "error": ("无法计算", "error"),
-}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Frozen):
-    """A text in Chinese and English."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang`` (``zh`` or ``en``)."""
-        return self.en if lang == "en" else self.zh
-
-
-class CitationStatus(str, Enum):
-    """How far a figure is confirmed; :attr:`rank` orders the statuses from strongest to weakest.
-
-    In the JSON a status is its value (``"verified"``, ``"local_default"``, …); :meth:`label` and
-    :meth:`meaning` give its short and long names in Chinese or English.
-    """
-
-    VERIFIED = "verified"  # a found source states it
-    COMPUTED = "computed"  # arithmetic on verified facts
-    PARTIAL = "partial"
-    UNVERIFIED = "unverified"
-    DRAFT = "draft"  # from a draft whose adoption is not confirmed
-    LOCAL_DEFAULT = "local_default"  # a local choice for policy staff to set, not a published figure
-
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def rank(self) -> int:
-        """0 for ``verified`` up to 5 for ``unverified``: a finding shows the weakest status among its figures."""
-        return _STATUS_RANK[self.value]
-
-    @property
-    def verified(self) -> bool:
-        """True for ``verified`` and ``computed`` (from verified facts)."""
-        return self.value in ("verified", "computed")
-
-    def label(self, lang: str = "en") -> str:
-        """The short name shown beside a finding in text reports (``部分核实`` / ``partly verified``)."""
-        zh, en = _STATUS_LABEL[self.value]
-        return en if lang == "en" else zh
-
-    def meaning(self, lang: str = "en") -> str:
-        """The long name used on the policy coverage page (``已编入，部分核实`` / ``encoded, partly verified``)."""
-        zh, en = _STATUS_MEANING[self.value]
-        return en if lang == "en" else zh
-
-
-_STATUS_RANK = {"verified": 0, "computed": 1, "partial": 2, "local_default": 3, "draft": 4, "unverified": 5}
-_STATUS_LABEL = {
-    "verified": ("已核实", "verified"),
-    "computed": ("由已核实数据计算", "computed from verified facts"),
-    "partial": ("部分核实", "partly verified"),
-    "unverified": ("未核实", "unverified"),
-    "draft": ("草案，未确认施行", "draft, adoption unverified"),
-    "local_default": ("本地默认值", "local default"),
-}
-_STATUS_MEANING = {
-    "verified": ("已编入，已核实", "encoded, verified"),
-    "computed": ("已编入，由已核实数据计算", "encoded, computed from verified facts"),
-    "partial": ("已编入，部分核实", "encoded, partly verified"),
-    "unverified": ("已编入，未核实", "encoded, unverified"),
-    "draft": ("已编入，草案（施行情况未核实）", "encoded, draft (adoption unverified)"),
-    "local_default": ("已编入，本地默认值（非公开数值）", "encoded, local default (not a published figure)"),
-}
-
-
-class Citation(_Frozen):
-    """Where a rule, threshold or weight comes from.
-
-    ``status`` says how far the figure is confirmed: ``verified`` (a found source states it),
-    ``partial``, ``unverified``, ``computed`` (arithmetic on verified facts), ``draft`` (from a draft
-    whose adoption is not confirmed) or ``local_default`` (a local choice for policy staff to set,
-    not a published figure).
-    """
-
-    title: str
-    number: str | None = None
-    issuer: str | None = None
-    clause: str | None = None
-    date: _dt.date | None = None
-    jurisdiction: str | None = None
-    url: str | None = None
-    status: CitationStatus
-    note: str | None = None
-
-    @property
-    def verified(self) -> bool:
-        """True when the figure is verified or computed from verified facts."""
-        return self.status.verified
-
-    def short(self) -> str:
-        """``title（number）clause`` as shown in text reports."""
-        out = f"《{self.title}》" if not self.title.startswith("《") else self.title
-        if self.number:
-            out += f"（{self.number}）"
-        if self.clause:
-            out += f" {self.clause}"
-        return out
-
-
-class FactValue(_Frozen):
+class FactValue(FrozenModel):
     """A fact a rule read, with its value in its unit (``None`` when missing)."""
 
     name: str
@@ -226,7 +59,7 @@ class FactValue(_Frozen):
     source: str | None = None
 
 
-class Comparison(_Frozen):
+class Comparison(FrozenModel):
     """A numeric comparison that decided a rule: actual ``op`` threshold, in ``unit``."""
 
     expression: str
@@ -240,7 +73,7 @@ class Comparison(_Frozen):
     """How far the actual value falls short of the threshold (positive), if it fails."""
 
 
-class Finding(_Frozen):
+class Finding(FrozenModel):
     """The outcome of one rule for one project, explained."""
 
     rule_id: str
@@ -274,7 +107,7 @@ class Finding(_Frozen):
         return Text(zh=self.outcome.label("zh"), en=self.outcome.label("en"))
 
 
-class IndicatorScore(_Frozen):
+class IndicatorScore(FrozenModel):
     """One scoring indicator's contribution."""
 
     id: str
@@ -291,7 +124,7 @@ class IndicatorScore(_Frozen):
     """For ``insufficient_data``: the missing facts the indicator needs."""
 
 
-class Score(_Frozen):
+class Score(FrozenModel):
     """The weighted score: ``total`` points out of ``maximum`` (100), with each indicator."""
 
     total: float
@@ -309,7 +142,7 @@ class Score(_Frozen):
     """False when fewer than ``min_indicators`` have a value: the verdict does not rest on the score."""
 
 
-class Label(_Frozen):
+class Label(FrozenModel):
     """A classification shown on the report, e.g. which authority does the energy review (节能审查)."""
 
     id: str
@@ -323,7 +156,7 @@ class Label(_Frozen):
     figure_status: CitationStatus = CitationStatus.VERIFIED
 
 
-class Skipped(_Frozen):
+class Skipped(FrozenModel):
     """A rule, threshold value or indicator not applied because it was not in force on the as-of date."""
 
     kind: Literal["rule", "threshold", "indicator", "label", "referral"]
@@ -332,7 +165,7 @@ class Skipped(_Frozen):
     effective_until: _dt.date | None = None
 
 
-class PackRef(_Frozen):
+class PackRef(FrozenModel):
     """A rule pack that took part: id, version and sha256 of its file content."""
 
     id: str
@@ -345,7 +178,7 @@ class PackRef(_Frozen):
     """The pack file, for a pack that is not shipped (``None`` for shipped ones, so reports stay portable)."""
 
 
-class PluginRef(_Frozen):
+class PluginRef(FrozenModel):
     """A plugin that took part, with its distribution and version."""
 
     name: str
@@ -353,7 +186,7 @@ class PluginRef(_Frozen):
     version: str
 
 
-class Notice(_Frozen):
+class Notice(FrozenModel):
     """Something about how a report was made that its reader must know (a warning, not a finding).
 
     ``code`` is stable: ``as_of_outside_pack_period`` (the as-of date is outside the period the pack
@@ -365,7 +198,7 @@ class Notice(_Frozen):
     message: Text
 
 
-class PluginNote(_Frozen):
+class PluginNote(FrozenModel):
     """A plugin that took no part in the check because it is not configured (it says how to configure it)."""
 
     plugin: str
@@ -376,7 +209,7 @@ AsOfSource = Literal["option", "application_date", "today"]
 """Where the as-of date came from: the ``as_of`` option, the project's application date, or today."""
 
 
-class Provenance(_Frozen):
+class Provenance(FrozenModel):
     """What produced the report, so it can be reproduced."""
 
     library_version: str
@@ -393,7 +226,7 @@ class Provenance(_Frozen):
     """The last date the pack chain covers (the earliest ``covers_until`` of its packs), if declared."""
 
 
-class ProjectRef(_Frozen):
+class ProjectRef(FrozenModel):
     """Which project the report is about."""
 
     id: str
@@ -405,7 +238,7 @@ class ProjectRef(_Frozen):
     source: str | None = None
 
 
-class Supply(_Frozen):
+class Supply(FrozenModel):
     """One piece of information the applicant must supply before the project can be decided."""
 
     field: str
@@ -418,7 +251,7 @@ class Supply(_Frozen):
     """Why it is needed: which vetoes, required rules or score it decides."""
 
 
-class Referral(_Frozen):
+class Referral(FrozenModel):
     """Another body that must also decide on the project (a referral, 转报), with the rule that calls for it."""
 
     id: str
@@ -432,7 +265,7 @@ class Referral(_Frozen):
     """Empty when the referral is due; otherwise it may be due, and these missing facts decide whether it is."""
 
 
-class Commitment(_Frozen):
+class Commitment(FrozenModel):
     """A commitment to write into the supervision agreement (监管协议) of an approved or conditional project:
     a figure the verdict rests on, the project's declared value, the policy floor, and when it falls due."""
 
@@ -460,7 +293,7 @@ class Commitment(_Frozen):
     """The rule that compares the figure with the floor (the verdict rests on it)."""
 
 
-class Report(_Frozen):
+class Report(FrozenModel):
     """The vetting report for one project."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -519,7 +352,7 @@ class Report(_Frozen):
         return _dumps(self.to_dict())
 
 
-class ReportSet(_Frozen):
+class ReportSet(FrozenModel):
     """Reports for several projects, in input order."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
