@@ -165,7 +165,8 @@ class Decision:
     missing_fields: list[str] = field(default_factory=list)
     incomplete: bool = False
     supply: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    """Missing fact → the (id, kind) that need it, kind ``veto``, ``required`` or ``score``, in first-seen order."""
+    """Missing fact → the (id, kind) that need it (kind ``veto``, ``required``, ``score``, ``data-quality``,
+    ``referral`` or ``scope``), in first-seen order: the report's ``to_supply``."""
 
 
 def _fmt(x: Decimal | float) -> str:
