@@ -184,7 +184,7 @@ class Pipeline:
         scored = out_of_scope is None and any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)
         score = self.scorer(inputs, pack.verdict) if scored else None
         # an indicator that cannot be computed scores 0: the verdict says so and never approves on that score
-        broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR]
+        broken = [i.indicator.id for i in inputs if i.outcome is Outcome.ERROR] if scored else []
         referrals = _referrals(pack, env, as_of, skipped)
         decision = decide(
             findings,

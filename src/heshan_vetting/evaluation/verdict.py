@@ -233,7 +233,8 @@ def decide(
     ``out_of_scope`` (the pack's text for a project it does not cover) caps the verdict at ``deferred``:
     the score does not decide, and of the findings only failed vetoes (which reject) and errors (which make
     the report incomplete) count; ``scope_missing`` names the facts without which the scope cannot
-    be told (the same cap). Each referral caps at ``conditional`` and is named among the reasons.
+    be told (the same cap). A due referral caps at ``conditional``; one that cannot be told for lack of data
+    defers the decision (its facts go to ``to_supply``); each is named among the reasons.
     Reasons come in this order: the scope's, the findings' in their order, the score's, the referrals',
     the broken indicators', the failed observers'. ``prior`` is a decision already made (e.g. the
     report's before its observers ran): its verdict, reasons, conditions and missing fields come first
