@@ -5,19 +5,10 @@ that compares them, checked (names, units) once when the pack loads.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 from heshan_vetting.errors import did_you_mean
-from heshan_vetting.packs.compiled import CompiledCommitment, CompiledRule
+from heshan_vetting.packs.compiled import CompiledCommitment, CompiledRule, intersect
 from heshan_vetting.packs.data import PackData
-
-
-def _intersect(
-    a: tuple[date | None, date | None], b: tuple[date | None, date | None]
-) -> tuple[date | None, date | None]:
-    starts = [d for d in (a[0], b[0]) if d is not None]
-    ends = [d for d in (a[1], b[1]) if d is not None]
-    return (max(starts) if starts else None, min(ends) if ends else None)
 
 
 def _hint(name: str, known: Iterable[str]) -> tuple[str, str]:
@@ -92,7 +83,7 @@ def compile_commitments(data: PackData, rules: tuple[CompiledRule, ...]) -> tupl
                     f"承诺事项 {cid}：规则 {c.rule} 并未将 {c.fact!r} 与阈值 {c.floor!r} 比较；请写明据以比较的规则，"
                     "或删去 rule。",
                 )
-        start, end = _intersect((c.effective_from, c.effective_until), windows[src.pack_id])
+        start, end = intersect((c.effective_from, c.effective_until), windows[src.pack_id])
         out.append(
             CompiledCommitment(
                 id=cid,

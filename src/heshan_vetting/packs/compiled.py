@@ -216,6 +216,15 @@ class CompiledPack:
     """Commitments for the supervision agreement of an approved or conditional project."""
 
 
+def intersect(
+    a: tuple[date | None, date | None], b: tuple[date | None, date | None]
+) -> tuple[date | None, date | None]:
+    """The overlap of two inclusive periods (open ends allowed): an element's dates within its pack's."""
+    starts = [d for d in (a[0], b[0]) if d is not None]
+    ends = [d for d in (a[1], b[1]) if d is not None]
+    return (max(starts) if starts else None, min(ends) if ends else None)
+
+
 def in_force(start: date | None, end: date | None, day: date) -> bool:
     """Whether ``day`` lies within the inclusive period ``start``–``end`` (open ends allowed)."""
     return (start is None or start <= day) and (end is None or day <= end)

@@ -29,6 +29,7 @@ from heshan_vetting.packs.compiled import (
     CompiledRule,
     CompiledScope,
     NumericCheck,
+    intersect,
 )
 from heshan_vetting.packs.data import PackData, fact_types, plugin_fact_types
 from heshan_vetting.packs.load import is_shipped
@@ -36,14 +37,6 @@ from heshan_vetting.packs.merge import MergedPack, Sourced
 from heshan_vetting.packs.schema import WAIVER_FACTS
 from heshan_vetting.report import PackRef, Severity, Text
 from heshan_vetting.units import Units
-
-
-def _intersect(
-    a: tuple[date | None, date | None], b: tuple[date | None, date | None]
-) -> tuple[date | None, date | None]:
-    starts = [d for d in (a[0], b[0]) if d is not None]
-    ends = [d for d in (a[1], b[1]) if d is not None]
-    return (max(starts) if starts else None, min(ends) if ends else None)
 
 
 class _PackCompiler(PackData):
@@ -228,7 +221,7 @@ class _PackCompiler(PackData):
                 checks = self._checks(tree, r.precision, target)
             except CompileError as exc:
                 raise self.expr_error(src, "require", exc) from None
-            start, end = _intersect((r.effective_from, r.effective_until), pack_windows[src.pack_id])
+            start, end = intersect((r.effective_from, r.effective_until), pack_windows[src.pack_id])
             out.append(
                 CompiledRule(
                     id=r.id,
@@ -342,7 +335,7 @@ class _PackCompiler(PackData):
                     cases.append((comp.compile_bool(tree), case.value))
                 except CompileError as exc:
                     raise self.expr_error(case_src, "when", exc) from None
-            window = _intersect((label.effective_from, label.effective_until), self._pack_window(src.pack_id))
+            window = intersect((label.effective_from, label.effective_until), self._pack_window(src.pack_id))
             out.append(
                 CompiledLabel(
                     id=lid, pack_id=src.pack_id, title=label.title, cases=tuple(cases), otherwise=label.otherwise,
@@ -363,7 +356,7 @@ class _PackCompiler(PackData):
                 when = comp.compile_bool(tree)
             except CompileError as exc:
                 raise self.expr_error(src, "when", exc) from None
-            window = _intersect((ref.effective_from, ref.effective_until), self._pack_window(src.pack_id))
+            window = intersect((ref.effective_from, ref.effective_until), self._pack_window(src.pack_id))
             out.append(
                 CompiledReferral(
                     id=rid, pack_id=src.pack_id, to=ref.to, reason=ref.reason, when=when, citation=ref.citation,
@@ -418,7 +411,7 @@ class _PackCompiler(PackData):
                     )
             except CompileError as exc:
                 raise self.expr_error(src, "value", exc) from None
-            window = _intersect((ind.effective_from, ind.effective_until), self._pack_window(src.pack_id))
+            window = intersect((ind.effective_from, ind.effective_until), self._pack_window(src.pack_id))
             floor = self.quantity(src, ("floor",), ind.floor, unit)
             target = self.quantity(src, ("target",), ind.target, unit)
             if floor == target:
