@@ -48,7 +48,7 @@ def test_a_list_given_to_check_points_to_check_many(vetter: Vetter) -> None:
     with pytest.raises(UsageError) as err:
         vetter.check(projects)  # type: ignore[arg-type]
     assert "check_many()" in err.value.message_en
-    assert len(vetter.check_many(projects).reports) == 1
+    assert len(list(vetter.check_many(projects))) == 1
 
 
 def test_one_project_given_to_check_many_points_to_check(vetter: Vetter) -> None:

@@ -79,8 +79,10 @@ def test_several_files_one_report_each_worst_decides() -> None:
     proc = run("check", PV, CEMENT, ELECTRONICS, "--format", "json")
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
-    assert [r["verdict"] for r in data["reports"]] == ["approve", "reject", "conditional"]
-    assert [r["project"]["source"] for r in data["reports"]] == [PV, CEMENT, ELECTRONICS]
+    assert data["schema"] == "heshan-vetting/results/v1"
+    assert [r["verdict"] for r in data["items"]] == ["approve", "reject", "conditional"]
+    assert [r["project"]["source"] for r in data["items"]] == [PV, CEMENT, ELECTRONICS]
+    assert data["summary"]["verdicts"] == {"approve": 1, "conditional": 1, "deferred": 0, "reject": 1}
 
 
 # -- exit code 2 ------------------------------------------------------------------------------------
@@ -100,25 +102,32 @@ def bad_field(tmp_path: Path) -> Path:
     return path
 
 
-def _usage_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
+def _usage_error(proc: subprocess.CompletedProcess[str], *fragments: str, output: bool = False) -> None:
+    """Exit 2 with every fragment on stderr; nothing on stdout unless ``output`` (a batch reports its items)."""
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
-    assert proc.stdout == ""
+    if not output:
+        assert proc.stdout == ""
     for fragment in fragments:
         assert fragment in proc.stderr, (fragment, proc.stderr)
 
 
+def _item_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """A bad input of a batch: exit 2, the problem on stderr, and the item an error entry of the JSON output."""
+    _usage_error(proc, *fragments, output=True)
+
+
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     missing = str(tmp_path / "no-such-project.toml")
-    _usage_error(run("check", missing), missing, "does not exist", "文件不存在")
+    _item_error(run("check", missing), missing, "does not exist", "文件不存在")
 
 
 def test_bad_toml_exits_2_with_file_and_line(bad_toml: Path) -> None:
-    _usage_error(run("check", str(bad_toml)), f"{bad_toml}:2:", "TOML")
+    _item_error(run("check", str(bad_toml)), f"{bad_toml}:2:", "TOML")
 
 
 def test_bad_field_exits_2_with_file_line_and_field(bad_field: Path) -> None:
-    _usage_error(run("check", str(bad_field)), f"{bad_field}:3:", "land_area", "12 万元")
+    _item_error(run("check", str(bad_field)), f"{bad_field}:3:", "land_area", "12 万元")
 
 
 def test_unknown_pack_exits_2() -> None:
@@ -141,9 +150,15 @@ def test_unknown_option_value_exits_2() -> None:
     _usage_error(run("check", PV, "--lang", "fr"), "--lang", "fr")
 
 
-def test_nothing_is_printed_when_a_later_input_is_bad(tmp_path: Path) -> None:
+def test_a_bad_later_input_does_not_cancel_the_good_one(tmp_path: Path) -> None:
     missing = str(tmp_path / "later.toml")
-    _usage_error(run("check", PV, missing), missing)
+    proc = run("check", PV, missing, "--format", "json")
+    _item_error(proc, missing)
+    data = json.loads(proc.stdout)
+    assert [i["schema"] for i in data["items"]] == ["heshan-vetting/report/v2", "heshan-vetting/error/v1"]
+    assert data["items"][0]["verdict"] == "approve"
+    assert data["items"][1]["source"] == missing
+    assert data["summary"]["errors"] == 1
 
 
 def test_bad_rule_pack_exits_2_naming_the_pack_file(tmp_path: Path) -> None:
@@ -233,7 +248,7 @@ def test_output_file_json(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["verdict"] == "reject"
+    assert data["items"][0]["verdict"] == "reject"
 
 
 def test_lang_en() -> None:
@@ -248,7 +263,7 @@ def test_lang_en() -> None:
 def test_as_of_option_reaches_the_report() -> None:
     proc = run("check", PV, "--format", "json", "--as-of", "2023-06-24")
     assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = json.loads(proc.stdout)["items"][0]
     assert data["provenance"]["as_of"] == "2023-06-24"
     assert data["provenance"]["as_of_source"] == "option"
     outcomes = {f["rule_id"]: f["outcome"] for f in data["findings"]}

@@ -229,8 +229,7 @@ def test_the_cli_runs_the_durable_engine() -> None:
     native = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
     assert durable.returncode == native.returncode, durable.stderr
     d, n = json.loads(durable.stdout), json.loads(native.stdout)
-    d_report = d["reports"][0] if "reports" in d else d
-    n_report = n["reports"][0] if "reports" in n else n
+    d_report, n_report = d["items"][0], n["items"][0]
     assert d_report["provenance"]["engine"] == "durable"
     assert d_report["findings"] == n_report["findings"]
     assert d_report["verdict"] == n_report["verdict"]

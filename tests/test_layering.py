@@ -22,15 +22,16 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
+    "runner",
     "vetter",
-    "plugins",
+    "plugins | batch",
     "builtins",
     "hookspecs",
     "evaluation",
     "engines",
     "packs",
     "extension",
-    "lang | model",
+    "lang | model | results",
     "fields | report | units | industry | inputs | output",
     "terms",
     "errors | limits | version",
@@ -43,9 +44,9 @@ INSIDE: dict[str, tuple[str, ...]] = {
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": ("pipeline", "plugin_run", "commitments | findings | scoring | verdict"),
-    "builtins": ("engines | render | scoring | shipped_packs | toml_loader | units",),
+    "builtins": ("engines | jsonl_loader | render | scoring | shipped_packs | toml_loader | units",),
     "builtins.render": ("json | text",),
-    "inputs": ("messages | toml", "files | toml_scan"),
+    "inputs": ("discover | messages | toml", "files | toml_scan"),
 }
 """Each subpackage's modules, top down (a subpackage's ``__init__`` is its face: it only hands names on)."""
 

@@ -103,19 +103,29 @@ def test_json_is_valid_and_round_trips(report: Report) -> None:
 
 
 def test_report_set_has_reports_in_input_order(vetter: Vetter) -> None:
-    rs = vetter.check_many([CEMENT, PV, ELECTRONICS])
+    rs = ReportSet.collect(vetter.check_many([CEMENT, PV, ELECTRONICS]))
     data = json.loads(rs.to_json())
-    assert data["schema"] == REPORT_SCHEMA
-    assert [r["project"]["id"] for r in data["reports"]] == ["EX-2024-002", "EX-2024-001", "EX-2024-003"]
-    assert [r["verdict"] for r in data["reports"]] == ["reject", "approve", "conditional"]
+    assert data["schema"] == "heshan-vetting/results/v1"
+    assert list(data) == ["schema", "items", "summary"]
+    assert {r["schema"] for r in data["items"]} == {REPORT_SCHEMA}
+    assert [r["project"]["id"] for r in data["items"]] == ["EX-2024-002", "EX-2024-001", "EX-2024-003"]
+    assert [r["verdict"] for r in data["items"]] == ["reject", "approve", "conditional"]
+    assert data["summary"]["verdicts"] == {"approve": 1, "conditional": 1, "deferred": 0, "reject": 1}
+    assert data["summary"]["most_failed"][0] == {
+        "rule_id": "JM-TAX-001",
+        "title": data["summary"]["most_failed"][0]["title"],
+        "failed": 2,
+    }
     assert ReportSet.model_validate_json(rs.to_json()) == rs
 
 
-def test_json_renderer_single_and_many(vetter: Vetter, report: Report) -> None:
-    assert vetter.render(report, "json") == report.to_json()
-    rs = vetter.check_many([PV, CEMENT])
+def test_json_renderer_has_one_shape_for_one_and_many(vetter: Vetter, report: Report) -> None:
+    one = json.loads(vetter.render(report, "json"))
+    rs = ReportSet.collect(vetter.check_many([PV, CEMENT]))
+    many = json.loads(vetter.render(rs, "json"))
+    assert list(one) == list(many) == ["schema", "items", "summary"]
+    assert one["items"] == [report.to_dict()]
     assert vetter.render(rs, "json") == rs.to_json()
-    assert "reports" in json.loads(vetter.render(rs, "json"))
 
 
 def test_report_is_frozen(report: Report) -> None:
@@ -160,4 +170,4 @@ def test_json_is_byte_identical_across_hash_seeds() -> None:
     second = _json_with_hashseed("12345")
     assert first
     assert first == second
-    assert json.loads(first)["verdict"] == "approve"
+    assert json.loads(first)["items"][0]["verdict"] == "approve"

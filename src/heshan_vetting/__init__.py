@@ -27,7 +27,17 @@ from heshan_vetting.errors import (
     did_you_mean,
 )
 from heshan_vetting.evaluation.scoring import IndicatorInput
-from heshan_vetting.extension import Check, CheckContext, CheckResult, FactProvider, NotConfigured, Renderer
+from heshan_vetting.extension import (
+    Check,
+    CheckContext,
+    CheckResult,
+    FactProvider,
+    LoadedItem,
+    NotConfigured,
+    RenderContext,
+    Renderer,
+    Template,
+)
 from heshan_vetting.fields import FIELD_SPECS, FactKind, FieldSpec
 from heshan_vetting.hookspecs import hookimpl
 from heshan_vetting.model import Location, Project, project_from_mapping
@@ -45,13 +55,13 @@ from heshan_vetting.report import (
     Provenance,
     Referral,
     Report,
-    ReportSet,
     Score,
     Severity,
     Supply,
     Text,
     Verdict,
 )
+from heshan_vetting.results import Item, ItemError, Problem, ReportSet, RuleCount, Summary, VerdictCounts
 from heshan_vetting.units import Units, dimension_label
 from heshan_vetting.version import __version__
 from heshan_vetting.vetter import DEFAULT_PACK, Vetter
@@ -78,26 +88,35 @@ __all__ = [
     "IndicatorInput",
     "IndicatorScore",
     "InputError",
+    "Item",
+    "ItemError",
+    "LoadedItem",
     "Location",
     "NotConfigured",
     "Outcome",
     "PluginError",
     "PluginNote",
+    "Problem",
     "Project",
     "ProjectError",
     "Provenance",
     "Referral",
+    "RenderContext",
     "Renderer",
     "Report",
     "ReportSet",
+    "RuleCount",
     "RulePackError",
     "Score",
     "Severity",
+    "Summary",
     "Supply",
+    "Template",
     "Text",
     "Units",
     "UsageError",
     "Verdict",
+    "VerdictCounts",
     "VerdictDef",
     "Vetter",
     "VettingError",

@@ -11,10 +11,10 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heshan_vetting.errors import InputError, PluginError, UsageError, VettingError
+from heshan_vetting.errors import InputError, PluginError, VettingError
 from heshan_vetting.output import validate_output, write_output
 from heshan_vetting.plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
-from heshan_vetting.report import ReportSet, Verdict
+from heshan_vetting.report import Verdict
 from heshan_vetting.version import __version__
 
 if TYPE_CHECKING:
@@ -59,6 +59,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date such as 2024-03-01, got {text!r}") from None
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes (1 or more), got {text!r}")
+    return n
+
+
 def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests).
 
@@ -81,9 +91,20 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="project file(s) (.toml)")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="project files (.toml, .jsonl; .xlsx with the xlsx plugin), directories (searched recursively), "
+        "glob patterns, or - for standard input",
+    )
     check.add_argument("--pack", default="heshan", metavar="ID|PATH", help="rule pack id or file (default: heshan)")
-    check.add_argument("--format", default="text", metavar="FORMAT", help="output format: text (default) or json")
+    check.add_argument(
+        "--format",
+        default="text",
+        metavar="FORMAT",
+        help="output format: text (default), json, jsonl, or one a plugin adds (see the plugins command)",
+    )
     check.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of text output (default: zh)")
     check.add_argument(
         "--as-of",
@@ -100,6 +121,25 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         choices=["reject", "deferred", "conditional", "never"],
         help="exit 1 when a verdict is at or above this level: approve < conditional < deferred < reject "
         "(default: reject)",
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="check in N worker processes (default 1); the results are the same, in the same order",
+    )
+    check.add_argument(
+        "--stdin-format",
+        default="toml",
+        metavar="SUFFIX",
+        help="the format of standard input (PATH -): toml (default), jsonl, or a plugin's (xlsx)",
+    )
+    noise = check.add_mutually_exclusive_group()
+    noise.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no warnings on stderr")
+    noise.add_argument(
+        "--verbose", "-v", action="store_true", help="one line per item on stderr (source, project, verdict)"
     )
     engine_metavar, engine_help = _engine_help(hooks)
     check.add_argument("--engine", default="native", metavar=engine_metavar, help=engine_help)
@@ -182,51 +222,10 @@ def _fails(verdict: Verdict, level: str) -> bool:
 
 
 def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[str], bool | None]) -> int:
-    from heshan_vetting.vetter import Vetter, unknown_format
+    from heshan_vetting.runner import run_check
 
     options = {d: getattr(args, d) for d in args.plugin_option_dests}
-    autoload = False if args.no_autoload else None
-    if hooks is not None and (sorted(scanned[0]), scanned[1]) == (sorted(args.disable_plugin), autoload):
-        # the plugin set built to read the plugins' options is the one asked for: load entry points once
-        vetter = Vetter(args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks)
-    else:  # e.g. an abbreviated --disable-pl NAME that the pre-scan could not see
-        vetter = Vetter(
-            args.pack,
-            engine=args.engine,
-            disable_plugins=args.disable_plugin,
-            options=options,
-            strict=args.strict,
-            autoload=autoload,
-        )
-    if args.format not in vetter.renderers:
-        raise unknown_format(args.format, vetter.renderers, "--format")
-    inputs = [*args.paths, *vetter.input_files()] if args.output is not None else []
-    if args.output is not None:
-        validate_output(args.output, inputs=inputs, field="--output")  # refuse before any work is done
-    projects = [(p, path) for path in args.paths for p in vetter.load(path)]  # all inputs valid before output
-    for notice in vetter.notices:
-        _warn(notice.message.zh, notice.message.en)
-    reports = ReportSet(reports=[vetter.check(p, as_of=args.as_of, source=path) for p, path in projects])
-    for rep in reports.reports:
-        for notice in rep.notices:
-            if notice.code == "as_of_outside_pack_period":
-                who = rep.project.source or rep.project.id
-                _warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
-    if args.output is None:
-        try:
-            sys.stdout.write(vetter.render(reports, args.format, args.lang))
-        except UsageError as exc:
-            if exc.field != "format":
-                raise
-            raise UsageError(
-                f"The format {args.format!r} writes a binary file; give --output FILE.",
-                message_zh=f"格式 {args.format!r} 输出二进制文件；请用 --output 指定文件。",
-                field="--format",
-            ) from None
-    else:
-        write_output(args.output, vetter.render_bytes(reports, args.format, args.lang), inputs=inputs, field="--output")
-    failed = any(_fails(r.verdict, args.fail_on) for r in reports.reports)
-    return ExitCode.FAILED if failed else ExitCode.OK
+    return run_check(args, hooks, scanned, options)
 
 
 def _coverage(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "Bilingual",
@@ -69,6 +70,7 @@ class InputError(Bilingual, VettingError):
         line: int | None = None,
         column: int | None = None,
         field: str | None = None,
+        details: Iterable[InputError] = (),
     ) -> None:
         self.message_en = message_en
         self.message_zh = message_zh or message_en
@@ -76,7 +78,18 @@ class InputError(Bilingual, VettingError):
         self.line = line
         self.column = column
         self.field = field
+        self.details: tuple[InputError, ...] = tuple(details)
+        """The other errors found in the same input (e.g. every invalid field of one project), after this one."""
         super().__init__(self.format())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword-only arguments: rebuilt from the attributes (errors cross process boundaries in batches)
+        return (_rebuild, (type(self), dict(self.__dict__), self.args))
+
+    @property
+    def all(self) -> tuple[InputError, ...]:
+        """This error and its :attr:`details`: every problem found in the input, in order."""
+        return (self, *self.details)
 
     @property
     def location(self) -> str:
@@ -117,12 +130,23 @@ class UsageError(InputError):
     """A command-line option or API argument is invalid."""
 
 
+def _rebuild(cls: type[Exception], state: dict[str, Any], args: tuple[Any, ...]) -> Exception:
+    """An exception of ``cls`` with ``state`` and ``args``, without calling its constructor (for pickle)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class PluginError(VettingError):
     """A plugin failed to load or misbehaved. The CLI exits with code 3."""
 
     def __init__(self, message: str, *, plugin: str | None = None) -> None:
         self.plugin = plugin
         super().__init__(f"plugin {plugin!r}: {message}" if plugin else message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), dict(self.__dict__), self.args))
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> tuple[str, str]:

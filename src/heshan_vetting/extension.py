@@ -19,10 +19,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Protocol
 
+from heshan_vetting.errors import InputError
 from heshan_vetting.model import Project
-from heshan_vetting.report import Citation, Comparison, FactValue, Outcome, ReportSet, Severity, Text
+from heshan_vetting.report import Citation, Comparison, FactValue, Outcome, Severity, Text
+from heshan_vetting.results import ReportSet
 
-__all__ = ["Check", "CheckContext", "CheckResult", "FactProvider", "FactValueType", "NotConfigured", "Renderer"]
+__all__ = [
+    "Check",
+    "CheckContext",
+    "CheckResult",
+    "FactProvider",
+    "FactValueType",
+    "LoadedItem",
+    "NotConfigured",
+    "RenderContext",
+    "Renderer",
+    "Template",
+]
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -162,13 +175,79 @@ class FactProvider:
             raise TypeError(f"FactProvider {self.name!r}: compute must be callable")
 
 
+@dataclass(frozen=True)
+class LoadedItem:
+    """One item a loader read from a file: a project, or the error that kept one row from being a project.
+
+    A loader (``heshan_load_project``) that reads many projects from one file (a ledger, a JSON Lines
+    file) returns one per row, so a bad row becomes an error entry of its own while the good rows are
+    vetted. A loader may also return plain :class:`~heshan_vetting.Project` objects (a whole-file
+    loader), or raise :class:`~heshan_vetting.ProjectError` when the whole file is unreadable.
+
+    :ivar project: the project (``None`` when ``error`` is set).
+    :ivar error: the row's error, with every problem in it (``details``); ``None`` when ``project`` is set.
+    :ivar line: the row of the ledger or line of the file the item is on (``None`` for a whole file);
+        reports show it (``project.line``), and a ledger written back puts the results on that row.
+    :ivar project_id: for an error, the project id when it could be read.
+    """
+
+    project: Project | None = None
+    error: InputError | None = None
+    line: int | None = None
+    project_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.project is None) == (self.error is None):
+            raise ValueError("a LoadedItem holds either a project or an error")
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Where the output goes, for renderers that lay it out (the ``text`` table's width, colour).
+
+    A renderer receives it when its signature has a ``context`` parameter.
+
+    :ivar width: the columns a text layout may use (the terminal's width; 100 when not a terminal).
+    :ivar color: whether terminal colours may be used (a terminal, and ``NO_COLOR`` not set).
+    """
+
+    width: int = 100
+    color: bool = False
+
+
+@dataclass(frozen=True)
+class Template:
+    """A starter file ``python -m heshan_vetting init NAME`` writes, given through ``heshan_templates``.
+
+    :ivar name: what follows ``init`` (``ledger``, ``project``).
+    :ivar title: what it is, in Chinese and English (shown by ``init --help``).
+    :ivar filename: the default file name (``intake-ledger.xlsx``).
+    :ivar build: called with the language (``zh`` or ``en``); returns the file's bytes.
+    """
+
+    name: str
+    title: Text
+    filename: str
+    build: Callable[[str], bytes]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise ValueError(f"Template.name {self.name!r} must be lower case letters, digits and _")
+        if not callable(self.build):
+            raise TypeError(f"Template {self.name!r}: build must be callable")
+
+
 class Renderer(Protocol):
     """An output format, given through ``heshan_renderers``: reports in, a document out.
 
     A text format returns ``str`` (written to the terminal or, as UTF-8, to a file); a binary format
     (a spreadsheet, say) returns ``bytes``, which can only go to a file: the command line then
     requires ``--output`` and :meth:`~heshan_vetting.Vetter.render` refuses it (use
-    :meth:`~heshan_vetting.Vetter.render_bytes`). A plain function with this signature is a renderer.
+    :meth:`~heshan_vetting.Vetter.render_bytes`). A plain function with this signature is a renderer; one that
+    also takes a ``context`` keyword gets a :class:`RenderContext` (terminal width, colour).
+
+    ``reports`` holds the batch in input order (:attr:`~heshan_vetting.ReportSet.items`): reports and the
+    errors of items that could not be vetted; a renderer shows both.
     """
 
     def __call__(self, reports: ReportSet, lang: str) -> str | bytes:

@@ -27,7 +27,7 @@ import pluggy
 if TYPE_CHECKING:
     from heshan_vetting.engines.protocol import EngineSpec
     from heshan_vetting.evaluation.scoring import IndicatorInput
-    from heshan_vetting.extension import Check, FactProvider
+    from heshan_vetting.extension import Check, FactProvider, LoadedItem, Template
     from heshan_vetting.model import Project
     from heshan_vetting.packs.schema import VerdictDef
     from heshan_vetting.report import Finding, Report, Score
@@ -69,18 +69,47 @@ def heshan_rule_pack_paths() -> list[Path]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def heshan_load_project(path: Path, units: Units) -> list[Project] | None:
+def heshan_load_project(path: Path, units: Units) -> list[Project | LoadedItem] | None:
     """Load the project(s) in a file.
 
     :param path: the file to read.
     :param units: the Vetter's unit registry, for parsing quantities.
-    :return: the projects in the file, or ``None`` if this loader does not handle the file's format.
+    :return: the projects in the file, or ``None`` if this loader does not handle the file's format. A
+        loader that reads many projects from one file (a ledger, JSON Lines) returns a
+        :class:`~heshan_vetting.LoadedItem` per row: a project, or the row's error with every problem
+        found in it, and the row number; a batch then vets the good rows and reports the bad ones.
 
     When: for each path given to :meth:`Vetter.check`, :meth:`Vetter.check_many` or the ``check``
     command. A loader raises :class:`~heshan_vetting.ProjectError` naming the file, line (or cell)
-    and field for a file it handles but finds invalid.
+    and field for a file it handles but cannot read at all (the whole file is then one error entry).
 
     Results: the first non-``None`` result wins; the built-in ``toml_loader`` is asked last.
+    """
+
+
+@hookspec
+def heshan_project_suffixes() -> list[str]:  # type: ignore[empty-body]
+    """Name the file suffixes this plugin's loader reads, so a directory given to ``check`` finds those files.
+
+    :return: suffixes with their dot, e.g. ``[".xlsx", ".xlsm"]`` (compared case-insensitively).
+
+    When: when the ``check`` command (or :meth:`Vetter.project_files`) searches a directory for project
+    files. A file named explicitly is offered to every loader whatever its suffix.
+
+    Results: all are used.
+    """
+
+
+@hookspec
+def heshan_templates() -> list[Template]:  # type: ignore[empty-body]
+    """Contribute starter files for ``python -m heshan_vetting init NAME`` (an intake ledger, a project file).
+
+    :return: :class:`~heshan_vetting.Template` objects (name, title, default file name, a function that
+        builds the file's bytes for a language).
+
+    When: when the ``init`` command runs.
+
+    Results: all are used; for one name, the plugin registered last wins.
     """
 
 

@@ -383,17 +383,33 @@ def _sentence(text: str, stop: str) -> str:
 
 
 def project_from_mapping(data: Mapping[str, Any], units: Units, doc: TomlDocument | None = None) -> Project:
-    """Validate a project dict, parsing quantities with ``units``; errors name the field (and line)."""
+    """Validate a project dict, parsing quantities with ``units``; errors name the field (and line).
+
+    :raises ProjectError: the first problem (an unknown key comes first), with every other problem pydantic found
+        in :attr:`~heshan_vetting.InputError.details`.
+    """
     try:
         return Project.model_validate(dict(data), context={"units": units})
     except ValidationError as exc:
-        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-        loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
-        en, zh = _describe_error(err, data)
-        line = col = None
-        if doc is not None:
-            line, col = doc.locate(loc)
-        field = ".".join(str(p) for p in loc) or None
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        found = [_project_error(err, data, doc) for err in errors]
+        first = found[0]
         raise ProjectError(
-            en, message_zh=zh, file=doc.path if doc else None, line=line, column=col, field=field
+            first.message_en,
+            message_zh=first.message_zh,
+            file=first.file,
+            line=first.line,
+            column=first.column,
+            field=first.field,
+            details=found[1:],
         ) from None
+
+
+def _project_error(err: Mapping[str, Any], data: Mapping[str, Any], doc: TomlDocument | None) -> ProjectError:
+    loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+    en, zh = _describe_error(err, data)
+    line = col = None
+    if doc is not None:
+        line, col = doc.locate(loc)
+    field = ".".join(str(p) for p in loc) or None
+    return ProjectError(en, message_zh=zh, file=doc.path if doc else None, line=line, column=col, field=field)

@@ -30,13 +30,13 @@ import re
 import secrets
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from heshan_vetting.errors import UsageError
 
-__all__ = ["validate_output", "write_output"]
+__all__ = ["open_output", "validate_output", "write_output"]
 
 PathArg = str | os.PathLike[str]
 
@@ -95,6 +95,52 @@ def write_output(path: PathArg, text: str | bytes, *, inputs: Iterable[PathArg],
             _write_special(target, data, field)
         else:
             _write_atomic(target, data)
+    except OSError as exc:
+        raise _os_error(target.given, exc, field) from None
+
+
+@contextlib.contextmanager
+def open_output(
+    path: PathArg, *, inputs: Iterable[PathArg], field: str = "output"
+) -> Iterator[Callable[[bytes], None]]:
+    """Stream an output to ``path`` piece by piece, with the guarantees of :func:`write_output`.
+
+    Yields a function that writes bytes. A regular or new file is written to a temporary file beside it and
+    renamed over it when the block ends without an error; if the block raises, the temporary file is removed
+    and the target is left as it was (nothing half-written). A device, a named pipe or ``/dev/stdout`` is
+    written as the pieces come.
+    """
+    target = _inspect(path, list(inputs), field)
+    try:
+        if target.kind == "fd":
+            assert target.fd is not None
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            fd = target.fd
+            yield lambda data: _write_all(fd, data)
+            return
+        if target.kind == "special":
+            fd = _open_special(target, field)
+            try:
+                yield lambda data: _write_all(fd, data)
+            finally:
+                os.close(fd)
+            return
+        tmp, fd = _temporary(target)
+        try:
+            try:
+                if target.st is not None:
+                    _keep_owner_and_mode(fd, tmp, target.st)
+                yield lambda data: _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target.real)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_directory(os.path.dirname(target.real) or os.curdir)
     except OSError as exc:
         raise _os_error(target.given, exc, field) from None
 
@@ -231,36 +277,31 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _write_special(target: _Target, data: bytes, field: str) -> None:
     """Open a device or named pipe for writing (no create, no truncate) and write to it."""
-    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(target.given, flags)
+    fd = _open_special(target, field)
     try:
-        now = os.fstat(fd)
-        if stat.S_ISREG(now.st_mode) or stat.S_ISDIR(now.st_mode):  # replaced since it was inspected
-            raise UsageError(
-                "The output file was replaced while it was being written; nothing was written. Run again.",
-                message_zh="写入时输出文件已被替换，未写入任何内容；请重新运行。",
-                file=target.given,
-                field=field,
-            )
         _write_all(fd, data)
     finally:
         os.close(fd)
 
 
+def _open_special(target: _Target, field: str) -> int:
+    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(target.given, flags)
+    now = os.fstat(fd)
+    if stat.S_ISREG(now.st_mode) or stat.S_ISDIR(now.st_mode):  # replaced since it was inspected
+        os.close(fd)
+        raise UsageError(
+            "The output file was replaced while it was being written; nothing was written. Run again.",
+            message_zh="写入时输出文件已被替换，未写入任何内容；请重新运行。",
+            file=target.given,
+            field=field,
+        )
+    return fd
+
+
 def _write_atomic(target: _Target, data: bytes) -> None:
     """Write a temporary file beside the target, flush it to disk and rename it over the target."""
-    directory = os.path.dirname(target.real) or os.curdir
-    base = os.fsencode(os.path.basename(target.real))[:100].decode("utf-8", "ignore")  # room for the suffix
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)  # the kernel applies the umask, as for any new file
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover - 100 collisions of 32 random bits
-        raise FileExistsError(f"could not create a temporary file in {directory}")
+    tmp, fd = _temporary(target)
     try:
         try:
             if target.st is not None:
@@ -274,7 +315,21 @@ def _write_atomic(target: _Target, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_directory(directory)
+    _fsync_directory(os.path.dirname(target.real) or os.curdir)
+
+
+def _temporary(target: _Target) -> tuple[str, int]:
+    """A new temporary file beside the target (name, open descriptor)."""
+    directory = os.path.dirname(target.real) or os.curdir
+    base = os.fsencode(os.path.basename(target.real))[:100].decode("utf-8", "ignore")  # room for the suffix
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(4)}.tmp")
+        try:
+            return tmp, os.open(tmp, flags, 0o666)  # the kernel applies the umask, as for any new file
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file in {directory}")  # pragma: no cover
 
 
 def _keep_owner_and_mode(fd: int, tmp: str, old: os.stat_result) -> None:

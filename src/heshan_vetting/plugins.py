@@ -28,7 +28,7 @@ from heshan_vetting import hookspecs
 from heshan_vetting.engines.protocol import EngineSpec
 from heshan_vetting.errors import InputError, PluginError, UsageError, did_you_mean
 from heshan_vetting.evaluation.scoring import IndicatorInput
-from heshan_vetting.extension import Check, FactProvider, NotConfigured, Renderer
+from heshan_vetting.extension import Check, FactProvider, LoadedItem, NotConfigured, Renderer, Template
 from heshan_vetting.model import Project
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import Finding, PluginNote, PluginRef, Report, Score
@@ -50,6 +50,7 @@ __all__ = [
 BUILTIN_PLUGINS: dict[str, str] = {
     "units": "heshan_vetting.builtins.units",
     "toml_loader": "heshan_vetting.builtins.toml_loader",
+    "jsonl_loader": "heshan_vetting.builtins.jsonl_loader",
     "shipped_packs": "heshan_vetting.builtins.shipped_packs",
     "scoring": "heshan_vetting.builtins.scoring",
     "engines": "heshan_vetting.builtins.engines",
@@ -324,10 +325,34 @@ class Hooks:
             out.extend(lines)
         return out
 
-    def load_project(self, path: Path, units: Units) -> list[Project] | None:
-        """The projects in ``path`` from the first loader that handles it."""
-        result: list[Project] | None = self.pm.hook.heshan_load_project(path=path, units=units)
-        return result
+    def load_project(self, path: Path, units: Units) -> list[LoadedItem] | None:
+        """The items in ``path`` from the first loader that handles it (a loader's plain projects wrapped)."""
+        result: list[Project | LoadedItem] | None = self.pm.hook.heshan_load_project(path=path, units=units)
+        if result is None:
+            return None
+        out: list[LoadedItem] = []
+        for item in result:
+            if isinstance(item, LoadedItem):
+                out.append(item)
+            elif isinstance(item, Project):
+                out.append(LoadedItem(project=item))
+            else:
+                raise PluginError(
+                    f"heshan_load_project returned {type(item).__name__} for {path}, not a Project or a LoadedItem"
+                )
+        return out
+
+    def project_suffixes(self) -> list[str]:
+        """The file suffixes the loaders read (lower case, with the dot), sorted."""
+        return sorted({str(s).lower() for suffixes in self.pm.hook.heshan_project_suffixes() for s in suffixes})
+
+    def templates(self) -> dict[str, Template]:
+        """Template name → starter file for ``init``; later-registered plugins win for one name."""
+        out: dict[str, Template] = {}
+        for templates in reversed(self.pm.hook.heshan_templates()):
+            for template in templates:
+                out[template.name] = template
+        return dict(sorted(out.items()))
 
     def rule_pack_paths(self) -> list[Path]:
         """Pack directories, in priority order (later-registered plugins first)."""

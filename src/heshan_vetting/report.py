@@ -3,7 +3,7 @@
 Its JSON is a public contract (schema ``heshan-vetting/report/v2``; CHANGELOG says what changed from v1):
 the names ``schema``, ``verdict`` (with ``verdict_text``), ``to_supply``, ``referrals``, ``commitments``, ``score``,
 ``findings`` (each with ``rule_id``, ``severity``, ``outcome``, ``outcome_text``) and ``provenance`` are fixed;
-several projects give a :class:`ReportSet` with the reports under ``reports``. The same project,
+a batch of them is a :class:`heshan_vetting.results.ReportSet`. The same project,
 packs and as-of date give byte-identical JSON (:meth:`Report.to_json`).
 """
 
@@ -36,7 +36,6 @@ __all__ = [
     "Provenance",
     "Referral",
     "Report",
-    "ReportSet",
     "Score",
     "Severity",
     "Skipped",
@@ -236,6 +235,8 @@ class ProjectRef(FrozenModel):
     industry_name: str | None = None
     """The GB/T 4754-2017 class name of ``industry_code``."""
     source: str | None = None
+    line: int | None = None
+    """The project's row in a ledger (or line of a JSON Lines file) named by ``source``; ``None`` for a whole file."""
 
 
 class Supply(FrozenModel):
@@ -349,25 +350,9 @@ class Report(FrozenModel):
 
     def to_json(self) -> str:
         """Deterministic JSON: same inputs, same bytes."""
-        return _dumps(self.to_dict())
+        return dumps_json(self.to_dict())
 
 
-class ReportSet(FrozenModel):
-    """Reports for several projects, in input order."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    schema_id: str = Field(default=REPORT_SCHEMA, alias="schema")
-    reports: tuple[Report, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready dict, with the public field names."""
-        return self.model_dump(mode="json", by_alias=True)
-
-    def to_json(self) -> str:
-        """Deterministic JSON: same inputs, same bytes."""
-        return _dumps(self.to_dict())
-
-
-def _dumps(data: dict[str, Any]) -> str:
+def dumps_json(data: dict[str, Any]) -> str:
+    """Deterministic JSON text of a report dict (UTF-8 text, two-space indent, no NaN)."""
     return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"

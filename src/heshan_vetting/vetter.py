@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from heshan_vetting.batch import run_parallel, worker_arguments
 from heshan_vetting.engines.protocol import Engine, EngineSpec, choose_engine
 from heshan_vetting.errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
 from heshan_vetting.evaluation.pipeline import Pipeline
 from heshan_vetting.evaluation.plugin_run import PluginRunner
+from heshan_vetting.extension import LoadedItem, RenderContext
+from heshan_vetting.inputs.discover import find_project_files
 from heshan_vetting.inputs.files import require_regular_file
 from heshan_vetting.model import Project, project_from_mapping
 from heshan_vetting.packs.compiled import CompiledPack
 from heshan_vetting.packs.compiler import compile_pack
 from heshan_vetting.packs.load import find_packs, index_packs, load_pack, shipped_pack_dir
 from heshan_vetting.plugins import Hooks, PluginInfo, make_plugin_manager
-from heshan_vetting.report import AsOfSource, Notice, Report, ReportSet, Text
+from heshan_vetting.report import AsOfSource, Notice, Report, Text
+from heshan_vetting.results import Item, ItemError, ReportSet
 from heshan_vetting.units import Units
 
 __all__ = ["DEFAULT_PACK", "LANGUAGES", "ProjectInput", "Vetter"]
@@ -77,6 +82,16 @@ class Vetter:
         autoload: bool | None = None,
         hooks: Hooks | None = None,
     ) -> None:
+        self._arguments: dict[str, Any] = {
+            "pack": pack,
+            "engine": engine,
+            "plugins": tuple(plugins),
+            "disable_plugins": (disable_plugins,) if isinstance(disable_plugins, str) else tuple(disable_plugins),
+            "pack_paths": tuple(pack_paths),
+            "options": dict(options or {}),
+            "strict": strict,
+            "autoload": autoload,
+        }
         if hooks is None:
             self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
             hooks = Hooks(self._pm, infos)
@@ -183,14 +198,30 @@ class Vetter:
 
     # -- projects -------------------------------------------------------------------------------
     def load(self, path: str | Path) -> list[Project]:
-        """The projects in a file, read by the first loader plugin that handles its format."""
+        """The projects in a file, read by the first loader plugin that handles its format.
+
+        :raises ProjectError: the first bad item (a ledger row, a JSON line) or the file itself; use
+            :meth:`load_items` to keep the good rows of a file with bad ones.
+        """
+        items = self.load_items(path)
+        for item in items:
+            if item.error is not None:
+                raise item.error
+        return [item.project for item in items if item.project is not None]
+
+    def load_items(self, path: str | Path) -> list[LoadedItem]:
+        """The items in a file: a project, or the error of a row that is not one, each with its row (if any).
+
+        :raises ProjectError: the file cannot be read at all (missing, a directory, no loader for its format,
+            not a ledger).
+        """
         p = Path(path)
         if not p.exists():
             raise ProjectError("The file does not exist.", message_zh="文件不存在。", file=str(path))
         if p.is_dir():
             raise ProjectError(
-                "This is a directory; give the project files in it (e.g. dir/*.toml).",
-                message_zh="这是一个目录；请指定其中的项目文件（如 dir/*.toml）。",
+                "This is a directory; give the project files in it (the check command searches directories).",
+                message_zh="这是一个目录；请指定其中的项目文件（check 命令可直接搜索目录）。",
                 file=str(path),
             )
         require_regular_file(p, ProjectError)  # a named pipe or a device would block or never end
@@ -202,25 +233,28 @@ class Vetter:
                     message_zh="没有加载器插件可读取 .toml 项目文件；是否禁用了内置插件 toml_loader？",
                     file=str(path),
                 )
+            known = ", ".join(self.hooks.project_suffixes()) or "none"
             raise ProjectError(
-                f"No loader plugin reads {p.suffix or 'files without an extension'}; the built-in loader reads "
-                ".toml project files, and plugins add formats (e.g. heshan-vetting-xlsx for .xlsx).",
-                message_zh=f"没有可读取 {p.suffix or '无扩展名文件'} 的加载器插件；内置加载器读取 .toml 项目文件，"
-                "其他格式由插件提供（如 heshan-vetting-xlsx 读取 .xlsx）。",
+                f"No loader plugin reads {p.suffix or 'files without an extension'}; the loaders installed read: "
+                f"{known} (plugins add formats, e.g. heshan-vetting-xlsx for .xlsx).",
+                message_zh=f"没有可读取 {p.suffix or '无扩展名文件'} 的加载器插件；已安装的加载器可读取：{known}"
+                "（其他格式由插件提供，如 heshan-vetting-xlsx 读取 .xlsx）。",
                 file=str(path),
             )
         return projects
 
+    def project_files(self, paths: Iterable[str | Path]) -> Iterator[Path | ProjectError]:
+        """The project files ``paths`` name: files as given, directories searched recursively for the suffixes
+        the loaders read (hidden entries, ``pyproject.toml`` and ``heshan-vetting.toml`` skipped), glob patterns
+        expanded; in a stable order. A directory without project files, or a pattern that matches nothing, is
+        yielded as a :class:`ProjectError` in its place (a name that does not exist is yielded as it is: loading
+        it says so).
+        """
+        return find_project_files(paths, self.hooks.project_suffixes())
+
     def project(self, data: Mapping[str, Any]) -> Project:
         """Validate a project dict (quantities as strings such as ``"180 亩"``) with this Vetter's units."""
         return project_from_mapping(data, self.units)
-
-    def _projects(self, item: ProjectInput) -> list[tuple[Project, str | None]]:
-        if isinstance(item, Project):
-            return [(item, None)]
-        if isinstance(item, (str, Path)):
-            return [(p, str(item)) for p in self.load(item)]
-        return [(self.project(item), None)]
 
     # -- checking -------------------------------------------------------------------------------
     def check(
@@ -249,17 +283,38 @@ class Vetter:
                 field="source",
             )
         day = _as_of(as_of)
-        items = self._projects(project)
-        if len(items) != 1:
+        if isinstance(project, Project):
+            return self._check_one(project, str(source) if source is not None else None, day)
+        if isinstance(project, Mapping):
+            return self._check_one(self.project(project), str(source) if source is not None else None, day)
+        found = self.load(project)
+        if len(found) != 1:
             raise UsageError(
-                f"{project} holds {len(items)} projects; use check_many().",
-                message_zh=f"{project} 含 {len(items)} 个项目；请使用 check_many()。",
+                f"{project} holds {len(found)} projects; use check_many().",
+                message_zh=f"{project} 含 {len(found)} 个项目；请使用 check_many()。",
             )
-        found, path = items[0]
-        return self._check_one(found, str(source) if source is not None else path, day)
+        return self._check_one(found[0], str(source) if source is not None else str(project), day)
 
-    def check_many(self, projects: Iterable[ProjectInput], *, as_of: date | str | None = None) -> ReportSet:
-        """Vet several projects; reports come in input order. ``as_of`` as for :meth:`check`."""
+    def check_many(
+        self,
+        projects: Iterable[ProjectInput | ItemError],
+        *,
+        as_of: date | str | None = None,
+        jobs: int = 1,
+    ) -> Iterator[Item]:
+        """Vet several projects, yielding a result per item as it is ready, in input order.
+
+        Each item is a :class:`Report`, or an :class:`~heshan_vetting.ItemError` for an input that could not be
+        vetted (a bad file, ledger row or mapping, with every problem found in it): a bad item never stops the
+        batch. A file may hold many projects (a ledger, JSON Lines): each row is an item. Collect everything with
+        ``ReportSet.collect(vetter.check_many(...))``. An :class:`~heshan_vetting.ItemError` among the inputs
+        (a caller's own error for an input it could not find) passes through in its place.
+
+        :param as_of: as for :meth:`check`.
+        :param jobs: worker processes; ``1`` (default) checks in this process. With ``jobs > 1`` each worker
+            builds its own Vetter with this one's arguments (so plugins given as objects must be modules or
+            picklable) and the results are the same as with ``jobs=1``, in the same order.
+        """
         if isinstance(projects, (Project, Mapping, str, Path)):
             raise UsageError(
                 "check_many() takes an iterable of projects; use check() for one.",
@@ -267,10 +322,63 @@ class Vetter:
                 field="projects",
             )
         day = _as_of(as_of)
-        reports = [self._check_one(p, src, day) for item in projects for p, src in self._projects(item)]
-        return ReportSet(reports=reports)
+        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+            raise UsageError(
+                f"jobs must be a whole number of at least 1, not {jobs!r}.",
+                message_zh=f"jobs 应为不小于 1 的整数，而非 {jobs!r}。",
+                field="jobs",
+            )
+        numbered = enumerate(projects)
+        if jobs == 1:
+            return (result for index, item in numbered for result in self.check_input(item, as_of=day, index=index))
+        return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs)
 
-    def _check_one(self, project: Project, source: str | None, as_of: date | None) -> Report:
+    def check_input(
+        self, item: ProjectInput | ItemError, *, as_of: date | None = None, index: int | None = None
+    ) -> list[Item]:
+        """The results of one input of a batch: a report or an error for each project a file or mapping holds.
+
+        :param index: the item's position in the batch, recorded in an error for a mapping (which has no file).
+        """
+        if isinstance(item, ItemError):
+            return [item]
+        if isinstance(item, Project):
+            return [self._check_one(item, None, as_of)]
+        if isinstance(item, Mapping):
+            try:
+                project = self.project(item)
+            except ProjectError as exc:
+                ident = item.get("id")
+                return [
+                    ItemError.from_exception(exc, index=index, project_id=ident if isinstance(ident, str) else None)
+                ]
+            return [self._check_one(project, None, as_of)]
+        if not isinstance(item, (str, Path)):
+            raise UsageError(
+                f"Item {index} of the batch is a {type(item).__name__}; give Projects, dicts or paths.",
+                message_zh=f"批量中的第 {index} 项是 {type(item).__name__}；应为 Project、字典或文件路径。",
+                field="projects",
+            )
+        source = str(item)
+        try:
+            loaded = self.load_items(item)
+        except ProjectError as exc:
+            return [ItemError.from_exception(exc, source=source)]
+        out: list[Item] = []
+        for entry in loaded:
+            if entry.project is not None:
+                out.append(self._check_one(entry.project, source, as_of, line=entry.line))
+            elif entry.error is not None:
+                out.append(
+                    ItemError.from_exception(entry.error, source=source, line=entry.line, project_id=entry.project_id)
+                )
+        return out
+
+    def _worker_arguments(self) -> dict[str, Any]:
+        """The arguments that build this Vetter again in a worker process (``check_many(jobs=N)``)."""
+        return worker_arguments(self._arguments, self.hooks.infos)
+
+    def _check_one(self, project: Project, source: str | None, as_of: date | None, line: int | None = None) -> Report:
         if as_of is not None:
             day, how = as_of, "option"
         elif project.application_date is not None:
@@ -284,7 +392,9 @@ class Vetter:
                 field = "application_date" if how == "application_date" else "as_of"
                 raise UsageError(outside.message.en, message_zh=outside.message.zh, field=field, file=source)
             notices = (*notices, outside)
-        return self._pipeline.report(project, day, source=source, as_of_source=_as_of_source(how), notices=notices)
+        return self._pipeline.report(
+            project, day, source=source, as_of_source=_as_of_source(how), notices=notices, line=line
+        )
 
     def _outside(self, day: date, how: str) -> Notice | None:
         start, end = self.pack.covers
@@ -307,12 +417,19 @@ class Vetter:
         )
 
     # -- output ---------------------------------------------------------------------------------
-    def render(self, reports: Report | ReportSet, format: str = "text", lang: str = "zh") -> str:
+    def render(
+        self,
+        reports: Report | ReportSet,
+        format: str = "text",
+        lang: str = "zh",
+        *,
+        context: RenderContext | None = None,
+    ) -> str:
         """Render reports in a text format (``text`` and ``json`` built in); ``lang`` is ``zh`` or ``en``.
 
         A binary format (its renderer returns bytes) is a :class:`UsageError` here: use :meth:`render_bytes`.
         """
-        out = self._render(reports, format, lang)
+        out = self._render(reports, format, lang, context)
         if isinstance(out, bytes):
             raise UsageError(
                 f"The format {format!r} is binary; use render_bytes() (or, on the command line, --output FILE).",
@@ -321,12 +438,21 @@ class Vetter:
             )
         return out
 
-    def render_bytes(self, reports: Report | ReportSet, format: str = "text", lang: str = "zh") -> bytes:
+    def render_bytes(
+        self,
+        reports: Report | ReportSet,
+        format: str = "text",
+        lang: str = "zh",
+        *,
+        context: RenderContext | None = None,
+    ) -> bytes:
         """Render reports in any format as the bytes of a file (a text format encoded as UTF-8)."""
-        out = self._render(reports, format, lang)
+        out = self._render(reports, format, lang, context)
         return out.encode("utf-8") if isinstance(out, str) else out
 
-    def _render(self, reports: Report | ReportSet, format: str, lang: str) -> str | bytes:
+    def _render(
+        self, reports: Report | ReportSet, format: str, lang: str, context: RenderContext | None
+    ) -> str | bytes:
         if lang not in LANGUAGES:
             hint_en, hint_zh = did_you_mean(str(lang), LANGUAGES)
             raise UsageError(
@@ -337,11 +463,23 @@ class Vetter:
         renderer = self.renderers.get(format)
         if renderer is None:
             raise unknown_format(format, self.renderers)
-        rs = reports if isinstance(reports, ReportSet) else ReportSet(reports=[reports])
-        out = renderer(rs, lang)
+        rs = reports if isinstance(reports, ReportSet) else ReportSet(items=(reports,))
+        if context is not None and _takes_context(renderer):
+            out = renderer(rs, lang, context=context)  # type: ignore[call-arg]
+        else:
+            out = renderer(rs, lang)
         if not isinstance(out, (str, bytes)):
             raise PluginError(f"the renderer of format {format!r} returned {type(out).__name__}, not str or bytes")
         return out
+
+
+def _takes_context(renderer: Callable[..., Any]) -> bool:
+    """Whether a renderer accepts the ``context`` keyword (:class:`RenderContext`)."""
+    try:
+        params = inspect.signature(renderer).parameters
+    except (TypeError, ValueError):
+        return False
+    return "context" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def unknown_format(name: str, renderers: Mapping[str, Any], field: str = "format") -> UsageError:

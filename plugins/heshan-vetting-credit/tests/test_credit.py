@@ -272,7 +272,7 @@ def test_cli_option_rejects_a_listed_applicant(blacklist: Path, tmp_path: Path) 
     proc = _cli("check", str(project), "--credit-blacklist", str(blacklist), "--format", "json",
                 "--as-of", "2024-06-01", "--disable-plugin", "xlsx")  # fmt: skip
     assert proc.returncode == 1, proc.stderr  # reject
-    report = json.loads(proc.stdout)
+    report = json.loads(proc.stdout)["items"][0]
     assert report["verdict"] == "reject"
     assert any(p["name"] == "credit" and p["distribution"] == "heshan-vetting-credit"
                for p in report["provenance"]["plugins"])  # fmt: skip

@@ -149,8 +149,8 @@ def summary(report: Any) -> tuple[Any, ...]:
 def test_a_workbook_of_two_projects_checks_like_the_equivalent_dicts(tmp_path: Path, vetter: Vetter) -> None:
     path = intake(tmp_path)
     assert vetter.load(path) == [vetter.project(d) for d in DICTS]
-    from_file = vetter.check_many([path]).reports
-    from_dicts = make_vetter().check_many(DICTS).reports
+    from_file = list(vetter.check_many([path]))
+    from_dicts = list(make_vetter().check_many(DICTS))
     assert [summary(r) for r in from_file] == [summary(r) for r in from_dicts]
     assert from_file[0].verdict != from_file[1].verdict  # the two rows are really different projects
     assert all(r.project.source == str(path) for r in from_file)
@@ -508,8 +508,8 @@ def test_the_cli_checks_a_workbook(tmp_path: Path) -> None:
     path = intake(tmp_path)
     proc = run_cli(["check", str(path), "--format", "json", "--fail-on", "never"])
     assert proc.returncode == 0, proc.stderr
-    reports = json.loads(proc.stdout)["reports"]
-    expected = make_vetter().check_many(DICTS).reports
+    reports = json.loads(proc.stdout)["items"]
+    expected = list(make_vetter().check_many(DICTS))
     assert [(r["project"]["id"], r["verdict"]) for r in reports] == [(r.project.id, r.verdict.value) for r in expected]
     assert all(r["project"]["source"] == str(path) for r in reports)
 

@@ -10,7 +10,13 @@ from heshan_vetting.inputs.toml import load_toml
 from heshan_vetting.model import Project, project_from_mapping
 from heshan_vetting.units import Units
 
-__all__ = ["heshan_load_project"]
+__all__ = ["heshan_load_project", "heshan_project_suffixes"]
+
+
+@hookimpl
+def heshan_project_suffixes() -> list[str]:
+    """``.toml``."""
+    return [".toml"]
 
 
 @hookimpl(trylast=True)

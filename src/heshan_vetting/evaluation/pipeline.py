@@ -229,6 +229,7 @@ class Pipeline:
         source: str | None,
         as_of_source: AsOfSource,
         notices: Sequence[Notice],
+        line: int | None = None,
     ) -> Report:
         """Check ``project`` as of ``as_of`` and write the :class:`Report` (shown to the report observers)."""
 
@@ -253,6 +254,7 @@ class Pipeline:
                 industry_code=project.industry_code,
                 industry_name=classification().name(project.industry_code) if project.industry_code else None,
                 source=source,
+                line=line,
             ),
             verdict=ev.verdict,
             incomplete=ev.incomplete,

@@ -1,12 +1,34 @@
-"""The JSON renderer: the public report contract, byte-identical for identical inputs."""
+"""The JSON and JSON Lines renderers: the public results contract, byte-identical for identical inputs."""
 
 from __future__ import annotations
 
-from heshan_vetting.report import ReportSet
+import json
+from collections.abc import Iterable, Iterator
+
+from heshan_vetting.results import Item, ReportSet, SummaryBuilder
+
+__all__ = ["render_json", "render_jsonl", "stream_jsonl"]
 
 
 def render_json(reports: ReportSet, lang: str = "zh") -> str:
-    """One report as a top-level object; several under ``reports``. ``lang`` is ignored (both are kept)."""
-    if len(reports.reports) == 1:
-        return reports.reports[0].to_json()
+    """The batch as one object (schema ``heshan-vetting/results/v1``): ``items`` then ``summary``, for one
+    project as for many. ``lang`` is ignored (both languages are kept)."""
     return reports.to_json()
+
+
+def render_jsonl(reports: ReportSet, lang: str = "zh") -> str:
+    """One item a line (a report or an error, compact JSON), then the summary as the last line."""
+    return "".join(stream_jsonl(reports.items))
+
+
+def stream_jsonl(items: Iterable[Item]) -> Iterator[str]:
+    """The lines of :func:`render_jsonl` as the items come, in memory that does not grow with the batch."""
+    summary = SummaryBuilder()
+    for item in items:
+        summary.add(item)
+        yield _line(item.model_dump(mode="json", by_alias=True))
+    yield _line(summary.build().to_dict())
+
+
+def _line(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from heshan_vetting.report import Commitment, Finding, Outcome, Report, ReportSet, Severity, Verdict
+from heshan_vetting.report import Commitment, Finding, Outcome, Report, Severity, Verdict
+from heshan_vetting.results import ReportSet
 
 _VERDICT = {
     Verdict.APPROVE: ("准予准入", "APPROVE"),

@@ -1,0 +1,267 @@
+"""The ``check`` command's run: inputs found, items checked (in workers if asked), output streamed, exit code.
+
+A batch keeps going: an item that cannot be read becomes an error entry (shown on stderr with every problem,
+and in the output), the others are vetted, and the exit code is 2 at the end. ``--format jsonl`` streams one
+item a line as it is ready, so memory stays flat whatever the batch's size; other formats are rendered once
+the batch is complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from heshan_vetting.errors import InputError, UsageError
+from heshan_vetting.extension import RenderContext
+from heshan_vetting.output import open_output, validate_output
+from heshan_vetting.plugins import Hooks
+from heshan_vetting.report import Report, Verdict
+from heshan_vetting.results import Item, ItemError, ReportSet, SummaryBuilder
+from heshan_vetting.vetter import Vetter, unknown_format
+
+__all__ = ["STDIN", "Progress", "run_check"]
+
+#: The path that stands for standard input.
+STDIN = "-"
+_STDIN_NAME = "<stdin>"
+#: Exit codes (the same numbers as :class:`heshan_vetting.cli.ExitCode`).
+_OK, _FAILED, _USAGE = 0, 1, 2
+
+
+def run_check(
+    args: argparse.Namespace,
+    hooks: Hooks | None,
+    scanned: tuple[list[str], bool | None],
+    options: Mapping[str, Any],
+) -> int:
+    """Run ``check`` with parsed ``args``; returns the exit code."""
+    autoload = False if args.no_autoload else None
+    if hooks is not None and (sorted(scanned[0]), scanned[1]) == (sorted(args.disable_plugin), autoload):
+        # the plugin set built to read the plugins' options is the one asked for: load entry points once
+        vetter = Vetter(args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks)
+    else:  # e.g. an abbreviated --disable-pl NAME that the pre-scan could not see
+        vetter = Vetter(
+            args.pack,
+            engine=args.engine,
+            disable_plugins=args.disable_plugin,
+            options=options,
+            strict=args.strict,
+            autoload=autoload,
+        )
+    if args.format not in vetter.renderers:
+        raise unknown_format(args.format, vetter.renderers, "--format")
+    if args.stdin_format and "." + args.stdin_format.lstrip(".").lower() not in vetter.hooks.project_suffixes():
+        raise UsageError(
+            f"No loader reads {args.stdin_format!r}; --stdin-format may be: "
+            f"{', '.join(s.lstrip('.') for s in vetter.hooks.project_suffixes())}.",
+            message_zh=f"没有加载器读取 {args.stdin_format!r}；--stdin-format 可选："
+            f"{'、'.join(s.lstrip('.') for s in vetter.hooks.project_suffixes())}。",
+            field="--stdin-format",
+        )
+    named = [p for p in args.paths if p != STDIN]
+    inputs: list[str | Path] = [*named, *vetter.input_files()] if args.output is not None else []
+    if args.output is not None:
+        validate_output(args.output, inputs=inputs, field="--output")  # refuse before any work is done
+    if not args.quiet:
+        for notice in vetter.notices:
+            warn(notice.message.zh, notice.message.en)
+    with ExitStack() as stack:
+        stdin_file = _stdin_copy(stack, args.stdin_format) if STDIN in args.paths else None
+        sources = list(_sources(vetter, args.paths, stdin_file))
+        progress = Progress(len(sources), enabled=not args.quiet and not args.verbose and sys.stderr.isatty())
+        counted = SummaryBuilder()
+        failed = False
+
+        def watch(items: Iterable[Item]) -> Iterator[Item]:
+            nonlocal failed
+            for item in items:
+                item = _rename_stdin(item, stdin_file)
+                counted.add(item)
+                if isinstance(item, ItemError):
+                    _show_error(item)
+                else:
+                    failed = failed or _fails(item.verdict, args.fail_on)
+                    _show_notices(item, args.quiet)
+                    if args.verbose:
+                        _show_item(item)
+                progress.advance(item)
+                yield item
+            progress.close()
+
+        checked = watch(vetter.check_many(sources, as_of=args.as_of, jobs=args.jobs))
+        _write(vetter, args, checked, inputs)
+    if counted.errors:
+        return _USAGE
+    return _FAILED if failed else _OK
+
+
+def _sources(vetter: Vetter, paths: list[str], stdin_file: Path | None) -> Iterator[Path | ItemError]:
+    for given in paths:
+        if given == STDIN:
+            assert stdin_file is not None
+            yield stdin_file
+            continue
+        for found in vetter.project_files([given]):
+            yield ItemError.from_exception(found) if isinstance(found, InputError) else found
+
+
+def _stdin_copy(stack: ExitStack, suffix: str) -> Path:
+    """Standard input saved to a temporary file (loaders read files), removed when the run ends."""
+    directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="heshan-stdin-"))
+    path = Path(directory) / f"stdin.{suffix.lstrip('.').lower()}"
+    with open(path, "wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out)
+    return path
+
+
+def _rename_stdin(item: Item, stdin_file: Path | None) -> Item:
+    """Items read from standard input name ``<stdin>`` as their source, not the temporary copy."""
+    if stdin_file is None:
+        return item
+    copy = str(stdin_file)
+    if isinstance(item, ItemError):
+        if item.source != copy:
+            return item
+        errors = tuple(e.model_copy(update={"file": _STDIN_NAME}) if e.file == copy else e for e in item.errors)
+        return item.model_copy(update={"source": _STDIN_NAME, "errors": errors})
+    if item.project.source != copy:
+        return item
+    return item.model_copy(update={"project": item.project.model_copy(update={"source": _STDIN_NAME})})
+
+
+def _write(vetter: Vetter, args: argparse.Namespace, items: Iterator[Item], inputs: list[str | Path]) -> None:
+    if args.format == "jsonl":  # streamed: one line per item as it comes
+        from heshan_vetting.builtins.render.json import stream_jsonl
+
+        lines = (line.encode("utf-8") for line in stream_jsonl(items))
+        if args.output is None:
+            for line in lines:
+                sys.stdout.buffer.write(line)
+            sys.stdout.flush()
+        else:
+            with open_output(args.output, inputs=inputs, field="--output") as write:
+                for line in lines:
+                    write(line)
+        return
+    results = ReportSet.collect(items)
+    context = RenderContext(width=_width(args.output), color=args.output is None and _colour(sys.stdout))
+    if args.output is None:
+        try:
+            out = vetter.render(results, args.format, args.lang, context=context)
+        except UsageError as exc:
+            if exc.field != "format":
+                raise
+            raise UsageError(
+                f"The format {args.format!r} writes a binary file; give --output FILE.",
+                message_zh=f"格式 {args.format!r} 输出二进制文件；请用 --output 指定文件。",
+                field="--format",
+            ) from None
+        sys.stdout.write(out)
+        sys.stdout.flush()
+    else:
+        data = vetter.render_bytes(results, args.format, args.lang, context=context)
+        with open_output(args.output, inputs=inputs, field="--output") as write:
+            write(data)
+
+
+def _width(output: str | None) -> int:
+    if output is None and sys.stdout.isatty():
+        return max(40, shutil.get_terminal_size((100, 24)).columns)
+    return 100
+
+
+def _colour(stream: IO[str]) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _fails(verdict: Verdict, level: str) -> bool:
+    if level == "never":
+        return False
+    return verdict.rank >= Verdict(level).rank
+
+
+def warn(zh: str, en: str) -> None:
+    """A warning on stderr, in both languages."""
+    sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
+
+
+def _show_notices(report: Report, quiet: bool) -> None:
+    if quiet:
+        return
+    for notice in report.notices:
+        if notice.code == "as_of_outside_pack_period":
+            who = report.project.source or report.project.id
+            warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
+
+
+def _show_error(item: ItemError) -> None:
+    for problem in item.errors:
+        zh, en = problem.format("zh"), problem.format("en")
+        if problem.file is None and item.source is not None:
+            zh, en = f"{item.source}: {zh}", f"{item.source}: {en}"
+        sys.stderr.write(f"error / 错误: {zh}\n" + (f"    {en}\n" if en != zh else ""))
+
+
+def _show_item(report: Report) -> None:
+    where = report.project.source or "-"
+    if report.project.line is not None:
+        where += f":{report.project.line}"
+    sys.stderr.write(f"{where}  {report.project.id}  {report.verdict.value}\n")
+
+
+class Progress:
+    """A one-line progress bar on stderr (only when it is a terminal): items, files, rate, time left."""
+
+    def __init__(self, files: int, *, enabled: bool, min_seconds: float = 1.0) -> None:
+        self.files = files
+        self.enabled = enabled and files > 1
+        self.started = time.monotonic()
+        self.min_seconds = min_seconds
+        self.items = 0
+        self.done_files = 0
+        self._source: str | None = None
+        self._shown = False
+        self._last = 0.0
+
+    def advance(self, item: Item) -> None:
+        """Count ``item`` (a new source counts as a new file) and redraw at most ten times a second."""
+        self.items += 1
+        source = item.source if isinstance(item, ItemError) else item.project.source
+        if source != self._source:
+            self._source = source
+            self.done_files += 1
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.started < self.min_seconds or now - self._last < 0.1:
+            return
+        self._last = now
+        self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        elapsed = now - self.started
+        share = min(1.0, self.done_files / self.files) if self.files else 1.0
+        bar = "#" * int(share * 24)
+        rate = self.items / elapsed if elapsed > 0 else 0.0
+        left = (elapsed / share - elapsed) if share > 0 else 0.0
+        line = (
+            f"\\r[{bar:<24}] {self.done_files}/{self.files} files · {self.items} items · "
+            f"{rate:.0f}/s · {int(left // 60)}:{int(left % 60):02d} left"
+        )
+        sys.stderr.write(line)
+        sys.stderr.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        """Clear the bar's line."""
+        if self._shown:
+            sys.stderr.write("\\r" + " " * 78 + "\\r")
+            sys.stderr.flush()
