@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as _dt
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Citation", "CitationStatus", "FrozenModel", "Outcome", "Severity", "Text", "Verdict"]
+__all__ = [
+    "Citation",
+    "CitationStatus",
+    "FrozenModel",
+    "Outcome",
+    "Severity",
+    "Text",
+    "Verdict",
+    "format_number",
+    "format_quantity",
+]
 
 
 class Severity(str, Enum):
@@ -177,3 +188,23 @@ class Citation(FrozenModel):
         if self.clause:
             out += f" {self.clause}"
         return out
+
+
+def format_number(x: float | Decimal, places: int | None = 2) -> str:
+    """A figure as reports write it: rounded half-up to ``places`` decimals (``None``: as it is), trailing
+    zeros dropped, never in exponent form (``433.33``, ``20``, ``0.7``, ``-3.5``, ``1000000``)."""
+    d = x if isinstance(x, Decimal) else Decimal(repr(float(x)))
+    if not d.is_finite():
+        return str(x)
+    if places is not None:
+        d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def format_quantity(x: float | Decimal, unit: str, places: int | None = 2) -> str:
+    """A figure with its unit: ``20 万元/亩``, ``48%`` (a percent sign follows without a space), ``1.6``."""
+    number = format_number(x, places)
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"

@@ -26,12 +26,11 @@ from heshan_vetting.report import (
     Outcome,
     Text,
 )
+from heshan_vetting.terms import format_quantity
 
 
-def _fmt(x: Decimal | float) -> str:
-    d = x if isinstance(x, Decimal) else Decimal(repr(x))
-    text = format(d.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+def _quantity(x: Decimal, unit: str) -> str:
+    return format_quantity(x, unit, None)
 
 
 def missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
@@ -125,20 +124,19 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
             "==": actual == threshold,
             "!=": actual != threshold,
         }[op]
-        unit = f" {check.unit}" if check.unit and check.unit != "%" else check.unit
         shown_op = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(op, op)
-        pct = "%" if check.unit == "%" else ""
-        need_zh = f"需 {shown_op} {_fmt(threshold)}{unit}，现为 {_fmt(actual)}{pct}"
-        need_en = f"needs {shown_op} {_fmt(threshold)}{unit}; has {_fmt(actual)}{pct}"
+        need, has = _quantity(threshold, check.unit), _quantity(actual, check.unit)
+        need_zh = f"需 {shown_op} {need}，现为 {has}"
+        need_en = f"needs {shown_op} {need}; has {has}"
         if not passed:
             if op in (">=", ">"):
                 gap = threshold - actual
-                need_zh += f"，差 {_fmt(gap)}{pct}"
-                need_en += f"; short by {_fmt(gap)}{pct}"
+                need_zh += f"，差 {_quantity(gap, check.unit)}"
+                need_en += f"; short by {_quantity(gap, check.unit)}"
             elif op in ("<=", "<"):
                 gap = actual - threshold
-                need_zh += f"，超出 {_fmt(gap)}{pct}"
-                need_en += f"; over by {_fmt(gap)}{pct}"
+                need_zh += f"，超出 {_quantity(gap, check.unit)}"
+                need_en += f"; over by {_quantity(gap, check.unit)}"
         text = Text(zh=need_zh, en=need_en)
     cmp = Comparison(
         expression=check.expression,

@@ -293,8 +293,9 @@ def to_supply(pack: CompiledPack, supply: dict[str, list[tuple[str, str]]]) -> l
     for name, needed_by in supply.items():
         spec = FIELD_SPECS.get(name)
         title = Text(zh=spec.title_zh, en=spec.title_en) if spec else pack.titles.get(name, Text(zh=name, en=name))
-        zh = "、".join(f"{_KIND_TEXT[kind][0]} {rid}" for rid, kind in needed_by)
-        en = ", ".join(f"{_KIND_TEXT[kind][1]} {rid}" for rid, kind in needed_by)
+        # the scope is not a rule: its kind alone names it ("评审范围", not "评审范围 scope")
+        zh = "、".join(_KIND_TEXT[kind][0] + ("" if kind == "scope" else f" {rid}") for rid, kind in needed_by)
+        en = ", ".join(_KIND_TEXT[kind][1] + ("" if kind == "scope" else f" {rid}") for rid, kind in needed_by)
         if all(kind == "data-quality" for _rid, kind in needed_by):
             out.append(
                 Supply(

@@ -1,11 +1,34 @@
-"""The text renderer: the verdict first, then a table of findings, readable in a terminal."""
+"""The text renderer: the verdict first, then a table of findings, laid out for a terminal.
+
+Every line fits the width of :class:`~heshan_vetting.RenderContext` (100 columns without one), counted in
+display columns (a 汉字 takes two); a line is longer only when a single unbreakable token is (see
+:mod:`~heshan_vetting.builtins.render.layout`: numbers with their units and identifiers are never split).
+Values carry their units, in one number format (:func:`~heshan_vetting.terms.format_number`). The Chinese
+report names fields, facts and thresholds by their titles, never their identifiers (rule ids stay). Colours
+mark the verdict and each outcome when the context allows them. A batch shows each item in input order (an
+item that could not be read as a short error block) and ends with a summary.
+"""
 
 from __future__ import annotations
 
-import unicodedata
-
+from heshan_vetting.builtins.render.glossary import KINDS, Glossary
+from heshan_vetting.builtins.render.layout import colour, display_width, hang, pad, wrap
+from heshan_vetting.extension import RenderContext
+from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.report import Commitment, Finding, Outcome, Report, Severity, Verdict
-from heshan_vetting.results import ReportSet
+from heshan_vetting.results import ItemError, ReportSet, Summary
+from heshan_vetting.terms import format_number, format_quantity
+
+__all__ = [
+    "OUTCOME_TEXT",
+    "SEVERITY_TEXT",
+    "VERDICT_COLOUR",
+    "finding_order",
+    "problem_field",
+    "render_text",
+    "summary_lines",
+    "verdict_words",
+]
 
 _VERDICT = {
     Verdict.APPROVE: ("准予准入", "APPROVE"),
@@ -14,223 +37,335 @@ _VERDICT = {
     Verdict.REJECT: ("不予准入", "REJECT"),
 }
 _OUT_OF_SCOPE = ("不属本规则包评审范围，暂缓评审", "DEFERRED (outside the rule pack's scope)")
-_OUTCOME = {
+_ERROR = ("输入有误，未评审", "INPUT ERROR (not vetted)")
+#: The outcome column's words, (zh, en).
+OUTCOME_TEXT = {
     Outcome.PASS: ("✓ 符合", "✓ pass"),
     Outcome.FAIL: ("✗ 不符合", "✗ fail"),
     Outcome.NOT_APPLICABLE: ("– 不适用", "– n/a"),
     Outcome.INSUFFICIENT_DATA: ("? 数据不足", "? no data"),
     Outcome.ERROR: ("! 错误", "! error"),
 }
-_SEVERITY = {
+#: The severity column's words, (zh, en).
+SEVERITY_TEXT = {
     Severity.VETO: ("否决", "veto"),
     Severity.REQUIRED: ("必备", "required"),
     Severity.ADVISORY: ("参考", "advisory"),
 }
+#: The colour of each verdict (an item error is red).
+VERDICT_COLOUR = {
+    Verdict.APPROVE: "green",
+    Verdict.CONDITIONAL: "yellow",
+    Verdict.DEFERRED: "yellow",
+    Verdict.REJECT: "red",
+}
+_OUTCOME_COLOUR = {
+    Outcome.PASS: "green",
+    Outcome.FAIL: "red",
+    Outcome.NOT_APPLICABLE: "dim",
+    Outcome.INSUFFICIENT_DATA: "yellow",
+    Outcome.ERROR: "magenta",
+}
 _ORDER = {Outcome.FAIL: 0, Outcome.ERROR: 1, Outcome.INSUFFICIENT_DATA: 2, Outcome.PASS: 3, Outcome.NOT_APPLICABLE: 4}
 _SEV_ORDER = {Severity.VETO: 0, Severity.REQUIRED: 1, Severity.ADVISORY: 2}
-
-
-_NO_LINE_START = set("。，、；：！？）》」』”’,.;:!?)")
-
-
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in s)
-
-
-def _pad(s: str, width: int) -> str:
-    return s + " " * max(0, width - _width(s))
-
-
-def _wrap(s: str, width: int) -> list[str]:
-    lines: list[str] = []
-    cur = ""
-    for ch in s:
-        # keep closing punctuation on the line it closes (a line may run one character over)
-        if _width(cur + ch) > width and ch not in _NO_LINE_START:
-            cut = cur.rfind(" ")
-            if ch != " " and cut > len(cur) // 2 and cur[-1:].isascii() and cur[-1:].isalnum():
-                # English: break at the last space rather than inside a word
-                lines.append(cur[:cut])
-                cur = cur[cut + 1 :] + ch
-            else:
-                lines.append(cur)
-                cur = "" if ch == " " else ch
-        else:
-            cur += ch
-    if cur or not lines:
-        lines.append(cur)
-    return lines
+_GAP = 2  # spaces between table columns
+_MIN_DETAIL = 24  # below this the table stacks each finding's explanation under its row
 
 
 def _i(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def _table(findings: list[Finding], lang: str) -> list[str]:
-    heads = ("结果", "级别", "规则", "说明") if lang != "en" else ("outcome", "level", "rule", "detail")
+def verdict_words(rep: Report, lang: str) -> str:
+    """The verdict as the report's headline states it (out of scope said as such)."""
+    outside = rep.out_of_scope is not None and rep.verdict is Verdict.DEFERRED
+    return _i(_OUT_OF_SCOPE if outside else _VERDICT[rep.verdict], lang)
+
+
+def finding_order(f: Finding) -> tuple[int, int, str]:
+    """Failures first, then errors, missing data, passes, not applicable; vetoes first within each; by id."""
+    return (_ORDER[f.outcome], _SEV_ORDER[f.severity], f.rule_id)
+
+
+class _Page:
+    """Lines being written at one width, in one language."""
+
+    def __init__(self, lang: str, width: int, color: bool) -> None:
+        self.lang, self.width, self.color = lang, width, color
+        self.en = lang == "en"
+        self.lines: list[str] = []
+
+    def say(self, text: str, first: str = "", rest: str | None = None) -> None:
+        """``text`` wrapped to the width behind ``first`` (hanging indent ``rest``)."""
+        self.lines.extend(hang(text, self.width, first, rest))
+
+    def blank(self) -> None:
+        self.lines.append("")
+
+    def zh_en(self, zh: str, en: str) -> str:
+        return en if self.en else zh
+
+
+def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
+    lang, en = page.lang, page.en
+    heads = ("outcome", "level", "rule", "detail") if en else ("结果", "级别", "规则", "说明")
     rows = [
         (
-            _i(_OUTCOME[f.outcome], lang),
-            _i(_SEVERITY[f.severity], lang),
+            f,
+            _i(OUTCOME_TEXT[f.outcome], lang),
+            _i(SEVERITY_TEXT[f.severity], lang),
             f.rule_id,
-            f"{f.title.get(lang)}：{f.explanation.get(lang)}" if lang != "en" else f"{f.title.en}: {f.explanation.en}",
+            f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}",
         )
         for f in findings
     ]
-    widths = [max(_width(h), *(_width(r[i]) for r in rows)) if rows else _width(h) for i, h in enumerate(heads[:3])]
-    detail_width = 60
-    out = ["  ".join(_pad(h, w) for h, w in zip(heads, [*widths, detail_width], strict=True)).rstrip()]
-    out.append("  ".join("-" * w for w in [*widths, detail_width]))
-    for r in rows:
-        wrapped = _wrap(r[3], detail_width)
-        out.append("  ".join([*(_pad(c, w) for c, w in zip(r[:3], widths, strict=True)), wrapped[0]]).rstrip())
-        indent = " " * (sum(widths) + 2 * len(widths))
-        out.extend(indent + w for w in wrapped[1:])
-    return out
+    widths = [max([display_width(heads[i]), *(display_width(r[i + 1]) for r in rows)]) for i in range(3)]
+    left = sum(widths) + _GAP * 3
+    detail = page.width - left
+    stacked = detail < _MIN_DETAIL
+    if stacked:
+        detail = page.width - 4
+    head = (" " * _GAP).join(pad(h, w) for h, w in zip(heads[:3], widths, strict=True))
+    page.lines.append((head + ("" if stacked else " " * _GAP + heads[3])).rstrip())
+    rule = (" " * _GAP).join("-" * w for w in widths) + ("" if stacked else " " * _GAP + "-" * detail)
+    page.lines.append(rule)
+    for f, *cells, text in rows:
+        cells[0] = colour(pad(cells[0], widths[0]), _OUTCOME_COLOUR[f.outcome], page.color)
+        lead = (" " * _GAP).join([cells[0], *(pad(c, w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+        if stacked:
+            page.lines.append(lead.rstrip())
+            page.lines.extend(("    " + w).rstrip() for w in wrap(text, detail))
+            continue
+        wrapped = wrap(text, detail)
+        page.lines.append((lead + " " * _GAP + wrapped[0]).rstrip())
+        page.lines.extend((" " * left + w).rstrip() for w in wrapped[1:])
 
 
-def _amount(value: float, unit: str) -> str:
-    return f"{value:g}{' ' + unit if unit and unit != '%' else unit}"
-
-
-def _commitments(items: tuple[Commitment, ...], lang: str) -> list[str]:
+def _commitments(page: _Page, items: tuple[Commitment, ...]) -> None:
     """The commitments for the supervision agreement: figure, declared value, floor, due date, on a miss."""
     if not items:
-        return []
-    en = lang == "en"
-    out = ["Commitments for the agreement (监管协议):" if en else "监管协议承诺事项："]
+        return
+    en = page.en
+    page.lines.append(page.zh_en("监管协议承诺事项：", "Commitments for the agreement (监管协议):"))
     for c in items:
-        value = "—" if c.value is None else _amount(c.value, c.unit)
-        floor = _amount(c.floor, c.unit)
+        value = "—" if c.value is None else format_quantity(c.value, c.unit)
+        floor = format_quantity(c.floor, c.unit)
         if c.due is not None:
             due = f"{c.due} ({c.due_basis.en})" if en else f"{c.due}（{c.due_basis.zh}）"
         else:
             due = f"{c.due_basis.en}, date to be set in the agreement" if en else f"{c.due_basis.zh}，日期待协议约定"
         basis = f" [{c.rule_id}]" if c.rule_id else ""
         status = c.on_miss_citation.status
-        mark = "" if status.verified else f" [{status.label(lang)}]"
+        mark = "" if status.verified else f" [{status.label(page.lang)}]"
         if en:
-            head = f"{c.title.en}{basis}: declared {value}, floor {floor}; due {due}"
-            miss = f"if missed{mark}: {c.on_miss.en}"
+            page.say(f"{c.title.en}{basis}: declared {value}, floor {floor}; due {due}", "  · ", "    ")
+            page.say(f"if missed{mark}: {c.on_miss.en}", "    ")
         else:
-            head = f"{c.title.zh}{basis}：申报 {value}，下限 {floor}；期限：{due}"
-            miss = f"未达到时{mark}：{c.on_miss.zh}"
-        out.extend((("  · " if i == 0 else "    ") + w).rstrip() for i, w in enumerate(_wrap(head, 74)))
-        out.extend(("    " + w).rstrip() for w in _wrap(miss, 74))
-    return out
+            page.say(f"{c.title.zh}{basis}：申报 {value}，下限 {floor}；期限：{due}", "  · ", "    ")
+            page.say(f"未达到时{mark}：{c.on_miss.zh}", "    ")
 
 
-def _report(rep: Report, lang: str) -> list[str]:
-    en = lang == "en"
+def _score(page: _Page, rep: Report) -> None:
+    s = rep.score
+    if s is None:
+        return
+    en, lang = page.en, page.lang
+    line = f"{page.zh_en('综合评分', 'Score')}: {format_number(s.total)} / {format_number(s.maximum)}"
+    if not s.meaningful:
+        line += page.zh_en("（不具参考意义）", " (not meaningful)")
+    if s.approve_min is not None and s.conditional_min is not None:
+        line += (
+            f"  ({'approve ≥' if en else '准入线 ≥'} {format_number(s.approve_min)}, "
+            f"{'conditional ≥' if en else '有条件线 ≥'} {format_number(s.conditional_min)})"
+        )
+    page.say(line)
+    for ind in s.indicators:
+        if ind.outcome is Outcome.NOT_APPLICABLE:
+            continue  # it leaves the total: not part of this project's score
+        value = "—" if ind.value is None else format_quantity(ind.value, ind.unit)
+        points = format_number(ind.points)
+        page.say(f"{ind.title.get(lang)}: {value} → {points} {page.zh_en('分', 'points')}", "  · ", "    ")
+
+
+def _head(page: _Page, rep: Report, g: Glossary) -> None:
+    en, lang = page.en, page.lang
     p = rep.project
-    outside = rep.out_of_scope is not None and rep.verdict is Verdict.DEFERRED
-    verdict = _OUT_OF_SCOPE if outside else _VERDICT[rep.verdict]
-    lines = [
-        f"{'Verdict' if en else '结论'}: {_i(verdict, lang)}"
-        + (f"  ({'incomplete' if en else '结论不完整'})" if rep.incomplete else ""),
-        f"{'Project' if en else '项目'}: {p.name} [{p.id}]"
-        + (f"  {p.industry_code}" if p.industry_code else "")
-        + (f" {p.industry_name}" if p.industry_name else ""),
-    ]
+    verdict = f"{page.zh_en('结论', 'Verdict')}: {verdict_words(rep, lang)}"
+    page.lines.append(colour(verdict, VERDICT_COLOUR[rep.verdict], page.color))
+    if rep.incomplete:
+        page.lines[-1] += page.zh_en("  （结论不完整）", "  (incomplete)")
+    industry = "".join(f" {x}" for x in (p.industry_code, p.industry_name) if x)
+    page.say(f"{p.name} [{p.id}]" + (f" {industry}" if industry else ""), page.zh_en("项目: ", "Project: "))
+    if p.source is not None and p.line is not None:
+        page.say(f"{p.source}:{p.line}", page.zh_en("来源: ", "Source: "))
     if p.applicant:
-        lines.append(f"{'Applicant' if en else '申请单位'}: {p.applicant}")
+        page.say(p.applicant, page.zh_en("申请单位: ", "Applicant: "))
     if rep.to_supply:
-        lines.append("To supply or confirm before a decision:" if en else "需补充或核实的材料（补齐后方可评审）：")
-        lines.extend(f"  · {item.title.get(lang)} ({item.field}): {item.why.get(lang)}" for item in rep.to_supply)
+        page.lines.append(
+            page.zh_en("需补充或核实的材料（补齐后方可评审）：", "To supply or confirm before a decision:")
+        )
+        for item in rep.to_supply:
+            name = f"{item.title.en} ({item.field})" if en else item.title.zh
+            page.say(f"{name}{page.zh_en('：', ': ')}{g.words(item.why.get(lang), lang)}", "  · ", "    ")
     for notice in rep.notices:
-        lines.append(f"{'! Warning' if en else '! 警告'}: {notice.message.get(lang)}")
-    if rep.score is not None:
-        s = rep.score
-        line = f"{'Score' if en else '综合评分'}: {s.total:g} / {s.maximum:g}"
-        if not s.meaningful:
-            line += " (not meaningful)" if en else "（不具参考意义）"
-        if s.approve_min is not None and s.conditional_min is not None:
-            line += (
-                f"  ({'approve ≥' if en else '准入线 ≥'} {s.approve_min:g}, "
-                f"{'conditional ≥' if en else '有条件线 ≥'} {s.conditional_min:g})"
-            )
-        lines.append(line)
-        for ind in s.indicators:
-            if ind.outcome is Outcome.NOT_APPLICABLE:
-                continue  # it leaves the total: not part of this project's score
-            value = (
-                "—"
-                if ind.value is None
-                else f"{ind.value:g}{' ' + ind.unit if ind.unit and ind.unit != '%' else ind.unit}"
-            )
-            lines.append(f"  · {ind.title.get(lang)}: {value} → {ind.points:g}")
+        page.say(notice.message.get(lang), page.zh_en("! 警告: ", "! Warning: "))
+    _score(page, rep)
     for label in rep.labels:
         if label.outcome == "none":
             continue  # no case applies to this project: nothing to say
         if label.value is not None:
             reading = label.value.get(lang)
         elif label.outcome == "insufficient_data":
-            reading = ("insufficient data: " if en else "数据不足：") + ", ".join(label.missing)
+            reading = page.zh_en("数据不足：", "insufficient data: ") + g.names(label.missing, lang)
         else:
             reading = "—"
         status = label.figure_status
         mark = "" if status.verified else f"  [{status.label(lang)}]"
-        lines.append(f"{label.title.get(lang)}: {reading}{mark}")
+        page.say(f"{reading}{mark}", f"{label.title.get(lang)}: ", "  ")
     for r in rep.reasons:
-        lines.append(f"  * {r.get(lang)}")
+        page.say(g.words(r.get(lang), lang), "  * ", "    ")
     if rep.referrals:
-        lines.append("Referrals (other bodies that must also decide):" if en else "转报（须由其他机关一并决定）：")
+        page.lines.append(
+            page.zh_en("转报（须由其他机关一并决定）：", "Referrals (other bodies that must also decide):")
+        )
         for ref in rep.referrals:
             if ref.missing:
-                what = (
-                    f"may be needed; missing {', '.join(ref.missing)} to tell"
-                    if en
-                    else f"可能需要；缺少 {'、'.join(ref.missing)} 无法判断"
-                )
+                missing = g.names(ref.missing, lang)
+                what = f"may be needed; missing {missing} to tell" if en else f"可能需要；缺少 {missing} 无法判断"
             else:
-                what = ref.reason.get(lang)
-            lines.append(f"  → {ref.to.get(lang)} [{ref.id}]: {what}")
+                what = g.words(ref.reason.get(lang), lang)
+            page.say(f"{ref.to.get(lang)} [{ref.id}]: {what}", "  → ", "    ")
             if ref.citation is not None:
                 c = ref.citation
                 mark = "" if c.verified else f"  [{c.status.label(lang)}]"
-                lines.append(f"    {'source' if en else '依据'}: {c.short()}{mark}")
-    lines.extend(_commitments(rep.commitments, lang))
+                page.say(f"{c.short()}{mark}", page.zh_en("    依据: ", "    source: "), "      ")
+    _commitments(page, rep.commitments)
     if rep.missing_fields:
-        lines.append(f"{'Missing data' if en else '缺少数据'}: {', '.join(rep.missing_fields)}")
+        page.say(g.names(rep.missing_fields, lang), page.zh_en("缺少数据: ", "Missing data: "), "  ")
     for note in rep.not_configured:
-        head = "Plugin not configured, nothing checked" if en else "插件未配置，未参与评审"
-        lines.append(f"{head}: {note.plugin} — {note.message.get(lang)}")
-    lines.append("")
-    findings = sorted(rep.findings, key=lambda f: (_ORDER[f.outcome], _SEV_ORDER[f.severity], f.rule_id))
-    lines.extend(_table(findings, lang))
+        head = page.zh_en("插件未配置，未参与评审", "Plugin not configured, nothing checked")
+        page.say(f"{head}: {note.plugin} — {note.message.get(lang)}", "", "  ")
+
+
+def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> None:
+    en, lang = page.en, page.lang
     cited = [f for f in findings if f.citation is not None and f.outcome is not Outcome.NOT_APPLICABLE]
     if cited:
-        lines.append("")
-        lines.append("Sources:" if en else "政策依据：")
+        page.blank()
+        page.lines.append(page.zh_en("政策依据：", "Sources:"))
         for f in cited:
             assert f.citation is not None
             mark = "" if f.figure_status.verified else f"  [{f.figure_status.label(lang)}]"
-            lines.append(f"  {f.rule_id}: {f.citation.short()}{mark}")
+            page.say(f"{f.citation.short()}{mark}", f"  {f.rule_id}: ", "      ")
     if rep.unverified_basis:
-        lines.append("")
+        page.blank()
         ids = ", ".join(rep.unverified_basis)
-        lines.append(
+        page.say(
             f"Note: these findings rest on figures not marked verified; check the sources before relying on them: {ids}"
             if en
-            else f"注意：以下判断所依据的数值未经核实（草案、部分核实或本地默认值），请核对出处后再采用：{ids}"
+            else f"注意：以下判断所依据的数值未经核实（草案、部分核实或本地默认值），请核对出处后再采用：{ids}",
+            "",
+            "  ",
         )
     if rep.not_in_force:
-        lines.append("")
-        lines.append("Not in force on the as-of date:" if en else "评审日不在有效期内（未适用）：")
+        page.blank()
+        page.lines.append(page.zh_en("评审日不在有效期内（未适用）：", "Not in force on the as-of date:"))
         for sk in rep.not_in_force:
             span = f"{sk.effective_from or '…'} ~ {sk.effective_until or '…'}"
-            lines.append(f"  {sk.kind} {sk.id}: {span}")
+            kind = KINDS[sk.kind].get(lang)
+            if en:
+                what = f"{kind} {sk.id}"
+            elif sk.kind in ("rule", "referral"):
+                what = f"{kind} {sk.id}" + (f" {g.title(sk.id, lang)}" if sk.id in g.titles else "")
+            else:
+                what = f"{kind}“{g.title(sk.id, lang)}”"
+            page.say(f"{what}: {span}", "  ", "    ")
     pv = rep.provenance
     packs = ", ".join(f"{pk.id}@{pk.version}" for pk in pv.packs)
-    lines.append("")
-    lines.append(
-        f"{'As of' if en else '评审日期'}: {pv.as_of} · {'packs' if en else '规则包'}: {packs} · "
-        f"heshan-vetting {pv.library_version} ({pv.engine})"
+    page.blank()
+    page.say(
+        f"{page.zh_en('评审日期', 'As of')}: {pv.as_of} · {page.zh_en('规则包', 'packs')}: {packs} · "
+        f"heshan-vetting {pv.library_version} ({pv.engine})",
+        "",
+        "  ",
     )
-    return lines
 
 
-def render_text(reports: ReportSet, lang: str = "zh") -> str:
-    """All reports as text, separated by a rule line."""
-    blocks = ["\n".join(_report(r, lang)) for r in reports.reports]
-    return ("\n\n" + "=" * 78 + "\n\n").join(blocks) + "\n"
+def _report(rep: Report, lang: str, width: int, color: bool) -> list[str]:
+    page = _Page(lang, width, color)
+    g = Glossary(rep)
+    _head(page, rep, g)
+    page.blank()
+    findings = sorted(rep.findings, key=finding_order)
+    _table(page, findings, g)
+    _tail(page, rep, findings, g)
+    return page.lines
+
+
+def problem_field(field: str, lang: str) -> str:
+    """A problem's field as a reader fixes it: its title, then the key to fix in the input (``用地面积（land_area）``)."""
+    spec = FIELD_SPECS.get(field.split(".")[0].split("[")[0])
+    if spec is None:
+        return field
+    return f"{spec.title_en} ({field})" if lang == "en" else f"{spec.title_zh}（{field}）"
+
+
+def _error(item: ItemError, lang: str, width: int, color: bool) -> list[str]:
+    page = _Page(lang, width, color)
+    page.lines.append(colour(f"{page.zh_en('结论', 'Verdict')}: {_i(_ERROR, lang)}", "red", color))
+    where = ":".join(str(x) for x in (item.source, item.line) if x is not None)
+    if item.index is not None and not where:
+        where = page.zh_en(f"第 {item.index + 1} 项", f"item {item.index + 1}")
+    if where:
+        page.say(where, page.zh_en("来源: ", "Source: "))
+    if item.project_id:
+        page.say(item.project_id, page.zh_en("项目: ", "Project: "))
+    page.lines.append(page.zh_en(f"问题（{len(item.errors)}）：", f"Problems ({len(item.errors)}):"))
+    for p in item.errors:
+        loc = ":".join(str(x) for x in (p.line, p.column if p.line else None) if x is not None)
+        if p.file and p.file != item.source:
+            loc = f"{p.file}:{loc}" if loc else p.file
+        head = "".join(
+            part + page.zh_en("：", ": ") for part in (loc, problem_field(p.field, lang) if p.field else "") if part
+        )
+        page.say(head + p.message.get(lang), "  · ", "    ")
+    return page.lines
+
+
+def summary_lines(summary: Summary, lang: str, width: int) -> list[str]:
+    """The summary block of a batch: counts per verdict, errors, incomplete, the most-failed rules."""
+    page = _Page(lang, width, False)
+    v = summary.verdicts
+    counts = [
+        (n, _i(_VERDICT[verdict], lang))
+        for verdict, n in zip(Verdict, (v.approve, v.conditional, v.deferred, v.reject), strict=True)
+    ]
+    if page.en:
+        text = f"{summary.items} items: " + ", ".join(f"{label} {n}" for n, label in counts)
+        text += f"; input errors {summary.errors}; incomplete {summary.incomplete}"
+    else:
+        text = f"共 {summary.items} 项：" + "，".join(f"{label} {n} 项" for n, label in counts)
+        text += f"；输入有误 {summary.errors} 项；结论不完整 {summary.incomplete} 项"
+    page.say(text, page.zh_en("汇总: ", "Summary: "), "  ")
+    if summary.most_failed:
+        page.lines.append(page.zh_en("未通过最多的规则：", "Rules failed most often:"))
+        for rc in summary.most_failed:
+            n = f"{rc.failed} 项" if not page.en else f"{rc.failed} project{'s' if rc.failed != 1 else ''}"
+            page.say(f"{rc.rule_id} {rc.title.get(lang)}{page.zh_en('：', ': ')}{n}", "  · ", "    ")
+    return page.lines
+
+
+def render_text(reports: ReportSet, lang: str = "zh", *, context: RenderContext | None = None) -> str:
+    """Each item of the batch as text in input order, separated by a rule line; for more than one item,
+    a summary at the end. Lines fit ``context.width`` (100 without a context); colours only with
+    ``context.color``."""
+    ctx = context or RenderContext()
+    width = max(20, ctx.width)
+    blocks = [
+        _report(item, lang, width, ctx.color) if isinstance(item, Report) else _error(item, lang, width, ctx.color)
+        for item in reports.items
+    ]
+    if len(reports.items) > 1:
+        blocks.append(summary_lines(reports.summary, lang, width))
+    rule = "\n\n" + "=" * min(78, width) + "\n\n"
+    return rule.join("\n".join(b) for b in blocks) + "\n"

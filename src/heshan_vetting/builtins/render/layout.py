@@ -1,0 +1,151 @@
+"""Width-aware layout for the text renderer: display width, wrapping that never splits a number, colour.
+
+A terminal shows an East Asian wide or fullwidth character (汉字, ，。) in two columns and every other
+printable character in one; :func:`display_width` counts that way. :func:`wrap` breaks a text into lines
+of at most a given display width, in time linear in its length: it cuts the text once into unbreakable
+*atoms* and fills lines greedily. An atom is
+
+- a run of non-space, narrow characters (``HS-2H-001``, ``construction_type``, ``0.7``, ``-3.5%``,
+  ``2024-09-10``): never split;
+- a number with its unit and comparison sign (``≥ 20 万元/亩``, ``5.5万元/亩``, ``368号``): never split;
+- one wide character otherwise (a line may break between two 汉字);
+
+and punctuation sticks to its neighbour: closing punctuation (，。；：、）」…) to the atom before it, so
+it never starts a line, and opening punctuation (（《「“…) to the atom after it, so it never ends one.
+An atom wider than the line stands on a line of its own (the only way a line exceeds the width).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+__all__ = ["colour", "display_width", "hang", "pad", "wrap"]
+
+#: Characters that must not start a line (they close or separate: kept with the character before them).
+NO_LINE_START = frozenset("。，、；：！？）》」』】〕〉”’…—·,.;:!?)]}%")
+#: Characters that must not end a line (they open: kept with the character after them).
+NO_LINE_END = frozenset("（《「『【〔〈“‘([{")
+
+# Units a number is kept with (as the shipped packs and reports write them), longest first.
+_UNITS = (
+    "万元/公顷|万元/亩|万元/人|tce/万元|kgce/kWh|万千瓦时|万吨标准煤|吨标准煤|万kWh|kWh|亿元|万元|元|"
+    "公顷|平方米|m²|m2|亩|tce|吨|万吨|个月|年|月|日|天|号|条|项|宗|家|人|倍|%"
+)
+_NUMBER = re.compile(
+    r"(?:[≥≤≠<>=]\s?)?[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?(?:" + _UNITS + r")(?![A-Za-z]))?",
+)
+_ANSI = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "35", "cyan": "36", "dim": "2"}
+
+
+@lru_cache(maxsize=4096)
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: 2 for each East Asian wide or fullwidth character, else 1."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(ch) for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces on the right to ``width`` display columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def colour(text: str, name: str | None, on: bool) -> str:
+    """``text`` in the ANSI colour ``name`` when ``on`` (and a colour is named); otherwise unchanged."""
+    if not on or not name or not text:
+        return text
+    return f"\x1b[{_ANSI[name]}m{text}\x1b[0m"
+
+
+def _atoms(text: str) -> list[tuple[str, bool]]:
+    """The unbreakable pieces of ``text``, each with whether a space came before it."""
+    protected = [False] * len(text)
+    for m in _NUMBER.finditer(text):
+        for i in range(m.start(), m.end()):
+            protected[i] = True
+    atoms: list[tuple[str, bool]] = []
+    cur: list[str] = []
+    cur_space = False
+    cur_narrow = False  # the current atom is open for more narrow characters
+    space = False
+    glue_next = False  # the last atom ends with opening punctuation: the next character joins it
+    for i, ch in enumerate(text):
+        if ch.isspace() and not (protected[i] and i > 0 and protected[i - 1]):
+            if cur:
+                atoms.append(("".join(cur), cur_space))
+                cur, cur_narrow = [], False
+            space = True
+            continue
+        wide = _char_width(ch) == 2
+        joins = bool(cur) and (
+            (protected[i] and i > 0 and protected[i - 1])
+            or glue_next
+            or (not space and ch in NO_LINE_START)
+            or (not space and not wide and cur_narrow)
+        )
+        if not cur and atoms and not space and ch in NO_LINE_START:
+            # closing punctuation after a finished atom: reopen it
+            last, last_space = atoms.pop()
+            cur, cur_space = [last], last_space
+            joins = True
+        if not joins and cur:
+            atoms.append(("".join(cur), cur_space))
+            cur = []
+        if not cur:
+            cur_space = space
+        cur.append(ch)
+        space = False
+        cur_narrow = not wide
+        glue_next = ch in NO_LINE_END
+        if wide and not glue_next and not protected[i]:
+            atoms.append(("".join(cur), cur_space))
+            cur, cur_narrow = [], False
+    if cur:
+        atoms.append(("".join(cur), cur_space))
+    return atoms
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` broken into lines of at most ``width`` display columns (see the module docstring).
+
+    Line breaks in ``text`` are kept; spaces at a break are dropped. Never returns an empty list.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(_fill(_atoms(paragraph), max(1, width)))
+    return lines
+
+
+def _fill(atoms: Iterable[tuple[str, bool]], width: int) -> list[str]:
+    lines: list[str] = []
+    cur: list[str] = []
+    used = 0
+    for atom, space in atoms:
+        w = display_width(atom)
+        gap = 1 if space and cur else 0
+        if cur and used + gap + w > width:
+            lines.append("".join(cur))
+            cur, used, gap = [], 0, 0
+        if gap:
+            cur.append(" ")
+        cur.append(atom)
+        used += gap + w
+    lines.append("".join(cur))
+    return lines
+
+
+def hang(text: str, width: int, first: str = "", rest: str | None = None) -> list[str]:
+    """``text`` wrapped to ``width`` with ``first`` before its first line and ``rest`` (a hanging indent,
+    by default spaces as wide as ``first``) before the others."""
+    rest = " " * display_width(first) if rest is None else rest
+    inner = max(1, width - max(display_width(first), display_width(rest)))
+    return [((first if i == 0 else rest) + line).rstrip() for i, line in enumerate(wrap(text, inner))]
