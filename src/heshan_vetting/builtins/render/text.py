@@ -36,6 +36,13 @@ _VERDICT = {
     Verdict.DEFERRED: ("材料不全，暂缓评审", "DEFERRED (information incomplete)"),
     Verdict.REJECT: ("不予准入", "REJECT"),
 }
+#: The verdicts as a batch summary counts them.
+_SHORT = {
+    Verdict.APPROVE: ("准予准入", "approve"),
+    Verdict.CONDITIONAL: ("有条件准入", "conditional"),
+    Verdict.DEFERRED: ("暂缓评审", "deferred"),
+    Verdict.REJECT: ("不予准入", "reject"),
+}
 _OUT_OF_SCOPE = ("不属本规则包评审范围，暂缓评审", "DEFERRED (outside the rule pack's scope)")
 _ERROR = ("输入有误，未评审", "INPUT ERROR (not vetted)")
 #: The outcome column's words, (zh, en).
@@ -109,17 +116,12 @@ class _Page:
 def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
     lang, en = page.lang, page.en
     heads = ("outcome", "level", "rule", "detail") if en else ("结果", "级别", "规则", "说明")
-    rows = [
-        (
-            f,
-            _i(OUTCOME_TEXT[f.outcome], lang),
-            _i(SEVERITY_TEXT[f.severity], lang),
-            f.rule_id,
-            f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}",
-        )
+    cells = [(_i(OUTCOME_TEXT[f.outcome], lang), _i(SEVERITY_TEXT[f.severity], lang), f.rule_id) for f in findings]
+    texts = [
+        f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
         for f in findings
     ]
-    widths = [max([display_width(heads[i]), *(display_width(r[i + 1]) for r in rows)]) for i in range(3)]
+    widths = [max([display_width(heads[i]), *(display_width(c[i]) for c in cells)]) for i in range(3)]
     left = sum(widths) + _GAP * 3
     detail = page.width - left
     stacked = detail < _MIN_DETAIL
@@ -129,9 +131,9 @@ def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
     page.lines.append((head + ("" if stacked else " " * _GAP + heads[3])).rstrip())
     rule = (" " * _GAP).join("-" * w for w in widths) + ("" if stacked else " " * _GAP + "-" * detail)
     page.lines.append(rule)
-    for f, *cells, text in rows:
-        cells[0] = colour(pad(cells[0], widths[0]), _OUTCOME_COLOUR[f.outcome], page.color)
-        lead = (" " * _GAP).join([cells[0], *(pad(c, w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+    for f, (outcome, *rest), text in zip(findings, cells, texts, strict=True):
+        shown = colour(pad(outcome, widths[0]), _OUTCOME_COLOUR[f.outcome], page.color)
+        lead = (" " * _GAP).join([shown, *(pad(c, w) for c, w in zip(rest, widths[1:], strict=True))])
         if stacked:
             page.lines.append(lead.rstrip())
             page.lines.extend(("    " + w).rstrip() for w in wrap(text, detail))
@@ -221,7 +223,7 @@ def _head(page: _Page, rep: Report, g: Glossary) -> None:
             reading = "—"
         status = label.figure_status
         mark = "" if status.verified else f"  [{status.label(lang)}]"
-        page.say(f"{reading}{mark}", f"{label.title.get(lang)}: ", "  ")
+        page.say(f"{label.title.get(lang)}: {reading}{mark}", "", "  ")
     for r in rep.reasons:
         page.say(g.words(r.get(lang), lang), "  * ", "    ")
     if rep.referrals:
@@ -303,7 +305,8 @@ def _report(rep: Report, lang: str, width: int, color: bool) -> list[str]:
 
 
 def problem_field(field: str, lang: str) -> str:
-    """A problem's field as a reader fixes it: its title, then the key to fix in the input (``用地面积（land_area）``)."""
+    """A problem's field as a reader fixes it: its title, then the key to fix in the input
+    (``用地面积（land_area）``)."""
     spec = FIELD_SPECS.get(field.split(".")[0].split("[")[0])
     if spec is None:
         return field
@@ -336,10 +339,8 @@ def summary_lines(summary: Summary, lang: str, width: int) -> list[str]:
     """The summary block of a batch: counts per verdict, errors, incomplete, the most-failed rules."""
     page = _Page(lang, width, False)
     v = summary.verdicts
-    counts = [
-        (n, _i(_VERDICT[verdict], lang))
-        for verdict, n in zip(Verdict, (v.approve, v.conditional, v.deferred, v.reject), strict=True)
-    ]
+    numbers = (v.approve, v.conditional, v.deferred, v.reject)
+    counts = [(n, _i(_SHORT[verdict], lang)) for verdict, n in zip(Verdict, numbers, strict=True)]
     if page.en:
         text = f"{summary.items} items: " + ", ".join(f"{label} {n}" for n, label in counts)
         text += f"; input errors {summary.errors}; incomplete {summary.incomplete}"
