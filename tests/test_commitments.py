@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from heshan_vetting import Commitment, Report, RulePackError, Verdict, Vetter
+from heshan_vetting import Commitment, RenderContext, Report, RulePackError, Verdict, Vetter
 from heshan_vetting.evaluation.commitments import add_months
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,8 +132,9 @@ def test_add_months(day: date, months: int, expected: date) -> None:
 
 def test_the_text_report_has_the_section_after_the_reasons(vetter: Vetter) -> None:
     report = check(vetter, "pv-module-plant.toml")
-    zh = vetter.render(report, "text", lang="zh")
-    en = vetter.render(report, "text", lang="en")
+    wide = RenderContext(width=1000)  # one line per item: the phrases below are not wrapped
+    zh = vetter.render(report, "text", lang="zh", context=wide)
+    en = vetter.render(report, "text", lang="en", context=wide)
     assert "监管协议承诺事项：" in zh
     assert "期限：2027-06-30（达产后12个月）" in zh
     assert "Commitments for the agreement (监管协议):" in en

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from heshan_vetting import RulePackError, Verdict, Vetter
+from heshan_vetting import RenderContext, RulePackError, Verdict, Vetter
 from heshan_vetting.evaluation.verdict import (
     OUT_OF_SCOPE,
     REFERRAL,
@@ -238,7 +238,7 @@ def test_the_json_carries_referrals_and_scope_and_reads_back(heshan: Vetter) -> 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_text_report_lists_referrals_after_the_reasons(heshan: Vetter, lang: str) -> None:
     report = heshan.check({**BASE, "energy_consumption": "1.8 万吨标准煤", "electricity_consumption": "9800 万千瓦时"})
-    text = heshan.render(report, "text", lang=lang)
+    text = heshan.render(report, "text", lang=lang, context=RenderContext(width=1000))  # a line per item
     head = "转报（须由其他机关一并决定）：" if lang == "zh" else "Referrals (other bodies that must also decide):"
     lines = text.splitlines()
     at = lines.index(head)
