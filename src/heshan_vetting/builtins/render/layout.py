@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["colour", "display_width", "hang", "pad", "wrap"]
+__all__ = ["NO_LINE_END", "NO_LINE_START", "colour", "display_width", "hang", "pad", "pieces", "wrap"]
 
 #: Characters that must not start a line (they close or separate: kept with the character before them).
 NO_LINE_START = frozenset("。，、；：！？）》」』】〕〉”’…—·,.;:!?)]}%")
@@ -66,8 +66,8 @@ def colour(text: str, name: str | None, on: bool) -> str:
     return f"\x1b[{_ANSI[name]}m{text}\x1b[0m"
 
 
-def _atoms(text: str) -> list[tuple[str, bool]]:
-    """The unbreakable pieces of ``text``, each with whether a space came before it."""
+def pieces(text: str) -> list[tuple[str, bool]]:
+    """The unbreakable pieces (atoms) of ``text`` in order, each with whether a space came before it."""
     protected = [False] * len(text)
     for m in _NUMBER.finditer(text):
         for i in range(m.start(), m.end()):
@@ -121,7 +121,7 @@ def wrap(text: str, width: int) -> list[str]:
     """
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(_fill(_atoms(paragraph), max(1, width)))
+        lines.extend(_fill(pieces(paragraph), max(1, width)))
     return lines
 
 
