@@ -13,52 +13,24 @@ from __future__ import annotations
 
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
 from heshan_vetting.builtins.render.layout import colour, display_width, hang, pad, wrap
+from heshan_vetting.builtins.render.words import (
+    ERROR_TEXT,
+    OUTCOME_TEXT,
+    SEVERITY_TEXT,
+    SHORT_VERDICT,
+    finding_order,
+    problem_field,
+    say,
+    verdict_counts,
+    verdict_words,
+)
 from heshan_vetting.extension import RenderContext
-from heshan_vetting.fields import FIELD_SPECS
-from heshan_vetting.report import Commitment, Finding, Outcome, Report, Severity, Verdict
+from heshan_vetting.report import Commitment, Finding, Outcome, Report, Verdict
 from heshan_vetting.results import ItemError, ReportSet, Summary
 from heshan_vetting.terms import format_number, format_quantity
 
-__all__ = [
-    "OUTCOME_TEXT",
-    "SEVERITY_TEXT",
-    "VERDICT_COLOUR",
-    "finding_order",
-    "problem_field",
-    "render_text",
-    "summary_lines",
-    "verdict_words",
-]
+__all__ = ["VERDICT_COLOUR", "render_text", "summary_lines"]
 
-_VERDICT = {
-    Verdict.APPROVE: ("准予准入", "APPROVE"),
-    Verdict.CONDITIONAL: ("有条件准入", "CONDITIONAL"),
-    Verdict.DEFERRED: ("材料不全，暂缓评审", "DEFERRED (information incomplete)"),
-    Verdict.REJECT: ("不予准入", "REJECT"),
-}
-#: The verdicts as a batch summary counts them.
-_SHORT = {
-    Verdict.APPROVE: ("准予准入", "approve"),
-    Verdict.CONDITIONAL: ("有条件准入", "conditional"),
-    Verdict.DEFERRED: ("暂缓评审", "deferred"),
-    Verdict.REJECT: ("不予准入", "reject"),
-}
-_OUT_OF_SCOPE = ("不属本规则包评审范围，暂缓评审", "DEFERRED (outside the rule pack's scope)")
-_ERROR = ("输入有误，未评审", "INPUT ERROR (not vetted)")
-#: The outcome column's words, (zh, en).
-OUTCOME_TEXT = {
-    Outcome.PASS: ("✓ 符合", "✓ pass"),
-    Outcome.FAIL: ("✗ 不符合", "✗ fail"),
-    Outcome.NOT_APPLICABLE: ("– 不适用", "– n/a"),
-    Outcome.INSUFFICIENT_DATA: ("? 数据不足", "? no data"),
-    Outcome.ERROR: ("! 错误", "! error"),
-}
-#: The severity column's words, (zh, en).
-SEVERITY_TEXT = {
-    Severity.VETO: ("否决", "veto"),
-    Severity.REQUIRED: ("必备", "required"),
-    Severity.ADVISORY: ("参考", "advisory"),
-}
 #: The colour of each verdict (an item error is red).
 VERDICT_COLOUR = {
     Verdict.APPROVE: "green",
@@ -73,25 +45,8 @@ _OUTCOME_COLOUR = {
     Outcome.INSUFFICIENT_DATA: "yellow",
     Outcome.ERROR: "magenta",
 }
-_ORDER = {Outcome.FAIL: 0, Outcome.ERROR: 1, Outcome.INSUFFICIENT_DATA: 2, Outcome.PASS: 3, Outcome.NOT_APPLICABLE: 4}
-_SEV_ORDER = {Severity.VETO: 0, Severity.REQUIRED: 1, Severity.ADVISORY: 2}
 _GAP = 2  # spaces between table columns
 _MIN_DETAIL = 24  # below this the table stacks each finding's explanation under its row
-
-
-def _i(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
-
-
-def verdict_words(rep: Report, lang: str) -> str:
-    """The verdict as the report's headline states it (out of scope said as such)."""
-    outside = rep.out_of_scope is not None and rep.verdict is Verdict.DEFERRED
-    return _i(_OUT_OF_SCOPE if outside else _VERDICT[rep.verdict], lang)
-
-
-def finding_order(f: Finding) -> tuple[int, int, str]:
-    """Failures first, then errors, missing data, passes, not applicable; vetoes first within each; by id."""
-    return (_ORDER[f.outcome], _SEV_ORDER[f.severity], f.rule_id)
 
 
 class _Page:
@@ -116,7 +71,7 @@ class _Page:
 def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
     lang, en = page.lang, page.en
     heads = ("outcome", "level", "rule", "detail") if en else ("结果", "级别", "规则", "说明")
-    cells = [(_i(OUTCOME_TEXT[f.outcome], lang), _i(SEVERITY_TEXT[f.severity], lang), f.rule_id) for f in findings]
+    cells = [(say(OUTCOME_TEXT[f.outcome], lang), say(SEVERITY_TEXT[f.severity], lang), f.rule_id) for f in findings]
     texts = [
         f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
         for f in findings
@@ -304,18 +259,9 @@ def _report(rep: Report, lang: str, width: int, color: bool) -> list[str]:
     return page.lines
 
 
-def problem_field(field: str, lang: str) -> str:
-    """A problem's field as a reader fixes it: its title, then the key to fix in the input
-    (``用地面积（land_area）``)."""
-    spec = FIELD_SPECS.get(field.split(".")[0].split("[")[0])
-    if spec is None:
-        return field
-    return f"{spec.title_en} ({field})" if lang == "en" else f"{spec.title_zh}（{field}）"
-
-
 def _error(item: ItemError, lang: str, width: int, color: bool) -> list[str]:
     page = _Page(lang, width, color)
-    page.lines.append(colour(f"{page.zh_en('结论', 'Verdict')}: {_i(_ERROR, lang)}", "red", color))
+    page.lines.append(colour(f"{page.zh_en('结论', 'Verdict')}: {say(ERROR_TEXT, lang)}", "red", color))
     where = ":".join(str(x) for x in (item.source, item.line) if x is not None)
     if item.index is not None and not where:
         where = page.zh_en(f"第 {item.index + 1} 项", f"item {item.index + 1}")
@@ -338,9 +284,7 @@ def _error(item: ItemError, lang: str, width: int, color: bool) -> list[str]:
 def summary_lines(summary: Summary, lang: str, width: int) -> list[str]:
     """The summary block of a batch: counts per verdict, errors, incomplete, the most-failed rules."""
     page = _Page(lang, width, False)
-    v = summary.verdicts
-    numbers = (v.approve, v.conditional, v.deferred, v.reject)
-    counts = [(n, _i(_SHORT[verdict], lang)) for verdict, n in zip(Verdict, numbers, strict=True)]
+    counts = [(n, say(SHORT_VERDICT[verdict], lang)) for verdict, n in verdict_counts(summary)]
     if page.en:
         text = f"{summary.items} items: " + ", ".join(f"{label} {n}" for n, label in counts)
         text += f"; input errors {summary.errors}; incomplete {summary.incomplete}"
