@@ -66,24 +66,24 @@ def colour(text: str, name: str | None, on: bool) -> str:
     return f"\x1b[{_ANSI[name]}m{text}\x1b[0m"
 
 
-def pieces(text: str) -> list[tuple[str, bool]]:
-    """The unbreakable pieces (atoms) of ``text`` in order, each with whether a space came before it."""
+def pieces(text: str) -> list[tuple[str, int]]:
+    """The unbreakable pieces (atoms) of ``text`` in order, each with the number of spaces before it."""
     protected = [False] * len(text)
     for m in _NUMBER.finditer(text):
         for i in range(m.start(), m.end()):
             protected[i] = True
-    atoms: list[tuple[str, bool]] = []
+    atoms: list[tuple[str, int]] = []
     cur: list[str] = []
-    cur_space = False
+    cur_space = 0
     cur_narrow = False  # the current atom is open for more narrow characters
-    space = False
+    space = 0
     glue_next = False  # the last atom ends with opening punctuation: the next character joins it
     for i, ch in enumerate(text):
         if ch.isspace() and not (protected[i] and i > 0 and protected[i - 1]):
             if cur:
                 atoms.append(("".join(cur), cur_space))
                 cur, cur_narrow = [], False
-            space = True
+            space += 1
             continue
         wide = _char_width(ch) == 2
         joins = bool(cur) and (
@@ -103,7 +103,7 @@ def pieces(text: str) -> list[tuple[str, bool]]:
         if not cur:
             cur_space = space
         cur.append(ch)
-        space = False
+        space = 0
         cur_narrow = not wide
         glue_next = ch in NO_LINE_END
         if wide and not glue_next and not protected[i]:
@@ -125,18 +125,18 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _fill(atoms: Iterable[tuple[str, bool]], width: int) -> list[str]:
+def _fill(atoms: Iterable[tuple[str, int]], width: int) -> list[str]:
     lines: list[str] = []
     cur: list[str] = []
     used = 0
     for atom, space in atoms:
         w = display_width(atom)
-        gap = 1 if space and cur else 0
+        gap = space if cur else 0
         if cur and used + gap + w > width:
             lines.append("".join(cur))
             cur, used, gap = [], 0, 0
         if gap:
-            cur.append(" ")
+            cur.append(" " * gap)
         cur.append(atom)
         used += gap + w
     lines.append("".join(cur))
