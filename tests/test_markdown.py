@@ -50,7 +50,9 @@ def _batch() -> ReportSet:
         project_id="HS-BAD-1",
         errors=(
             Problem(
-                message=Text(zh="用地面积取值无效：'abc|x' 不是“数值 + 单位”的写法。", en="Invalid land area: 'abc|x'."),
+                message=Text(
+                    zh="用地面积取值无效：'abc|x' 不是“数值 + 单位”的写法。", en="Invalid land area: 'abc|x'."
+                ),
                 line=2,
                 column=14,
                 field="land_area",

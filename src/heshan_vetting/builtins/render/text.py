@@ -57,9 +57,10 @@ class _Page:
         self.en = lang == "en"
         self.lines: list[str] = []
 
-    def say(self, text: str, first: str = "", rest: str | None = None) -> None:
-        """``text`` wrapped to the width behind ``first`` (hanging indent ``rest``)."""
-        self.lines.extend(hang(text, self.width, first, rest))
+    def say(self, text: str, first: str = "", rest: str | None = None, tint: str | None = None) -> None:
+        """``text`` wrapped to the width behind ``first`` (hanging indent ``rest``), each line in the colour
+        ``tint`` when colours are on."""
+        self.lines.extend(colour(line, tint, self.color) for line in hang(text, self.width, first, rest))
 
     def blank(self) -> None:
         self.lines.append("")
@@ -103,7 +104,7 @@ def _commitments(page: _Page, items: tuple[Commitment, ...]) -> None:
     if not items:
         return
     en = page.en
-    page.lines.append(page.zh_en("监管协议承诺事项：", "Commitments for the agreement (监管协议):"))
+    page.say(page.zh_en("监管协议承诺事项：", "Commitments for the agreement (监管协议):"))
     for c in items:
         value = "—" if c.value is None else format_quantity(c.value, c.unit)
         floor = format_quantity(c.floor, c.unit)
@@ -148,9 +149,9 @@ def _head(page: _Page, rep: Report, g: Glossary) -> None:
     en, lang = page.en, page.lang
     p = rep.project
     verdict = f"{page.zh_en('结论', 'Verdict')}: {verdict_words(rep, lang)}"
-    page.lines.append(colour(verdict, VERDICT_COLOUR[rep.verdict], page.color))
     if rep.incomplete:
-        page.lines[-1] += page.zh_en("  （结论不完整）", "  (incomplete)")
+        verdict += page.zh_en("  （结论不完整）", "  (incomplete)")
+    page.say(verdict, "", "  ", VERDICT_COLOUR[rep.verdict])
     industry = "".join(f" {x}" for x in (p.industry_code, p.industry_name) if x)
     page.say(f"{p.name} [{p.id}]" + (f" {industry}" if industry else ""), page.zh_en("项目: ", "Project: "))
     if p.source is not None and p.line is not None:
@@ -158,9 +159,7 @@ def _head(page: _Page, rep: Report, g: Glossary) -> None:
     if p.applicant:
         page.say(p.applicant, page.zh_en("申请单位: ", "Applicant: "))
     if rep.to_supply:
-        page.lines.append(
-            page.zh_en("需补充或核实的材料（补齐后方可评审）：", "To supply or confirm before a decision:")
-        )
+        page.say(page.zh_en("需补充或核实的材料（补齐后方可评审）：", "To supply or confirm before a decision:"))
         for item in rep.to_supply:
             name = f"{item.title.en} ({item.field})" if en else item.title.zh
             page.say(f"{name}{page.zh_en('：', ': ')}{g.words(item.why.get(lang), lang)}", "  · ", "    ")
@@ -182,9 +181,7 @@ def _head(page: _Page, rep: Report, g: Glossary) -> None:
     for r in rep.reasons:
         page.say(g.words(r.get(lang), lang), "  * ", "    ")
     if rep.referrals:
-        page.lines.append(
-            page.zh_en("转报（须由其他机关一并决定）：", "Referrals (other bodies that must also decide):")
-        )
+        page.say(page.zh_en("转报（须由其他机关一并决定）：", "Referrals (other bodies that must also decide):"))
         for ref in rep.referrals:
             if ref.missing:
                 missing = g.names(ref.missing, lang)
@@ -209,7 +206,7 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
     cited = [f for f in findings if f.citation is not None and f.outcome is not Outcome.NOT_APPLICABLE]
     if cited:
         page.blank()
-        page.lines.append(page.zh_en("政策依据：", "Sources:"))
+        page.say(page.zh_en("政策依据：", "Sources:"))
         for f in cited:
             assert f.citation is not None
             mark = "" if f.figure_status.verified else f"  [{f.figure_status.label(lang)}]"
@@ -226,7 +223,7 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
         )
     if rep.not_in_force:
         page.blank()
-        page.lines.append(page.zh_en("评审日不在有效期内（未适用）：", "Not in force on the as-of date:"))
+        page.say(page.zh_en("评审日不在有效期内（未适用）：", "Not in force on the as-of date:"))
         for sk in rep.not_in_force:
             span = f"{sk.effective_from or '…'} ~ {sk.effective_until or '…'}"
             kind = KINDS[sk.kind].get(lang)
@@ -261,7 +258,7 @@ def _report(rep: Report, lang: str, width: int, color: bool) -> list[str]:
 
 def _error(item: ItemError, lang: str, width: int, color: bool) -> list[str]:
     page = _Page(lang, width, color)
-    page.lines.append(colour(f"{page.zh_en('结论', 'Verdict')}: {say(ERROR_TEXT, lang)}", "red", color))
+    page.say(f"{page.zh_en('结论', 'Verdict')}: {say(ERROR_TEXT, lang)}", "", "  ", "red")
     where = ":".join(str(x) for x in (item.source, item.line) if x is not None)
     if item.index is not None and not where:
         where = page.zh_en(f"第 {item.index + 1} 项", f"item {item.index + 1}")
@@ -269,7 +266,7 @@ def _error(item: ItemError, lang: str, width: int, color: bool) -> list[str]:
         page.say(where, page.zh_en("来源: ", "Source: "))
     if item.project_id:
         page.say(item.project_id, page.zh_en("项目: ", "Project: "))
-    page.lines.append(page.zh_en(f"问题（{len(item.errors)}）：", f"Problems ({len(item.errors)}):"))
+    page.say(page.zh_en(f"问题（{len(item.errors)}）：", f"Problems ({len(item.errors)}):"))
     for p in item.errors:
         loc = ":".join(str(x) for x in (p.line, p.column if p.line else None) if x is not None)
         if p.file and p.file != item.source:
@@ -293,7 +290,7 @@ def summary_lines(summary: Summary, lang: str, width: int) -> list[str]:
         text += f"；输入有误 {summary.errors} 项；结论不完整 {summary.incomplete} 项"
     page.say(text, page.zh_en("汇总: ", "Summary: "), "  ")
     if summary.most_failed:
-        page.lines.append(page.zh_en("未通过最多的规则：", "Rules failed most often:"))
+        page.say(page.zh_en("未通过最多的规则：", "Rules failed most often:"))
         for rc in summary.most_failed:
             n = f"{rc.failed} 项" if not page.en else f"{rc.failed} project{'s' if rc.failed != 1 else ''}"
             page.say(f"{rc.rule_id} {rc.title.get(lang)}{page.zh_en('：', ': ')}{n}", "  · ", "    ")
