@@ -7,8 +7,9 @@ identifiers (``HS-2H-001``, ``construction_type``) found in each must be the sam
 across lines (``0.`` / ``7``) or cut from its unit shows up as a different token.
 
 How "no English identifiers in Chinese" is checked: no project field name (``FIELD_SPECS``) and no name the
-report's glossary knows (facts, derived metrics, thresholds) occurs as a word in the Chinese report, except in
-an error item's problem lines, which name the key to fix as ``用地面积（land_area）``.
+report's glossary knows (facts, derived metrics, thresholds) occurs as a word in the Chinese report, except
+where the reader is to type it: a project-file line the report quotes (``confirmed_values = ["tax_per_mu"]``),
+and an error item's problem lines, which name the key to fix as ``用地面积（land_area）``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ NUMBER = re.compile(
     r"(?:[≥≤<>]\s?)?-?\d[\d,]*(?:\.\d+)?(?:\s?(?:万元/亩|万元/公顷|万千瓦时|tce/万元|万元|亿元|tce|kWh|%|亩))?"
 )
 IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+")
+SNIPPET = re.compile(r'[a-z][a-z0-9_]* = (?:\[[^\]]*\]|"[^"]*")')
 WORD = re.compile(r"(?<![A-Za-z0-9_\-./])[A-Za-z][A-Za-z0-9_]*(?![A-Za-z0-9_\-])")
 
 
@@ -149,7 +151,7 @@ def test_every_example_fits_every_width_and_splits_no_number(path: Path, lang: s
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_the_chinese_report_names_no_field_fact_or_threshold_by_its_identifier(path: Path) -> None:
     report = _report(path)
-    text = _text(report, "zh", 100)
+    text = SNIPPET.sub("", _text(report, "zh", 100_000))
     names = set(FIELD_SPECS) | set(Glossary(report).titles)
     words = {m.group(0) for m in WORD.finditer(text)}
     assert not words & names, f"{path.name}: {sorted(words & names)}"
@@ -163,6 +165,13 @@ def test_a_value_has_its_unit_and_the_same_precision_in_the_score_lines_and_the_
     assert "（需 ≥ 20 万元/亩，现为 13 万元/亩，差 7 万元/亩）" in text
     en = _text(report, "en", 200)
     assert "(needs ≥ 20 万元/亩; has 13 万元/亩; short by 7 万元/亩)" in en
+
+
+def test_a_project_file_line_to_write_is_quoted_verbatim() -> None:
+    report = _report(ROOT / "examples" / "projects" / "synthetic-unit-slips.toml")
+    zh = _text(report, "zh", 200)
+    line = "  · 投资强度：数据核实 HS-DQ-001 认为该数值不合理：请核实或更正；确认无误请在项目文件中写明 "
+    assert line + 'confirmed_values = ["investment_intensity"]。' in zh
 
 
 def test_thresholds_and_missing_data_are_named_by_their_titles_in_chinese() -> None:

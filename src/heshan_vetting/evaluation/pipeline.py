@@ -303,9 +303,11 @@ def to_supply(pack: CompiledPack, supply: dict[str, list[tuple[str, str]]]) -> l
                     title=title,
                     rules=tuple(rid for rid, _kind in needed_by),
                     why=Text(
-                        zh=f"{zh} 认为该数值不合理：请核实或更正；确认无误请在 confirmed_values 中列明 {name}。",
-                        en=f"The {en} finds it implausible: confirm or correct it; if it is right, list {name} "
-                        "in confirmed_values.",
+                        # the project-file line to write, as written (a renderer shows it verbatim)
+                        zh=f"{zh} 认为该数值不合理：请核实或更正；确认无误请在项目文件中写明 "
+                        f'confirmed_values = ["{name}"]。',
+                        en=f"The {en} finds it implausible: confirm or correct it; if it is right, write "
+                        f'confirmed_values = ["{name}"] in the project file.',
                     ),
                 )
             )

@@ -30,6 +30,8 @@ else:  # pragma: no cover - Python 3.10
 
 __all__ = ["KINDS", "Glossary"]
 
+# A line of a project file quoted in a text (``confirmed_values = ["tax_per_mu"]``): what to type, kept verbatim.
+_SNIPPET = re.compile(r'[a-z][a-z0-9_]* = (?:\[[^\]]*\]|"[^"]*")')
 _NAME = re.compile(r"(?<![A-Za-z0-9_.\-/])([a-z][a-z0-9_]*)(?![A-Za-z0-9_\-/])")
 _IN_PARENS = re.compile(r"（([a-z][a-z0-9_]*)）|\(([a-z][a-z0-9_]*)\)")
 # Kinds of skipped elements in words.
@@ -70,10 +72,16 @@ class Glossary:
     def words(self, text: str, lang: str) -> str:
         """``text`` with each identifier it names in words (zh only; English texts are left as they are).
 
-        ``标题（name）`` becomes ``标题``; any other known identifier becomes its title.
+        ``标题（name）`` becomes ``标题``; any other known identifier becomes its title. A project-file line the
+        text quotes for the reader to write (``confirmed_values = ["tax_per_mu"]``) is kept as it is.
         """
         if lang != "zh" or not _has_name(text):
             return text
+        snippets = _SNIPPET.split(text)
+        if len(snippets) > 1:
+            kept = _SNIPPET.findall(text)
+            out = [self.words(part, lang) for part in snippets]
+            return "".join(p + (kept[i] if i < len(kept) else "") for i, p in enumerate(out))
 
         def parens(m: re.Match[str]) -> str:
             name = m.group(1) or m.group(2)
