@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from heshan_vetting import RulePackError, UsageError, Verdict, Vetter
+from heshan_vetting import RenderContext, RulePackError, UsageError, Verdict, Vetter
 from heshan_vetting.packs.load import shipped_pack_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,9 +67,11 @@ def test_a_stray_parent_beside_a_child_pack_is_named_in_every_report(tmp_path: P
     assert not heshan.shipped
     assert heshan.file == str(stray)
     assert str(SHIPPED_HESHAN) in report.notices[2].message.en
-    text = vetter.render(report, "text")
+    text = vetter.render(report, "text", context=RenderContext(width=1000))  # each warning on one line
     assert f"! 警告: 所用规则包 'heshan' 并非随附的同名规则包，而是读自 {stray}" in text
-    assert "! Warning: The pack id 'heshan' is found in several files" in vetter.render(report, "text", lang="en")
+    assert "! Warning: The pack id 'heshan' is found in several files" in vetter.render(
+        report, "text", lang="en", context=RenderContext(width=1000)
+    )
     shipped_refs = [p for p in report.provenance.packs if p.id != "heshan" and p.id != "my-town"]
     assert all(p.shipped and p.file is None for p in shipped_refs)
 
