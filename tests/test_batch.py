@@ -78,12 +78,11 @@ def test_every_input_kind_in_one_batch(vetter: Vetter, tmp_path: Path) -> None:
     ]
     assert all(isinstance(i, Report) for i in items)
     assert [(i.project.source, i.project.line) for i in items[-2:]] == [(str(lines), 1), (str(lines), 2)]
-    assert items[2].project.source == str(PV) and items[2].project.line is None
+    assert items[2].project.source == str(PV)
+    assert items[2].project.line is None
 
 
-def test_bad_files_rows_and_mappings_are_error_entries_and_the_rest_are_vetted(
-    vetter: Vetter, tmp_path: Path
-) -> None:
+def test_bad_files_rows_and_mappings_are_error_entries_and_the_rest_are_vetted(vetter: Vetter, tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text('id = "X"\nname = \n', encoding="utf-8")
     rows = jsonl(
@@ -116,7 +115,8 @@ def test_bad_files_rows_and_mappings_are_error_entries_and_the_rest_are_vetted(
     assert bad_row.project_id == "R3"
     assert {p.field for p in bad_row.errors} == {"colour", "land_area", "total_investment"}  # every problem
     assert all(p.line == 3 and p.file == str(rows) for p in bad_row.errors)
-    assert errors[-1].index == 4 and errors[-1].project_id == "M"
+    assert errors[-1].index == 4
+    assert errors[-1].project_id == "M"
     summary = ReportSet.collect(items).summary
     assert (summary.items, summary.reports, summary.errors) == (10, 4, 6)
     assert (summary.verdicts.approve, summary.verdicts.deferred, summary.verdicts.reject) == (1, 2, 1)
@@ -186,9 +186,11 @@ def test_project_files_searches_directories_and_expands_globs(vetter: Vetter, tm
     empty = tmp_path / "empty"
     empty.mkdir()
     [nothing] = vetter.project_files([empty])
-    assert isinstance(nothing, ProjectError) and "no project files" in nothing.message_en
+    assert isinstance(nothing, ProjectError)
+    assert "no project files" in nothing.message_en
     [no_match] = vetter.project_files([str(tmp_path / "*.xyz")])
-    assert isinstance(no_match, ProjectError) and "matches no file" in no_match.message_en
+    assert isinstance(no_match, ProjectError)
+    assert "matches no file" in no_match.message_en
 
 
 def test_summary_counts_stream_in_constant_memory(vetter: Vetter) -> None:
@@ -260,8 +262,11 @@ def test_cli_reads_json_lines_from_stdin(tmp_path: Path) -> None:
     proc = run("check", "-", "--stdin-format", "jsonl", "--format", "json", stdin=text)
     assert proc.returncode == 2, proc.stderr
     items = json.loads(proc.stdout)["items"]
-    assert items[0]["project"]["source"] == "<stdin>" and items[0]["project"]["line"] == 1
-    assert items[1]["source"] == "<stdin>" and items[1]["line"] == 2 and items[1]["project_id"] == "J-2"
+    assert items[0]["project"]["source"] == "<stdin>"
+    assert items[0]["project"]["line"] == 1
+    assert items[1]["source"] == "<stdin>"
+    assert items[1]["line"] == 2
+    assert items[1]["project_id"] == "J-2"
     assert "<stdin>:2" in proc.stderr
     assert str(tmp_path) not in proc.stderr  # the temporary copy is never named
 
@@ -290,9 +295,12 @@ def test_cli_verbose_names_each_item_and_quiet_is_silent(tmp_path: Path) -> None
 
 def test_cli_rejects_a_bad_jobs_value_and_an_unknown_stdin_format() -> None:
     proc = run("check", str(PV), "--jobs", "0")
-    assert proc.returncode == 2 and "--jobs" in proc.stderr
+    assert proc.returncode == 2
+    assert "--jobs" in proc.stderr
     proc = run("check", "-", "--stdin-format", "docx", stdin="")
-    assert proc.returncode == 2 and "--stdin-format" in proc.stderr and "toml" in proc.stderr
+    assert proc.returncode == 2
+    assert "--stdin-format" in proc.stderr
+    assert "toml" in proc.stderr
 
 
 def test_a_failed_jsonl_run_leaves_no_half_written_file(tmp_path: Path) -> None:
