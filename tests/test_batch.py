@@ -310,3 +310,16 @@ def test_a_failed_jsonl_run_leaves_no_half_written_file(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_check_many_searches_a_directory_like_the_command(vetter: Vetter, tmp_path: Path) -> None:
+    shutil.copy(PV, tmp_path / "a.toml")
+    shutil.copy(CEMENT, tmp_path / "b.toml")
+    items = list(vetter.check_many([tmp_path, str(tmp_path / "*.toml"), tmp_path / "nothing-*.toml"]))
+    assert kinds(items) == [
+        "Report:approve",
+        "Report:reject",
+        "Report:approve",
+        "Report:reject",
+        f"ItemError:{tmp_path / 'nothing-*.toml'}",
+    ]

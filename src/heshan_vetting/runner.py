@@ -104,6 +104,7 @@ def run_check(
 
 
 def _sources(vetter: Vetter, paths: list[str], stdin_file: Path | None) -> Iterator[Path | ItemError]:
+    """The files to check (directories searched, patterns expanded; found up front to size the progress bar)."""
     for given in paths:
         if given == STDIN:
             assert stdin_file is not None
