@@ -323,3 +323,15 @@ def test_check_many_searches_a_directory_like_the_command(vetter: Vetter, tmp_pa
         "Report:reject",
         f"ItemError:{tmp_path / 'nothing-*.toml'}",
     ]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_streamed_json_is_byte_identical_to_the_renderer(vetter: Vetter, count: int) -> None:
+    from heshan_vetting.builtins.render.json import render_json, render_jsonl, stream_json, stream_jsonl
+
+    inputs: list[Any] = [PV, "missing.toml", CEMENT][:count]
+    items = list(vetter.check_many(inputs))
+    results = ReportSet.collect(items)
+    assert "".join(stream_json(items)) == render_json(results) == results.to_json()
+    assert json.loads("".join(stream_json(items)))["summary"]["items"] == count
+    assert "".join(stream_jsonl(items)) == render_jsonl(results)
