@@ -335,3 +335,25 @@ def test_streamed_json_is_byte_identical_to_the_renderer(vetter: Vetter, count: 
     assert "".join(stream_json(items)) == render_json(results) == results.to_json()
     assert json.loads("".join(stream_json(items)))["summary"]["items"] == count
     assert "".join(stream_jsonl(items)) == render_jsonl(results)
+
+
+def test_the_progress_bar_draws_on_a_terminal_and_clears_its_line(
+    vetter: Vetter, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from heshan_vetting.runner import Progress
+
+    clock = iter(float(t) for t in range(100))
+    monkeypatch.setattr("heshan_vetting.runner.time.monotonic", lambda: next(clock))
+    report = vetter.check(PV)
+    bar = Progress(4, enabled=True)
+    for n in range(4):
+        bar.advance(report.model_copy(update={"project": report.project.model_copy(update={"source": f"f{n}"})}))
+    bar.close()
+    err = capsys.readouterr().err
+    assert "4/4 files · 4 items" in err
+    assert err.endswith("\r" + " " * bar.__dict__["_columns"] + "\r")
+    assert all(len(part) <= 80 for part in err.split("\r"))
+    silent = Progress(4, enabled=False)
+    silent.advance(report)
+    silent.close()
+    assert capsys.readouterr().err == ""

@@ -236,6 +236,7 @@ class Progress:
         self._source: str | None = None
         self._shown = False
         self._last = 0.0
+        self._columns = 79
 
     def advance(self, item: Item) -> None:
         """Count ``item`` (a new source counts as a new file) and redraw at most ten times a second."""
@@ -259,15 +260,16 @@ class Progress:
         rate = self.items / elapsed if elapsed > 0 else 0.0
         left = (elapsed / share - elapsed) if share > 0 else 0.0
         line = (
-            f"\\r[{bar:<24}] {self.done_files}/{self.files} files · {self.items} items · "
+            f"\r[{bar:<24}] {self.done_files}/{self.files} files · {self.items} items · "
             f"{rate:.0f}/s · {int(left // 60)}:{int(left % 60):02d} left"
         )
-        sys.stderr.write(line)
+        self._columns = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+        sys.stderr.write(line[: self._columns + 1])  # a wrapped line could not be redrawn in place
         sys.stderr.flush()
         self._shown = True
 
     def close(self) -> None:
         """Clear the bar's line."""
         if self._shown:
-            sys.stderr.write("\\r" + " " * 78 + "\\r")
+            sys.stderr.write("\r" + " " * self._columns + "\r")
             sys.stderr.flush()
