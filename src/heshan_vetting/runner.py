@@ -64,7 +64,7 @@ def run_check(
         )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
-    if args.stdin_format and "." + args.stdin_format.lstrip(".").lower() not in vetter.hooks.project_suffixes():
+    if STDIN in args.paths and "." + args.stdin_format.lstrip(".").lower() not in vetter.hooks.project_suffixes():
         raise UsageError(
             f"No loader reads {args.stdin_format!r}; --stdin-format may be: "
             f"{', '.join(s.lstrip('.') for s in vetter.hooks.project_suffixes())}.",
