@@ -14,6 +14,6 @@ __all__ = ["heshan_renderers", "render_json", "render_jsonl", "render_markdown",
 
 @hookimpl
 def heshan_renderers() -> dict[str, Any]:
-    """``text`` (a terminal table, Chinese by default), ``json`` (the results contract) and ``jsonl`` (one item a
+    """``text`` (a terminal table, Chinese by default), ``json`` (the results contract), ``jsonl`` (one item a
     line, then the summary) and ``markdown`` (for pasting into documents)."""
     return {"text": render_text, "json": render_json, "jsonl": render_jsonl, "markdown": render_markdown}
