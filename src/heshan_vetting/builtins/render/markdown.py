@@ -22,6 +22,7 @@ from heshan_vetting.builtins.render.words import (
     finding_order,
     problem_field,
     say,
+    supply_name,
     verdict_counts,
     verdict_words,
 )
@@ -95,7 +96,7 @@ def _report(doc: _Doc, rep: Report, number: int | None) -> None:
     if rep.to_supply:
         doc.section(doc.w("需补充或核实的材料（补齐后方可评审）", "To supply or confirm before a decision"))
         for s in rep.to_supply:
-            name = f"{s.title.en} ({s.field})" if en else s.title.zh
+            name = supply_name(s, lang)
             doc.bullets([f"**{cell(name)}**: {cell(g.words(s.why.get(lang), lang))}"])
     if rep.reasons:
         doc.section(doc.w("评审意见", "Reasons"))

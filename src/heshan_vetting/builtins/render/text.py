@@ -21,6 +21,7 @@ from heshan_vetting.builtins.render.words import (
     finding_order,
     problem_field,
     say,
+    supply_name,
     verdict_counts,
     verdict_words,
 )
@@ -161,7 +162,7 @@ def _head(page: _Page, rep: Report, g: Glossary) -> None:
     if rep.to_supply:
         page.say(page.zh_en("需补充或核实的材料（补齐后方可评审）：", "To supply or confirm before a decision:"))
         for item in rep.to_supply:
-            name = f"{item.title.en} ({item.field})" if en else item.title.zh
+            name = supply_name(item, lang)
             page.say(f"{name}{page.zh_en('：', ': ')}{g.words(item.why.get(lang), lang)}", "  · ", "    ")
     for notice in rep.notices:
         page.say(notice.message.get(lang), page.zh_en("! 警告: ", "! Warning: "))

@@ -7,7 +7,7 @@ Pairs are ``(zh, en)``; :func:`say` picks one.
 from __future__ import annotations
 
 from heshan_vetting.fields import FIELD_SPECS
-from heshan_vetting.report import Finding, Outcome, Report, Severity, Verdict
+from heshan_vetting.report import Finding, Outcome, Report, Severity, Supply, Verdict
 from heshan_vetting.results import Summary
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "finding_order",
     "problem_field",
     "say",
+    "supply_name",
     "verdict_counts",
     "verdict_words",
 ]
@@ -81,6 +82,14 @@ def problem_field(field: str, lang: str) -> str:
     if spec is None:
         return field
     return f"{spec.title_en} ({field})" if lang == "en" else f"{spec.title_zh}（{field}）"
+
+
+def supply_name(item: Supply, lang: str) -> str:
+    """What to supply, by name: its title in Chinese; in English its title and the field's key
+    (``construction type (construction_type)``), the key once when it is the title (``products``)."""
+    if lang != "en":
+        return item.title.zh
+    return item.title.en if item.title.en == item.field else f"{item.title.en} ({item.field})"
 
 
 def verdict_counts(summary: Summary) -> list[tuple[Verdict, int]]:
