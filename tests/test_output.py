@@ -420,7 +420,7 @@ def test_a_bad_item_is_an_entry_of_the_output_not_a_lost_batch(cli: Runner, tmp_
     assert out == ""
     text = target.read_text(encoding="utf-8")
     assert text.startswith("结论: ")  # the good project's report is kept
-    # RESTORE-AFTER-TEXT-MERGE: assert str(bad) in text  # the bad file named in the output as on stderr
+    assert str(bad) in text  # the bad file is named in the output as on stderr
     assert str(bad) in err
     assert not _leftovers(tmp_path)
 
