@@ -151,6 +151,11 @@ def test_the_page_is_well_formed_self_contained_and_shows_the_verdict(kind: str,
         for ind in shown:
             assert ind.title.get(lang) in text
     assert parsed.tags.count("svg") == len(results.reports)
+    # every finding is on the page: decided ones in the table, the rules that do not apply named below it
+    for report in results.reports:
+        for finding in report.findings:
+            assert finding.rule_id in text
+            assert finding.title.get(lang) in text
 
 
 def test_a_project_name_is_escaped() -> None:

@@ -276,12 +276,17 @@ def _commitments(items: tuple[Commitment, ...], lang: str) -> list[str]:
         out.append(
             f"<tr><td><b>{esc(c.title.get(lang))}</b>{rule}<br>{esc(c.fact_title.get(lang))}</td>"
             f'<td class="num">{esc(amount(c.value, c.unit))}</td>'
-            f'<td class="num">{esc(amount(c.floor, c.unit))}{mark(_weakest(c), lang)}</td>'
+            f'<td class="num">{esc(amount(c.floor, c.unit))}{_below(mark(_weakest(c), lang))}</td>'
             f"<td>{due}{esc(c.due_basis.get(lang))}</td>"
-            f"<td>{esc(c.on_miss.get(lang))}{mark(c.on_miss_citation.status, lang)}</td></tr>"
+            f"<td>{esc(c.on_miss.get(lang))}{_below(mark(c.on_miss_citation.status, lang))}</td></tr>"
         )
     out.append("</tbody></table>")
     return out
+
+
+def _below(html: str) -> str:
+    """``html`` on a line of its own (nothing when it is empty)."""
+    return f"<br>{html.strip()}" if html else ""
 
 
 def _weakest(c: Commitment) -> CitationStatus:
@@ -291,18 +296,25 @@ def _weakest(c: Commitment) -> CitationStatus:
 
 def _findings(rep: Report, lang: str) -> list[str]:
     findings = sorted(rep.findings, key=lambda f: (_ORDER[f.outcome], _SEV_ORDER[f.severity], f.rule_id))
-    if not findings:
-        return []
-    heads = ("outcome", "severity", "rule", "finding", "basis")
-    out = [
-        f"<h3>{word('findings', lang)}</h3>",
-        '<table class="findings"><colgroup><col class="c-out"><col class="c-sev"><col class="c-rule"><col>'
-        '<col class="c-src"></colgroup>',
-        "<thead><tr>" + "".join(f"<th>{word(h, lang)}</th>" for h in heads) + "</tr></thead><tbody>",
-    ]
-    unverified = set(rep.unverified_basis)
-    out.extend(_finding(f, f.rule_id in unverified, lang) for f in findings)
-    out.append("</tbody></table>")
+    decided = [f for f in findings if f.outcome is not Outcome.NOT_APPLICABLE]
+    out = []
+    if decided:
+        heads = ("outcome", "severity", "rule", "finding", "basis")
+        out += [
+            f"<h3>{word('findings', lang)}</h3>",
+            '<table class="findings"><colgroup><col class="c-out"><col class="c-sev"><col class="c-rule"><col>'
+            '<col class="c-src"></colgroup>',
+            "<thead><tr>" + "".join(f"<th>{word(h, lang)}</th>" for h in heads) + "</tr></thead><tbody>",
+        ]
+        unverified = set(rep.unverified_basis)
+        out.extend(_finding(f, f.rule_id in unverified, lang) for f in decided)
+        out.append("</tbody></table>")
+    # rules whose scope does not cover the project: named, not explained, so the paper stays short
+    na = [f for f in findings if f.outcome is Outcome.NOT_APPLICABLE]
+    if na:
+        names = ("; " if lang == "en" else "；").join(f"{f.rule_id} {f.title.get(lang)}" for f in na)
+        head = f"{OUTCOME_SYMBOL[Outcome.NOT_APPLICABLE]} {word('not_applicable', lang)}{_paren(str(len(na)), lang)}"
+        out.append(f'<p class="na-list"><b>{head}</b>{_colon(lang)}{esc(names)}</p>')
     return out
 
 
@@ -318,9 +330,8 @@ def _finding(f: Finding, unverified: bool, lang: str) -> str:
     basis = cite(f.citation, lang, status)
     if unverified and status.verified:
         basis += ' <span class="mark">⚠</span>'
-    row = ' class="na"' if f.outcome is Outcome.NOT_APPLICABLE else ""
     return (
-        f'<tr{row}><td class="o-{f.outcome.value}">{outcome}</td><td>{severity(f.severity, lang)}</td>'
+        f'<tr><td class="o-{f.outcome.value}">{outcome}</td><td>{severity(f.severity, lang)}</td>'
         f'<td class="id">{esc(f.rule_id)}</td><td>{detail}</td><td>{basis}</td></tr>'
     )
 

@@ -48,6 +48,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "on_miss": ("未达到时", "If missed"),
     "date_open": ("日期待协议约定", "date to be set in the agreement"),
     "findings": ("逐条评审结果", "Findings"),
+    "not_applicable": ("不适用的规则", "Rules that do not apply"),
     "outcome": ("结果", "Outcome"),
     "severity": ("级别", "Level"),
     "rule": ("规则", "Rule"),

@@ -54,8 +54,10 @@ table { border-collapse: collapse; width: 100%; margin: .4rem 0 .8rem; font-size
 th, td { border: 1px solid var(--rule); padding: .3rem .45rem; text-align: left; vertical-align: top;
   overflow-wrap: anywhere; }
 thead th { background: var(--soft); font-weight: 700; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; }
 tr { break-inside: avoid; page-break-inside: avoid; }
+table.findings, table.commitments { table-layout: fixed; }
+td .mark { white-space: normal; }
 .findings col.c-out { width: 6.2em; } .findings col.c-sev { width: 3.6em; } .findings col.c-rule { width: 8.5em; }
 .findings col.c-src { width: 30%; }
 .commitments col.c-fig { width: 24%; } .commitments col.c-val { width: 13%; } .commitments col.c-due { width: 15%; }
@@ -64,7 +66,7 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .o-insufficient_data { color: var(--deferred); font-weight: 700; }
 .o-pass { color: var(--approve); }
 .o-not_applicable { color: var(--muted); }
-tr.na td { color: var(--muted); }
+.na-list { color: var(--muted); font-size: .88rem; }
 .title { font-weight: 700; }
 .cmp { margin: .2rem 0 0; padding-left: 1rem; font-size: .92em; }
 .cmp li { list-style: "→ "; }
