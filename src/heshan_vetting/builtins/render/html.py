@@ -68,15 +68,15 @@ def _summary(reports: ReportSet, lang: str) -> str:
     out = ['<section class="summary" id="summary">', f"<h2>{word('batch', lang)}</h2>"]
     rows = [(word("items", lang), s.items), (word("reports", lang), s.reports)]
     rows += [(f"{verdict_symbol(v)} {esc(v.label(lang))}", getattr(s.verdicts, v.value)) for v in Verdict]
-    rows += [(word("errors", lang), s.errors), (word("incomplete", lang), s.incomplete)]
-    out.append(f"<table><thead><tr><th>{word('verdict', lang)}</th><th class=num>{word('count', lang)}</th></tr>")
+    rows += [(word("errors", lang), s.errors), (word("incomplete_count", lang), s.incomplete)]
+    out.append(f'<table><thead><tr><th>{word("verdict", lang)}</th><th class="num">{word("count", lang)}</th></tr>')
     out.append("</thead><tbody>")
     out.extend(f'<tr><td>{name}</td><td class="num">{count}</td></tr>' for name, count in rows)
     out.append("</tbody></table>")
     if s.most_failed:
         out.append(f"<h3>{word('most_failed', lang)}</h3>")
         out.append(
-            f"<table><thead><tr><th>{word('rule', lang)}</th><th>{word('finding', lang)}</th>"
+            f"<table><thead><tr><th>{word('rule', lang)}</th><th>{word('rule_title', lang)}</th>"
             f'<th class="num">{word("failed", lang)}</th></tr></thead><tbody>'
         )
         out.extend(

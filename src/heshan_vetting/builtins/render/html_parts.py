@@ -77,6 +77,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "count": ("数量", "Count"),
     "verdict": ("结论", "Verdict"),
     "most_failed": ("未通过最多的规则", "Rules failed most often"),
+    "rule_title": ("规则名称", "Title"),
+    "incomplete_count": ("结论不完整", "Incomplete"),
     "failed": ("未通过项目数", "Projects failing"),
     "contents": ("目录", "Contents"),
     "problems": ("问题", "Problems"),
