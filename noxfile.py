@@ -141,23 +141,20 @@ def browser(session: nox.Session) -> None:
 
     Without a Chromium on PATH (chromium, chromium-browser, google-chrome), as root on Debian or Ubuntu it
     installs the distribution's ``chromium`` (and ``fonts-noto-cjk`` when no Chinese font is installed) with
-    apt-get; otherwise it skips, saying why. tests/browser/check_html.py does the checks."""
-    packages = []
+    apt-get; otherwise it skips, saying why. With a Chromium but no Chinese font it warns and goes on.
+    tests/browser/check_html.py does the checks; docs/html-reports.md says which."""
     if _chromium() is None:
-        packages.append("chromium")
-    if not _has_cjk_font():
-        packages.append("fonts-noto-cjk")  # without it the Chinese text is drawn as empty boxes
-    if packages:
-        if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get") and _debian_like():
-            session.run_always("apt-get", "update", external=True)
-            session.run_always("apt-get", "install", "-y", "--no-install-recommends", *packages, external=True)
-        elif _chromium() is None:
+        if not (os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get") and _debian_like()):
             session.skip(
                 "no Chromium on PATH (chromium, chromium-browser, google-chrome), and it cannot be installed here "
                 "(that needs root on Debian or Ubuntu with apt-get): install one to run the browser check"
             )
-        else:
-            session.warn("no Chinese font installed (fonts-noto-cjk): the screenshots show the Chinese text as boxes")
+        # without a Chinese font the screenshots draw the Chinese text as empty boxes
+        fonts = [] if _has_cjk_font() else ["fonts-noto-cjk"]
+        session.run_always("apt-get", "update", external=True)
+        session.run_always("apt-get", "install", "-y", "--no-install-recommends", "chromium", *fonts, external=True)
+    elif not _has_cjk_font():
+        session.warn("no Chinese font is installed (fonts-noto-cjk): the screenshots draw the Chinese text as boxes")
     chromium = _chromium()
     if chromium is None:
         session.skip("apt-get installed chromium, but no chromium binary is on PATH (a snap-only package?)")
