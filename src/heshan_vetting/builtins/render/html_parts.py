@@ -10,7 +10,20 @@ import html
 
 from heshan_vetting.report import Citation, CitationStatus, Comparison, Outcome, Score, Severity, Verdict
 
-__all__ = ["OUTCOME_SYMBOL", "cite", "comparison", "esc", "mark", "num", "score_chart", "severity", "word"]
+__all__ = [
+    "OUTCOME_SYMBOL",
+    "WORDS",
+    "amount",
+    "cite",
+    "comparison",
+    "esc",
+    "mark",
+    "num",
+    "score_chart",
+    "severity",
+    "verdict_symbol",
+    "word",
+]
 
 #: Words of the page that are not in the report itself: (zh, en).
 WORDS: dict[str, tuple[str, str]] = {
@@ -194,9 +207,8 @@ def score_chart(s: Score, lang: str) -> str:
     shown = [i for i in s.indicators if i.outcome is not Outcome.NOT_APPLICABLE]
     scale = _BAR_W / max([s.maximum, *(i.weight for i in shown), 1.0])
     height = _TOP + _ROW * (len(shown) + 1) + 8
-    total_label = f"{WORDS['total'][1 if en else 0]}：{num(s.total)} / {num(s.maximum)} {pts}"
-    if en:
-        total_label = f"Total: {num(s.total)} / {num(s.maximum)} {pts}"
+    colon = ": " if en else "："
+    total_label = f"{WORDS['total'][1 if en else 0]}{colon}{num(s.total)} / {num(s.maximum)} {pts}"
     out = [
         f'<svg viewBox="0 0 {_W} {height}" role="img" aria-label="{esc(total_label)}">',
         f"<title>{esc(total_label)}</title>",
@@ -226,7 +238,7 @@ def score_chart(s: Score, lang: str) -> str:
                 value += f" ({missing})"
         else:
             value = amount(ind.value, ind.unit)
-        label = f"{title}：{value}" if not en else f"{title}: {value}"
+        label = f"{title}{colon}{value}"
         score = f"{num(ind.points)} / {num(ind.weight)} {pts}"
         kind = "none" if ind.outcome is Outcome.INSUFFICIENT_DATA else ""
         out.append(f'<g><title>{esc(label)} → {esc(score)}</title><text x="{_BAR_X}" y="{y - 6}">{esc(label)}</text>')
