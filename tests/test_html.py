@@ -255,3 +255,14 @@ def test_check_writes_an_html_file(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert '<html lang="en">' in page
     assert "rejected" in "".join(_parse(page).text)
+
+
+def test_a_failed_comparison_shows_value_threshold_and_gap_in_units() -> None:
+    report = _vetter().check(EXAMPLES / "electronics-low-tax.toml", as_of=AS_OF)
+    assert report.verdict.value == "conditional"
+    zh = _vetter().render(report, "html")
+    en = _vetter().render(report, "html", lang="en")
+    assert "<li>✗ 需 ≥ 20 万元/亩（min_tax_per_mu），现为 13 万元/亩，差 7 万元/亩</li>" in zh
+    assert "<li>✗ needs ≥ 20 万元/亩 (min_tax_per_mu); has 13 万元/亩; short by 7 万元/亩</li>" in en
+    # the rule to fix is listed before the findings, with its explanation
+    assert zh.index("需整改事项") < zh.index("JM-TAX-001") < zh.index("逐条评审结果")

@@ -67,7 +67,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "rule": ("规则", "Rule"),
     "finding": ("评审内容与说明", "Rule and explanation"),
     "basis": ("政策依据", "Source"),
-    "gap": ("差", "short by"),
     "unverified_note": (
         "注意：以下判断所依据的数值未经核实（草案、部分核实或本地默认值），请核对出处后再采用：",
         "Note: these findings rest on figures not marked verified; check the sources before relying on them:",
@@ -153,14 +152,19 @@ def amount(value: float | None, unit: str) -> str:
 
 
 def comparison(c: Comparison, lang: str) -> str:
-    """``actual ≥ threshold unit (name)`` and what is short, as escaped HTML."""
+    """``✗ needs ≥ threshold unit (name); has actual; short by gap`` as escaped HTML, in ``lang``."""
+    symbol = {True: "✓", False: "✗", None: "?"}[c.passed]
     op = _OPS.get(c.op, c.op)
-    text = f"{amount(c.actual, c.unit)} {op} {amount(c.threshold, c.unit)}"
-    if c.threshold_name:
-        text += f"（{c.threshold_name}）" if lang != "en" else f" ({c.threshold_name})"
-    if c.gap is not None and c.passed is False:
-        gap = amount(c.gap, c.unit)
-        text += f"，{WORDS['gap'][0]} {gap}" if lang != "en" else f"; {WORDS['gap'][1]} {gap}"
+    need, has = amount(c.threshold, c.unit), amount(c.actual, c.unit)
+    over = c.op in ("<", "<=")
+    if lang == "en":
+        text = f"{symbol} needs {op} {need}" + (f" ({c.threshold_name})" if c.threshold_name else "") + f"; has {has}"
+        if c.gap is not None and c.passed is False:
+            text += f"; {'over' if over else 'short'} by {amount(c.gap, c.unit)}"
+    else:
+        text = f"{symbol} 需 {op} {need}" + (f"（{c.threshold_name}）" if c.threshold_name else "") + f"，现为 {has}"
+        if c.gap is not None and c.passed is False:
+            text += f"，{'超出' if over else '差'} {amount(c.gap, c.unit)}"
     return esc(text)
 
 

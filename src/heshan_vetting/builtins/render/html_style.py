@@ -69,7 +69,7 @@ td .mark { white-space: normal; }
 .na-list { color: var(--muted); font-size: .88rem; }
 .title { font-weight: 700; }
 .cmp { margin: .2rem 0 0; padding-left: 1rem; font-size: .92em; }
-.cmp li { list-style: "→ "; }
+.cmp { list-style: none; padding-left: .2rem; }
 .mark { display: inline-block; border: 1px dashed currentColor; padding: 0 .3rem; font-size: .82em;
   color: var(--conditional); font-weight: 700; white-space: nowrap; }
 .cite { font-size: .92em; }
