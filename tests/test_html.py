@@ -266,3 +266,13 @@ def test_a_failed_comparison_shows_value_threshold_and_gap_in_units() -> None:
     assert "<li>✗ needs ≥ 20 万元/亩 (min_tax_per_mu); has 13 万元/亩; short by 7 万元/亩</li>" in en
     # the rule to fix is listed before the findings, with its explanation
     assert zh.index("需整改事项") < zh.index("JM-TAX-001") < zh.index("逐条评审结果")
+
+
+def test_a_finding_named_in_unverified_basis_is_marked_even_when_its_status_reads_verified() -> None:
+    report = _single("reject")
+    verified = next(f for f in report.findings if f.figure_status.verified and f.outcome.value != "not_applicable")
+    marked = report.model_copy(update={"unverified_basis": (verified.rule_id,)})
+    row = next(r for r in _vetter().render(marked, "html").split("<tr>") if f'"id">{verified.rule_id}<' in r)
+    assert "⚠" in row
+    plain = next(r for r in _vetter().render(report, "html").split("<tr>") if f'"id">{verified.rule_id}<' in r)
+    assert "⚠" not in plain

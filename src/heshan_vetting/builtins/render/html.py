@@ -329,7 +329,7 @@ def _finding(f: Finding, unverified: bool, lang: str) -> str:
         status = f.citation.status if f.citation is not None else status
     basis = cite(f.citation, lang, status)
     if unverified and status.verified:
-        basis += ' <span class="mark">⚠</span>'
+        basis += f' <span class="mark">⚠ {word("unverified_basis", lang)}</span>'
     return (
         f'<tr><td class="o-{f.outcome.value}">{outcome}</td><td>{severity(f.severity, lang)}</td>'
         f'<td class="id">{esc(f.rule_id)}</td><td>{detail}</td><td>{basis}</td></tr>'

@@ -71,6 +71,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "注意：以下判断所依据的数值未经核实（草案、部分核实或本地默认值），请核对出处后再采用：",
         "Note: these findings rest on figures not marked verified; check the sources before relying on them:",
     ),
+    "unverified_basis": ("依据数值未核实", "figure not verified"),
     "not_in_force": ("评审日不在有效期内（未适用）", "Not in force on the as-of date"),
     "not_configured": ("插件未配置，未参与评审", "Plugin not configured, nothing checked"),
     "missing_fields": ("缺少数据", "Missing data"),
