@@ -353,7 +353,8 @@ def _footnotes(rep: Report, lang: str) -> list[str]:
         out.append(f"<h3>{word('not_in_force', lang)}</h3><ul>")
         for sk in rep.not_in_force:
             span = f"{sk.effective_from or '…'} ~ {sk.effective_until or '…'}"
-            out.append(f'<li>{esc(sk.kind)} <span class="id">{esc(sk.id)}</span>{_colon(lang)}{esc(span)}</li>')
+            kind = word(f"kind_{sk.kind}", lang)
+            out.append(f'<li>{kind} <span class="id">{esc(sk.id)}</span>{_colon(lang)}{esc(span)}</li>')
         out.append("</ul>")
     return out
 
