@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import multiprocessing
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
 from itertools import islice
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from heshan_vetting.errors import UsageError
 from heshan_vetting.results import Item
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["CHUNK", "run_parallel", "worker_arguments"]
 
@@ -91,6 +92,9 @@ def run_parallel(
 
     At most ``2 × jobs`` chunks are in flight, so memory does not grow with the length of the input.
     """
+    import multiprocessing  # imported here: a process pool costs nothing to a program that never starts one
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
     it = iter(numbered)
     with ProcessPoolExecutor(

@@ -31,7 +31,8 @@ class ExitCode(IntEnum):
     FAILED = 1
     """Some project's verdict is at or above the ``--fail-on`` level (default: reject)."""
     USAGE_ERROR = 2
-    """Bad option or bad input (project file, rule pack): the message names the file, line or field."""
+    """Bad option or bad input (project file, rule pack): the message names the file, line or field. In a batch,
+    some item (a file, a ledger row) could not be read; the other items are still vetted and reported."""
     INTERNAL_ERROR = 3
     """A plugin failed or an internal error occurred."""
 
@@ -41,6 +42,8 @@ exit codes / 退出码:
   0  no project at or above the --fail-on level      无项目达到 --fail-on 级别
   1  some project at or above the --fail-on level    有项目达到 --fail-on 级别（默认：reject）
   2  usage or input error (file, line, field named)  用法或输入错误（指明文件、行号、字段）
+     in a batch: some item could not be read, the     批量评审中有项目无法读取，其余项目照常评审
+     others are still vetted and reported             并输出
   3  internal or plugin error                        内部错误或插件错误
 """
 

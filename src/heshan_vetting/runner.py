@@ -1,9 +1,9 @@
 """The ``check`` command's run: inputs found, items checked (in workers if asked), output streamed, exit code.
 
 A batch keeps going: an item that cannot be read becomes an error entry (shown on stderr with every problem,
-and in the output), the others are vetted, and the exit code is 2 at the end. ``--format jsonl`` streams one
-item a line as it is ready, so memory stays flat whatever the batch's size; other formats are rendered once
-the batch is complete.
+and in the output), the others are vetted, and the exit code is 2 at the end. ``--format json`` and ``jsonl``
+are written as the items come (the same bytes their renderers give), so memory stays flat whatever the batch's
+size; other formats are rendered once the batch is complete.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
+from heshan_vetting.builtins.render.json import render_json, render_jsonl, stream_json, stream_jsonl
 from heshan_vetting.errors import InputError, UsageError
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.output import open_output, validate_output
@@ -28,6 +29,11 @@ from heshan_vetting.results import Item, ItemError, ReportSet, SummaryBuilder
 from heshan_vetting.vetter import Vetter, unknown_format
 
 __all__ = ["STDIN", "Progress", "run_check"]
+
+_STREAMS: dict[object, Callable[[Iterable[Item]], Iterator[str]]] = {
+    render_json: stream_json,
+    render_jsonl: stream_jsonl,
+}
 
 #: The path that stands for standard input.
 STDIN = "-"
@@ -58,7 +64,7 @@ def run_check(
         )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
-    if args.stdin_format and "." + args.stdin_format.lstrip(".").lower() not in vetter.hooks.project_suffixes():
+    if STDIN in args.paths and "." + args.stdin_format.lstrip(".").lower() not in vetter.hooks.project_suffixes():
         raise UsageError(
             f"No loader reads {args.stdin_format!r}; --stdin-format may be: "
             f"{', '.join(s.lstrip('.') for s in vetter.hooks.project_suffixes())}.",
@@ -104,6 +110,7 @@ def run_check(
 
 
 def _sources(vetter: Vetter, paths: list[str], stdin_file: Path | None) -> Iterator[Path | ItemError]:
+    """The files to check (directories searched, patterns expanded; found up front to size the progress bar)."""
     for given in paths:
         if given == STDIN:
             assert stdin_file is not None
@@ -138,18 +145,17 @@ def _rename_stdin(item: Item, stdin_file: Path | None) -> Item:
 
 
 def _write(vetter: Vetter, args: argparse.Namespace, items: Iterator[Item], inputs: list[str | Path]) -> None:
-    if args.format == "jsonl":  # streamed: one line per item as it comes
-        from heshan_vetting.builtins.render.json import stream_jsonl
-
-        lines = (line.encode("utf-8") for line in stream_jsonl(items))
+    stream = _STREAMS.get(vetter.renderers[args.format])  # the built-in json and jsonl, not a plugin's
+    if stream is not None:  # written as the items come: flat memory whatever the batch's size
+        pieces = (piece.encode("utf-8") for piece in stream(items))
         if args.output is None:
-            for line in lines:
-                sys.stdout.buffer.write(line)
+            for piece in pieces:
+                sys.stdout.buffer.write(piece)
             sys.stdout.flush()
         else:
             with open_output(args.output, inputs=inputs, field="--output") as write:
-                for line in lines:
-                    write(line)
+                for piece in pieces:
+                    write(piece)
         return
     results = ReportSet.collect(items)
     context = RenderContext(width=_width(args.output), color=args.output is None and _colour(sys.stdout))
@@ -230,6 +236,7 @@ class Progress:
         self._source: str | None = None
         self._shown = False
         self._last = 0.0
+        self._columns = 79
 
     def advance(self, item: Item) -> None:
         """Count ``item`` (a new source counts as a new file) and redraw at most ten times a second."""
@@ -253,15 +260,16 @@ class Progress:
         rate = self.items / elapsed if elapsed > 0 else 0.0
         left = (elapsed / share - elapsed) if share > 0 else 0.0
         line = (
-            f"\\r[{bar:<24}] {self.done_files}/{self.files} files · {self.items} items · "
+            f"\r[{bar:<24}] {self.done_files}/{self.files} files · {self.items} items · "
             f"{rate:.0f}/s · {int(left // 60)}:{int(left % 60):02d} left"
         )
-        sys.stderr.write(line)
+        self._columns = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+        sys.stderr.write(line[: self._columns + 1])  # a wrapped line could not be redrawn in place
         sys.stderr.flush()
         self._shown = True
 
     def close(self) -> None:
         """Clear the bar's line."""
         if self._shown:
-            sys.stderr.write("\\r" + " " * 78 + "\\r")
+            sys.stderr.write("\r" + " " * self._columns + "\r")
             sys.stderr.flush()

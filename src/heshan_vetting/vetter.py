@@ -307,7 +307,8 @@ class Vetter:
         Each item is a :class:`Report`, or an :class:`~heshan_vetting.ItemError` for an input that could not be
         vetted (a bad file, ledger row or mapping, with every problem found in it): a bad item never stops the
         batch. A file may hold many projects (a ledger, JSON Lines): each row is an item. Collect everything with
-        ``ReportSet.collect(vetter.check_many(...))``. An :class:`~heshan_vetting.ItemError` among the inputs
+        ``ReportSet.collect(vetter.check_many(...))``. A directory is searched and a glob pattern expanded as
+        :meth:`project_files` does. An :class:`~heshan_vetting.ItemError` among the inputs
         (a caller's own error for an input it could not find) passes through in its place.
 
         :param as_of: as for :meth:`check`.
@@ -328,10 +329,19 @@ class Vetter:
                 message_zh=f"jobs 应为不小于 1 的整数，而非 {jobs!r}。",
                 field="jobs",
             )
-        numbered = enumerate(projects)
+        numbered = enumerate(self._expand(projects))
         if jobs == 1:
             return (result for index, item in numbered for result in self.check_input(item, as_of=day, index=index))
         return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs)
+
+    def _expand(self, inputs: Iterable[ProjectInput | ItemError]) -> Iterator[ProjectInput | ItemError]:
+        """Directories and glob patterns among ``inputs`` replaced by the project files they name."""
+        for item in inputs:
+            if isinstance(item, (str, Path)) and (Path(item).is_dir() or not Path(item).exists()):
+                for found in self.project_files([item]):
+                    yield ItemError.from_exception(found) if isinstance(found, ProjectError) else found
+            else:
+                yield item
 
     def check_input(
         self, item: ProjectInput | ItemError, *, as_of: date | None = None, index: int | None = None
@@ -419,13 +429,15 @@ class Vetter:
     # -- output ---------------------------------------------------------------------------------
     def render(
         self,
-        reports: Report | ReportSet,
+        reports: Report | ReportSet | Iterable[Item],
         format: str = "text",
         lang: str = "zh",
         *,
         context: RenderContext | None = None,
     ) -> str:
-        """Render reports in a text format (``text`` and ``json`` built in); ``lang`` is ``zh`` or ``en``.
+        """Render reports in a text format (``text``, ``json``, ``jsonl`` built in); ``lang`` is ``zh`` or ``en``.
+
+        ``reports`` is a :class:`Report`, a :class:`ReportSet`, or the items :meth:`check_many` yields.
 
         A binary format (its renderer returns bytes) is a :class:`UsageError` here: use :meth:`render_bytes`.
         """
@@ -440,7 +452,7 @@ class Vetter:
 
     def render_bytes(
         self,
-        reports: Report | ReportSet,
+        reports: Report | ReportSet | Iterable[Item],
         format: str = "text",
         lang: str = "zh",
         *,
@@ -451,7 +463,7 @@ class Vetter:
         return out.encode("utf-8") if isinstance(out, str) else out
 
     def _render(
-        self, reports: Report | ReportSet, format: str, lang: str, context: RenderContext | None
+        self, reports: Report | ReportSet | Iterable[Item], format: str, lang: str, context: RenderContext | None
     ) -> str | bytes:
         if lang not in LANGUAGES:
             hint_en, hint_zh = did_you_mean(str(lang), LANGUAGES)
@@ -463,7 +475,12 @@ class Vetter:
         renderer = self.renderers.get(format)
         if renderer is None:
             raise unknown_format(format, self.renderers)
-        rs = reports if isinstance(reports, ReportSet) else ReportSet(items=(reports,))
+        if isinstance(reports, ReportSet):
+            rs = reports
+        elif isinstance(reports, (Report, ItemError)):
+            rs = ReportSet(items=(reports,))
+        else:  # what check_many yields
+            rs = ReportSet.collect(reports)
         if context is not None and _takes_context(renderer):
             out = renderer(rs, lang, context=context)  # type: ignore[call-arg]
         else:

@@ -23,8 +23,8 @@ def find_project_files(paths: Iterable[str | Path], suffixes: Iterable[str]) -> 
     - A directory is searched recursively for files whose suffix is one of ``suffixes`` (case-insensitive),
       in sorted order; hidden files and directories, :data:`SKIPPED_NAMES` and Excel's lock files (``~$…``)
       are skipped. A directory without such files is an error.
-    - A name with ``*``, ``?`` or ``[`` that is not itself a file is a glob pattern (``**`` spans directories);
-      one that matches nothing is an error.
+    - A name with ``*``, ``?`` or ``[`` that is not itself a file is a glob pattern (``**`` spans directories;
+      :data:`SKIPPED_NAMES` are left out); one that matches nothing is an error.
     """
     wanted = tuple(s.lower() for s in suffixes)
     for given in paths:
@@ -51,7 +51,7 @@ def find_project_files(paths: Iterable[str | Path], suffixes: Iterable[str]) -> 
                 m = Path(match)
                 if m.is_dir():
                     yield from _search(m, wanted)
-                else:
+                elif m.name not in SKIPPED_NAMES:
                     yield m
         else:
             yield path
