@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
+import subprocess
 
 import nox
 
@@ -107,3 +109,55 @@ def plugins(session: nox.Session) -> None:
         "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", tmp, *tests,
         env={"HESHAN_REQUIRE_PLUGINS": "1"},
     )  # fmt: skip
+
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def _chromium() -> str | None:
+    return next((path for name in BROWSERS if (path := shutil.which(name))), None)
+
+
+def _debian_like() -> bool:
+    try:
+        with open("/etc/os-release", encoding="utf-8") as f:
+            fields = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+    except OSError:
+        return False
+    ids = {fields.get("ID", "").strip('"'), *fields.get("ID_LIKE", "").strip('"').split()}
+    return bool(ids & {"debian", "ubuntu"})
+
+
+def _has_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@nox.session(python="3.11")
+def browser(session: nox.Session) -> None:
+    """The HTML reports in a real headless Chromium: pages, screenshots and a PDF in build/browser/.
+
+    Without a Chromium on PATH (chromium, chromium-browser, google-chrome), as root on Debian or Ubuntu it
+    installs the distribution's ``chromium`` (and ``fonts-noto-cjk`` when no Chinese font is installed) with
+    apt-get; otherwise it skips, saying why. With a Chromium but no Chinese font it warns and goes on.
+    tests/browser/check_html.py does the checks; docs/html-reports.md says which."""
+    if _chromium() is None:
+        if not (os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get") and _debian_like()):
+            session.skip(
+                "no Chromium on PATH (chromium, chromium-browser, google-chrome), and it cannot be installed here "
+                "(that needs root on Debian or Ubuntu with apt-get): install one to run the browser check"
+            )
+        # without a Chinese font the screenshots draw the Chinese text as empty boxes
+        fonts = [] if _has_cjk_font() else ["fonts-noto-cjk"]
+        session.run_always("apt-get", "update", external=True)
+        session.run_always("apt-get", "install", "-y", "--no-install-recommends", "chromium", *fonts, external=True)
+    elif not _has_cjk_font():
+        session.warn("no Chinese font is installed (fonts-noto-cjk): the screenshots draw the Chinese text as boxes")
+    chromium = _chromium()
+    if chromium is None:
+        session.skip("apt-get installed chromium, but no chromium binary is on PATH (a snap-only package?)")
+    session.install("-e", ".")
+    out = os.path.join(session.invoked_from, "build", "browser")
+    session.run("python", "tests/browser/check_html.py", "--out", out, "--chromium", chromium)

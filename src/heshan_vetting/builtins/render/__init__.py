@@ -1,19 +1,27 @@
-"""Built-in plugin: the ``text``, ``json``, ``jsonl`` and ``markdown`` renderers."""
+"""Built-in plugin: the ``text``, ``json``, ``jsonl``, ``markdown`` and ``html`` renderers."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from heshan_vetting.builtins.render.html import render_html
 from heshan_vetting.builtins.render.json import render_json, render_jsonl
 from heshan_vetting.builtins.render.markdown import render_markdown
 from heshan_vetting.builtins.render.text import render_text
 from heshan_vetting.hookspecs import hookimpl
 
-__all__ = ["heshan_renderers", "render_json", "render_jsonl", "render_markdown", "render_text"]
+__all__ = ["heshan_renderers", "render_html", "render_json", "render_jsonl", "render_markdown", "render_text"]
 
 
 @hookimpl
 def heshan_renderers() -> dict[str, Any]:
     """``text`` (a terminal table, Chinese by default), ``json`` (the results contract), ``jsonl`` (one item a
-    line, then the summary) and ``markdown`` (for pasting into documents)."""
-    return {"text": render_text, "json": render_json, "jsonl": render_jsonl, "markdown": render_markdown}
+    line, then the summary), ``markdown`` (for pasting into documents) and ``html`` (one self-contained page,
+    laid out for A4 printing)."""
+    return {
+        "text": render_text,
+        "json": render_json,
+        "jsonl": render_jsonl,
+        "markdown": render_markdown,
+        "html": render_html,
+    }
