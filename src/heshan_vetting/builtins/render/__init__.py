@@ -1,18 +1,19 @@
-"""Built-in plugin: the ``text`` and ``json`` renderers."""
+"""Built-in plugin: the ``text``, ``json``, ``jsonl`` and ``csv`` renderers."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from heshan_vetting.builtins.render.csv import render_csv
 from heshan_vetting.builtins.render.json import render_json, render_jsonl
 from heshan_vetting.builtins.render.text import render_text
 from heshan_vetting.hookspecs import hookimpl
 
-__all__ = ["heshan_renderers", "render_json", "render_jsonl", "render_text"]
+__all__ = ["heshan_renderers", "render_csv", "render_json", "render_jsonl", "render_text"]
 
 
 @hookimpl
 def heshan_renderers() -> dict[str, Any]:
-    """``text`` (a terminal table, Chinese by default), ``json`` (the results contract) and ``jsonl`` (one item a
-    line, then the summary)."""
-    return {"text": render_text, "json": render_json, "jsonl": render_jsonl}
+    """``text`` (a terminal table, Chinese by default), ``json`` (the results contract), ``jsonl`` (one item a
+    line, then the summary) and ``csv`` (one row per item with the ledger's result columns)."""
+    return {"text": render_text, "json": render_json, "jsonl": render_jsonl, "csv": render_csv}
