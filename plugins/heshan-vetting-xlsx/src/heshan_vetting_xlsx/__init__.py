@@ -38,6 +38,7 @@ Chinese and English messages.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import re
 import unicodedata
@@ -53,9 +54,11 @@ from heshan_vetting import (
     FIELD_SPECS,
     BilingualValueError,
     FactKind,
+    LoadedItem,
     Project,
     ProjectError,
     Units,
+    UsageError,
     dimension_label,
     hookimpl,
     project_from_mapping,
@@ -64,12 +67,15 @@ from heshan_vetting import (
 from ._sheet import (
     EXCEL_COLUMNS,
     EXCEL_ROWS,
+    HEADER_ROWS,
     MAX_CELLS,
+    MAX_MERGED_RANGES,
     MAX_PARTS,
     MAX_PROJECT_ROWS,
     MAX_XML_BYTES,
     MAX_XML_PART_BYTES,
     SHEET_NAMES,
+    HeaderChoice,
     SheetData,
     read_sheet,
 )
@@ -78,16 +84,24 @@ from ._sheet import is_blank as _is_blank
 from ._sheet import sheet_ref as _sheet_ref
 
 __all__ = [
+    "DEFAULT_IGNORED_COLUMNS",
     "EXCEL_COLUMNS",
     "EXCEL_ROWS",
+    "HEADER_ROWS",
+    "IGNORE_OPTION",
     "MAX_CELLS",
+    "MAX_MERGED_RANGES",
     "MAX_PARTS",
     "MAX_PROJECT_ROWS",
     "MAX_XML_BYTES",
     "MAX_XML_PART_BYTES",
     "SHEET_NAMES",
     "SUFFIXES",
+    "heshan_add_options",
     "heshan_load_project",
+    "heshan_project_suffixes",
+    "ignored_columns",
+    "read_items",
     "read_projects",
 ]
 
@@ -165,7 +179,7 @@ def _split_header(text: str) -> tuple[str, str | None]:
 
 
 def _suggestion(label: str) -> tuple[str, str]:
-    """The English and Chinese "did you mean" hints for an unknown header."""
+    """The English and Chinese "did you mean" hints for an unknown header (in the header row)."""
     key = _normalise_label(label)
     near = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.6)
     if near:
@@ -175,9 +189,10 @@ def _suggestion(label: str) -> tuple[str, str]:
             f"；是否应为“{field.title_zh}”（{field.name}）？",
         )
     return (
-        "; row 1 must hold project field names (land_area) or their Chinese titles (用地面积), "
-        "optionally with a unit: 用地面积（亩）",
-        "；第 1 行应为项目字段名（land_area）或其中文名称（用地面积），可在括号中注明单位，如 用地面积（亩）",
+        "; the header row must hold project field names (land_area) or their Chinese titles (用地面积), "
+        "optionally with a unit: 用地面积（亩）, and at least the 项目编号 (id) and 项目名称 (name) columns",
+        "；列标题行应为项目字段名（land_area）或其中文名称（用地面积），可在括号中注明单位，如 用地面积（亩），"
+        "且至少包括“项目编号”（id）和“项目名称”（name）两列",
     )
 
 
@@ -193,16 +208,19 @@ def _where(sheet: str, column: _Column, row: int) -> str:
     return f"{column.label} ({_sheet_ref(sheet)}!{column.letter}{row})"
 
 
-def _header(cells: Sequence[ReadOnlyCell], path: Path, units: Units) -> dict[int, _Column]:
-    """The columns of row 1 (by 1-based index); errors for unknown, duplicate or ill-united headers."""
+def _header(
+    cells: Sequence[ReadOnlyCell], row: int, path: Path, units: Units, ignored: frozenset[str]
+) -> dict[int, _Column]:
+    """The columns of the header row ``row`` (by 1-based index), ignored columns left out; errors for unknown,
+    duplicate or ill-united headers."""
     columns: dict[int, _Column] = {}
     seen: dict[str, _Column] = {}
     for cell in cells:
-        if _is_blank(cell.value):
+        if _is_blank(cell.value) or _is_ignored(cell.value, ignored):
             continue
         index: int = cell.column
         header = str(cell.value).strip()
-        at: dict[str, Any] = {"line": 1, "column": index, "field": header}
+        at: dict[str, Any] = {"line": row, "column": index, "field": header}
         label, unit = _split_header(header)
         name = _LOOKUP.get(_normalise_label(label))
         if name is None:
@@ -234,9 +252,9 @@ def _header(cells: Sequence[ReadOnlyCell], path: Path, units: Units) -> dict[int
             field = _FIELDS[required]
             _fail(
                 path,
-                f"Row 1 has no {field.title_zh} ({required}) column; every project needs one.",
-                f"第 1 行缺少“{field.title_zh}”（{required}）列；每个项目都必须填写。",
-                line=1,
+                f"Row {row} (the header row) has no {field.title_zh} ({required}) column; every project needs one.",
+                f"第 {row} 行（列标题行）缺少“{field.title_zh}”（{required}）列；每个项目都必须填写。",
+                line=row,
                 field=required,
             )
     return columns
@@ -419,6 +437,81 @@ def _number_value(value: Any, cell: ReadOnlyCell, column: _Column) -> Any:
     return value
 
 
+# -- the header row and ignored columns -------------------------------------------------------------
+
+#: Columns the loader ignores unless told otherwise (``ledger_ignore_columns``): a ledger's running number,
+#: its remarks and its contact person are the bureau's own, not project data. Compared like headers (white
+#: space, a unit in parentheses and case do not count): ``联系人（电话）`` is ignored too.
+DEFAULT_IGNORED_COLUMNS: tuple[str, ...] = ("序号", "备注", "联系人", "No.", "Remarks", "Contact")
+
+#: The option (``Vetter(options={...})``, or ``--ledger-ignore-columns`` on the command line) naming the
+#: columns to ignore: a list of headers, or one text separated by commas; empty to ignore none.
+IGNORE_OPTION = "ledger_ignore_columns"
+
+
+def _ignore_key(text: str) -> str:
+    return _normalise_label(_split_header(unicodedata.normalize("NFKC", text))[0])
+
+
+def ignored_columns(options: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """The (normalised) headers of the columns to ignore, from ``options`` (:data:`IGNORE_OPTION`) or the default.
+
+    :raises UsageError: the option is neither a text nor a list of texts.
+    """
+    given = (options or {}).get(IGNORE_OPTION)
+    if given is None:
+        names: Sequence[Any] = DEFAULT_IGNORED_COLUMNS
+    elif isinstance(given, str):
+        names = re.split(r"[,，、]", given)
+    elif isinstance(given, (list, tuple)) and all(isinstance(n, str) for n in given):
+        names = given
+    else:
+        raise UsageError(
+            f"{IGNORE_OPTION} must be a list of column headers or one text separated by commas, not {given!r}.",
+            message_zh=f"{IGNORE_OPTION} 应为列标题列表或以逗号分隔的文本，而非 {given!r}。",
+            field=IGNORE_OPTION,
+        )
+    return frozenset(k for n in names if (k := _ignore_key(str(n))))
+
+
+def _is_ignored(value: Any, ignored: frozenset[str]) -> bool:
+    return isinstance(value, str) and _ignore_key(value) in ignored
+
+
+def _field_of_header(value: Any) -> str | None:
+    """The field a header cell names, if any."""
+    if not isinstance(value, str):
+        return None
+    return _LOOKUP.get(_normalise_label(_split_header(value)[0]))
+
+
+def _chooser(ignored: frozenset[str]) -> HeaderChoice:
+    """The rule that finds the header row below title rows (see the README, "The header row").
+
+    Among the first :data:`HEADER_ROWS` rows, the header row is the first that names both the 项目编号 (id) and
+    the 项目名称 (name) fields; failing that, the one naming the most fields (the first of equals), so the errors
+    about its headers say what is wrong; failing that, the first row that holds a value. Rows above it (a
+    title, a date) are skipped; the columns read below it are those of its headers that are not ignored.
+    """
+
+    def choose(rows: list[tuple[int, list[ReadOnlyCell]]]) -> tuple[int, frozenset[int]] | None:
+        if not rows:
+            return None
+        best, best_count = rows[0][0], 0
+        for row, cells in rows:
+            names = [_field_of_header(c.value) for c in cells if not _is_ignored(c.value, ignored)]
+            if "id" in names and "name" in names:
+                best = row
+                break
+            count = sum(n is not None for n in names)
+            if count > best_count:
+                best, best_count = row, count
+        cells = next(c for r, c in rows if r == best)
+        return best, frozenset(c.column for c in cells if not _is_ignored(c.value, ignored))
+
+    return choose
+
+
 # -- rows -------------------------------------------------------------------------------------------
 
 
@@ -429,48 +522,54 @@ def _row_data(
     cells: Sequence[ReadOnlyCell],
     columns: Mapping[int, _Column],
     unsaved: frozenset[tuple[int, int]],
-) -> dict[str, Any]:
-    """The project mapping of one row, as ``project_from_mapping`` takes it (``sheet`` is the sheet's title).
+    header_row: int,
+) -> tuple[dict[str, Any], list[ProjectError]]:
+    """The project mapping of one row, as ``project_from_mapping`` takes it (``sheet`` is the sheet's title), and
+    the error of each cell that cannot be read (left out of the mapping).
 
     ``unsaved`` holds the (row, column) of formula cells stored without a result; one that reads as empty
     has no saved result.
     """
     data: dict[str, Any] = {}
     location: dict[str, Any] = {}
+    problems: list[ProjectError] = []
+
+    def problem(en: str, zh: str, column: int, field: str) -> None:
+        problems.append(ProjectError(en, message_zh=zh, file=str(path), line=row, column=column, field=field))
+
     for cell in cells:
         column = columns.get(cell.column)
         if _is_blank(cell.value):
             if (row, cell.column) in unsaved and column is not None:
-                _fail(
-                    path,
+                problem(
                     f"The formula in {cell.coordinate} has no saved result; open the workbook in Excel or "
                     "LibreOffice and save it, so its values are stored.",
                     f"{cell.coordinate} 中的公式没有保存的计算结果；请用 Excel 或 LibreOffice 打开并保存工作簿。",
-                    line=row,
-                    column=cell.column,
-                    field=_where(sheet, column, row),
+                    cell.column,
+                    _where(sheet, column, row),
                 )
             continue
         if column is None:
-            _fail(
-                path,
-                f"Column {cell.column_letter} has a value but no header in row 1; add a header or clear the column.",
-                f"第 {cell.column_letter} 列有数据但第 1 行没有列标题；请补上列标题或清空该列。",
-                line=row,
-                column=cell.column,
-                field=f"{_sheet_ref(sheet)}!{cell.coordinate}",
+            problem(
+                f"Column {cell.column_letter} has a value but no header in row {header_row} (the header row); add "
+                "a header or clear the column.",
+                f"第 {cell.column_letter} 列有数据但第 {header_row} 行（列标题行）没有列标题；请补上列标题或清空该列。",
+                cell.column,
+                f"{_sheet_ref(sheet)}!{cell.coordinate}",
             )
+            continue
         try:
             value = _cell_value(cell, column)
         except _CellError as exc:
-            _fail(path, exc.message_en, exc.message_zh, line=row, column=cell.column, field=_where(sheet, column, row))
+            problem(exc.message_en, exc.message_zh, cell.column, _where(sheet, column, row))
+            continue
         if value == []:
             continue  # a products cell of separators only
         target = location if column.field.name in _LOCATION_FIELDS else data
         target[column.field.name] = value
     if location:
         data["location"] = location
-    return data
+    return data, problems
 
 
 def _column_of(error_field: str | None, columns: Mapping[int, _Column]) -> _Column | None:
@@ -482,70 +581,161 @@ def _column_of(error_field: str | None, columns: Mapping[int, _Column]) -> _Colu
     return next((c for c in columns.values() if c.field.name == name), None)
 
 
-def read_projects(path: Path, units: Units) -> list[Project]:
-    """The projects of an intake-form workbook, one per non-empty row after the header row.
+def _located(
+    exc: ProjectError, path: Path, title: str, row: int, columns: Mapping[int, _Column], bad: set[int | None]
+) -> list[ProjectError]:
+    """Every problem the library found in a row's mapping, at its cell; those of cells already in error left out
+    (a bad id cell is not also a missing id)."""
+    out: list[ProjectError] = []
+    for error in exc.all:
+        column = _column_of(error.field, columns)
+        if column is not None and column.index in bad:
+            continue
+        out.append(
+            ProjectError(
+                error.message_en,
+                message_zh=error.message_zh,
+                file=str(path),
+                line=row,
+                column=column.index if column else None,
+                field=_where(title, column, row)
+                if column
+                else f"{error.field or ''} ({_sheet_ref(title)}!{row}:{row})".lstrip(),
+            )
+        )
+    return out
 
-    The sheet is streamed (see the README's limits): empty cells cost nothing wherever they are.
 
-    :raises ProjectError: naming the file, row, column and cell of the first problem.
+def _row_error(problems: Sequence[ProjectError]) -> ProjectError:
+    """One error for a row, with every problem of it (left to right) in its details."""
+    ordered = sorted(problems, key=lambda e: (e.column is None, e.column or 0))
+    first = ordered[0]
+    return ProjectError(
+        first.message_en,
+        message_zh=first.message_zh,
+        file=first.file,
+        line=first.line,
+        column=first.column,
+        field=first.field,
+        details=ordered[1:],
+    )
+
+
+def read_items(path: Path, units: Units, ignored: Sequence[str] | None = None) -> list[LoadedItem]:
+    """The rows of an intake-form workbook or ledger: a project, or the error of a row that is not one.
+
+    The header row is found below title rows (see :func:`_chooser`); the columns named in ``ignored`` (by
+    header; default :data:`DEFAULT_IGNORED_COLUMNS`) are skipped; a value merged down over several rows
+    belongs to each of them. A bad row (a bad value, an unknown industry code, an id used before) is an item
+    whose error holds every problem of the row, each at its cell; the other rows are read.
+
+    :raises ProjectError: for the whole file: not a workbook, beyond a limit, no header row, no project rows.
     """
     path = Path(path)
-    data: SheetData = read_sheet(path)
+    skip = ignored_columns(None if ignored is None else {IGNORE_OPTION: list(ignored)})
+    data: SheetData = read_sheet(path, _chooser(skip))
     title, sheet = data.title, _sheet_ref(data.title)
     if not data.header:
         if data.has_values:
-            en, zh = "Row 1 must hold the column headers, but it is empty", "第 1 行应为列标题，但该行为空"
+            en = f"No header row in the first {HEADER_ROWS} rows"
+            zh = f"前 {HEADER_ROWS} 行中没有列标题行"
         else:
             en, zh = "The sheet is empty", "工作表为空"
         _fail(
             path,
-            f"{en}: sheet {sheet} needs the headers in row 1 and one project in each later row.",
-            f"{zh}：工作表 {sheet} 第 1 行应为列标题，其后每行一个项目。",
+            f"{en}: sheet {sheet} needs a row of column headers (at least 项目编号 and 项目名称) in its first "
+            f"{HEADER_ROWS} rows, below any title rows, and one project in each row below it.",
+            f"{zh}：工作表 {sheet} 的前 {HEADER_ROWS} 行中（标题行之下）应有一行列标题（至少包括项目编号和项目名称），"
+            "其下每行一个项目。",
             line=1,
         )
-    columns = _header(data.header, path, units)
+    columns = _header(data.header, data.header_row, path, units, skip)
     id_column = next(c for c in columns.values() if c.field.name == "id")
-    projects: list[Project] = []
+    items: list[LoadedItem] = []
     rows_of_id: dict[str, int] = {}
     for row, cells in data.rows:
-        mapping = _row_data(title, path, row, cells, columns, data.unsaved)
-        try:
-            project = project_from_mapping(mapping, units)
-        except ProjectError as exc:
-            column = _column_of(exc.field, columns)
-            raise ProjectError(
-                exc.message_en,
-                message_zh=exc.message_zh,
-                file=str(path),
-                line=row,
-                column=column.index if column else None,
-                field=_where(title, column, row) if column else f"{exc.field or ''} ({sheet}!{row}:{row})".lstrip(),
-            ) from None
-        first = rows_of_id.setdefault(project.id, row)
-        if first != row:
-            _fail(
-                path,
-                f"The project id {project.id!r} is used in rows {first} and {row}; give each project its own id.",
-                f"项目编号 {project.id!r} 在第 {first} 行和第 {row} 行重复；每个项目的编号应唯一。",
-                line=row,
-                column=id_column.index,
-                field=_where(title, id_column, row),
-            )
-        projects.append(project)
-    if not projects:
+        mapping, problems = _row_data(title, path, row, cells, columns, data.unsaved, data.header_row)
+        ident = mapping.get("id")
+        project_id = ident if isinstance(ident, str) and ident.strip() else None
+        project: Project | None = None
+        if mapping or not problems:  # a row with nothing readable: its cells' errors say all (not "missing id")
+            try:
+                project = project_from_mapping(mapping, units)
+            except ProjectError as exc:
+                problems.extend(_located(exc, path, title, row, columns, {e.column for e in problems}))
+        if project is not None and not problems:
+            project_id = project.id
+            first = rows_of_id.setdefault(project.id, row)
+            if first != row:
+                problems.append(
+                    ProjectError(
+                        f"The project id {project.id!r} is used in rows {first} and {row}; give each project its "
+                        "own id.",
+                        message_zh=f"项目编号 {project.id!r} 在第 {first} 行和第 {row} 行重复；每个项目的编号应唯一。",
+                        file=str(path),
+                        line=row,
+                        column=id_column.index,
+                        field=_where(title, id_column, row),
+                    )
+                )
+        if problems:
+            items.append(LoadedItem(error=_row_error(problems), line=row, project_id=project_id))
+        else:
+            assert project is not None
+            items.append(LoadedItem(project=project, line=row))
+    if not items:
         _fail(
             path,
-            f"The sheet {sheet} has headers but no project rows; enter one project per row below row 1.",
-            f"工作表 {sheet} 只有列标题，没有项目行；请从第 2 行起每行填写一个项目。",
-            line=2,
+            f"The sheet {sheet} has headers but no project rows; enter one project per row below row "
+            f"{data.header_row}.",
+            f"工作表 {sheet} 只有列标题，没有项目行；请从第 {data.header_row + 1} 行起每行填写一个项目。",
+            line=data.header_row + 1,
         )
-    return projects
+    return items
+
+
+def read_projects(path: Path, units: Units, ignored: Sequence[str] | None = None) -> list[Project]:
+    """The projects of an intake-form workbook, one per non-empty row below the header row.
+
+    :raises ProjectError: naming the file, row, column and cell of the first problem (use :func:`read_items`
+        to keep the good rows of a ledger with bad ones).
+    """
+    out: list[Project] = []
+    for item in read_items(path, units, ignored):
+        if item.error is not None:
+            raise item.error
+        assert item.project is not None
+        out.append(item.project)
+    return out
+
+
+# -- hooks ------------------------------------------------------------------------------------------
 
 
 @hookimpl
-def heshan_load_project(path: Path, units: Units) -> list[Project] | None:
-    """Load the projects of an ``.xlsx`` / ``.xlsm`` intake form; ``None`` for any other file."""
+def heshan_load_project(path: Path, units: Units, options: Mapping[str, Any]) -> list[LoadedItem] | None:
+    """Load the rows of an ``.xlsx`` / ``.xlsm`` intake form or ledger; ``None`` for any other file."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         return None
-    return read_projects(path, units)
+    skip = ignored_columns(options)
+    return read_items(path, units, sorted(skip))
+
+
+@hookimpl
+def heshan_project_suffixes() -> list[str]:
+    """``.xlsx`` and ``.xlsm``: a directory given to ``check`` is searched for workbooks too."""
+    return list(SUFFIXES)
+
+
+@hookimpl
+def heshan_add_options(group: argparse._ArgumentGroup) -> None:
+    """``--ledger-ignore-columns``: the columns of a ledger not to read."""
+    group.add_argument(
+        "--ledger-ignore-columns",
+        dest=IGNORE_OPTION,
+        metavar="HEADERS",
+        default=None,
+        help="columns of an .xlsx ledger to ignore, by header, separated by commas (default: "
+        f"{','.join(DEFAULT_IGNORED_COLUMNS)}; an empty text ignores none)",
+    )
