@@ -89,8 +89,9 @@ class ResultColumns:
         error: 输入有误，未评审 and every problem, the other cells blank.
         """
         if isinstance(item, ItemError):
-            problems = _join((_problem_text(p, lang) for p in item.errors), lang)
-            return [item.verdict_text.get(lang), None, None, None, None, problems] + [None] * len(self.rules)
+            problems = _join((_problem_text(p, lang, item.line is not None) for p in item.errors), lang)
+            cells: list[CellValue] = [item.verdict_text.get(lang), None, None, None, None, problems]
+            return cells + [None] * len(self.rules)
         score: CellValue = None
         if item.score is not None:
             score = round(item.score.total, 2) if item.score.meaningful else _NOT_MEANINGFUL.get(lang)
@@ -123,6 +124,8 @@ class ResultColumns:
         return [p.source, p.line, p.id, p.name]
 
 
-def _problem_text(problem: Problem, lang: str) -> str:
-    """A problem without its file (the row says where): ``row:column: field: message``."""
-    return problem.model_copy(update={"file": None}).format(lang)
+def _problem_text(problem: Problem, lang: str, on_row: bool) -> str:
+    """A problem without its file, and on an item's own row without its line and column (the row and the field's
+    cell say where): ``用地面积 (项目!D7): message``."""
+    drop: dict[str, None] = {"file": None, "line": None, "column": None} if on_row else {"file": None}
+    return problem.model_copy(update=drop).format(lang)

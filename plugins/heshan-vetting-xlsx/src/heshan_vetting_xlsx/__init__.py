@@ -57,6 +57,8 @@ from heshan_vetting import (
     LoadedItem,
     Project,
     ProjectError,
+    ReportSet,
+    Template,
     Units,
     UsageError,
     dimension_label,
@@ -64,6 +66,7 @@ from heshan_vetting import (
     project_from_mapping,
 )
 
+from ._ledger import render_xlsx
 from ._sheet import (
     EXCEL_COLUMNS,
     EXCEL_ROWS,
@@ -82,6 +85,7 @@ from ._sheet import (
 from ._sheet import fail as _fail
 from ._sheet import is_blank as _is_blank
 from ._sheet import sheet_ref as _sheet_ref
+from ._template import LEDGER_TEMPLATE, build_ledger
 
 __all__ = [
     "DEFAULT_IGNORED_COLUMNS",
@@ -97,12 +101,16 @@ __all__ = [
     "MAX_XML_PART_BYTES",
     "SHEET_NAMES",
     "SUFFIXES",
+    "build_ledger",
     "heshan_add_options",
     "heshan_load_project",
     "heshan_project_suffixes",
+    "heshan_renderers",
+    "heshan_templates",
     "ignored_columns",
     "read_items",
     "read_projects",
+    "render_ledger",
 ]
 
 #: The name this plugin registers under when passed as ``Vetter(plugins=[heshan_vetting_xlsx])``;
@@ -739,3 +747,29 @@ def heshan_add_options(group: argparse._ArgumentGroup) -> None:
         help="columns of an .xlsx ledger to ignore, by header, separated by commas (default: "
         f"{','.join(DEFAULT_IGNORED_COLUMNS)}; an empty text ignores none)",
     )
+
+
+def _header_row(rows: list[tuple[int, list[Any]]]) -> int | None:
+    """The header row of a sheet read again for writing it back (the loader's rule, default ignored columns)."""
+    found = _chooser(ignored_columns(None))(rows)
+    return None if found is None else found[0]
+
+
+def render_ledger(reports: ReportSet, lang: str = "zh") -> bytes:
+    """The ``xlsx`` format: each ledger the items came from, written back with the result columns, and a summary.
+
+    See :mod:`._ledger`; the command line needs ``--output FILE`` for it (a binary format).
+    """
+    return render_xlsx(reports, lang, _header_row)
+
+
+@hookimpl
+def heshan_renderers() -> dict[str, Any]:
+    """``xlsx``: the ledger written back with each row's results (结论, 评分, 需整改, …), and a summary sheet."""
+    return {"xlsx": render_ledger}
+
+
+@hookimpl
+def heshan_templates() -> list[Template]:
+    """``ledger``: the XLSX intake ledger this plugin reads (``python -m heshan_vetting init ledger``)."""
+    return [LEDGER_TEMPLATE]

@@ -49,10 +49,12 @@ __all__ = [
     "MAX_XML_BYTES",
     "MAX_XML_PART_BYTES",
     "SHEET_NAMES",
+    "Grid",
     "HeaderChoice",
     "SheetData",
     "fail",
     "is_blank",
+    "read_grid",
     "read_sheet",
     "sheet_ref",
 ]
@@ -642,31 +644,85 @@ def _stream(ws: ReadOnlyWorksheet, path: Path, unsaved: frozenset[tuple[int, int
     return SheetData(ws.title, header, header_row, rows, unsaved, has_values)
 
 
+def _intake(wb: Workbook, archive: _Archive | None, path: Path) -> tuple[ReadOnlyWorksheet, _SheetScan]:
+    """The intake sheet of ``wb`` and the scan of its part, refused beyond the cell limit."""
+    try:
+        ws = _pick_sheet(wb)
+    except LookupError:
+        fail(path, "The workbook has no worksheet.", "该工作簿没有工作表。")
+    part = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
+    scan = archive.scans.get(part) if archive is not None else None
+    if scan is None:  # openpyxl found the part, but its root is not a worksheet
+        _invalid(
+            path,
+            f"the part {part} of the sheet {sheet_ref(ws.title)} is not a worksheet",
+            f"工作表 {sheet_ref(ws.title)} 的部件 {part} 不是工作表",
+        )
+    if scan.over_at is not None:
+        _too_many_cells(path, sheet_ref(ws.title), scan.over_at)
+    return ws, scan
+
+
 def read_sheet(path: Path, choose: HeaderChoice) -> SheetData:
     """The intake sheet of the workbook at ``path``: the sheet named ``projects`` or ``项目``, else the first.
 
     :param choose: picks the header row and the columns to read (see :data:`HeaderChoice`).
-
     :raises ProjectError: for a file that is not a workbook, or one beyond a limit, naming the file (and the
         row where there is one).
     """
     archive = _check_archive(path)
     wb = _open(path)
     try:
+        ws, scan = _intake(wb, archive, path)
+        return _stream(ws, path, frozenset(scan.unsaved), choose)
+    finally:
+        wb.close()
+
+
+@dataclass
+class Grid:
+    """Every cell of the intake sheet that holds a value, as it is (for writing the ledger back)."""
+
+    title: str
+    cells: list[tuple[int, int, Any, str]]
+    """(row, column, value, number format) of each cell holding a value, row by row, left to right."""
+    merged: list[tuple[int, int, int, int]]
+    """The merged ranges: (first row, first column, last row, last column)."""
+
+
+def read_grid(path: Path) -> Grid:
+    """Every value of the intake sheet (the one :func:`read_sheet` reads), within the same limits.
+
+    :raises ProjectError: as :func:`read_sheet`.
+    """
+    archive = _check_archive(path)
+    wb = _open(path)
+    try:
+        ws, _scan = _intake(wb, archive, path)
+        cells: list[tuple[int, int, Any, str]] = []
+        merged: list[tuple[int, int, int, int]] = []
         try:
-            ws = _pick_sheet(wb)
-        except LookupError:
-            fail(path, "The workbook has no worksheet.", "该工作簿没有工作表。")
-        part = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
-        scan = archive.scans.get(part) if archive is not None else None
-        if scan is None:  # openpyxl found the part, but its root is not a worksheet
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for row, stored in _parsed_rows(ws, merged):
+                    for c in stored:
+                        if c["value"] is None:
+                            continue
+                        cell = ReadOnlyCell(ws, **c)
+                        try:
+                            number_format = str(cell.number_format or "General")
+                        except (IndexError, KeyError, TypeError, AttributeError):  # a style the workbook lacks
+                            number_format = "General"
+                        cells.append((row, cell.column, cell.value, number_format))
+        except _Unreadable as exc:
             _invalid(
                 path,
-                f"the part {part} of the sheet {sheet_ref(ws.title)} is not a worksheet",
-                f"工作表 {sheet_ref(ws.title)} 的部件 {part} 不是工作表",
+                f"a cell of row {exc.row} cannot be read ({exc})",
+                f"第 {exc.row} 行有单元格无法读取（{exc}）",
+                line=exc.row,
             )
-        if scan.over_at is not None:
-            _too_many_cells(path, sheet_ref(ws.title), scan.over_at)
-        return _stream(ws, path, frozenset(scan.unsaved), choose)
+        except _Bad as exc:
+            _invalid(path, exc.message_en, exc.message_zh, line=exc.row)
+        return Grid(ws.title, cells, merged)
     finally:
         wb.close()
