@@ -514,7 +514,13 @@ def test_the_entry_point_is_discovered() -> None:
     xlsx = rows["xlsx"]
     assert (xlsx["origin"], xlsx["distribution"], xlsx["blocked"]) == ("entry_point", DISTRIBUTION, False)
     assert xlsx["version"] == metadata.version(DISTRIBUTION)
-    assert xlsx["hooks"] == ["heshan_load_project"]
+    assert xlsx["hooks"] == [
+        "heshan_add_options",
+        "heshan_load_project",
+        "heshan_project_suffixes",
+        "heshan_renderers",
+        "heshan_templates",
+    ]
 
 
 def test_the_cli_checks_a_workbook(tmp_path: Path) -> None:
