@@ -1,18 +1,22 @@
-"""heshan_vetting plugin: read candidate projects from an Excel intake form (``.xlsx`` / ``.xlsm``).
+"""heshan_vetting plugin: read candidate projects from an Excel intake form or ledger (``.xlsx`` / ``.xlsm``),
+write the ledger back with each row's results (``--format xlsx``), and give an empty ledger (``init ledger``).
 
-The plugin implements one hook, :func:`heshan_load_project`. It is asked before the built-in TOML
-loader; for any file that is not an ``.xlsx`` or ``.xlsm`` workbook it returns ``None``, so the other
-loaders still read their formats.
+The loader, :func:`heshan_load_project`, is asked before the built-in TOML loader; for any file that is not
+an ``.xlsx`` or ``.xlsm`` workbook it returns ``None``, so the other loaders still read their formats. The
+renderer is in :mod:`._ledger`, the template in :mod:`._template`.
 
 The sheet layout (see the README for an example):
 
 - The sheet named ``projects`` or ``项目`` if there is one, else the first sheet.
-- Row 1 holds the headers: a project field name (``land_area``) or its Chinese title
+- The header row is found below title rows (:func:`_chooser`); columns such as 序号, 备注, 联系人 are
+  ignored (:data:`DEFAULT_IGNORED_COLUMNS`, option :data:`IGNORE_OPTION`). A header is a project field name
+  (``land_area``) or its Chinese title
   (``用地面积``, the ``title_zh`` of :data:`heshan_vetting.model.FIELD_SPECS`), optionally followed by a
   unit in half- or full-width parentheses: ``用地面积（亩）``, ``land_area (亩)``, ``总投资(亿元)``.
-  ``town`` / ``所在镇街`` and ``park`` / ``所在园区`` fill ``location``; ``notes`` / ``备注`` is read too.
+  ``town`` / ``所在镇街`` and ``park`` / ``所在园区`` fill ``location``; ``notes`` is read too.
 - Every later row that is not empty is one project, validated exactly like a project file by
-  :func:`heshan_vetting.default_loader.project_from_mapping`.
+  :func:`heshan_vetting.project_from_mapping`; a bad row is an error item of its own (every problem of the
+  row, each at its cell), and the other rows are read. A value merged down over rows belongs to each.
 - The sheet is streamed (:mod:`._sheet`): an empty cell costs nothing wherever it is, and what is read
   is bounded (:data:`MAX_PROJECT_ROWS` project rows, :data:`MAX_CELLS` stored cells, part sizes); beyond a
   bound the workbook is refused with a located error.
