@@ -30,7 +30,7 @@ LAYERS: tuple[str, ...] = (
     "evaluation",
     "engines",
     "packs",
-    "extension",
+    "extension | ledger",
     "lang | model | results",
     "fields | report | units | industry | inputs | output",
     "terms",
@@ -45,7 +45,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": ("pipeline", "plugin_run", "commitments | findings | scoring | verdict"),
     "builtins": ("engines | jsonl_loader | render | scoring | shipped_packs | toml_loader | units",),
-    "builtins.render": ("html | json | markdown | text", "glossary | html_parts | html_style | layout | words"),
+    "builtins.render": ("csv | html | json | markdown | text", "glossary | html_parts | html_style | layout | words"),
     "inputs": ("discover | messages | toml", "files | toml_scan"),
 }
 """Each subpackage's modules, top down (a subpackage's ``__init__`` is its face: it only hands names on)."""

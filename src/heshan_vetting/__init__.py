@@ -40,6 +40,7 @@ from heshan_vetting.extension import (
 )
 from heshan_vetting.fields import FIELD_SPECS, FactKind, FieldSpec
 from heshan_vetting.hookspecs import hookimpl
+from heshan_vetting.ledger import ResultColumns, formula_safe
 from heshan_vetting.model import Location, Project, project_from_mapping
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import (
@@ -105,6 +106,7 @@ __all__ = [
     "Renderer",
     "Report",
     "ReportSet",
+    "ResultColumns",
     "RuleCount",
     "RulePackError",
     "Score",
@@ -123,6 +125,7 @@ __all__ = [
     "__version__",
     "did_you_mean",
     "dimension_label",
+    "formula_safe",
     "hookimpl",
     "project_from_mapping",
 ]

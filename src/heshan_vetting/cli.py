@@ -171,6 +171,18 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     )
     plug.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
     _plugin_arguments(plug)
+    init = sub.add_parser(
+        "init",
+        help="write a starter file (an intake ledger …) / 生成模板文件",
+        description="Write a starter file that plugins provide (e.g. `init ledger`: an XLSX intake ledger, with the "
+        "xlsx plugin); without NAME, list them. "
+        "生成模板文件（如 init ledger：项目台账 XLSX 模板）；不带名称则列出可用模板。",
+    )
+    init.add_argument("name", nargs="?", metavar="NAME", help="the template (omit to list them)")
+    init.add_argument("--output", "-o", metavar="FILE", help="the file to write (default: the template's file name)")
+    init.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the template (default: zh)")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    _plugin_arguments(init)
     return parser
 
 
@@ -280,6 +292,49 @@ def _plugins(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _init(args: argparse.Namespace) -> int:
+    from heshan_vetting.errors import UsageError, did_you_mean
+    from heshan_vetting.plugins import Hooks, make_plugin_manager
+
+    pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
+    templates = Hooks(pm, infos).templates()
+    if args.name is None:
+        lines = [f"{t.name}  {t.filename}  {t.title.zh} / {t.title.en}" for t in templates.values()]
+        _emit(None, "\n".join(lines) + "\n" if lines else "", [])
+        if not lines:
+            _warn(
+                "没有插件提供模板（如 heshan-vetting-xlsx 提供 ledger）。",
+                "No plugin provides a template (heshan-vetting-xlsx provides ledger).",
+            )
+        return ExitCode.OK
+    template = templates.get(args.name)
+    if template is None:
+        hint_en, hint_zh = did_you_mean(args.name, templates)
+        known_en = ", ".join(templates) or "none (install a plugin that provides one, e.g. heshan-vetting-xlsx)"
+        known_zh = "、".join(templates) or "无（请安装提供模板的插件，如 heshan-vetting-xlsx）"
+        raise UsageError(
+            f"There is no template {args.name!r}{hint_en or ';'} the templates are: {known_en}.",
+            message_zh=f"没有名为 {args.name!r} 的模板{hint_zh or '；'}可用模板：{known_zh}。",
+            field="NAME",
+        )
+    target = Path(args.output if args.output is not None else template.filename)
+    if (target.exists() or target.is_symlink()) and not args.force:
+        raise UsageError(
+            f"{target} exists; give another --output FILE, or --force to overwrite it.",
+            message_zh=f"{target} 已存在；请用 --output 指定其他文件，或加 --force 覆盖。",
+            field="--output",
+        )
+    try:
+        data = template.build(args.lang)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"The template {template.name!r} failed to build: {type(exc).__name__}: {exc}") from exc
+    write_output(target, data, inputs=[], field="--output")
+    sys.stderr.write(f"{target}\n")
+    return ExitCode.OK
+
+
 def _warn(zh: str, en: str) -> None:
     sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
 
@@ -316,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _coverage(args)
         if args.command == "plugins":
             return _plugins(args)
+        if args.command == "init":
+            return _init(args)
         return _check(args, hooks, scanned)
     except InputError as exc:
         sys.stderr.write(f"error / 错误: {exc.format()}\n")

@@ -69,11 +69,13 @@ def heshan_rule_pack_paths() -> list[Path]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def heshan_load_project(path: Path, units: Units) -> list[Project | LoadedItem] | None:
+def heshan_load_project(path: Path, units: Units, options: Mapping[str, Any]) -> list[Project | LoadedItem] | None:
     """Load the project(s) in a file.
 
     :param path: the file to read.
     :param units: the Vetter's unit registry, for parsing quantities.
+    :param options: the Vetter's options (``Vetter(options=...)``, or the CLI options plugins added), e.g.
+        the columns a ledger loader ignores; an implementation that needs none leaves it out.
     :return: the projects in the file, or ``None`` if this loader does not handle the file's format. A
         loader that reads many projects from one file (a ledger, JSON Lines) returns a
         :class:`~heshan_vetting.LoadedItem` per row: a project, or the row's error with every problem

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import pluggy
@@ -325,9 +326,13 @@ class Hooks:
             out.extend(lines)
         return out
 
-    def load_project(self, path: Path, units: Units) -> list[LoadedItem] | None:
+    def load_project(
+        self, path: Path, units: Units, options: Mapping[str, Any] | None = None
+    ) -> list[LoadedItem] | None:
         """The items in ``path`` from the first loader that handles it (a loader's plain projects wrapped)."""
-        result: list[Project | LoadedItem] | None = self.pm.hook.heshan_load_project(path=path, units=units)
+        result: list[Project | LoadedItem] | None = self.pm.hook.heshan_load_project(
+            path=path, units=units, options=MappingProxyType(dict(options or {}))
+        )
         if result is None:
             return None
         out: list[LoadedItem] = []

@@ -225,7 +225,7 @@ class Vetter:
                 file=str(path),
             )
         require_regular_file(p, ProjectError)  # a named pipe or a device would block or never end
-        projects = self.hooks.load_project(p, self.units)
+        projects = self.hooks.load_project(p, self.units, self.options)
         if projects is None:
             if p.suffix.lower() == ".toml":
                 raise UsageError(

@@ -266,7 +266,7 @@ def test_a_formula_saved_with_an_empty_text_result_is_an_empty_cell(tmp_path: Pa
     assert [(p.id, p.land_area) for p in projects] == [("P-1", 180.0), ("P-2", None)]
 
 
-def test_merged_cells_hold_their_value_in_the_first_cell_only(tmp_path: Path, vetter: Vetter) -> None:
+def test_a_value_merged_down_belongs_to_each_row_of_the_merge(tmp_path: Path, vetter: Vetter) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -276,4 +276,4 @@ def test_merged_cells_hold_their_value_in_the_first_cell_only(tmp_path: Path, ve
     ws.merge_cells("D2:D3")
     path = tmp_path / "merged.xlsx"
     wb.save(path)
-    assert [p.fact_value("town") for p in vetter.load(path)] == ["址山镇", None]
+    assert [p.fact_value("town") for p in vetter.load(path)] == ["址山镇", "址山镇"]

@@ -185,7 +185,7 @@ def test_an_xlsm_workbook_is_read_too(tmp_path: Path, vetter: Vetter) -> None:
         ("所在镇街", "址山镇", "town", "址山镇"),
         ("location.park", "示例产业园", "park", "示例产业园"),
         ("建设性质（新建/扩建/改建/迁建）", "迁建", "construction_type", "relocation"),  # a note, not a unit
-        ("备注", "二期另行申报", "notes", "二期另行申报"),
+        ("notes", "二期另行申报", "notes", "二期另行申报"),  # 备注 is an ignored column by default
     ],
 )
 def test_headers_in_chinese_or_english_with_units(
@@ -220,11 +220,20 @@ def test_an_unknown_english_header_is_matched_against_field_names(tmp_path: Path
     assert "did you mean 'annual_tax' (达产年税收)?" in load_error(vetter, path).message_en
 
 
-def test_a_header_without_any_close_match_says_what_row_1_holds(tmp_path: Path, vetter: Vetter) -> None:
-    path = write_workbook(tmp_path / "intake.xlsx", [["鹤山市项目准入申报表"], ["id", "name"]])
+def test_a_header_without_any_close_match_says_what_the_header_row_holds(tmp_path: Path, vetter: Vetter) -> None:
+    # no row names a field: the first row holding a value is taken for the header row, and its headers are wrong
+    path = write_workbook(tmp_path / "intake.xlsx", [["鹤山市项目准入申报表"], ["编码", "称呼"], ["P-1", "一号"]])
     err = load_error(vetter, path)
     assert (err.line, err.column) == (1, 1)
-    assert "row 1 must hold project field names" in err.message_en
+    assert "the header row must hold project field names" in err.message_en
+    assert "at least the 项目编号 (id) and 项目名称 (name) columns" in err.message_en
+
+
+def test_a_title_row_above_headers_without_rows_is_no_project_rows(tmp_path: Path, vetter: Vetter) -> None:
+    path = write_workbook(tmp_path / "intake.xlsx", [["鹤山市项目准入申报表"], ["id", "name"]])
+    err = load_error(vetter, path)
+    assert err.line == 3
+    assert "has headers but no project rows; enter one project per row below row 2" in err.message_en
 
 
 def test_a_sources_column_is_refused(tmp_path: Path, vetter: Vetter) -> None:
@@ -435,10 +444,15 @@ def test_a_corrupt_file_is_a_project_error_naming_it(tmp_path: Path, vetter: Vet
 def test_an_empty_sheet_is_an_error(tmp_path: Path, vetter: Vetter) -> None:
     err = load_error(vetter, write_workbook(tmp_path / "empty.xlsx", []))
     assert (err.file, err.line) == (str(tmp_path / "empty.xlsx"), 1)
-    assert "The sheet is empty: sheet 项目 needs the headers in row 1" in err.message_en
-    err = load_error(vetter, write_workbook(tmp_path / "blank1.xlsx", [[None, None], ["id", "name"], ["P-1", "一号"]]))
-    assert (err.line, err.column) == (1, None)
-    assert "Row 1 must hold the column headers, but it is empty" in err.message_en
+    assert "The sheet is empty: sheet 项目 needs a row of column headers" in err.message_en
+    # an empty row 1 is no longer an error: the header row is found below it
+    path = write_workbook(tmp_path / "blank1.xlsx", [[None, None], ["id", "name"], ["P-1", "一号"]])
+    assert [p.id for p in vetter.load(path)] == ["P-1"]
+    # headers below the first ten rows are not looked for
+    late = write_workbook(tmp_path / "late.xlsx", [*[[None]] * 10, ["id", "name"], ["P-1", "一号"]])
+    err = load_error(vetter, late)
+    assert "No header row in the first 10 rows" in err.message_en
+    assert "前 10 行中没有列标题行" in err.message_zh
 
 
 def test_headers_without_rows_are_an_error(tmp_path: Path, vetter: Vetter) -> None:
@@ -460,7 +474,7 @@ def test_duplicate_ids_name_both_rows(tmp_path: Path, vetter: Vetter) -> None:
 
 @pytest.mark.parametrize("name", ["p.toml", "p.xls", "p.csv", "p", "p.xlsx.bak"])
 def test_other_files_are_left_to_other_loaders(tmp_path: Path, name: str) -> None:
-    assert heshan_vetting_xlsx.heshan_load_project(tmp_path / name, Units()) is None
+    assert heshan_vetting_xlsx.heshan_load_project(tmp_path / name, Units(), {}) is None
 
 
 def test_the_toml_loader_still_works_with_the_plugin_registered(vetter: Vetter) -> None:
@@ -500,7 +514,13 @@ def test_the_entry_point_is_discovered() -> None:
     xlsx = rows["xlsx"]
     assert (xlsx["origin"], xlsx["distribution"], xlsx["blocked"]) == ("entry_point", DISTRIBUTION, False)
     assert xlsx["version"] == metadata.version(DISTRIBUTION)
-    assert xlsx["hooks"] == ["heshan_load_project"]
+    assert xlsx["hooks"] == [
+        "heshan_add_options",
+        "heshan_load_project",
+        "heshan_project_suffixes",
+        "heshan_renderers",
+        "heshan_templates",
+    ]
 
 
 def test_the_cli_checks_a_workbook(tmp_path: Path) -> None:

@@ -19,18 +19,19 @@ dependency is ``openpyxl<3.2``).
 
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
 import xml.parsers.expat
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import openpyxl
 from openpyxl.cell.read_only import ReadOnlyCell
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
@@ -40,15 +41,20 @@ from heshan_vetting import BilingualValueError, ProjectError
 __all__ = [
     "EXCEL_COLUMNS",
     "EXCEL_ROWS",
+    "HEADER_ROWS",
     "MAX_CELLS",
+    "MAX_MERGED_RANGES",
     "MAX_PARTS",
     "MAX_PROJECT_ROWS",
     "MAX_XML_BYTES",
     "MAX_XML_PART_BYTES",
     "SHEET_NAMES",
+    "Grid",
+    "HeaderChoice",
     "SheetData",
     "fail",
     "is_blank",
+    "read_grid",
     "read_sheet",
     "sheet_ref",
 ]
@@ -433,6 +439,16 @@ def _pick_sheet(wb: Workbook) -> ReadOnlyWorksheet:
 
 # -- step 3: streaming the sheet ------------------------------------------------------------------------
 
+#: The header row is looked for in the sheet's first rows (title and date rows above it are skipped).
+HEADER_ROWS = 10
+#: At most this many merged ranges are read from the intake sheet.
+MAX_MERGED_RANGES = 100_000
+
+#: Chooses the header row among the first rows: given (row number, the cells holding a value) of each row
+#: among the first :data:`HEADER_ROWS` that holds one, it returns the header row's number and the columns
+#: to read below it (the other columns' values are ignored); ``None`` when there is no row at all.
+HeaderChoice = Callable[[list[tuple[int, list[ReadOnlyCell]]]], "tuple[int, frozenset[int]] | None"]
+
 
 @dataclass
 class SheetData:
@@ -440,14 +456,17 @@ class SheetData:
 
     title: str
     header: list[ReadOnlyCell]
-    """The cells of row 1 that hold a value, left to right."""
+    """The cells of the header row that hold a value, left to right (empty when the sheet has no row)."""
+    header_row: int
+    """The header row's number (1 when the sheet is empty)."""
     rows: list[tuple[int, list[ReadOnlyCell]]]
-    """Each later row that holds a value: its number, and left to right the cells under a header that hold a
-    value or a formula without a result, then the first cell outside the headers that holds a value."""
+    """Each later row that holds a value: its number, and left to right the cells of the columns read that hold
+    a value (one merged down from above included) or a formula without a result, then the first cell outside
+    the headers (and not in an ignored column) that holds a value."""
     unsaved: frozenset[tuple[int, int]]
     """(row, column) of the formulas without a saved result."""
     has_values: bool
-    """Whether any cell of the sheet, row 1 included, holds a value."""
+    """Whether any cell of the sheet, the header row included, holds a value."""
 
 
 class _Unreadable(Exception):
@@ -458,8 +477,14 @@ class _Unreadable(Exception):
         self.row = row
 
 
-def _parsed_rows(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """(row number, the cells the file stores) of each row the file stores, as openpyxl's parser reads them."""
+def _parsed_rows(
+    ws: ReadOnlyWorksheet, merged: list[tuple[int, int, int, int]] | None = None
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """(row number, the cells the file stores) of each row the file stores, as openpyxl's parser reads them.
+
+    Once the rows are read, the sheet's merged ranges (stored after them) are added to ``merged`` as
+    (first row, first column, last row, last column).
+    """
     sheet: Any = ws
     wb: Any = ws.parent
     with sheet._get_source() as source:
@@ -476,57 +501,137 @@ def _parsed_rows(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict[str, An
             try:
                 row, cells = next(rows)
             except StopIteration:
-                return
+                break
             except Exception as exc:  # XML, shared-string index, number or date errors in the row's cells
                 raise _Unreadable(parser.row_counter, exc) from exc
             parser.row_dimensions.clear()  # kept for every formatted row otherwise
             yield row, cells
+    if merged is not None:
+        merged.extend(_merged_ranges(ws, parser.merged_cells))
 
 
-def _stream(ws: ReadOnlyWorksheet, path: Path, unsaved: frozenset[tuple[int, int]]) -> SheetData:
+def _merged_ranges(ws: ReadOnlyWorksheet, found: Any) -> list[tuple[int, int, int, int]]:
+    out: list[tuple[int, int, int, int]] = []
+    for merge in getattr(found, "mergeCell", None) or ():
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(str(merge.ref))
+        except Exception:  # a ref that is no range: Excel would not open the file either
+            raise _Bad(f"a merged range is {merge.ref!r}", f"有合并区域为 {merge.ref!r}") from None
+        if min_col is None or min_row is None or max_col is None or max_row is None:
+            raise _Bad(f"a merged range is {merge.ref!r}", f"有合并区域为 {merge.ref!r}")
+        out.append((min_row, min_col, max_row, max_col))
+        if len(out) > MAX_MERGED_RANGES:
+            raise _Bad(
+                f"the sheet {sheet_ref(ws.title)} has more than {MAX_MERGED_RANGES:,} merged ranges",
+                f"工作表 {sheet_ref(ws.title)} 的合并区域超过 {MAX_MERGED_RANGES} 个",
+            )
+    return sorted(out)
+
+
+def _fill_merged(
+    rows: list[tuple[int, list[ReadOnlyCell]]],
+    merged: list[tuple[int, int, int, int]],
+    header_row: int,
+    columns: frozenset[int],
+    ws: ReadOnlyWorksheet,
+) -> None:
+    """Give each row a range merged down over the value of its top cell (a town merged over three projects).
+
+    Only ranges below the header row count (a merged title row is skipped with the rows above the header),
+    and only in the range's first column: Excel shows a merged value once, in its top-left cell.
+    """
+    numbers = [r for r, _cells in rows]
+    by_row = dict(rows)
+    visited = 0
+    for first, column, last, _last_column in merged:
+        if first <= header_row or last == first or column not in columns or first not in by_row:
+            continue
+        top = next((c for c in by_row[first] if c.column == column), None)
+        if top is None or is_blank(top.value):
+            continue
+        for i in range(bisect.bisect_right(numbers, first), bisect.bisect_right(numbers, last)):
+            visited += 1
+            if visited > MAX_CELLS:  # merged ranges overlap: no spreadsheet program writes that
+                raise _Bad("merged ranges overlap", "合并区域相互重叠")
+            cells = by_row[numbers[i]]
+            if any(c.column == column for c in cells):
+                continue
+            copy = ReadOnlyCell(ws, numbers[i], column, top.value, top.data_type, getattr(top, "_style_id", 0))
+            cells.append(copy)
+            cells.sort(key=lambda c: c.column)
+
+
+def _stream(ws: ReadOnlyWorksheet, path: Path, unsaved: frozenset[tuple[int, int]], choose: HeaderChoice) -> SheetData:
     header: list[ReadOnlyCell] = []
+    header_row = 0
+    columns: frozenset[int] = frozenset()
     header_columns: frozenset[int] = frozenset()
     rows: list[tuple[int, list[ReadOnlyCell]]] = []
+    # The first rows, kept until the header row is chosen: (row, its cells that hold a value or an unsaved formula)
+    first: list[tuple[int, list[dict[str, Any]]]] = []
     has_values = False
+    merged: list[tuple[int, int, int, int]] = []
+
+    def chosen() -> None:
+        nonlocal header, header_row, columns, header_columns
+        candidates = [(r, [ReadOnlyCell(ws, **c) for c in cells if not is_blank(c["value"])]) for r, cells in first]
+        picked = choose([(r, cells) for r, cells in candidates if cells])
+        header_row, columns = picked if picked is not None else (1, frozenset())
+        header = next((cells for r, cells in candidates if r == header_row), [])
+        header_columns = frozenset(c.column for c in header)
+        for r, cells in first:
+            if r > header_row:
+                add(r, cells)
+
+    def add(row: int, stored: list[dict[str, Any]]) -> None:
+        kept: list[ReadOnlyCell] = []
+        any_value = False
+        for c in stored:
+            blank = is_blank(c["value"])
+            if c["column"] in columns:
+                any_value = any_value or not blank
+                if not blank or (row, c["column"]) in unsaved:
+                    kept.append(ReadOnlyCell(ws, **c))
+            elif not blank and c["column"] not in header_columns:
+                # a value without a header: the loader reports it, nothing after it matters
+                any_value = True
+                kept.append(ReadOnlyCell(ws, **c))
+                break
+        if not any_value:
+            return
+        rows.append((row, kept))
+        if len(rows) > MAX_PROJECT_ROWS:
+            fail(
+                path,
+                f"The sheet {sheet_ref(ws.title)} has more than {MAX_PROJECT_ROWS:,} project rows; split the "
+                f"ledger into workbooks of at most {MAX_PROJECT_ROWS:,} rows.",
+                f"工作表 {sheet_ref(ws.title)} 的项目行超过 {MAX_PROJECT_ROWS} 行；请拆分为每个不超过 "
+                f"{MAX_PROJECT_ROWS} 行的工作簿。",
+                line=row,
+            )
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. a date cell whose number is out of range: read as #VALUE!
             last = 0
-            for row, stored in _parsed_rows(ws):
+            for row, stored in _parsed_rows(ws, merged):
                 if row <= last:  # the scan of step 1 has refused this; openpyxl must agree
                     _invalid(
                         path, f"row {row} is stored after row {last}", f"第 {row} 行存放在第 {last} 行之后", line=row
                     )
                 last = row
-                if row == 1:
-                    header = [ReadOnlyCell(ws, **c) for c in stored if not is_blank(c["value"])]
-                    header_columns = frozenset(c.column for c in header)
-                    has_values = has_values or bool(header)
-                    continue
-                kept: list[ReadOnlyCell] = []
-                any_value = False
-                for c in stored:
-                    blank = is_blank(c["value"])
-                    any_value = any_value or not blank
-                    if c["column"] in header_columns:
-                        if not blank or (row, c["column"]) in unsaved:
-                            kept.append(ReadOnlyCell(ws, **c))
-                    elif not blank:  # a value without a header: the loader reports it, nothing after it matters
-                        kept.append(ReadOnlyCell(ws, **c))
-                        break
-                if not any_value:
-                    continue
-                has_values = True
-                rows.append((row, kept))
-                if len(rows) > MAX_PROJECT_ROWS:
-                    fail(
-                        path,
-                        f"The sheet {sheet_ref(ws.title)} has more than {MAX_PROJECT_ROWS:,} project rows; split the "
-                        f"ledger into workbooks of at most {MAX_PROJECT_ROWS:,} rows.",
-                        f"工作表 {sheet_ref(ws.title)} 的项目行超过 {MAX_PROJECT_ROWS} 行；请拆分为每个不超过 "
-                        f"{MAX_PROJECT_ROWS} 行的工作簿。",
-                        line=row,
-                    )
+                has_values = has_values or any(not is_blank(c["value"]) for c in stored)
+                if not header_row:
+                    if row <= HEADER_ROWS:
+                        first.append(
+                            (row, [c for c in stored if not is_blank(c["value"]) or (row, c["column"]) in unsaved])
+                        )
+                        continue
+                    chosen()
+                add(row, stored)
+            if not header_row:
+                chosen()
+            _fill_merged(rows, merged, header_row, columns, ws)
     except _Unreadable as exc:
         _invalid(
             path,
@@ -534,32 +639,90 @@ def _stream(ws: ReadOnlyWorksheet, path: Path, unsaved: frozenset[tuple[int, int
             f"第 {exc.row} 行有单元格无法读取（{exc}）",
             line=exc.row,
         )
-    return SheetData(ws.title, header, rows, unsaved, has_values)
+    except _Bad as exc:
+        _invalid(path, exc.message_en, exc.message_zh, line=exc.row)
+    return SheetData(ws.title, header, header_row, rows, unsaved, has_values)
 
 
-def read_sheet(path: Path) -> SheetData:
+def _intake(wb: Workbook, archive: _Archive | None, path: Path) -> tuple[ReadOnlyWorksheet, _SheetScan]:
+    """The intake sheet of ``wb`` and the scan of its part, refused beyond the cell limit."""
+    try:
+        ws = _pick_sheet(wb)
+    except LookupError:
+        fail(path, "The workbook has no worksheet.", "该工作簿没有工作表。")
+    part = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
+    scan = archive.scans.get(part) if archive is not None else None
+    if scan is None:  # openpyxl found the part, but its root is not a worksheet
+        _invalid(
+            path,
+            f"the part {part} of the sheet {sheet_ref(ws.title)} is not a worksheet",
+            f"工作表 {sheet_ref(ws.title)} 的部件 {part} 不是工作表",
+        )
+    if scan.over_at is not None:
+        _too_many_cells(path, sheet_ref(ws.title), scan.over_at)
+    return ws, scan
+
+
+def read_sheet(path: Path, choose: HeaderChoice) -> SheetData:
     """The intake sheet of the workbook at ``path``: the sheet named ``projects`` or ``项目``, else the first.
 
+    :param choose: picks the header row and the columns to read (see :data:`HeaderChoice`).
     :raises ProjectError: for a file that is not a workbook, or one beyond a limit, naming the file (and the
         row where there is one).
     """
     archive = _check_archive(path)
     wb = _open(path)
     try:
+        ws, scan = _intake(wb, archive, path)
+        return _stream(ws, path, frozenset(scan.unsaved), choose)
+    finally:
+        wb.close()
+
+
+@dataclass
+class Grid:
+    """Every cell of the intake sheet that holds a value, as it is (for writing the ledger back)."""
+
+    title: str
+    cells: list[tuple[int, int, Any, str]]
+    """(row, column, value, number format) of each cell holding a value, row by row, left to right."""
+    merged: list[tuple[int, int, int, int]]
+    """The merged ranges: (first row, first column, last row, last column)."""
+
+
+def read_grid(path: Path) -> Grid:
+    """Every value of the intake sheet (the one :func:`read_sheet` reads), within the same limits.
+
+    :raises ProjectError: as :func:`read_sheet`.
+    """
+    archive = _check_archive(path)
+    wb = _open(path)
+    try:
+        ws, _scan = _intake(wb, archive, path)
+        cells: list[tuple[int, int, Any, str]] = []
+        merged: list[tuple[int, int, int, int]] = []
         try:
-            ws = _pick_sheet(wb)
-        except LookupError:
-            fail(path, "The workbook has no worksheet.", "该工作簿没有工作表。")
-        part = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
-        scan = archive.scans.get(part) if archive is not None else None
-        if scan is None:  # openpyxl found the part, but its root is not a worksheet
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for row, stored in _parsed_rows(ws, merged):
+                    for c in stored:
+                        if c["value"] is None:
+                            continue
+                        cell = ReadOnlyCell(ws, **c)
+                        try:
+                            number_format = str(cell.number_format or "General")
+                        except (IndexError, KeyError, TypeError, AttributeError):  # a style the workbook lacks
+                            number_format = "General"
+                        cells.append((row, cell.column, cell.value, number_format))
+        except _Unreadable as exc:
             _invalid(
                 path,
-                f"the part {part} of the sheet {sheet_ref(ws.title)} is not a worksheet",
-                f"工作表 {sheet_ref(ws.title)} 的部件 {part} 不是工作表",
+                f"a cell of row {exc.row} cannot be read ({exc})",
+                f"第 {exc.row} 行有单元格无法读取（{exc}）",
+                line=exc.row,
             )
-        if scan.over_at is not None:
-            _too_many_cells(path, sheet_ref(ws.title), scan.over_at)
-        return _stream(ws, path, frozenset(scan.unsaved))
+        except _Bad as exc:
+            _invalid(path, exc.message_en, exc.message_zh, line=exc.row)
+        return Grid(ws.title, cells, merged)
     finally:
         wb.close()
