@@ -374,15 +374,16 @@ class Vetter:
             loaded = self.load_items(item)
         except ProjectError as exc:
             return [ItemError.from_exception(exc, source=source)]
-        out: list[Item] = []
-        for entry in loaded:
-            if entry.project is not None:
-                out.append(self._check_one(entry.project, source, as_of, line=entry.line))
-            elif entry.error is not None:
-                out.append(
-                    ItemError.from_exception(entry.error, source=source, line=entry.line, project_id=entry.project_id)
-                )
-        return out
+        return [self.check_loaded(entry, source=source, as_of=as_of) for entry in loaded]
+
+    def check_loaded(self, item: LoadedItem, *, source: str | None = None, as_of: date | str | None = None) -> Item:
+        """The result of one item a loader read (a ledger row, a JSON line): the same as :meth:`check_many` gives
+        for it. For a batch split across machines (a Dask partition of a JSON Lines register, say), where each
+        part reads its own rows; ``source`` is the file the row came from."""
+        if item.project is not None:
+            return self._check_one(item.project, source, _as_of(as_of), line=item.line)
+        assert item.error is not None  # a LoadedItem holds one or the other
+        return ItemError.from_exception(item.error, source=source, line=item.line, project_id=item.project_id)
 
     def _worker_arguments(self) -> dict[str, Any]:
         """The arguments that build this Vetter again in a worker process (``check_many(jobs=N)``)."""
