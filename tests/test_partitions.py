@@ -24,7 +24,8 @@ AS_OF = date(2026, 6, 1)
 
 def _module(path: Path, name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # worker processes import it by name (its directory is put on sys.path)
     spec.loader.exec_module(module)
