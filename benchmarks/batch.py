@@ -12,7 +12,8 @@ wall time, files a second, and peak resident memory (RSS). Memory is measured tw
 process tree's RSS (the check and its workers, sampled from /proc every 50 ms; Linux only) and the largest
 single process's peak (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by a wrapper process that runs only that
 one command, so no earlier run counts). A run of one file gives the fixed start-up cost (imports, plugins, the
-pack compiled once), which the "net" rate leaves out.
+pack compiled once), which the "net" rate leaves out. "CPU s" is the CPU time (user + system) of the check and its
+workers: on a machine shared with other work, wall time depends on the others and CPU time much less.
 
 The targets (issue 12): "jsonl peak RSS flat" — the tree's peak at N = 10,000 over its peak at N = 1,000 is at
 most 1.3, and under 300 MB; "jobs=2 ≥ 1.7× jobs=1" — files a second at N = 10,000 (the largest N run). The
@@ -149,11 +150,13 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-# Runs one command and prints the largest RSS (KiB on Linux) of the processes it waited for.
+# Runs one command; prints the largest RSS (KiB on Linux) of the processes it waited for (the check and, through
+# it, its workers), the exit code, and their CPU seconds (user + system).
 _WRAPPER = (
     "import resource, subprocess, sys\n"
     "rc = subprocess.run(sys.argv[1:]).returncode\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)\n"
+    "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(use.ru_maxrss, rc, use.ru_utime + use.ru_stime)\n"
 )
 
 
@@ -176,10 +179,11 @@ def measure(command: list[str]) -> dict[str, Any]:
     wall = time.perf_counter() - start
     stop.set()
     sampler.join()
-    maxrss, rc = (int(x) for x in out.split())
+    fields = out.split()
+    maxrss, rc, cpu = int(fields[0]), int(fields[1]), float(fields[2])
     if sys.platform == "darwin":
         maxrss //= 1024  # bytes there, KiB on Linux
-    return {"wall_s": round(wall, 2), "exit": rc, "tree_peak_mb": round(peak / 1024, 1),
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "exit": rc, "tree_peak_mb": round(peak / 1024, 1),
             "process_peak_mb": round(maxrss / 1024, 1)}  # fmt: skip
 
 
@@ -210,7 +214,7 @@ def main() -> int:
         startup = measure(check_command(one, base / "one.jsonl", 1))
         print(f"start-up (one file, jobs=1): {startup['wall_s']:.2f} s, {startup['process_peak_mb']:.0f} MB")
         header = f"{'input':>8} {'items':>8} {'jobs':>4} {'wall s':>8} {'items/s':>8} {'net/s':>8} {'tree MB':>8} "
-        print(header + f"{'proc MB':>8} exit")
+        print(header + f"{'proc MB':>8} {'CPU s':>8} exit")
         for n in sizes:
             directory = base / f"n{n}"
             generate(directory, n, args.seed)
@@ -230,7 +234,7 @@ def main() -> int:
                 runs.append(row)
                 print(f"{kind:>8} {n:>8} {jobs:>4} {row['wall_s']:>8.2f} {row['files_per_s']:>8.1f} "
                       f"{row['net_files_per_s']:>8.1f} {row['tree_peak_mb']:>8.1f} {row['process_peak_mb']:>8.1f} "
-                      f"{row['exit']}")  # fmt: skip
+                      f"{row['cpu_s']:>8.1f} {row['exit']}")  # fmt: skip
                 out.unlink(missing_ok=True)
             for path in sorted(base.rglob("*"), reverse=True):
                 if path != one and one not in path.parents:
