@@ -273,6 +273,17 @@ def test_disabled_plugins_from_the_file(tmp_path: Path) -> None:
     assert json.loads(ok.stdout.splitlines()[0])["project"]["id"] == "P1"
 
 
+def test_a_misspelt_plugin_name_in_the_file_names_its_line(tmp_path: Path) -> None:
+    path = _settings(tmp_path, '# blocked here\ndisable-plugins = ["jsonl_loadr"]\n')
+    proc = run("check", "--show-config", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert f"{path}:2: disable-plugins: " in proc.stderr
+    assert "did you mean 'jsonl_loader'?" in proc.stderr
+    typed = run("check", "--show-config", "--disable-plugin", "jsonl_loadr", cwd=tmp_path)
+    assert typed.returncode == 2
+    assert str(path) not in typed.stderr  # the command line's name: not the file's fault
+
+
 def _credit_installed() -> bool:
     try:
         metadata.distribution("heshan-vetting-credit")

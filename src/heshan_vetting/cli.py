@@ -11,7 +11,14 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heshan_vetting.config import ENV_NO_CONFIG, apply_config, config_options, plugin_selection, requested_config
+from heshan_vetting.config import (
+    ENV_NO_CONFIG,
+    apply_config,
+    blame,
+    config_options,
+    plugin_selection,
+    requested_config,
+)
 from heshan_vetting.errors import InputError, PluginError, UsageError, VettingError
 from heshan_vetting.output import validate_output, write_output
 from heshan_vetting.plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
@@ -313,8 +320,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from heshan_vetting.plugins import Hooks, make_plugin_manager
 
             config = requested_config(argv[1:])
-            scanned = plugin_selection(config, _pre_scan(argv))
-            hooks = Hooks(*make_plugin_manager(disable=scanned[0], autoload=scanned[1]))
+            typed = _pre_scan(argv)
+            scanned = plugin_selection(config, typed)
+            with blame(config, "disable-plugins", used=scanned[0] != typed[0]):
+                hooks = Hooks(*make_plugin_manager(disable=scanned[0], autoload=scanned[1]))
         parser = build_parser(hooks)
         # the file's settings become check's defaults where the command line says nothing
         settings = apply_config(parser, config, argv[1:]) if argv[:1] == ["check"] else None

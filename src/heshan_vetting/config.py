@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "ConfigFile",
     "Settings",
     "apply_config",
+    "blame",
     "config_options",
     "find_config",
     "plugin_selection",
@@ -209,6 +211,18 @@ def plugin_selection(
             raise _bool_error(config, "no-autoload", flag)
         autoload = False if flag else None
     return disabled, autoload
+
+
+@contextmanager
+def blame(config: ConfigFile | None, key: str, used: bool) -> Iterator[None]:
+    """A :class:`UsageError` raised inside names ``key``'s line of ``config`` when the value came from the file
+    (``used``): a misspelt plugin name in ``disable-plugins`` is found where the plugins are loaded."""
+    try:
+        yield
+    except UsageError as exc:
+        if config is None or not used:
+            raise
+        raise config.error(key, exc.message_en, exc.message_zh) from None
 
 
 def _kind(value: Any) -> str:
