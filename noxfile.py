@@ -161,3 +161,26 @@ def browser(session: nox.Session) -> None:
     session.install("-e", ".")
     out = os.path.join(session.invoked_from, "build", "browser")
     session.run("python", "tests/browser/check_html.py", "--out", out, "--chromium", chromium)
+
+
+@nox.session(python="3.11")
+def dask(session: nox.Session) -> None:
+    """The Dask example (examples/dask_batch.py) over generated projects equals check_many's output, byte for byte.
+
+    dask[bag] is installed in this session only: heshan-vetting never depends on Dask."""
+    session.install("-e", ".[dev]", "dask[bag]")
+    session.run(
+        "python", "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider", "tests/test_partitions.py", *session.posargs,
+        env={"HESHAN_REQUIRE_DASK": "1"},
+    )  # fmt: skip
+
+
+@nox.session(python="3.11", name="bench-batch")
+def bench_batch(session: nox.Session) -> None:
+    """benchmarks/batch.py: `check DIR --format jsonl` over 1,000 and 10,000 generated files, jobs 1 and 2 (about
+    10 minutes on 2 idle cores); `nox -s bench-batch -- --large` adds 100,000. The figures go to the session's
+    temporary folder as batch.json (its path is printed)."""
+    session.install("-e", ".")
+    out = os.path.join(os.path.abspath(session.create_tmp()), "batch.json")
+    session.run("python", "benchmarks/batch.py", "--json", out, *session.posargs)
+    session.log(f"figures and targets: {out}")

@@ -23,6 +23,7 @@ LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
     "runner",
+    "config",
     "vetter",
     "plugins | batch",
     "builtins",

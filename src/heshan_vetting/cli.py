@@ -11,7 +11,15 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heshan_vetting.errors import InputError, PluginError, VettingError
+from heshan_vetting.config import (
+    ENV_NO_CONFIG,
+    apply_config,
+    blame,
+    config_options,
+    plugin_selection,
+    requested_config,
+)
+from heshan_vetting.errors import InputError, PluginError, UsageError, VettingError
 from heshan_vetting.output import validate_output, write_output
 from heshan_vetting.plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
 from heshan_vetting.report import Verdict
@@ -96,7 +104,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     )
     check.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
         help="project files (.toml, .jsonl; .xlsx with the xlsx plugin), directories (searched recursively), "
         "glob patterns, or - for standard input",
@@ -154,6 +162,11 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         "exit code 2 for an as-of date outside the period the pack covers or a pack id found in several files "
         "(default: a warning)",
     )
+    config = check.add_argument_group("configuration file (heshan-vetting.toml or [tool.heshan_vetting])")
+    config.add_argument("--show-config", action="store_true", help="print the settings in effect and their origins")
+    which = config.add_mutually_exclusive_group()
+    which.add_argument("--config", metavar="FILE", help="read settings from FILE, not the one found upward")
+    which.add_argument("--no-config", action="store_true", help=f"read no configuration file (also ${ENV_NO_CONFIG}=1)")
     dests = hooks.add_options(check) if hooks is not None else []
     parser.set_defaults(plugin_option_dests=dests)
     cov = sub.add_parser(
@@ -357,12 +370,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         hooks: Hooks | None = None
         scanned: tuple[list[str], bool | None] = ([], None)
+        config = None
         if argv[:1] == ["check"]:  # plugins may add options to `check`: load them first
             from heshan_vetting.plugins import Hooks, make_plugin_manager
 
-            scanned = _pre_scan(argv)
-            hooks = Hooks(*make_plugin_manager(disable=scanned[0], autoload=scanned[1]))
+            config = requested_config(argv[1:])
+            typed = _pre_scan(argv)
+            scanned = plugin_selection(config, typed)
+            with blame(config, "disable-plugins", used=scanned[0] != typed[0]):
+                hooks = Hooks(*make_plugin_manager(disable=scanned[0], autoload=scanned[1]))
         parser = build_parser(hooks)
+        # the file's settings become check's defaults where the command line says nothing
+        settings = apply_config(parser, config, argv[1:]) if argv[:1] == ["check"] else None
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(sys.stderr)
@@ -373,6 +392,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plugins(args)
         if args.command == "init":
             return _init(args)
+        if settings is not None and config_options(argv[1:]) != (args.no_config, args.config):
+            raise UsageError(
+                "Write --config and --no-config in full.", message_zh="请完整写出 --config 与 --no-config。"
+            )
+        if args.show_config and settings is not None:
+            sys.stdout.write(settings.describe(args))
+            return ExitCode.OK
+        if not args.paths:
+            raise UsageError(
+                "Name what to check: project files, directories, glob patterns, or - for standard input.",
+                message_zh="请指定要评审的项目文件、目录、通配模式，或用 - 表示标准输入。",
+                field="PATH",
+            )
         return _check(args, hooks, scanned)
     except InputError as exc:
         sys.stderr.write(f"error / 错误: {exc.format()}\n")

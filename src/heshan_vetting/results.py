@@ -193,6 +193,15 @@ class SummaryBuilder:
                 self._failed[finding.rule_id] += 1
                 self._titles.setdefault(finding.rule_id, finding.title)
 
+    def merge(self, other: SummaryBuilder) -> None:
+        """Count what ``other`` counted too (the summaries of a batch's parts, built apart, added up)."""
+        self._verdicts.update(other._verdicts)
+        self._failed.update(other._failed)
+        for rule, title in other._titles.items():
+            self._titles.setdefault(rule, title)
+        self._errors += other._errors
+        self._incomplete += other._incomplete
+
     @property
     def errors(self) -> int:
         """Items counted so far that are errors."""

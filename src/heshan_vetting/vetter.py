@@ -331,7 +331,7 @@ class Vetter:
             )
         numbered = enumerate(self._expand(projects))
         if jobs == 1:
-            return (result for index, item in numbered for result in self.check_input(item, as_of=day, index=index))
+            return (result for index, item in numbered for result in self._input_items(item, as_of=day, index=index))
         return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs)
 
     def _expand(self, inputs: Iterable[ProjectInput | ItemError]) -> Iterator[ProjectInput | ItemError]:
@@ -350,19 +350,28 @@ class Vetter:
 
         :param index: the item's position in the batch, recorded in an error for a mapping (which has no file).
         """
+        return list(self._input_items(item, as_of=as_of, index=index))
+
+    def _input_items(
+        self, item: ProjectInput | ItemError, *, as_of: date | None = None, index: int | None = None
+    ) -> Iterator[Item]:
+        """:meth:`check_input`, one result at a time: a file's rows are checked as they are taken, so the reports
+        of a large register are never all held at once (``check_many(jobs=1)`` streams them)."""
         if isinstance(item, ItemError):
-            return [item]
+            yield item
+            return
         if isinstance(item, Project):
-            return [self._check_one(item, None, as_of)]
+            yield self._check_one(item, None, as_of)
+            return
         if isinstance(item, Mapping):
             try:
                 project = self.project(item)
             except ProjectError as exc:
                 ident = item.get("id")
-                return [
-                    ItemError.from_exception(exc, index=index, project_id=ident if isinstance(ident, str) else None)
-                ]
-            return [self._check_one(project, None, as_of)]
+                yield ItemError.from_exception(exc, index=index, project_id=ident if isinstance(ident, str) else None)
+                return
+            yield self._check_one(project, None, as_of)
+            return
         if not isinstance(item, (str, Path)):
             raise UsageError(
                 f"Item {index} of the batch is a {type(item).__name__}; give Projects, dicts or paths.",
@@ -373,16 +382,19 @@ class Vetter:
         try:
             loaded = self.load_items(item)
         except ProjectError as exc:
-            return [ItemError.from_exception(exc, source=source)]
-        out: list[Item] = []
+            yield ItemError.from_exception(exc, source=source)
+            return
         for entry in loaded:
-            if entry.project is not None:
-                out.append(self._check_one(entry.project, source, as_of, line=entry.line))
-            elif entry.error is not None:
-                out.append(
-                    ItemError.from_exception(entry.error, source=source, line=entry.line, project_id=entry.project_id)
-                )
-        return out
+            yield self.check_loaded(entry, source=source, as_of=as_of)
+
+    def check_loaded(self, item: LoadedItem, *, source: str | None = None, as_of: date | str | None = None) -> Item:
+        """The result of one item a loader read (a ledger row, a JSON line): the same as :meth:`check_many` gives
+        for it. For a batch split across machines (a Dask partition of a JSON Lines register, say), where each
+        part reads its own rows; ``source`` is the file the row came from."""
+        if item.project is not None:
+            return self._check_one(item.project, source, _as_of(as_of), line=item.line)
+        assert item.error is not None  # a LoadedItem holds one or the other
+        return ItemError.from_exception(item.error, source=source, line=item.line, project_id=item.project_id)
 
     def _worker_arguments(self) -> dict[str, Any]:
         """The arguments that build this Vetter again in a worker process (``check_many(jobs=N)``)."""

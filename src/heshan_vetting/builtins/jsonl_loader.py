@@ -17,7 +17,7 @@ from heshan_vetting.inputs.files import read_input_file
 from heshan_vetting.model import Project, project_from_mapping
 from heshan_vetting.units import Units
 
-__all__ = ["MAX_JSONL_BYTES", "SUFFIXES", "heshan_load_project", "heshan_project_suffixes"]
+__all__ = ["MAX_JSONL_BYTES", "SUFFIXES", "heshan_load_project", "heshan_project_suffixes", "load_line"]
 
 #: File name suffixes this loader reads.
 SUFFIXES = (".jsonl",)
@@ -51,7 +51,7 @@ def heshan_load_project(path: Path, units: Units) -> list[Project | LoadedItem] 
     for number, line_text in enumerate(text.splitlines(), start=1):
         if not line_text.strip():
             continue
-        items.append(_line_item(path, number, line_text, units))
+        items.append(load_line(path, number, line_text, units))
     if not items:
         raise ProjectError(
             "The file holds no project; write one project object per line.",
@@ -61,7 +61,13 @@ def heshan_load_project(path: Path, units: Units) -> list[Project | LoadedItem] 
     return items
 
 
-def _line_item(path: Path, number: int, text: str, units: Units) -> LoadedItem:
+def load_line(path: str | Path, number: int, text: str, units: Units) -> LoadedItem:
+    """Line ``number`` (1-based) of the JSON Lines file ``path``: its project, or its error with every problem.
+
+    What this loader gives for that line; a reader that splits a large register itself (a Dask partition of
+    byte ranges) calls it, then :meth:`heshan_vetting.Vetter.check_loaded`, to get the results a whole-file
+    check gives.
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
