@@ -35,6 +35,8 @@ __all__ = [
     "Summary",
     "SummaryBuilder",
     "VerdictCounts",
+    "failed_rules",
+    "summarise",
 ]
 
 RESULTS_SCHEMA = "heshan-vetting/results/v1"
@@ -186,12 +188,15 @@ class SummaryBuilder:
         if isinstance(item, ItemError):
             self._errors += 1
             return
-        self._verdicts[item.verdict.value] += 1
-        self._incomplete += item.incomplete
-        for finding in item.findings:
-            if finding.outcome is Outcome.FAIL:
-                self._failed[finding.rule_id] += 1
-                self._titles.setdefault(finding.rule_id, finding.title)
+        self.count(item.verdict, item.incomplete, failed_rules(item))
+
+    def count(self, verdict: Verdict, incomplete: bool, failed: Iterable[tuple[str, Text]]) -> None:
+        """Count one report from its verdict, whether it is incomplete and the rules it failed (id, title)."""
+        self._verdicts[verdict.value] += 1
+        self._incomplete += incomplete
+        for rule_id, title in failed:
+            self._failed[rule_id] += 1
+            self._titles.setdefault(rule_id, title)
 
     def merge(self, other: SummaryBuilder) -> None:
         """Count what ``other`` counted too (the summaries of a batch's parts, built apart, added up)."""
@@ -274,6 +279,11 @@ class ReportSet(FrozenModel):
     def to_json(self) -> str:
         """Deterministic JSON: same inputs, same bytes."""
         return dumps_json(self.to_dict())
+
+
+def failed_rules(report: Report) -> tuple[tuple[str, Text], ...]:
+    """The rules ``report`` failed: (rule id, title), in the report's order."""
+    return tuple((f.rule_id, f.title) for f in report.findings if f.outcome is Outcome.FAIL)
 
 
 def summarise(items: Iterable[Item]) -> Summary:

@@ -16,24 +16,70 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from heshan_vetting.builtins.render.json import render_json, render_jsonl, stream_json, stream_jsonl
+from heshan_vetting.builtins.render.json import item_text, join_json, join_jsonl, render_json, render_jsonl
 from heshan_vetting.errors import InputError, UsageError
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.plugins import Hooks
-from heshan_vetting.report import Report, Verdict
-from heshan_vetting.results import Item, ItemError, ReportSet, SummaryBuilder
+from heshan_vetting.report import Notice, Text, Verdict
+from heshan_vetting.results import Item, ItemError, ReportSet, Summary, SummaryBuilder, failed_rules
 from heshan_vetting.vetter import Vetter, unknown_format
 
 __all__ = ["STDIN", "Progress", "run_check"]
 
-_STREAMS: dict[object, Callable[[Iterable[Item]], Iterator[str]]] = {
-    render_json: stream_json,
-    render_jsonl: stream_jsonl,
+_Join = Callable[[Iterable[str], Callable[[], Summary]], Iterator[str]]
+#: The built-in renderers that are written as the items come: the format of each item's text, and the joiner.
+_STREAMS: dict[object, tuple[str, _Join]] = {
+    render_json: ("json", join_json),
+    render_jsonl: ("jsonl", join_jsonl),
 }
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the run needs of one checked item: its text (streamed formats), what the summary, the exit code and
+    stderr need, and the item itself (for the formats rendered at the end). Small, so cheap to send back from a
+    worker process."""
+
+    text: str
+    item: Item | None
+    error: ItemError | None
+    verdict: Verdict | None
+    incomplete: bool
+    failed: tuple[tuple[str, Text], ...]
+    source: str | None
+    line: int | None
+    project_id: str | None
+    notices: tuple[Notice, ...]
+
+
+def digest(format: str | None, stdin_copy: str | None, item: Item) -> Digest:
+    """The :class:`Digest` of ``item``: with a streamed ``format``, its text and not the item itself."""
+    item = _rename_stdin(item, stdin_copy)
+    text = item_text(item, format) if format is not None else ""
+    keep = item if format is None else None
+    if isinstance(item, ItemError):
+        return Digest(text, keep, item, None, False, (), item.source, item.line, item.project_id, ())
+    outside = tuple(n for n in item.notices if n.code == "as_of_outside_pack_period")
+    project = item.project
+    return Digest(
+        text,
+        keep,
+        None,
+        item.verdict,
+        item.incomplete,
+        failed_rules(item),
+        project.source,
+        project.line,
+        project.id,
+        outside,
+    )
+
 
 #: The path that stands for standard input.
 STDIN = "-"
@@ -86,24 +132,32 @@ def run_check(
         counted = SummaryBuilder()
         failed = False
 
-        def watch(items: Iterable[Item]) -> Iterator[Item]:
+        def watch(digests: Iterable[Digest]) -> Iterator[Digest]:
             nonlocal failed
-            for item in items:
-                item = _rename_stdin(item, stdin_file)
-                counted.add(item)
-                if isinstance(item, ItemError):
-                    _show_error(item)
+            for d in digests:
+                if d.error is not None:
+                    counted.add(d.error)
+                    _show_error(d.error)
                 else:
-                    failed = failed or _fails(item.verdict, args.fail_on)
-                    _show_notices(item, args.quiet)
+                    assert d.verdict is not None
+                    counted.count(d.verdict, d.incomplete, d.failed)
+                    failed = failed or _fails(d.verdict, args.fail_on)
+                    _show_notices(d, args.quiet)
                     if args.verbose:
-                        _show_item(item)
-                progress.advance(item)
-                yield item
+                        _show_item(d)
+                progress.advance(d.source)
+                yield d
             progress.close()
 
-        checked = watch(vetter.check_many(sources, as_of=args.as_of, jobs=args.jobs))
-        _write(vetter, args, checked, inputs)
+        stream = _STREAMS.get(vetter.renderers[args.format])  # the built-in json and jsonl, not a plugin's
+        copy = str(stdin_file) if stdin_file is not None else None
+        # streamed formats: each item's text is made where it is checked (in the workers with --jobs N)
+        then = partial(digest, stream[0] if stream is not None else None, copy)
+        checked = watch(vetter.map_many(then, sources, as_of=args.as_of, jobs=args.jobs))
+        if stream is not None:
+            _write_stream(args, stream[1]((d.text for d in checked), counted.build), inputs)
+        else:
+            _write(vetter, args, (d.item for d in checked if d.item is not None), inputs)
     if counted.errors:
         return _USAGE
     return _FAILED if failed else _OK
@@ -129,11 +183,10 @@ def _stdin_copy(stack: ExitStack, suffix: str) -> Path:
     return path
 
 
-def _rename_stdin(item: Item, stdin_file: Path | None) -> Item:
+def _rename_stdin(item: Item, copy: str | None) -> Item:
     """Items read from standard input name ``<stdin>`` as their source, not the temporary copy."""
-    if stdin_file is None:
+    if copy is None:
         return item
-    copy = str(stdin_file)
     if isinstance(item, ItemError):
         if item.source != copy:
             return item
@@ -144,19 +197,20 @@ def _rename_stdin(item: Item, stdin_file: Path | None) -> Item:
     return item.model_copy(update={"project": item.project.model_copy(update={"source": _STDIN_NAME})})
 
 
-def _write(vetter: Vetter, args: argparse.Namespace, items: Iterator[Item], inputs: list[str | Path]) -> None:
-    stream = _STREAMS.get(vetter.renderers[args.format])  # the built-in json and jsonl, not a plugin's
-    if stream is not None:  # written as the items come: flat memory whatever the batch's size
-        pieces = (piece.encode("utf-8") for piece in stream(items))
-        if args.output is None:
-            for piece in pieces:
-                sys.stdout.buffer.write(piece)
-            sys.stdout.flush()
-        else:
-            with open_output(args.output, inputs=inputs, field="--output") as write:
-                for piece in pieces:
-                    write(piece)
+def _write_stream(args: argparse.Namespace, texts: Iterator[str], inputs: list[str | Path]) -> None:
+    """Write the pieces of a streamed format as they come (to a temporary file renamed at the end, for ``-o``)."""
+    pieces = (text.encode("utf-8") for text in texts)
+    if args.output is None:
+        for piece in pieces:
+            sys.stdout.buffer.write(piece)
+        sys.stdout.flush()
         return
+    with open_output(args.output, inputs=inputs, field="--output") as write:
+        for piece in pieces:
+            write(piece)
+
+
+def _write(vetter: Vetter, args: argparse.Namespace, items: Iterator[Item], inputs: list[str | Path]) -> None:
     results = ReportSet.collect(items)
     context = RenderContext(width=_width(args.output), color=args.output is None and _colour(sys.stdout))
     if args.output is None:
@@ -199,13 +253,12 @@ def warn(zh: str, en: str) -> None:
     sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
 
 
-def _show_notices(report: Report, quiet: bool) -> None:
+def _show_notices(d: Digest, quiet: bool) -> None:
     if quiet:
         return
-    for notice in report.notices:
-        if notice.code == "as_of_outside_pack_period":
-            who = report.project.source or report.project.id
-            warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
+    for notice in d.notices:
+        who = d.source or d.project_id or "-"
+        warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
 
 
 def _show_error(item: ItemError) -> None:
@@ -216,11 +269,12 @@ def _show_error(item: ItemError) -> None:
         sys.stderr.write(f"error / 错误: {zh}\n" + (f"    {en}\n" if en != zh else ""))
 
 
-def _show_item(report: Report) -> None:
-    where = report.project.source or "-"
-    if report.project.line is not None:
-        where += f":{report.project.line}"
-    sys.stderr.write(f"{where}  {report.project.id}  {report.verdict.value}\n")
+def _show_item(d: Digest) -> None:
+    where = d.source or "-"
+    if d.line is not None:
+        where += f":{d.line}"
+    assert d.verdict is not None
+    sys.stderr.write(f"{where}  {d.project_id}  {d.verdict.value}\n")
 
 
 class Progress:
@@ -238,10 +292,9 @@ class Progress:
         self._last = 0.0
         self._columns = 79
 
-    def advance(self, item: Item) -> None:
-        """Count ``item`` (a new source counts as a new file) and redraw at most ten times a second."""
+    def advance(self, source: str | None) -> None:
+        """Count an item from ``source`` (a new source counts as a new file); redraw at most ten times a second."""
         self.items += 1
-        source = item.source if isinstance(item, ItemError) else item.project.source
         if source != self._source:
             self._source = source
             self.done_files += 1

@@ -316,6 +316,22 @@ class Vetter:
             builds its own Vetter with this one's arguments (so plugins given as objects must be modules or
             picklable) and the results are the same as with ``jobs=1``, in the same order.
         """
+        return self.map_many(None, projects, as_of=as_of, jobs=jobs)
+
+    def map_many(
+        self,
+        function: Callable[[Item], T] | None,
+        projects: Iterable[ProjectInput | ItemError],
+        *,
+        as_of: date | str | None = None,
+        jobs: int = 1,
+    ) -> Iterator[T]:
+        """:meth:`check_many`, with ``function`` applied to each result where it was checked; yields its values.
+
+        With ``jobs > 1`` ``function`` runs in the worker processes, so what comes back is what it returns (for
+        example a report's JSON text, far cheaper to send between processes than the report); it must pickle (a
+        module-level function, or a ``functools.partial`` of one). ``None`` yields the results themselves.
+        """
         if isinstance(projects, (Project, Mapping, str, Path)):
             raise UsageError(
                 "check_many() takes an iterable of projects; use check() for one.",
@@ -330,9 +346,12 @@ class Vetter:
                 field="jobs",
             )
         numbered = enumerate(self._expand(projects))
-        if jobs == 1:
-            return (result for index, item in numbered for result in self._input_items(item, as_of=day, index=index))
-        return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs)
+        if jobs > 1:
+            return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs, then=function)
+        results = (result for index, item in numbered for result in self._input_items(item, as_of=day, index=index))
+        if function is None:
+            return results  # type: ignore[return-value]
+        return (function(result) for result in results)
 
     def _expand(self, inputs: Iterable[ProjectInput | ItemError]) -> Iterator[ProjectInput | ItemError]:
         """Directories and glob patterns among ``inputs`` replaced by the project files they name."""

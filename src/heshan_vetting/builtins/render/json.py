@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from heshan_vetting.results import RESULTS_SCHEMA, Item, ReportSet, SummaryBuilder
+from heshan_vetting.results import RESULTS_SCHEMA, Item, ReportSet, Summary, SummaryBuilder
 
-__all__ = ["render_json", "render_jsonl", "stream_json", "stream_jsonl"]
+__all__ = [
+    "item_text",
+    "join_json",
+    "join_jsonl",
+    "render_json",
+    "render_jsonl",
+    "stream_json",
+    "stream_jsonl",
+]
 
 
 def render_json(reports: ReportSet, lang: str = "zh") -> str:
@@ -20,15 +28,36 @@ def stream_json(items: Iterable[Item]) -> Iterator[str]:
     """The text of :func:`render_json` piece by piece as the items come (the same bytes as
     :meth:`ReportSet.to_json`), so a batch of any size is written in flat memory; the summary comes last."""
     summary = SummaryBuilder()
+
+    def texts() -> Iterator[str]:
+        for item in items:
+            summary.add(item)
+            yield item_text(item, "json")
+
+    return join_json(texts(), summary.build)
+
+
+def item_text(item: Item, format: str) -> str:
+    """One item's text in ``format``: ``json`` (indented, as inside :func:`render_json`) or ``jsonl`` (a line)."""
+    data = item.model_dump(mode="json", by_alias=True)
+    return _dumps(data) if format == "json" else _line(data)
+
+
+def join_json(texts: Iterable[str], summary: Callable[[], Summary]) -> Iterator[str]:
+    """The pieces of :func:`render_json` from the items' :func:`item_text` (``json``) and the summary at the end."""
     yield "{\n" + f'  "schema": {_dumps(RESULTS_SCHEMA)},\n' + '  "items": ['
     first = True
-    for item in items:
-        summary.add(item)
-        body = _dumps(item.model_dump(mode="json", by_alias=True)).replace("\n", "\n    ")
-        yield ("\n    " if first else ",\n    ") + body
+    for text in texts:
+        yield ("\n    " if first else ",\n    ") + text.replace("\n", "\n    ")
         first = False
-    tail = _dumps(summary.build().to_dict()).replace("\n", "\n  ")
+    tail = _dumps(summary().to_dict()).replace("\n", "\n  ")
     yield ("]" if first else "\n  ]") + ',\n  "summary": ' + tail + "\n}\n"
+
+
+def join_jsonl(texts: Iterable[str], summary: Callable[[], Summary]) -> Iterator[str]:
+    """The lines of :func:`render_jsonl` from the items' :func:`item_text` (``jsonl``) and the summary line."""
+    yield from texts
+    yield _line(summary().to_dict())
 
 
 def _dumps(data: object) -> str:
@@ -43,10 +72,13 @@ def render_jsonl(reports: ReportSet, lang: str = "zh") -> str:
 def stream_jsonl(items: Iterable[Item]) -> Iterator[str]:
     """The lines of :func:`render_jsonl` as the items come, in memory that does not grow with the batch."""
     summary = SummaryBuilder()
-    for item in items:
-        summary.add(item)
-        yield _line(item.model_dump(mode="json", by_alias=True))
-    yield _line(summary.build().to_dict())
+
+    def texts() -> Iterator[str]:
+        for item in items:
+            summary.add(item)
+            yield item_text(item, "jsonl")
+
+    return join_jsonl(texts(), summary.build)
 
 
 def _line(data: object) -> str:
