@@ -6,6 +6,7 @@ is fetched. The page is deterministic (no clock, no random ids), in Chinese (``l
 
 from __future__ import annotations
 
+from heshan_vetting.builtins.render.glossary import Glossary
 from heshan_vetting.builtins.render.html_parts import (
     OUTCOME_SYMBOL,
     amount,
@@ -221,7 +222,7 @@ def _to_fix(rep: Report, lang: str) -> list[str]:
         else:
             out.append(
                 f'<li><span class="id">{esc(rule_id)}</span> <b>{esc(f.title.get(lang))}</b>{_colon(lang)}'
-                f"{esc(f.explanation.get(lang))}</li>"
+                f"{esc(Glossary(rep).words(f.explanation.get(lang), lang))}</li>"
             )
     out.append("</ul></div>")
     return out
@@ -307,7 +308,8 @@ def _findings(rep: Report, lang: str) -> list[str]:
             "<thead><tr>" + "".join(f"<th>{word(h, lang)}</th>" for h in heads) + "</tr></thead><tbody>",
         ]
         unverified = set(rep.unverified_basis)
-        out.extend(_finding(f, f.rule_id in unverified, lang) for f in decided)
+        glossary = Glossary(rep)
+        out.extend(_finding(f, f.rule_id in unverified, lang, glossary) for f in decided)
         out.append("</tbody></table>")
     # rules whose scope does not cover the project: named, not explained, so the paper stays short
     na = [f for f in findings if f.outcome is Outcome.NOT_APPLICABLE]
@@ -318,12 +320,16 @@ def _findings(rep: Report, lang: str) -> list[str]:
     return out
 
 
-def _finding(f: Finding, unverified: bool, lang: str) -> str:
+def _finding(f: Finding, unverified: bool, lang: str, glossary: Glossary) -> str:
     outcome = f"{OUTCOME_SYMBOL[f.outcome]} {esc(f.outcome_text.get(lang))}"
-    detail = f'<span class="title">{esc(f.title.get(lang))}</span><br>{esc(f.explanation.get(lang))}'
+    explanation = glossary.words(f.explanation.get(lang), lang)  # zh: field and threshold keys as their titles
+    detail = f'<span class="title">{esc(f.title.get(lang))}</span><br>{esc(explanation)}'
     shown = [c for c in f.comparisons if c.actual is not None or c.threshold is not None]
     if shown:
-        detail += '<ul class="cmp">' + "".join(f"<li>{comparison(c, lang)}</li>" for c in shown) + "</ul>"
+        items = (
+            comparison(c, lang, glossary.title(c.threshold_name, lang) if c.threshold_name else None) for c in shown
+        )
+        detail += '<ul class="cmp">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
     status = f.figure_status
     if unverified and status.verified:
         status = f.citation.status if f.citation is not None else status

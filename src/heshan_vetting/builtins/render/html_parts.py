@@ -157,18 +157,20 @@ def amount(value: float | None, unit: str) -> str:
     return f"{num(value)}{unit}" if unit == "%" else f"{num(value)} {unit}"
 
 
-def comparison(c: Comparison, lang: str) -> str:
-    """``✗ needs ≥ threshold unit (name); has actual; short by gap`` as escaped HTML, in ``lang``."""
+def comparison(c: Comparison, lang: str, name: str | None = None) -> str:
+    """``✗ needs ≥ threshold unit (name); has actual; short by gap`` as escaped HTML, in ``lang``; ``name`` is the
+    threshold's title (default its key)."""
+    name = name or c.threshold_name
     symbol = {True: "✓", False: "✗", None: "?"}[c.passed]
     op = _OPS.get(c.op, c.op)
     need, has = amount(c.threshold, c.unit), amount(c.actual, c.unit)
     over = c.op in ("<", "<=")
     if lang == "en":
-        text = f"{symbol} needs {op} {need}" + (f" ({c.threshold_name})" if c.threshold_name else "") + f"; has {has}"
+        text = f"{symbol} needs {op} {need}" + (f" ({name})" if name else "") + f"; has {has}"
         if c.gap is not None and c.passed is False:
             text += f"; {'over' if over else 'short'} by {amount(c.gap, c.unit)}"
     else:
-        text = f"{symbol} 需 {op} {need}" + (f"（{c.threshold_name}）" if c.threshold_name else "") + f"，现为 {has}"
+        text = f"{symbol} 需 {op} {need}" + (f"（{name}）" if name else "") + f"，现为 {has}"
         if c.gap is not None and c.passed is False:
             text += f"，{'超出' if over else '差'} {amount(c.gap, c.unit)}"
     return esc(text)
