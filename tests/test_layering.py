@@ -22,7 +22,7 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
-    "runner",
+    "runner | schemas",
     "config",
     "vetter",
     "plugins | batch",

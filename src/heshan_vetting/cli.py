@@ -196,6 +196,14 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     init.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the template (default: zh)")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     _plugin_arguments(init)
+    schema = sub.add_parser(
+        "schema",
+        help="print a JSON Schema (project, pack, report, results) / 输出 JSON Schema",
+        description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report or a batch's "
+        "results; the same as docs/schemas/NAME.schema.json. 输出项目文件、规则包、评审报告或批量结果的 JSON Schema。",
+    )
+    schema.add_argument("name", choices=["project", "pack", "report", "results"], help="which schema")
+    schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
 
@@ -348,6 +356,13 @@ def _init(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from heshan_vetting.schemas import schema_text
+
+    _emit(args.output, schema_text(args.name), [])
+    return ExitCode.OK
+
+
 def _warn(zh: str, en: str) -> None:
     sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
 
@@ -392,6 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plugins(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "schema":
+            return _schema(args)
         if settings is not None and config_options(argv[1:]) != (args.no_config, args.config):
             raise UsageError(
                 "Write --config and --no-config in full.", message_zh="请完整写出 --config 与 --no-config。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FIELD_SPECS", "FactKind", "FieldSpec"]
+__all__ = ["FIELD_SPECS", "LOCATION_FIELDS", "ZH_FIELD_NAMES", "FactKind", "FieldSpec"]
 
 FactKind = Literal["number", "string", "strings", "date", "bool", "choice"]
 
@@ -150,3 +150,9 @@ FIELD_SPECS: dict[str, FieldSpec] = {
         ),
     ]
 }
+
+#: The fields written under a project file's ``[location]`` table.
+LOCATION_FIELDS: tuple[str, ...] = ("town", "park")
+
+#: A field's Chinese title (``用地面积``) → its name (``land_area``): a project file may use either as the key.
+ZH_FIELD_NAMES: dict[str, str] = {s.title_zh: s.name for s in FIELD_SPECS.values()}

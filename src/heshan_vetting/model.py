@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from heshan_vetting.errors import BilingualValueError, ProjectError, did_you_mean
-from heshan_vetting.fields import FIELD_SPECS, FieldSpec
+from heshan_vetting.fields import FIELD_SPECS, ZH_FIELD_NAMES, FieldSpec
 from heshan_vetting.industry import validate_industry_code
 from heshan_vetting.inputs.messages import pydantic_message
 from heshan_vetting.inputs.toml import TomlDocument
@@ -351,20 +351,21 @@ class Project(BaseModel):
 _TOP_KEYS = sorted([*Project.model_fields])
 
 
-def _describe_error(err: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[str, str]:
+def _describe_error(err: Mapping[str, Any], written: str) -> tuple[str, str]:
     kind = err["type"]
     loc = err["loc"]
     key = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
         known = _TOP_KEYS if len(loc) == 1 else ["town", "park"]
-        hint_en, hint_zh = did_you_mean(key, known)
+        known = [*known, *(FIELD_SPECS[k].title_zh for k in known if k in FIELD_SPECS)]
+        hint_en, hint_zh = did_you_mean(written, known)
         hint_en = hint_en or f"; known keys: {', '.join(known)}"
         if len(loc) == 1 and key in ("town", "park"):
             hint_en, hint_zh = (
-                f"; put it under [location] as location.{key}",
-                f"；请写在 [location] 表下（location.{key}）",
+                f"; put it under [location] as location.{written}",
+                f"；请写在 [location] 表下（location.{written}）",
             )
-        return f"Unknown key {key!r}{hint_en}", f"未知的键 {key!r}{hint_zh}"
+        return f"Unknown key {written!r}{hint_en}", f"未知的键 {written!r}{hint_zh}"
     if kind == "missing":
         return f"The required key {key!r} is missing.", f"缺少必填项 {key!r}。"
     spec = FIELD_SPECS.get(key)
@@ -382,17 +383,62 @@ def _sentence(text: str, stop: str) -> str:
     return text if text.endswith(("。", "？", "！", ".", "?", "!")) else text + stop
 
 
+def _english_keys(
+    data: Mapping[str, Any], doc: TomlDocument | None
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """``data`` with Chinese field titles (``用地面积``) as their field names, and where each was written.
+
+    Applies at the top level, in ``[location]`` and to the keys of ``[sources]``. The map goes from a key path
+    in English to the key as written, so errors point at what the user wrote.
+
+    :raises ProjectError: a field given under both its names.
+    """
+    written: dict[tuple[str, ...], str] = {}
+
+    def level(table: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in table.items():
+            name = ZH_FIELD_NAMES.get(key) if isinstance(key, str) else None
+            if name is None:
+                out[key] = value
+                continue
+            if name in table:
+                line, col = doc.key_positions.get((*path, key), (None, None)) if doc else (None, None)
+                raise ProjectError(
+                    f"The field {name!r} is given twice, as {name!r} and as {key!r}; keep one of them.",
+                    message_zh=f"字段“{key}”（{name}）重复填写：{name!r} 与 {key!r}；请只保留其一。",
+                    file=doc.path if doc else None,
+                    line=line,
+                    column=col,
+                    field=".".join((*path, key)),
+                )
+            out[name] = value
+            english_path = (*path, name)
+            written[english_path] = key
+        return out
+
+    result = level(data, ())
+    for table in ("location", "sources"):
+        if isinstance(result.get(table), Mapping):
+            result[table] = level(result[table], (table,))
+    return result, written
+
+
 def project_from_mapping(data: Mapping[str, Any], units: Units, doc: TomlDocument | None = None) -> Project:
     """Validate a project dict, parsing quantities with ``units``; errors name the field (and line).
+
+    A key may be a field's name (``land_area``) or its Chinese title (``用地面积``, the ``title_zh`` of
+    :data:`~heshan_vetting.fields.FIELD_SPECS`), but not both; errors name the key as written.
 
     :raises ProjectError: the first problem (an unknown key comes first), with every other problem pydantic found
         in :attr:`~heshan_vetting.InputError.details`.
     """
+    english, written = _english_keys(data, doc)
     try:
-        return Project.model_validate(dict(data), context={"units": units})
+        return Project.model_validate(english, context={"units": units})
     except ValidationError as exc:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        found = [_project_error(err, data, doc) for err in errors]
+        found = [_project_error(err, written, doc) for err in errors]
         first = found[0]
         raise ProjectError(
             first.message_en,
@@ -405,9 +451,12 @@ def project_from_mapping(data: Mapping[str, Any], units: Units, doc: TomlDocumen
         ) from None
 
 
-def _project_error(err: Mapping[str, Any], data: Mapping[str, Any], doc: TomlDocument | None) -> ProjectError:
-    loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
-    en, zh = _describe_error(err, data)
+def _project_error(
+    err: Mapping[str, Any], written: Mapping[tuple[str, ...], str], doc: TomlDocument | None
+) -> ProjectError:
+    english = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+    loc = tuple(written.get(tuple(str(q) for q in english[: i + 1]), p) for i, p in enumerate(english))
+    en, zh = _describe_error(err, str(loc[-1]) if loc else "")
     line = col = None
     if doc is not None:
         line, col = doc.locate(loc)

@@ -105,6 +105,18 @@ def _line_text(text: str, line: int) -> str:
     return text[start : end if end >= 0 else len(text)].removesuffix("\r")
 
 
+def _quote_hint(text: str, line: int | None) -> tuple[str, str]:
+    """A hint when the bad line starts with a bare Chinese key, which TOML 1.0 does not allow unquoted."""
+    src = _line_text(text, line).lstrip() if line is not None else ""
+    key = src.split("=", 1)[0].strip()
+    if "=" not in src or not key or key.isascii() or key[0] in "\"'[":
+        return "", ""
+    return (
+        f' A key that is not plain ASCII must be quoted: "{key}" = …',
+        f'中文键名须加引号："{key}" = …',
+    )
+
+
 def parse_toml(text: str, path: str, error_cls: type[InputError]) -> TomlDocument:
     """Parse ``text``; a syntax error or an exceeded limit becomes ``error_cls`` naming ``path``, line and column."""
     if len(text) > MAX_INPUT_BYTES:
@@ -127,9 +139,10 @@ def parse_toml(text: str, path: str, error_cls: type[InputError]) -> TomlDocumen
             col = len(text) - (text.rfind("\n") + 1) + 1
         reason = _DECODE_POS.sub("", msg).replace(_AT_END, "").strip()
         where = scanner.path_at(line, col) if line is not None and col is not None else None
+        hint_en, hint_zh = _quote_hint(text, line)
         raise error_cls(
-            f"This is not valid TOML: {reason}.",
-            message_zh=f"TOML 格式错误：{reason}。",
+            f"This is not valid TOML: {reason}.{hint_en}",
+            message_zh=f"TOML 格式错误：{reason}。{hint_zh}",
             file=path,
             line=line,
             column=col,
