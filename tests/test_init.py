@@ -31,6 +31,9 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_init_without_templates_lists_none_and_says_why(tmp_path: Path) -> None:
     proc = run(["init"], tmp_path)
     assert proc.returncode == 0
+    assert proc.stdout.startswith("project  project.toml")  # the toml_loader built-in's
+    proc = run(["init", "--disable-plugin", "toml_loader"], tmp_path)
+    assert proc.returncode == 0
     assert proc.stdout == ""
     assert "No plugin provides a template" in proc.stderr
 
@@ -40,6 +43,7 @@ def test_an_unknown_template_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "There is no template 'ledger'" in proc.stderr
     assert "没有名为 'ledger' 的模板" in proc.stderr
+    assert "the templates are: project." in proc.stderr
     assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
 

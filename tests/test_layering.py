@@ -32,7 +32,7 @@ LAYERS: tuple[str, ...] = (
     "engines",
     "packs",
     "extension | ledger",
-    "lang | model | results",
+    "lang | model | project_template | results",
     "fields | report | units | industry | inputs | output",
     "terms",
     "errors | limits | version",

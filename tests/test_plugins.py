@@ -79,7 +79,7 @@ def test_builtins_are_registered_by_name_in_order() -> None:
     v = make_vetter()
     names = [i.name for i in v.plugins if i.origin == "builtin"]
     assert sorted(names) == sorted(BUILTIN_PLUGINS)
-    assert plugin_info(v, "toml_loader").hooks == ("heshan_load_project", "heshan_project_suffixes")
+    assert plugin_info(v, "toml_loader").hooks == ("heshan_load_project", "heshan_project_suffixes", "heshan_templates")
     assert plugin_info(v, "scoring").distribution == "heshan-vetting"
 
 
@@ -632,7 +632,7 @@ def test_plugins_command_lists_builtins_and_entry_points(tmp_path: Path) -> None
     rows = {r["name"]: r for r in data["plugins"]}
     assert rows["demo"]["blocked"] is True
     assert rows["demo"]["version"] == "1.2.3"
-    assert rows["toml_loader"]["hooks"] == ["heshan_load_project", "heshan_project_suffixes"]
+    assert rows["toml_loader"]["hooks"] == ["heshan_load_project", "heshan_project_suffixes", "heshan_templates"]
 
 
 def test_importing_loads_no_plugins(tmp_path: Path) -> None:
