@@ -157,3 +157,13 @@ def test_a_bare_chinese_key_is_told_to_be_quoted() -> None:
 def test_sources_may_name_fields_in_chinese() -> None:
     project = _load('id = "P"\nname = "N"\n[sources]\n"用地面积" = "可研报告"\n')
     assert project.sources == {"land_area": "可研报告"}
+
+
+def test_json_lines_rows_take_chinese_keys_too(tmp_path: Path) -> None:
+    rows = [{"项目编号": "J-1", "项目名称": "甲", "用地面积": "50 亩"}, {"id": "J-2", "name": "乙", "用地面": "1 亩"}]
+    (tmp_path / "p.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    done = run(["check", "--no-config", "--format", "json", "p.jsonl"], tmp_path)
+    assert done.returncode == 2  # the second row is refused, the first is vetted
+    items = json.loads(done.stdout)["items"]
+    assert items[0]["project"]["id"] == "J-1"
+    assert "did you mean '用地面积'" in json.dumps(items[1], ensure_ascii=False)
