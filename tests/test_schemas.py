@@ -315,3 +315,13 @@ def test_schema_command_in_a_subprocess_refuses_an_unknown_name() -> None:
     )
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_the_command_offers_exactly_the_schemas_there_are() -> None:
+    import argparse
+
+    from heshan_vetting.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    name = next(a for a in sub.choices["schema"]._actions if a.dest == "name")
+    assert tuple(name.choices or ()) == SCHEMA_NAMES
