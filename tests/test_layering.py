@@ -22,7 +22,7 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
-    "runner",
+    "runner | packtests",
     "config",
     "vetter",
     "plugins | batch",

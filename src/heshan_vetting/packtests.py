@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from heshan_vetting.errors import RulePackError
-from heshan_vetting.inputs.toml import load_toml
+from heshan_vetting.inputs.toml import TomlDocument, load_toml
 from heshan_vetting.lang import syntax as ast
 from heshan_vetting.lang.values import norm
 from heshan_vetting.packs.compiled import CompiledPack, CompiledRule
@@ -129,19 +129,18 @@ def read_cases(directory: str | Path, *, pack: str | Path | None = None) -> list
     cases: list[Case] = []
     for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
         exp_file = folder / "expected.toml"
-        for needed in (exp_file, folder / "project.toml"):
-            if not needed.is_file():
-                raise _bad(
-                    needed,
-                    None,
-                    f"The case {folder.name!r} has no {needed.name}: each case folder holds project.toml and "
-                    "expected.toml.",
-                    f"用例 {folder.name!r} 缺少 {needed.name}：每个用例目录须有 project.toml 与 expected.toml。",
-                )
+        if not exp_file.is_file():  # (a missing project.toml is the check's own error, with its path)
+            raise _bad(
+                exp_file,
+                None,
+                f"The case {folder.name!r} has no expected.toml: each case folder holds project.toml and "
+                "expected.toml.",
+                f"用例 {folder.name!r} 缺少 expected.toml：每个用例目录须有 project.toml 与 expected.toml。",
+            )
         doc = load_toml(exp_file, RulePackError)
         data = doc.data
 
-        def line(*key: str | int) -> int | None:
+        def line(*key: str | int, doc: TomlDocument = doc) -> int | None:
             return doc.key_positions.get(tuple(key), doc.locate(key))[0]
 
         for key in sorted(set(data) - CASE_KEYS):
@@ -153,7 +152,9 @@ def read_cases(directory: str | Path, *, pack: str | Path | None = None) -> list
                 key,
             )
         if "verdict" not in data:
-            raise _bad(exp_file, None, f"The case {folder.name!r} gives no 'verdict'.", f"用例 {folder.name!r} 缺少 verdict。")
+            raise _bad(
+                exp_file, None, f"The case {folder.name!r} gives no 'verdict'.", f"用例 {folder.name!r} 缺少 verdict。"
+            )
         outcomes = data.get("outcomes")
         if not isinstance(outcomes, dict) or not outcomes:
             raise _bad(
@@ -175,7 +176,11 @@ def read_cases(directory: str | Path, *, pack: str | Path | None = None) -> list
                 )
         if "as_of" in data and not isinstance(data["as_of"], date):
             raise _bad(
-                exp_file, line("as_of"), "as_of must be a TOML date such as 2024-05-20.", "as_of 须为 TOML 日期，如 2024-05-20。", "as_of"
+                exp_file,
+                line("as_of"),
+                "as_of must be a TOML date such as 2024-05-20.",
+                "as_of 须为 TOML 日期，如 2024-05-20。",
+                "as_of",
             )
         if "pack" in data:
             if not isinstance(data["pack"], str):
@@ -254,7 +259,9 @@ def _facts_involved(case: Case, report: Report) -> list[str]:
     for f in report.findings:
         if exp.get(f.rule_id) == f.outcome.value:
             continue
-        facts = ", ".join(f"{v.name}={_shown(v.value)}{(' ' + v.unit) if v.unit and v.value is not None else ''}" for v in f.facts)
+        facts = ", ".join(
+            f"{v.name}={_shown(v.value)}{(' ' + v.unit) if v.unit and v.value is not None else ''}" for v in f.facts
+        )
         out.append(f"{f.rule_id}: {f.explanation.en}" + (f" [facts: {facts}]" if facts else ""))
         for c in f.comparisons:
             out.append(
@@ -422,7 +429,9 @@ class PackTestResult:
                 lines.extend(f"    {problem}" for problem in f.problems)
                 lines.extend(f"      {fact}" for fact in f.facts)
             if cov.never_reached():
-                lines.append("  rules never reached (no pass or fail) / 未覆盖的规则: " + ", ".join(cov.never_reached()))
+                lines.append(
+                    "  rules never reached (no pass or fail) / 未覆盖的规则: " + ", ".join(cov.never_reached())
+                )
             never = cov.conditions_never()
             if never:
                 by_rule: dict[str, list[str]] = {}
@@ -477,8 +486,10 @@ def _conditions(pack: CompiledPack, rule: CompiledRule, f: Finding) -> tuple[str
         return "true", "false"
     if rule.applies is None:
         return "true", "unknown"
-    if f.outcome is Outcome.NOT_APPLICABLE and not f.comparisons and f.explanation.en.startswith(
-        "Not applicable: the rule's scope"
+    if (
+        f.outcome is Outcome.NOT_APPLICABLE
+        and not f.comparisons
+        and f.explanation.en.startswith("Not applicable: the rule's scope")
     ):
         return "false", None
     if f.comparisons:
@@ -549,7 +560,10 @@ class _Tracker:
         self.cov = Coverage(
             rules=tuple(sorted(self.by_id)),
             has_applies={r.id for r in pack.rules if r.applies is not None},
-            labels={lb.id: {v.zh: False for v in [*(c[1] for c in lb.cases), *([lb.otherwise] if lb.otherwise else [])]} for lb in pack.labels},
+            labels={
+                lb.id: {v.zh: False for v in [*(c[1] for c in lb.cases), *([lb.otherwise] if lb.otherwise else [])]}
+                for lb in pack.labels
+            },
         )
         self.table_uses, self.set_uses = _uses(pack)
         self.rows_used: dict[str, set[str]] = {name: set() for name in pack.tables}
@@ -653,7 +667,9 @@ def run_pack_tests(
                 problems = compare(case, report)
                 if problems:
                     failures.append(
-                        CaseFailure(str(probe.pack.id), case.name, engine, tuple(problems), tuple(_facts_involved(case, report)))
+                        CaseFailure(
+                            str(probe.pack.id), case.name, engine, tuple(problems), tuple(_facts_involved(case, report))
+                        )
                     )
                 if case.pack is None or Path(case_pack) == pack_file:
                     tracker.add(report, values)
