@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from heshan_vetting.engines.protocol import choose_engine
 from heshan_vetting.errors import RulePackError
 from heshan_vetting.inputs.toml import TomlDocument, load_toml
 from heshan_vetting.lang import syntax as ast
@@ -380,8 +381,8 @@ class PackTestResult:
 
     @property
     def ok(self) -> bool:
-        """No case failed on any engine, every pack has cases, and none is below the minimum coverage."""
-        return all(not p.failures and p.cases for p in self.packs) and not self.below_minimum
+        """No case failed on any engine, every pack has cases and an engine to run them, none below the minimum."""
+        return all(not p.failures and p.cases and p.engines for p in self.packs) and not self.below_minimum
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (``ok``, each pack's failures and coverage, skipped engines)."""
@@ -417,7 +418,7 @@ class PackTestResult:
             lines.append(f"engine {e} skipped / 跳过引擎 {e}: {why}")
         for p in self.packs:
             cov = p.coverage
-            status = "FAIL" if p.failures or not p.cases else "ok"
+            status = "FAIL" if p.failures or not p.cases or not p.engines else "ok"
             lines.append(
                 f"{p.pack}: {p.cases} cases × {len(p.engines)} engines ({', '.join(p.engines)}): {status}; "
                 f"rule coverage {cov.percent:.1f}% ({len(cov.reached)}/{len(cov.rules)})"
@@ -618,7 +619,10 @@ class _Tracker:
 def _engines(vetter: Vetter, wanted: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
     usable: list[str] = []
     skipped: list[tuple[str, str]] = []
-    for name, (_plugin, spec) in vetter.hooks.engines().items():
+    registered = vetter.hooks.engines()
+    for name in wanted or ():
+        choose_engine(registered, name)  # an unknown name is a UsageError with a "did you mean"
+    for name, (_plugin, spec) in registered.items():
         if wanted is not None and name not in wanted:
             continue
         why = spec.available()
