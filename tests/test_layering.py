@@ -22,7 +22,8 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
-    "runner | packtests",
+    "runner | packinit",
+    "packtests",
     "config",
     "vetter",
     "plugins | batch",

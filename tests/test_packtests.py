@@ -262,3 +262,46 @@ def test_the_shipped_cases_are_in_the_wheel_data() -> None:
     assert '"*.cases/*/*.toml"' in text
     for pack in SHIPPED_PACKS:
         assert (ROOT / "rules" / f"{pack}.cases").is_dir()
+
+
+def _init(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "heshan_vetting", "init", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        cwd=cwd,
+    )
+
+
+def test_init_pack_writes_a_skeleton_whose_case_passes(tmp_path: Path) -> None:
+    out = _init(tmp_path, "pack", "my-town", "--extends", "heshan")
+    assert out.returncode == 0, out.stderr
+    pack = tmp_path / "my-town.toml"
+    case = tmp_path / "my-town.cases" / "01-sample-project"
+    assert pack.is_file()
+    assert (case / "project.toml").is_file()
+    expected = (case / "expected.toml").read_text(encoding="utf-8")
+    assert '"MY-TOWN-001" = "pass"' in expected  # the skeleton's one rule, decided by its one case
+    assert 'verdict = "approve"' in expected
+    tested = _rules_test(str(pack), "--format", "json")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    (result,) = json.loads(tested.stdout)["packs"]
+    assert result["pack"] == "my-town"
+    assert result["cases"] == 1
+    assert "MY-TOWN-001" not in result["coverage"]["rules_never_reached"]
+    # never over an existing pack without --force
+    again = _init(tmp_path, "pack", "my-town")
+    assert again.returncode == 2
+    assert "exists" in again.stderr
+    assert _init(tmp_path, "pack", "my-town", "--force").returncode == 0
+
+
+def test_init_pack_refuses_a_bad_name_or_parent_and_writes_nothing(tmp_path: Path) -> None:
+    assert _init(tmp_path, "pack", "My Town").returncode == 2
+    assert _init(tmp_path, "pack").returncode == 2
+    out = _init(tmp_path, "pack", "town", "--extends", "no-such-pack")
+    assert out.returncode == 2
+    assert "no-such-pack" in out.stderr
+    assert list(tmp_path.iterdir()) == []

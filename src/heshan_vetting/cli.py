@@ -192,7 +192,16 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         "生成模板文件（如 init ledger：项目台账 XLSX 模板）；不带名称则列出可用模板。",
     )
     init.add_argument("name", nargs="?", metavar="NAME", help="the template (omit to list them)")
-    init.add_argument("--output", "-o", metavar="FILE", help="the file to write (default: the template's file name)")
+    init.add_argument("pack_id", nargs="?", metavar="PACK_ID", help="for `init pack`: the new pack's id")
+    init.add_argument(
+        "--extends", default="heshan", metavar="ID", help="for `init pack`: the parent pack (default: heshan)"
+    )
+    init.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="the file to write (default: the template's file name); for `init pack`, the directory (default: .)",
+    )
     init.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the template (default: zh)")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     _plugin_arguments(init)
@@ -346,6 +355,8 @@ def _init(args: argparse.Namespace) -> int:
     from heshan_vetting.errors import UsageError, did_you_mean
     from heshan_vetting.plugins import Hooks, make_plugin_manager
 
+    if args.name == "pack":  # a pack skeleton: NAME.toml and NAME.cases/ (heshan_vetting.packinit)
+        return _init_pack(args)
     pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
     templates = Hooks(pm, infos).templates()
     if args.name is None:
@@ -397,6 +408,21 @@ def _rules(args: argparse.Namespace) -> int:
         message_zh="请指定 rules 的子命令，如 rules test；见 rules --help。",
         field="COMMAND",
     )
+
+
+def _init_pack(args: argparse.Namespace) -> int:
+    from heshan_vetting.packinit import write_pack_skeleton
+
+    if args.pack_id is None:
+        raise UsageError(
+            "Name the new pack: init pack NAME [--extends heshan] [--output DIR].",
+            message_zh="请指定新规则包的编号：init pack NAME [--extends heshan] [--output 目录]。",
+            field="PACK_ID",
+        )
+    written = write_pack_skeleton(args.pack_id, extends=args.extends, directory=args.output or ".", force=args.force)
+    for path in written:
+        sys.stderr.write(f"{path}\n")
+    return ExitCode.OK
 
 
 def _warn(zh: str, en: str) -> None:
