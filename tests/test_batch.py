@@ -361,3 +361,13 @@ def test_the_progress_bar_draws_on_a_terminal_and_clears_its_line(
     silent.advance("f0")
     silent.close()
     assert capsys.readouterr().err == ""
+
+
+def test_check_of_a_one_line_register_keeps_the_line(vetter: Vetter, tmp_path: Path) -> None:
+    register = jsonl(tmp_path / "one.jsonl", "", {**GOOD, "id": "ONLY"})
+    report = vetter.check(register)
+    assert (report.project.source, report.project.line) == (str(register), 2)
+    bad = jsonl(tmp_path / "bad.jsonl", {**GOOD, "land_area": "x"})
+    with pytest.raises(ProjectError) as err:
+        vetter.check(bad)
+    assert (err.value.line, err.value.field) == (1, "land_area")

@@ -263,7 +263,10 @@ def test_a_failed_comparison_shows_value_threshold_and_gap_in_units() -> None:
     zh = _vetter().render(report, "html")
     en = _vetter().render(report, "html", lang="en")
     assert "<li>✗ 需 ≥ 20 万元/亩（新增建设用地亩均年税收下限（鹤山）），现为 13 万元/亩，差 7 万元/亩</li>" in zh
-    assert "<li>✗ needs ≥ 20 万元/亩 (Minimum annual tax per mu on new construction land (Heshan)); has 13 万元/亩; short by 7 万元/亩</li>" in en
+    assert (
+        "<li>✗ needs ≥ 20 万元/亩 (Minimum annual tax per mu on new construction land (Heshan)); "
+        "has 13 万元/亩; short by 7 万元/亩</li>" in en
+    )
     # the rule to fix is listed before the findings, with its explanation
     assert zh.index("需整改事项") < zh.index("JM-TAX-001") < zh.index("逐条评审结果")
 

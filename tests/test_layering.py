@@ -22,7 +22,8 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
-    "runner | schemas",
+    "runner | packinit | schemas",
+    "packtests",
     "config",
     "vetter",
     "plugins | batch",

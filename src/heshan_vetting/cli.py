@@ -192,7 +192,16 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         "生成模板文件（如 init ledger：项目台账 XLSX 模板）；不带名称则列出可用模板。",
     )
     init.add_argument("name", nargs="?", metavar="NAME", help="the template (omit to list them)")
-    init.add_argument("--output", "-o", metavar="FILE", help="the file to write (default: the template's file name)")
+    init.add_argument("pack_id", nargs="?", metavar="PACK_ID", help="for `init pack`: the new pack's id")
+    init.add_argument(
+        "--extends", default="heshan", metavar="ID", help="for `init pack`: the parent pack (default: heshan)"
+    )
+    init.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="the file to write (default: the template's file name); for `init pack`, the directory (default: .)",
+    )
     init.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the template (default: zh)")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     _plugin_arguments(init)
@@ -204,7 +213,44 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     )
     schema.add_argument("name", choices=["project", "pack", "report", "results"], help="which schema")
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    # `rules` groups the pack authors' commands (test, list, show, check): each adds its own sub-subparser
+    rules = sub.add_parser(
+        "rules",
+        help="rule-pack authoring: test, … / 规则包编写工具",
+        description="Commands for the people who keep the rule packs. 规则包编写工具。",
+    )
+    rules_sub = rules.add_subparsers(dest="rules_command", parser_class=_Parser)
+    rtest = rules_sub.add_parser(
+        "test",
+        help="run the cases beside each pack, with coverage / 运行规则包测试用例并统计覆盖率",
+        description="Run the cases kept beside each pack (NAME.cases/ next to NAME.toml) on every engine installed, "
+        "print each failure as expected against actual, and the coverage. Exit 0: all passed; 1: a case failed, a "
+        "pack has no cases or its rule coverage is below --min-coverage; 2: bad input (a pack, a case file). "
+        "运行规则包旁的测试用例（NAME.toml 旁的 NAME.cases/），输出失败项与覆盖率。",
+    )
+    rtest.add_argument("packs", nargs="*", metavar="PACK", help="pack ids or files (default: the shipped packs)")
+    rtest.add_argument(
+        "--min-coverage",
+        type=_percent,
+        metavar="N",
+        help="fail (exit 1) when a pack's rule coverage (rules some case decides as pass or fail, in %% of its "
+        "rules) is below N",
+    )
+    rtest.add_argument(
+        "--engine", action="append", metavar="ENGINE", help="run only on this engine (repeatable; default: every one)"
+    )
+    rtest.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
     return parser
+
+
+def _percent(text: str) -> float:
+    try:
+        n = float(text)
+    except ValueError:
+        n = -1.0
+    if not 0 <= n <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}")
+    return n
 
 
 def _engine_help(hooks: Hooks | None) -> tuple[str, str]:
@@ -317,6 +363,8 @@ def _init(args: argparse.Namespace) -> int:
     from heshan_vetting.errors import UsageError, did_you_mean
     from heshan_vetting.plugins import Hooks, make_plugin_manager
 
+    if args.name == "pack":  # a pack skeleton: NAME.toml and NAME.cases/ (heshan_vetting.packinit)
+        return _init_pack(args)
     pm, infos = make_plugin_manager(disable=args.disable_plugin, autoload=False if args.no_autoload else None)
     templates = Hooks(pm, infos).templates()
     if args.name is None:
@@ -360,6 +408,35 @@ def _schema(args: argparse.Namespace) -> int:
     from heshan_vetting.schemas import schema_text
 
     _emit(args.output, schema_text(args.name), [])
+    return ExitCode.OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    if args.rules_command == "test":
+        from heshan_vetting.packtests import SHIPPED_PACKS, run_pack_tests
+
+        result = run_pack_tests(args.packs or SHIPPED_PACKS, engines=args.engine, min_coverage=args.min_coverage)
+        _emit(None, result.to_json() if args.format == "json" else result.to_text(), [])
+        return ExitCode.OK if result.ok else ExitCode.FAILED
+    raise UsageError(
+        "Name a rules command, e.g. `rules test`; see `rules --help`.",
+        message_zh="请指定 rules 的子命令，如 rules test；见 rules --help。",
+        field="COMMAND",
+    )
+
+
+def _init_pack(args: argparse.Namespace) -> int:
+    from heshan_vetting.packinit import write_pack_skeleton
+
+    if args.pack_id is None:
+        raise UsageError(
+            "Name the new pack: init pack NAME [--extends heshan] [--output DIR].",
+            message_zh="请指定新规则包的编号：init pack NAME [--extends heshan] [--output 目录]。",
+            field="PACK_ID",
+        )
+    written = write_pack_skeleton(args.pack_id, extends=args.extends, directory=args.output or ".", force=args.force)
+    for path in written:
+        sys.stderr.write(f"{path}\n")
     return ExitCode.OK
 
 
@@ -409,6 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "rules":
+            return _rules(args)
         if settings is not None and config_options(argv[1:]) != (args.no_config, args.config):
             raise UsageError(
                 "Write --config and --no-config in full.", message_zh="请完整写出 --config 与 --no-config。"

@@ -9,9 +9,9 @@ CLI can give them a different exit code.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "Bilingual",
@@ -54,6 +54,9 @@ class VettingError(Exception):
     """Base class of every exception this library raises on purpose."""
 
 
+_E = TypeVar("_E", bound="InputError")
+
+
 class InputError(Bilingual, VettingError):
     """A user mistake in an input: a project file, a rule pack or an option.
 
@@ -81,6 +84,20 @@ class InputError(Bilingual, VettingError):
         self.details: tuple[InputError, ...] = tuple(details)
         """The other errors found in the same input (e.g. every invalid field of one project), after this one."""
         super().__init__(self.format())
+
+    @classmethod
+    def gather(cls: type[_E], errors: Sequence[InputError]) -> _E:
+        """One error of this class for several problems of one input: the first, with the rest as its details."""
+        first, *rest = errors
+        return cls(
+            first.message_en,
+            message_zh=first.message_zh,
+            file=first.file,
+            line=first.line,
+            column=first.column,
+            field=first.field,
+            details=rest,
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         # keyword-only arguments: rebuilt from the attributes (errors cross process boundaries in batches)

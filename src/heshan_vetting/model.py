@@ -438,17 +438,7 @@ def project_from_mapping(data: Mapping[str, Any], units: Units, doc: TomlDocumen
         return Project.model_validate(english, context={"units": units})
     except ValidationError as exc:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        found = [_project_error(err, written, doc) for err in errors]
-        first = found[0]
-        raise ProjectError(
-            first.message_en,
-            message_zh=first.message_zh,
-            file=first.file,
-            line=first.line,
-            column=first.column,
-            field=first.field,
-            details=found[1:],
-        ) from None
+        raise ProjectError.gather([_project_error(err, written, doc) for err in errors]) from None
 
 
 def _project_error(

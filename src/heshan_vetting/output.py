@@ -83,20 +83,9 @@ def write_output(path: PathArg, text: str | bytes, *, inputs: Iterable[PathArg],
     :raises UsageError: the target is refused (see :func:`validate_output`) or cannot be written
         (the message gives the system's reason); nothing is left behind then.
     """
-    target = _inspect(path, list(inputs), field)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        if target.kind == "fd":
-            assert target.fd is not None
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()
-            _write_all(target.fd, data)
-        elif target.kind == "special":
-            _write_special(target, data, field)
-        else:
-            _write_atomic(target, data)
-    except OSError as exc:
-        raise _os_error(target.given, exc, field) from None
+    with open_output(path, inputs=inputs, field=field) as write:
+        write(data)
 
 
 @contextlib.contextmanager
@@ -275,15 +264,6 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _write_special(target: _Target, data: bytes, field: str) -> None:
-    """Open a device or named pipe for writing (no create, no truncate) and write to it."""
-    fd = _open_special(target, field)
-    try:
-        _write_all(fd, data)
-    finally:
-        os.close(fd)
-
-
 def _open_special(target: _Target, field: str) -> int:
     flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(target.given, flags)
@@ -297,25 +277,6 @@ def _open_special(target: _Target, field: str) -> int:
             field=field,
         )
     return fd
-
-
-def _write_atomic(target: _Target, data: bytes) -> None:
-    """Write a temporary file beside the target, flush it to disk and rename it over the target."""
-    tmp, fd = _temporary(target)
-    try:
-        try:
-            if target.st is not None:
-                _keep_owner_and_mode(fd, tmp, target.st)
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target.real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(os.path.dirname(target.real) or os.curdir)
 
 
 def _temporary(target: _Target) -> tuple[str, int]:

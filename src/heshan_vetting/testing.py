@@ -18,14 +18,14 @@ With pytest, ``pytest_plugins = ["heshan_vetting.testing"]`` in a ``conftest.py`
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from heshan_vetting.errors import RulePackError
+from heshan_vetting.packtests import CASE_KEYS, Case, compare, read_cases
 from heshan_vetting.plugins import ENTRY_POINT_GROUP, PluginInfo
 from heshan_vetting.report import Finding, Outcome, Report, Severity
 from heshan_vetting.vetter import DEFAULT_PACK, Vetter
@@ -193,84 +193,19 @@ def plugin_info(vetter: Vetter, name: str) -> PluginInfo:
 
 
 # -- rule cases: a folder per case (project + expected outcome), as in tests/cases -----------------------
-
-#: The keys an ``expected.toml`` may hold (anything else is an error, so a misspelt expectation never passes).
-CASE_KEYS = frozenset(
-    {
-        "description",
-        "pack",
-        "verdict",
-        "score",
-        "as_of",
-        "as_of_source",
-        "incomplete",
-        "conditions",
-        "missing_fields",
-        "rules_not_in_force",
-        "reasons_contain",
-        "outcomes",
-        "explanations",
-        "referrals",
-        "out_of_scope",
-    }
-)
+# The format and the comparison live in heshan_vetting.packtests (which `rules test` runs); these helpers give
+# them to a test suite, raising AssertionError.
 
 
-@dataclass(frozen=True)
-class Case:
-    """One rule case: a folder with ``project.toml``, ``expected.toml`` and optionally its own ``pack.toml``.
+def load_cases(directory: str | Path, *, pack: str | Path | None = None) -> list[Case]:
+    """Every case folder under ``directory`` (sorted by name); raises ``AssertionError`` for a malformed one.
 
-    Cases that share a pack name it instead: ``pack = "../_packs/ops.toml"`` in ``expected.toml`` (a path
-    relative to the case folder; :func:`load_cases` skips folders whose names start with ``_``, so shared
-    packs can live beside the cases). ``expected.toml`` holds ``verdict`` and ``outcomes`` (rule id →
-    outcome, compared exactly, so a rule that appears or disappears is noticed), and optionally
-    ``description``, ``score``, ``as_of`` (a date passed to the check), ``as_of_source``, ``incomplete``,
-    ``conditions``, ``missing_fields``,
-    ``rules_not_in_force`` (exact lists), ``reasons_contain`` (substrings each found in a Chinese reason)
-    and ``explanations`` (rule id → a substring of that finding's Chinese explanation).
+    ``pack`` is the pack a case runs on when it names none (see :class:`~heshan_vetting.packtests.Case`).
     """
-
-    name: str
-    folder: Path
-    expected: Mapping[str, Any]
-
-    @property
-    def project(self) -> Path:
-        """The case's project file."""
-        return self.folder / "project.toml"
-
-    @property
-    def pack(self) -> Path | None:
-        """The case's pack file (named in ``expected.toml``, or its own ``pack.toml``); ``None``: the default pack."""
-        if "pack" in self.expected:
-            return (self.folder / str(self.expected["pack"])).resolve()
-        pack = self.folder / "pack.toml"
-        return pack if pack.exists() else None
-
-
-def load_cases(directory: str | Path) -> list[Case]:
-    """Every case folder under ``directory`` (sorted by name); raises ``AssertionError`` for a malformed one."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-
-    cases = []
-    for folder in sorted(p for p in Path(directory).iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
-        with (folder / "expected.toml").open("rb") as fh:
-            data = tomllib.load(fh)
-        unknown = set(data) - CASE_KEYS
-        assert not unknown, f"{folder.name}/expected.toml: unknown keys {sorted(unknown)}"
-        assert "verdict" in data, f"{folder.name}/expected.toml: 'verdict' is required"
-        assert data.get("outcomes"), f"{folder.name}/expected.toml: 'outcomes' is required"
-        assert "as_of" not in data or isinstance(data["as_of"], date), f"{folder.name}: as_of must be a TOML date"
-        if "pack" in data:
-            assert isinstance(data["pack"], str), f"{folder.name}/expected.toml: 'pack' must be a path (text)"
-            assert not (folder / "pack.toml").exists(), f"{folder.name}: both its own pack.toml and 'pack' are given"
-            shared = folder / data["pack"]
-            assert shared.is_file(), f"{folder.name}/expected.toml: the pack {data['pack']!r} is not a file"
-        cases.append(Case(folder.name, folder, data))
-    return cases
+    try:
+        return read_cases(directory, pack=pack)
+    except RulePackError as exc:
+        raise AssertionError(exc.format("en")) from None
 
 
 def run_case(case: Case, vetter: Vetter) -> Report:
@@ -281,48 +216,7 @@ def run_case(case: Case, vetter: Vetter) -> Report:
 def check_case(case: Case, vetter: Vetter) -> Report:
     """Run ``case`` and raise ``AssertionError`` listing every way the report differs from ``expected.toml``."""
     report = run_case(case, vetter)
-    exp = case.expected
-    problems: list[str] = []
-
-    def same(what: str, expected: Any, actual: Any) -> None:
-        if expected != actual:
-            problems.append(f"{what}: expected {expected!r}, got {actual!r}")
-
-    outcomes = {f.rule_id: f.outcome.value for f in report.findings}
-    for rule_id in sorted(set(outcomes) | set(exp["outcomes"])):
-        same(
-            f"outcome of {rule_id}", exp["outcomes"].get(rule_id, "(no finding)"), outcomes.get(rule_id, "(no finding)")
-        )
-    same("verdict", exp["verdict"], report.verdict.value)
-    if "score" in exp:
-        total = report.score.total if report.score is not None else None
-        if total is None or abs(total - float(exp["score"])) > 1e-9:
-            problems.append(f"score: expected {exp['score']!r}, got {total!r}")
-    if "as_of" in exp:
-        same("as_of", exp["as_of"], report.provenance.as_of)
-    if "as_of_source" in exp:
-        same("as_of_source", exp["as_of_source"], report.provenance.as_of_source)
-    if "incomplete" in exp:
-        same("incomplete", exp["incomplete"], report.incomplete)
-    if "conditions" in exp:
-        same("conditions", exp["conditions"], list(report.conditions))
-    if "missing_fields" in exp:
-        same("missing_fields", exp["missing_fields"], list(report.missing_fields))
-    if "rules_not_in_force" in exp:
-        same("rules_not_in_force", exp["rules_not_in_force"], [s.id for s in report.not_in_force if s.kind == "rule"])
-    if "referrals" in exp:  # ids in report order; "?" marks one that may be due (data missing to tell)
-        same("referrals", exp["referrals"], [r.id + ("?" if r.missing else "") for r in report.referrals])
-    if "out_of_scope" in exp:
-        same("out_of_scope", exp["out_of_scope"], report.out_of_scope is not None)
-    reasons = [r.zh for r in report.reasons]
-    for fragment in exp.get("reasons_contain", []):
-        if not any(fragment in r for r in reasons):
-            problems.append(f"reasons: {fragment!r} not in {reasons}")
-    by_id = {f.rule_id: f for f in report.findings}
-    for rule_id, fragment in exp.get("explanations", {}).items():
-        text = by_id[rule_id].explanation.zh if rule_id in by_id else "(no finding)"
-        if fragment not in text:
-            problems.append(f"explanation of {rule_id}: {fragment!r} not in {text!r}")
+    problems = compare(case, report)
     if problems:
         raise AssertionError(f"case {case.name} ({vetter.engine}):\n  " + "\n  ".join(problems))
     return report

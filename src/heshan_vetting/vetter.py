@@ -287,13 +287,17 @@ class Vetter:
             return self._check_one(project, str(source) if source is not None else None, day)
         if isinstance(project, Mapping):
             return self._check_one(self.project(project), str(source) if source is not None else None, day)
-        found = self.load(project)
+        found = self.load_items(project)
         if len(found) != 1:
             raise UsageError(
                 f"{project} holds {len(found)} projects; use check_many().",
                 message_zh=f"{project} 含 {len(found)} 个项目；请使用 check_many()。",
             )
-        return self._check_one(found[0], str(source) if source is not None else str(project), day)
+        [entry] = found
+        if entry.error is not None:
+            raise entry.error
+        assert entry.project is not None
+        return self._check_one(entry.project, str(source) if source is not None else str(project), day, line=entry.line)
 
     def check_many(
         self,

@@ -100,14 +100,7 @@ def load_line(path: str | Path, number: int, text: str, units: Units) -> LoadedI
             for e in exc.all
         ]
         return LoadedItem(
-            error=ProjectError(
-                located[0].message_en,
-                message_zh=located[0].message_zh,
-                file=str(path),
-                line=number,
-                field=located[0].field,
-                details=located[1:],
-            ),
+            error=ProjectError.gather(located),
             line=number,
             project_id=ident if isinstance(ident, str) else None,
         )

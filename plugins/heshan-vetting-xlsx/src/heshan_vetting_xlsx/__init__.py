@@ -221,17 +221,7 @@ def _located(
 
 def _row_error(problems: Sequence[ProjectError]) -> ProjectError:
     """One error for a row, with every problem of it (left to right) in its details."""
-    ordered = sorted(problems, key=lambda e: (e.column is None, e.column or 0))
-    first = ordered[0]
-    return ProjectError(
-        first.message_en,
-        message_zh=first.message_zh,
-        file=first.file,
-        line=first.line,
-        column=first.column,
-        field=first.field,
-        details=ordered[1:],
-    )
+    return ProjectError.gather(sorted(problems, key=lambda e: (e.column is None, e.column or 0)))
 
 
 def read_items(path: Path, units: Units, ignored: Sequence[str] | None = None) -> list[LoadedItem]:
