@@ -196,6 +196,15 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     init.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the template (default: zh)")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     _plugin_arguments(init)
+    rules = sub.add_parser(
+        "rules",
+        help="browse, lint and test rule packs / 浏览、检查、测试规则包",
+        description="Work with rule packs without a project. 规则包工具（无需项目）。",
+    )
+    rules_sub = rules.add_subparsers(dest="rules_command", parser_class=_Parser)
+    from heshan_vetting.rulesdoc import add_rules_parsers
+
+    add_rules_parsers(rules_sub)
     return parser
 
 
@@ -348,6 +357,18 @@ def _init(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _rules(args: argparse.Namespace) -> int:
+    if args.rules_command in ("list", "show", "check"):
+        from heshan_vetting.rulesdoc import run_rules
+
+        return run_rules(args)
+    raise UsageError(
+        "Name a rules command: list, show or check (see --help).",
+        message_zh="请指定 rules 子命令：list、show 或 check（见 --help）。",
+        field="rules",
+    )
+
+
 def _warn(zh: str, en: str) -> None:
     sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
 
@@ -392,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plugins(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "rules":
+            return _rules(args)
         if settings is not None and config_options(argv[1:]) != (args.no_config, args.config):
             raise UsageError(
                 "Write --config and --no-config in full.", message_zh="请完整写出 --config 与 --no-config。"
