@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any
 from heshan_vetting.builtins.render.layout import display_width, hang, pad
 from heshan_vetting.errors import UsageError, did_you_mean
 from heshan_vetting.lang import syntax as ast
-from heshan_vetting.lang.syntax import assert_never
 from heshan_vetting.packs.compiled import CompiledPack, CompiledRule, CompiledThreshold, in_force
-from heshan_vetting.packs.merge import MergedPack, Sourced
+from heshan_vetting.packs.lint import CODES, lint
+from heshan_vetting.packs.merge import MergedPack
 from heshan_vetting.report import Citation, CitationStatus, Severity
 from heshan_vetting.terms import format_number
 
 if TYPE_CHECKING:
     from heshan_vetting.units import Units
 
-__all__ = ["WIDTH", "Warning_", "add_rules_parsers", "lint", "run_rules"]
+__all__ = ["WIDTH", "add_rules_parsers", "rules_check", "rules_list", "rules_show", "run_rules"]
 
 WIDTH = 100
 """The widest line the text output writes (a single unbreakable word may exceed it)."""
@@ -91,8 +91,9 @@ def run_rules(args: argparse.Namespace) -> int:
     import sys
 
     if args.rules_command == "list":
-        text, code = rules_list(args.pack, tags=args.tag, severities=args.severity, layer=args.layer,
-                                fmt=args.format, lang=args.lang)  # fmt: skip
+        text, code = rules_list(
+            args.pack, tags=args.tag, severities=args.severity, layer=args.layer, fmt=args.format, lang=args.lang
+        )
     elif args.rules_command == "show":
         text, code = rules_show(args.pack, args.rule_id, as_of=args.as_of, fmt=args.format, lang=args.lang)
     else:
@@ -165,8 +166,11 @@ def _rule_row(rule: CompiledRule, m: MergedPack, lang: str) -> dict[str, Any]:
         "status_text": _status(rule.citation, lang),
         "effective_from": rule.effective_from.isoformat() if rule.effective_from else None,
         "effective_until": rule.effective_until.isoformat() if rule.effective_until else None,
-        "source": {"title": rule.citation.title, "number": rule.citation.number,
-                   "date": rule.citation.date.isoformat() if rule.citation.date else None},  # fmt: skip
+        "source": {
+            "title": rule.citation.title,
+            "number": rule.citation.number,
+            "date": rule.citation.date.isoformat() if rule.citation.date else None,
+        },
         "layer": rule.pack_id,
         "overrides": layers[:-1],
         "tags": list(rule.tags),
@@ -219,19 +223,35 @@ def rules_list(
 
 def _list_text(pack: CompiledPack, rows: list[dict[str, Any]], lang: str) -> str:
     out = [
-        _t(lang, f"规则包 {pack.id} {pack.version}：{len(rows)} 条规则", f"Pack {pack.id} {pack.version}: "
-           f"{len(rows)} rule(s)"),  # fmt: skip
+        _t(
+            lang,
+            f"规则包 {pack.id} {pack.version}：{len(rows)} 条规则",
+            f"Pack {pack.id} {pack.version}: {len(rows)} rule(s)",
+        ),
         "",
     ]
-    heads = (_t(lang, "编号", "ID"), _t(lang, "级别", "SEVERITY"), _t(lang, "层级", "LAYER"),
-             _t(lang, "核实状态", "STATUS"), _t(lang, "有效期", "IN FORCE"))  # fmt: skip
-    cells = [(r["id"], r["severity"], r["layer"], r["status_text"],
-              _dates(_d(r["effective_from"]), _d(r["effective_until"]))) for r in rows]  # fmt: skip
+    heads = (
+        _t(lang, "编号", "ID"),
+        _t(lang, "级别", "SEVERITY"),
+        _t(lang, "层级", "LAYER"),
+        _t(lang, "核实状态", "STATUS"),
+        _t(lang, "有效期", "IN FORCE"),
+    )
+    cells = [
+        (
+            r["id"],
+            r["severity"],
+            r["layer"],
+            r["status_text"],
+            _dates(_d(r["effective_from"]), _d(r["effective_until"])),
+        )
+        for r in rows
+    ]
     widths = [max([display_width(h), *(display_width(c[i]) for c in cells)]) for i, h in enumerate(heads)]
-    out.append("  ".join(pad(h, w) for h, w in zip(heads, widths)).rstrip())
+    out.append("  ".join(pad(h, w) for h, w in zip(heads, widths, strict=True)).rstrip())
     out.append("-" * min(WIDTH, sum(widths) + 2 * (len(widths) - 1)))
-    for r, c in zip(rows, cells):
-        out.append("  ".join(pad(x, w) for x, w in zip(c, widths)).rstrip())
+    for r, c in zip(rows, cells, strict=True):
+        out.append("  ".join(pad(x, w) for x, w in zip(c, widths, strict=True)).rstrip())
         out.extend(hang(r["title"], WIDTH, "    "))
         src = r["source"]["title"] + (f"（{r['source']['number']}）" if r["source"]["number"] else "")
         out.extend(hang(src, WIDTH, _t(lang, "    出处：", "    source: ")))
@@ -318,14 +338,19 @@ def _readable(
         return []
     out: list[dict[str, Any]] = []
     for start, end in _periods(pack, names, as_of):
+        if as_of is None and all(_value_on(pack.thresholds[n], start) is None for n in names):
+            continue
         values: dict[str, str] = {}
         for name in names:
             th = pack.thresholds[name]
             v = _value_on(th, start)
             shown = _value_text(v, th.unit) if v is not None else _t(lang, "（未生效）", "(not in force)")
             values[name] = f"{th.title.get(lang)}〔{shown}〕"
-        item = {"from": start.isoformat() if start else None, "until": end.isoformat() if end else None,
-                "text": _substitute(text, tree, values)}  # fmt: skip
+        item = {
+            "from": start.isoformat() if start else None,
+            "until": end.isoformat() if end else None,
+            "text": _substitute(text, tree, values),
+        }
         if not out or out[-1]["text"] != item["text"]:
             out.append(item)
         else:
@@ -343,15 +368,25 @@ def _threshold_layers(p: _Pack, name: str) -> list[dict[str, Any]]:
         vals = []
         for v in th.dated_values():
             c = v.citation or th.citation
-            vals.append({
-                "value": v.value if isinstance(v.value, str) else _value_text(v.value, th.unit),
-                "effective_from": v.effective_from.isoformat() if v.effective_from else None,
-                "effective_until": v.effective_until.isoformat() if v.effective_until else None,
-                "citation": _citation_json(c) if c else None,
-            })  # fmt: skip
+            vals.append(
+                {
+                    "value": v.value if isinstance(v.value, str) else _value_text(v.value, th.unit),
+                    "effective_from": v.effective_from.isoformat() if v.effective_from else None,
+                    "effective_until": v.effective_until.isoformat() if v.effective_until else None,
+                    "citation": _citation_json(c) if c else None,
+                }
+            )
         line, _ = src.doc.locate(src.path)
-        out.append({"layer": src.pack_id, "file": src.doc.path, "line": line, "title": th.title.model_dump(),
-                    "unit": th.unit, "values": vals})  # fmt: skip
+        out.append(
+            {
+                "layer": src.pack_id,
+                "file": src.doc.path,
+                "line": line,
+                "title": th.title.model_dump(),
+                "unit": th.unit,
+                "values": vals,
+            }
+        )
     return out
 
 
@@ -379,8 +414,10 @@ def rules_show(
                 at, _ = lp.doc.locate(("rules", i))
                 history.append({"layer": lp.model.pack.id, "file": lp.doc.path, "line": at, "replaces": r.replaces})
     conditions: dict[str, Any] = {}
-    for key, text, tree in (("applies_if", src.item.applies_if, rule.applies_tree),
-                            ("require", src.item.require, rule.require_tree)):  # fmt: skip
+    for key, text, tree in (
+        ("applies_if", src.item.applies_if, rule.applies_tree),
+        ("require", src.item.require, rule.require_tree),
+    ):
         if text is None or tree is None:
             continue
         conditions[key] = {"written": text, "with_values": _readable(pack, rule, text, tree, as_of, lang)}
@@ -399,8 +436,10 @@ def rules_show(
         "line": line,
         "history": history,
         "conditions": conditions,
-        "reads": [{"name": n, "title": pack.titles[n].get(lang) if n in pack.titles else n,
-                   "unit": pack.units_of.get(n, "")} for n in facts],  # fmt: skip
+        "reads": [
+            {"name": n, "title": pack.titles[n].get(lang) if n in pack.titles else n, "unit": pack.units_of.get(n, "")}
+            for n in facts
+        ],
         "thresholds": {n: _threshold_layers(p, n) for n in _thresholds_used(pack, rule)},
         "citation": _citation_json(rule.citation),
         "commitments": commitments,
@@ -419,19 +458,27 @@ def _show_text(d: dict[str, Any], lang: str) -> str:
     out.append(f"{d['id']}  {d['title_zh']}")
     out.extend(hang(d["title_en"], WIDTH, " " * (display_width(d["id"]) + 2)))
     out.append("")
-    add(_t(lang, "级别：", "severity: "), d["severity"] + (_t(lang, "（可豁免）", " (waivable)") if d["waivable"] else ""))
+    add(
+        _t(lang, "级别：", "severity: "),
+        d["severity"] + (_t(lang, "（可豁免）", " (waivable)") if d["waivable"] else ""),
+    )
     add(_t(lang, "有效期：", "in force: "), _dates(_d(d["effective_from"]), _d(d["effective_until"])))
     if d["tags"]:
         add(_t(lang, "标签：", "tags: "), ", ".join(d["tags"]))
     add(_t(lang, "定义于：", "defined in: "), f"{d['layer']} ({d['file']}:{d['line']})")
     if len(d["history"]) > 1:
         steps = " → ".join(h["layer"] for h in d["history"])
-        add(_t(lang, "覆盖关系：", "overrides: "),
-            steps + _t(lang, f"（{d['layer']} 的定义生效）", f" ({d['layer']}'s definition is in force)"))  # fmt: skip
+        add(
+            _t(lang, "覆盖关系：", "overrides: "),
+            steps + _t(lang, f"（{d['layer']} 的定义生效）", f" ({d['layer']}'s definition is in force)"),
+        )
     if d["message"]:
         add(_t(lang, "说明：", "message: "), d["message"][lang])
     out.append("")
-    names = {"applies_if": _t(lang, "适用条件 applies_if", "applies if"), "require": _t(lang, "要求 require", "requires")}
+    names = {
+        "applies_if": _t(lang, "适用条件 applies_if", "applies if"),
+        "require": _t(lang, "要求 require", "requires"),
+    }
     for key, cond in d["conditions"].items():
         out.append(names[key] + _t(lang, "：", ":"))
         out.extend(hang(cond["written"], WIDTH, "    "))
@@ -448,18 +495,32 @@ def _show_text(d: dict[str, Any], lang: str) -> str:
         out.append(_t(lang, f"阈值 {name}：", f"threshold {name}:"))
         for i, layer in enumerate(layers):
             state = _t(lang, "生效", "in force") if i == len(layers) - 1 else _t(lang, "被覆盖", "overridden")
-            out.extend(hang(f"{layer['layer']} ({state}; {layer['file']}:{layer['line']}) {layer['title'][lang]}",
-                            WIDTH, "    "))  # fmt: skip
+            out.extend(
+                hang(
+                    f"{layer['layer']} ({state}; {layer['file']}:{layer['line']}) {layer['title'][lang]}", WIDTH, "    "
+                )
+            )
             for v in layer["values"]:
                 c = v["citation"]
                 cite = f"{_source(Citation(**c))}, {CitationStatus(c['status']).label(lang)}" if c else "—"
-                add("", f"{v['value']}  [{_dates(_d(v['effective_from']), _d(v['effective_until']))}]  {cite}",
-                    "        ")  # fmt: skip
+                add(
+                    "",
+                    f"{v['value']}  [{_dates(_d(v['effective_from']), _d(v['effective_until']))}]  {cite}",
+                    "        ",
+                )
     out.append(_t(lang, "出处：", "citation:"))
     c = d["citation"]
-    fields = (("title", "文件", "title"), ("number", "文号", "number"), ("issuer", "发文机关", "issuer"),
-              ("clause", "条款", "clause"), ("date", "日期", "date"), ("jurisdiction", "地区", "jurisdiction"),
-              ("url", "网址", "url"), ("status", "核实状态", "status"), ("note", "备注", "note"))  # fmt: skip
+    fields = (
+        ("title", "文件", "title"),
+        ("number", "文号", "number"),
+        ("issuer", "发文机关", "issuer"),
+        ("clause", "条款", "clause"),
+        ("date", "日期", "date"),
+        ("jurisdiction", "地区", "jurisdiction"),
+        ("url", "网址", "url"),
+        ("status", "核实状态", "status"),
+        ("note", "备注", "note"),
+    )
     for key, zh, en in fields:
         if key in c:
             value = CitationStatus(c[key]).label(lang) if key == "status" else str(c[key])
@@ -474,270 +535,6 @@ def _show_text(d: dict[str, Any], lang: str) -> str:
 # ------------------------------------------------------------------------------------------------------------- check
 
 
-@dataclass(frozen=True)
-class Warning_:
-    """One lint warning: a ``code``, the element it is about, where it is written, and a bilingual message."""
-
-    code: str
-    element: str
-    file: str
-    line: int | None
-    message_en: str
-    message_zh: str
-
-    def as_json(self) -> dict[str, Any]:
-        """The warning as a JSON object."""
-        return {"code": self.code, "element": self.element, "file": self.file, "line": self.line,
-                "message_en": self.message_en, "message_zh": self.message_zh}  # fmt: skip
-
-
-CODES: dict[str, tuple[str, str]] = {
-    "never_applies": ("rule can never apply", "规则永远不会适用"),
-    "loosens_parent": ("threshold loosens a parent's", "阈值放宽了上级规则包的同名阈值"),
-    "unverified": ("figure marked unverified", "数值标为未核实"),
-    "expired": ("dates have passed", "有效期已过"),
-    "never_starts": ("starts after the covered period", "生效日晚于规则包覆盖期"),
-    "citation_incomplete": ("citation without a document number or date", "出处缺少文号或日期"),
-}
-"""Each warning code with its short name (en, zh), in the order ``rules check`` lists them."""
-
-
-def _warn(src: Sourced[Any], key: tuple[str | int, ...], code: str, element: str, en: str, zh: str) -> Warning_:
-    line, _ = src.doc.locate((*src.path, *key))
-    return Warning_(code, element, src.doc.path, line, en, zh)
-
-
-def _constant(node: ast.Node) -> bool | float | str | None:
-    """The value of a condition that reads no name (``None``: not a constant)."""
-    match node:
-        case ast.BoolLit():
-            return node.value
-        case ast.Num():
-            return node.value if node.unit is None else None
-        case ast.Str():
-            return node.value
-        case ast.Not():
-            v = _constant(node.operand)
-            return (not v) if isinstance(v, bool) else None
-        case ast.BoolOp():
-            vals = [_constant(v) for v in node.values]
-            if node.op == "and":
-                if any(v is False for v in vals):
-                    return False
-                return True if all(v is True for v in vals) else None
-            if any(v is True for v in vals):
-                return True
-            return False if all(v is False for v in vals) else None
-        case ast.Compare():
-            a, b = _constant(node.left), _constant(node.right)
-            if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or isinstance(a, bool):
-                if isinstance(a, str) and isinstance(b, str) and node.op in ("==", "!="):
-                    return (a == b) == (node.op == "==")
-                return None
-            ops = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}
-            return ops[node.op]
-        case ast.Unary():
-            v = _constant(node.operand)
-            return -v if isinstance(v, float) else None
-        case (
-            ast.Name() | ast.Index() | ast.ListLit() | ast.BinOp() | ast.Member() | ast.Prefix() | ast.Present()
-        ):  # fmt: skip
-            return None
-        case _:
-            assert_never(node)
-
-
-def _citations(m: MergedPack) -> Iterator[tuple[Sourced[Any], tuple[str | int, ...], str, Citation]]:
-    """Every citation of the chain's elements in force: (element, key path to the citation, element name, citation)."""
-    for name, th_src in sorted(m.thresholds.items()):
-        th = th_src.item
-        if th.citation is not None:
-            yield th_src, ("citation",), f"threshold {name}", th.citation
-        if th.values is not None:
-            for i, v in enumerate(th.values):
-                if v.citation is not None:
-                    yield th_src, ("values", i, "citation"), f"threshold {name} values[{i}]", v.citation
-    for name, s_src in sorted(m.sets.items()):
-        if s_src.item.citation is not None:
-            yield s_src, ("citation",), f"set {name}", s_src.item.citation
-    for name, t_src in sorted(m.tables.items()):
-        if t_src.item.citation is not None:
-            yield t_src, ("citation",), f"table {name}", t_src.item.citation
-    for rid, r_src in sorted(m.rules.items()):
-        yield r_src, ("citation",), f"rule {rid}", r_src.item.citation
-    for iid, i_src in sorted(m.indicators.items()):
-        yield i_src, ("citation",), f"indicator {iid}", i_src.item.citation
-    for lid, l_src in sorted(m.labels.items()):
-        yield l_src, ("citation",), f"label {lid}", l_src.item.citation
-    for fid, f_src in sorted(m.referrals.items()):
-        yield f_src, ("citation",), f"referral {fid}", f_src.item.citation
-    for cid, c_src in sorted(m.commitments.items()):
-        yield c_src, ("citation",), f"commitment {cid}", c_src.item.citation
-        yield c_src, ("on_miss_citation",), f"commitment {cid} on_miss", c_src.item.on_miss_citation
-    if m.scope is not None:
-        yield m.scope, ("citation",), "scope", m.scope.item.citation
-    if m.verdict is not None:
-        yield m.verdict, ("citation",), "verdict", m.verdict.item.citation
-
-
-def _directions(pack: CompiledPack) -> dict[str, set[str]]:
-    """How the rules use each threshold: ``floor`` (``fact >= threshold``) or ``ceiling`` (``fact <= threshold``)."""
-    out: dict[str, set[str]] = {}
-    for rule in pack.rules:
-        for check in rule.checks:
-            if check.threshold_name in pack.thresholds and check.op in ("<", "<=", ">", ">="):
-                kind = "floor" if check.op in (">", ">=") else "ceiling"
-                out.setdefault(check.threshold_name, set()).add(kind)
-    return out
-
-
-def _loosening(p: _Pack) -> list[Warning_]:
-    """A child layer's threshold that a rule uses as a floor (ceiling) and that is lower (higher) than the parent's
-    value on some day both are in force."""
-    from heshan_vetting.packs.data import PackData
-
-    data = PackData(p.merged, p.units)
-    directions = _directions(p.compiled)
-    out: list[Warning_] = []
-    for name, parents in sorted(p.merged.overridden_thresholds.items()):
-        kinds = directions.get(name, set())
-        if len(kinds) != 1:
-            continue  # unused, or used both ways: no direction to loosen in
-        kind = next(iter(kinds))
-        layers = [*parents, p.merged.thresholds[name]]
-        for parent, child in zip(layers, layers[1:]):
-            unit = data.unit(child, "unit", child.item.unit)
-            pv = _values(data, parent, unit)
-            cv = _values(data, child, unit)
-            days = sorted({s or date.min for s, _e, _v in [*pv, *cv]})
-            for day in days:
-                a, b = _on(pv, day), _on(cv, day)
-                if a is None or b is None:
-                    continue
-                looser = b < a if kind == "floor" else b > a
-                if looser:
-                    sym = p.compiled.thresholds[name].unit
-                    when = "" if day == date.min else f" from {day}"
-                    when_zh = "" if day == date.min else f"（自 {day} 起）"
-                    word_en = "lower floor" if kind == "floor" else "higher ceiling"
-                    word_zh = "下限更低" if kind == "floor" else "上限更高"
-                    out.append(_warn(
-                        child, (), "loosens_parent", f"threshold {name}",
-                        f"Threshold {name!r} of pack {child.pack_id!r} is {_value_text(b, sym)}{when}, a {word_en} "
-                        f"than pack {parent.pack_id!r}'s {_value_text(a, sym)}: the rules use it as a {kind}, so the "
-                        "lower layer is looser than its parent. Raise it to at least the parent's value, or cite "
-                        "why the local figure may be looser.",
-                        f"规则包 {child.pack_id!r} 的阈值 {name!r}{when_zh}为 {_value_text(b, sym)}，比上级规则包 "
-                        f"{parent.pack_id!r} 的 {_value_text(a, sym)}{word_zh}：下级规则包放宽了上级的要求。"
-                        "请调整为不低于上级的要求，或注明可以放宽的依据。",
-                    ))  # fmt: skip
-                    break
-    return out
-
-
-def _values(data: Any, src: Sourced[Any], unit: Any) -> list[tuple[date | None, date | None, float]]:
-    th = src.item
-    out = []
-    for i, v in enumerate(th.dated_values()):
-        key = ("value",) if th.value is not None else ("values", i, "value")
-        out.append((v.effective_from, v.effective_until, data.quantity(src, key, v.value, unit)))
-    return out
-
-
-def _on(values: list[tuple[date | None, date | None, float]], day: date) -> float | None:
-    for s, e, v in values:
-        if in_force(s, e, day):
-            return v
-    return None
-
-
-def lint(p: _Pack, today: date) -> list[Warning_]:
-    """Every warning about a loaded and compiled pack, by code then file and line."""
-    pack, m = p.compiled, p.merged
-    cover_from, cover_until = pack.covers
-    out: list[Warning_] = []
-    for rule in pack.rules:
-        src = m.rules[rule.id]
-        el = f"rule {rule.id}"
-        if rule.applies_tree is not None and _constant(rule.applies_tree) is False:
-            out.append(_warn(src, ("applies_if",), "never_applies", el,
-                             f"Rule {rule.id}'s applies_if is always false, so the rule never applies. Correct "
-                             "the condition, or remove the rule.",
-                             f"规则 {rule.id} 的适用条件 applies_if 恒为假，该规则永远不会适用。请改正条件或删除该规则。"))  # fmt: skip
-        start, end = rule.effective_from, rule.effective_until
-        if start is not None and end is not None and end < start:
-            out.append(_warn(src, (), "never_applies", el,
-                             f"Rule {rule.id} is in force {start} ~ {end} within its pack's own dates, which is "
-                             "empty: it never applies. Align the rule's dates with the pack's [pack] dates.",
-                             f"规则 {rule.id} 的有效期与所在规则包的有效期没有交集（{start} ~ {end}），永远不会适用。"
-                             "请使规则的有效期与规则包 [pack] 的有效期一致。"))  # fmt: skip
-        elif cover_until is not None and start is not None and start > cover_until:
-            out.append(_warn(src, ("effective_from",), "never_starts", el,
-                             f"Rule {rule.id} starts on {start}, after the period the pack covers ends "
-                             f"({cover_until}): no check within the covered period uses it. Move covers_until on "
-                             "if the pack is vouched for until then, or correct the date.",
-                             f"规则 {rule.id} 自 {start} 起生效，晚于规则包覆盖期的结束日（{cover_until}）："
-                             "覆盖期内的评审不会用到它。如规则包至该日仍有效请顺延 covers_until，否则请改正日期。"))  # fmt: skip
-        elif cover_from is not None and end is not None and end < cover_from:
-            out.append(_warn(src, ("effective_until",), "never_applies", el,
-                             f"Rule {rule.id} ended on {end}, before the period the pack covers starts "
-                             f"({cover_from}): no check within the covered period uses it.",
-                             f"规则 {rule.id} 已于 {end} 失效，早于规则包覆盖期的开始日（{cover_from}）："
-                             "覆盖期内的评审不会用到它。"))  # fmt: skip
-        elif end is not None and end < today:
-            out.append(_warn(src, ("effective_until",), "expired", el,
-                             f"Rule {rule.id} ended on {end} (before {today}): checks as of today do not use it. "
-                             "If a successor exists, encode it; if the rule was extended, move effective_until.",
-                             f"规则 {rule.id} 已于 {end} 失效（早于 {today}）：今天的评审不使用它。"
-                             "如有后续规定请编入；如已延期请修改 effective_until。"))  # fmt: skip
-    for name, th in sorted(pack.thresholds.items()):
-        src = m.thresholds[name]
-        el = f"threshold {name}"
-        ends = [e for _s, e, _v, _c in th.values]
-        if all(e is not None for e in ends) and max(e for e in ends if e is not None) < today:
-            last = max(e for e in ends if e is not None)
-            out.append(_warn(src, (), "expired", el,
-                             f"Every value of threshold {name!r} ended by {last} (before {today}): a rule that "
-                             "uses it cannot be decided today. Add a value in force now.",
-                             f"阈值 {name!r} 的全部取值已于 {last} 前失效（早于 {today}）：使用它的规则今天无法判定。"
-                             "请补充现行取值。"))  # fmt: skip
-        for i, (s, _e, _v, _c) in enumerate(th.values):
-            if cover_until is not None and s is not None and s > cover_until:
-                out.append(_warn(src, ("values", i) if src.item.values is not None else (), "never_starts",
-                                 f"{el} from {s}",
-                                 f"A value of threshold {name!r} starts on {s}, after the period the pack covers "
-                                 f"ends ({cover_until}): no check within the covered period uses it.",
-                                 f"阈值 {name!r} 的一个取值自 {s} 起生效，晚于规则包覆盖期的结束日（{cover_until}）："
-                                 "覆盖期内的评审不会用到它。"))  # fmt: skip
-    out.extend(_loosening(p))
-    seen: set[tuple[str, int | None, str]] = set()
-    for src, key, el, c in _citations(m):
-        if c.status is CitationStatus.UNVERIFIED:
-            w = _warn(src, key, "unverified", el,
-                      f"The figure of {el} is marked unverified ({c.short()}): it reports, advisory, and decides "
-                      "nothing until someone checks the source and sets status = \"verified\" (or partial).",
-                      f"{el} 的数值标为未核实（{c.short()}）：在核实出处并将 status 改为 \"verified\"（或 partial）"
-                      "之前，它只作提示，不作判定。")  # fmt: skip
-            if (w.file, w.line, w.code) not in seen:
-                seen.add((w.file, w.line, w.code))
-                out.append(w)
-        missing = [k for k, v in (("number", c.number), ("date", c.date)) if not v]
-        if missing and c.status is not CitationStatus.LOCAL_DEFAULT:
-            what_en = " and ".join(f"a document {k}" if k == "number" else "a date" for k in missing)
-            what_zh = "、".join("文号" if k == "number" else "日期" for k in missing)
-            w = _warn(src, key, "citation_incomplete", el,
-                      f"The citation of {el} ({c.short()}) has no {what_en.removeprefix('a ')}: add "
-                      f"{what_en} (number = \"…\", date = YYYY-MM-DD) so that a reader can find the source, or "
-                      "say in its note why there is none.",
-                      f"{el} 的出处（{c.short()}）缺少{what_zh}：请补充（number = \"…\"，date = YYYY-MM-DD），"
-                      "便于查找原文；如确无文号或日期，请在 note 中说明。")  # fmt: skip
-            if (w.file, w.line, w.code) not in seen:
-                seen.add((w.file, w.line, w.code))
-                out.append(w)
-    order = list(CODES)
-    return sorted(out, key=lambda w: (order.index(w.code), w.file, w.line or 0, w.element))
-
-
 def rules_check(
     spec: str, *, strict: bool = False, today: date | None = None, fmt: str = "text", lang: str = "zh"
 ) -> tuple[str, int]:
@@ -745,7 +542,7 @@ def rules_check(
     errors raise :class:`~heshan_vetting.errors.RulePackError` (exit 2)."""
     p = _load(spec)
     day = today or date.today()
-    warnings = lint(p, day)
+    warnings = lint(p.compiled, p.merged, p.units, day)
     code = 1 if strict and warnings else 0
     pack = p.compiled
     if fmt == "json":
@@ -762,9 +559,13 @@ def rules_check(
         }
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n", code
     out = [
-        _t(lang, f"规则包 {pack.id} {pack.version}：加载并编译通过（{len(pack.rules)} 条规则，{len(pack.thresholds)} 个阈值）。",
-           f"Pack {pack.id} {pack.version}: loads and compiles ({len(pack.rules)} rules, "
-           f"{len(pack.thresholds)} thresholds)."),  # fmt: skip
+        _t(
+            lang,
+            f"规则包 {pack.id} {pack.version}：加载并编译通过"
+            f"（{len(pack.rules)} 条规则，{len(pack.thresholds)} 个阈值）。",
+            f"Pack {pack.id} {pack.version}: loads and compiles ({len(pack.rules)} rules, "
+            f"{len(pack.thresholds)} thresholds).",
+        ),
     ]
     if not warnings:
         out.append(_t(lang, "没有警告。", "No warnings."))
@@ -780,4 +581,3 @@ def rules_check(
         out.extend(hang(where, WIDTH, "  "))
         out.extend(hang(w.message_en if lang == "en" else w.message_zh, WIDTH, "    "))
     return "\n".join(out) + "\n", code
-
