@@ -186,8 +186,8 @@ def _loosening(pack: CompiledPack, m: MergedPack, units: Units) -> list[LintWarn
                             "loosens_parent",
                             f"threshold {name}",
                             f"Threshold {name!r} of pack {child.pack_id!r} is {_value_text(b, sym)}{when}, "
-                            f"a {word_en} than pack {parent.pack_id!r}'s {_value_text(a, sym)}: the rules use it as a "
-                            f"{kind}, so the lower layer is looser than its parent. Make it at least as strict as the "
+                            f"a {word_en} than the parent pack {parent.pack_id!r}'s {_value_text(a, sym)}: the rules use "
+                            f"it as a {kind}, so the lower layer is looser than its parent. Make it at least as strict as the "
                             "parent's value, or cite why the local figure may be looser.",
                             f"规则包 {child.pack_id!r} 的阈值 {name!r}{when_zh}为 {_value_text(b, sym)}，比上级规则包 "
                             f"{parent.pack_id!r} 的 {_value_text(a, sym)}{word_zh}：下级规则包放宽了上级的要求。"
