@@ -139,11 +139,14 @@ def test_list_json_every_rule_by_id_with_layer_and_source() -> None:
     assert data["pack"] == "heshan"
     assert data["layers"] == ["national", "guangdong", "jiangmen", "heshan"]
     ids = [row["id"] for row in data["rules"]]
-    assert ids == sorted(ids) and len(ids) == len(set(ids)) > 20
+    assert ids == sorted(ids)
+    assert len(ids) == len(set(ids)) > 20
     rows = {row["id"]: row for row in data["rules"]}
     tax = rows["JM-TAX-001"]
-    assert tax["layer"] == "jiangmen" and tax["overrides"] == []
-    assert tax["severity"] == "required" and tax["status"] == "draft"
+    assert tax["layer"] == "jiangmen"
+    assert tax["overrides"] == []
+    assert tax["severity"] == "required"
+    assert tax["status"] == "draft"
     assert tax["source"]["title"].startswith("江门市人民政府")
     assert set(tax) >= {"title", "title_zh", "title_en", "effective_from", "effective_until", "tags", "status_text"}
     assert rows["NAT-LAND-005"]["effective_until"] == "2023-06-24"
@@ -151,28 +154,37 @@ def test_list_json_every_rule_by_id_with_layer_and_source() -> None:
 
 def test_list_filters_and_languages() -> None:
     veto = json.loads(run("list", "--severity", "veto", "--format", "json").stdout)["rules"]
-    assert veto and all(row["severity"] == "veto" for row in veto)
+    assert veto
+    assert all(row["severity"] == "veto" for row in veto)
     layer = json.loads(run("list", "--layer", "heshan", "--format", "json", "--lang", "en").stdout)["rules"]
-    assert layer and all(row["layer"] == "heshan" for row in layer)
+    assert layer
+    assert all(row["layer"] == "heshan" for row in layer)
     assert all(row["title"] == row["title_en"] for row in layer)
     tagged = json.loads(run("list", "--tag", "tax", "--format", "json").stdout)["rules"]
-    assert "JM-TAX-001" in [row["id"] for row in tagged] and all("tax" in row["tags"] for row in tagged)
+    assert "JM-TAX-001" in [row["id"] for row in tagged]
+    assert all("tax" in row["tags"] for row in tagged)
 
 
 def test_list_text_fits_100_columns_in_both_languages() -> None:
     zh, en = run("list"), run("list", "--lang", "en")
     assert zh.returncode == en.returncode == 0
-    assert "JM-TAX-001" in zh.stdout and "亩均税收不低于下限" in zh.stdout and "出处：" in zh.stdout
-    assert "Tax per mu at least the minimum" in en.stdout and "source: " in en.stdout
+    assert "JM-TAX-001" in zh.stdout
+    assert "亩均税收不低于下限" in zh.stdout
+    assert "出处：" in zh.stdout
+    assert "Tax per mu at least the minimum" in en.stdout
+    assert "source: " in en.stdout
     for out in (zh.stdout, en.stdout):
         assert max(display_width(line) for line in out.splitlines()) <= 100
 
 
 def test_list_unknown_layer_or_tag_is_a_usage_error() -> None:
     r = run("list", "--layer", "jiangmn")
-    assert r.returncode == 2 and "did you mean 'jiangmen'" in r.stderr and "是否应为" in r.stderr
+    assert r.returncode == 2
+    assert "did you mean 'jiangmen'" in r.stderr
+    assert "是否应为" in r.stderr
     r = run("list", "--tag", "taxx")
-    assert r.returncode == 2 and "'taxx'" in r.stderr
+    assert r.returncode == 2
+    assert "'taxx'" in r.stderr
 
 
 # ------------------------------------------------------------------------------------------------------------ show
@@ -182,7 +194,8 @@ def test_show_json_conditions_thresholds_per_layer_and_history() -> None:
     r = run("show", "JM-TAX-001", "--format", "json", "--lang", "en")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["id"] == "JM-TAX-001" and d["layer"] == "jiangmen"
+    assert d["id"] == "JM-TAX-001"
+    assert d["layer"] == "jiangmen"
     req = d["conditions"]["require"]
     assert req["written"] == "tax_per_mu >= min_tax_per_mu"
     # the threshold name replaced by its (Heshan) title and the value in force from 2014-01-06
@@ -198,7 +211,8 @@ def test_show_json_conditions_thresholds_per_layer_and_history() -> None:
     assert [layer["layer"] for layer in layers] == ["jiangmen", "heshan"]
     assert [layer["values"][0]["value"] for layer in layers] == ["15 万元/亩", "20 万元/亩"]
     assert layers[1]["values"][0]["citation"]["status"] == "draft"
-    assert d["citation"]["title"].startswith("江门市人民政府") and d["citation"]["status"] == "draft"
+    assert d["citation"]["title"].startswith("江门市人民政府")
+    assert d["citation"]["status"] == "draft"
     assert [c["id"] for c in d["commitments"]] == ["HS-COM-TAX"]
     assert [h["layer"] for h in d["history"]] == ["jiangmen"]
     assert "tax_per_mu" in [x["name"] for x in d["reads"]]
@@ -207,22 +221,28 @@ def test_show_json_conditions_thresholds_per_layer_and_history() -> None:
 def test_show_as_of_before_a_threshold_starts_says_not_in_force() -> None:
     d = json.loads(run("show", "JM-TAX-001", "--as-of", "2010-01-01", "--format", "json").stdout)
     (item,) = d["conditions"]["require"]["with_values"]
-    assert item["from"] == item["until"] == "2010-01-01" and "未生效" in item["text"]
+    assert item["from"] == item["until"] == "2010-01-01"
+    assert "未生效" in item["text"]
 
 
 def test_show_text_zh_and_en() -> None:
     zh = run("show", "JM-TAX-001")
     en = run("show", "JM-TAX-001", "--lang", "en")
     assert zh.returncode == en.returncode == 0
-    assert "要求 require：" in zh.stdout and "新增建设用地亩均年税收下限（鹤山）〔20 万元/亩〕" in zh.stdout
-    assert "被覆盖" in zh.stdout and "HS-COM-TAX" in zh.stdout
-    assert "requires:" in en.stdout and "(overridden;" in en.stdout and "citation:" in en.stdout
+    assert "要求 require：" in zh.stdout
+    assert "新增建设用地亩均年税收下限（鹤山）〔20 万元/亩〕" in zh.stdout
+    assert "被覆盖" in zh.stdout
+    assert "HS-COM-TAX" in zh.stdout
+    assert "requires:" in en.stdout
+    assert "(overridden;" in en.stdout
+    assert "citation:" in en.stdout
 
 
 def test_show_unknown_rule_exits_2_with_did_you_mean() -> None:
     r = run("show", "JM-TAX-01")
     assert r.returncode == 2
-    assert "did you mean 'JM-TAX-001'" in r.stderr and "是否应为 'JM-TAX-001'" in r.stderr
+    assert "did you mean 'JM-TAX-001'" in r.stderr
+    assert "是否应为 'JM-TAX-001'" in r.stderr
     assert r.stdout == ""
 
 
@@ -252,16 +272,21 @@ def test_check_lint_pack_has_one_of_each_warning(lint_pack: Path) -> None:
     r = run("check", str(lint_pack), "--today", "2026-06-01", "--format", "json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["pack"] == "lintchild" and d["errors"] == [] and d["today"] == "2026-06-01"
+    assert d["pack"] == "lintchild"
+    assert d["errors"] == []
+    assert d["today"] == "2026-06-01"
     assert d["covers"] == [None, "2030-12-31"]
     got = {(w["code"], w["element"]) for w in d["warnings"]}
     assert got == EXPECTED
     assert d["counts"] == {code: 1 for code, _ in EXPECTED}
     for w in d["warnings"]:
         assert set(w) == {"code", "element", "file", "line", "message_en", "message_zh"}
-        assert w["file"].endswith("child.toml") and isinstance(w["line"], int) and w["line"] > 0
+        assert w["file"].endswith("child.toml")
+        assert isinstance(w["line"], int)
+        assert w["line"] > 0
     loose = next(w for w in d["warnings"] if w["code"] == "loosens_parent")
-    assert "15 万元/亩" in loose["message_en"] and "20 万元/亩" in loose["message_en"]
+    assert "15 万元/亩" in loose["message_en"]
+    assert "20 万元/亩" in loose["message_en"]
     lines = lint_pack.read_text(encoding="utf-8").splitlines()
     never = next(w for w in d["warnings"] if w["code"] == "never_applies")
     assert lines[never["line"] - 1].startswith("applies_if")
@@ -270,9 +295,12 @@ def test_check_lint_pack_has_one_of_each_warning(lint_pack: Path) -> None:
 def test_check_strict_exits_1_on_warnings_and_texts_are_bilingual(lint_pack: Path) -> None:
     r = run("check", str(lint_pack), "--today", "2026-06-01", "--strict")
     assert r.returncode == 1
-    assert "[loosens_parent] 阈值放宽了上级规则包的同名阈值" in r.stdout and "6 条警告" in r.stdout
+    assert "[loosens_parent] 阈值放宽了上级规则包的同名阈值" in r.stdout
+    assert "6 条警告" in r.stdout
     en = run("check", str(lint_pack), "--today", "2026-06-01", "--lang", "en")
-    assert en.returncode == 0 and "6 warning(s)" in en.stdout and "[expired] dates have passed" in en.stdout
+    assert en.returncode == 0
+    assert "6 warning(s)" in en.stdout
+    assert "[expired] dates have passed" in en.stdout
     assert max(display_width(line) for line in en.stdout.splitlines()) <= 100
     # before C-OLD ends it is no longer "expired"
     early = json.loads(run("check", str(lint_pack), "--today", "2020-06-01", "--format", "json").stdout)
@@ -290,7 +318,8 @@ def test_check_load_error_exits_2_with_file_and_line(tmp_path: Path) -> None:
     bad = textwrap.dedent(BASE).replace('require = "tax_per_mu >= min_tax"', 'require = "tax_per_mu >= min_taxx"')
     (tmp_path / "bad.toml").write_text(bad, encoding="utf-8")
     r = run("check", str(tmp_path / "bad.toml"))
-    assert r.returncode == 2 and r.stdout == ""
+    assert r.returncode == 2
+    assert r.stdout == ""
     line = bad.splitlines().index('require = "tax_per_mu >= min_taxx"') + 1
     assert f"bad.toml:{line}:" in r.stderr
 
@@ -299,10 +328,12 @@ def test_check_shipped_pack_warnings_do_not_fail_unless_strict() -> None:
     r = run("check", "heshan", "--today", "2026-12-01", "--format", "json")
     assert r.returncode == 0
     codes = {w["code"] for w in json.loads(r.stdout)["warnings"]}
-    assert "loosens_parent" not in codes and "never_applies" not in codes
+    assert "loosens_parent" not in codes
+    assert "never_applies" not in codes
     assert run("check", "heshan", "--today", "2026-12-01", "--strict").returncode == 1
 
 
 def test_rules_without_a_command_is_a_usage_error() -> None:
     r = run()
-    assert r.returncode == 2 and "list" in r.stderr
+    assert r.returncode == 2
+    assert "list" in r.stderr

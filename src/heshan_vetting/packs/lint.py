@@ -151,9 +151,25 @@ def _directions(pack: CompiledPack) -> dict[str, set[str]]:
     return out
 
 
+def _first_loosening(
+    pv: list[tuple[date | None, date | None, float]], cv: list[tuple[date | None, date | None, float]], kind: str
+) -> tuple[date, float, float] | None:
+    """The first day on which the child's values ``cv`` are looser than the parent's ``pv`` (with both values)."""
+    days: set[date] = set()
+    for s, e, _v in [*pv, *cv]:
+        days.add(s or date.min)
+        if e is not None and e < date.max:
+            days.add(date.fromordinal(e.toordinal() + 1))
+    for day in sorted(days):  # the values only change on these days
+        a, b = _on(pv, day), _on(cv, day)
+        if a is not None and b is not None and (b < a if kind == "floor" else b > a):
+            return day, a, b
+    return None
+
+
 def _loosening(pack: CompiledPack, m: MergedPack, units: Units) -> list[LintWarning]:
-    """A child layer's threshold that a rule uses as a floor (ceiling) and that is lower (higher) than the parent's
-    value on some day both are in force."""
+    """A child layer's threshold that the rules use as a floor (ceiling) and that is lower (higher) than its
+    parent's value on some day both are in force."""
     data = PackData(m, units)
     directions = _directions(pack)
     out: list[LintWarning] = []
@@ -162,39 +178,29 @@ def _loosening(pack: CompiledPack, m: MergedPack, units: Units) -> list[LintWarn
         if len(kinds) != 1:
             continue  # unused, or used both ways: no direction to loosen in
         kind = next(iter(kinds))
-        layers = [*parents, m.thresholds[name]]
-        for parent, child in pairwise(layers):
+        sym = pack.thresholds[name].unit
+        for parent, child in pairwise([*parents, m.thresholds[name]]):
             unit = data.unit(child, "unit", child.item.unit)
-            pv = _values(data, parent, unit)
-            cv = _values(data, child, unit)
-            days = sorted({s or date.min for s, _e, _v in [*pv, *cv]})
-            for day in days:
-                a, b = _on(pv, day), _on(cv, day)
-                if a is None or b is None:
-                    continue
-                looser = b < a if kind == "floor" else b > a
-                if looser:
-                    sym = pack.thresholds[name].unit
-                    when = "" if day == date.min else f" from {day}"
-                    when_zh = "" if day == date.min else f"（自 {day} 起）"
-                    word_en = "lower floor" if kind == "floor" else "higher ceiling"
-                    word_zh = "下限更低" if kind == "floor" else "上限更高"
-                    out.append(
-                        _warn(
-                            child,
-                            (),
-                            "loosens_parent",
-                            f"threshold {name}",
-                            f"Threshold {name!r} of pack {child.pack_id!r} is {_value_text(b, sym)}{when}, "
-                            f"a {word_en} than the parent pack {parent.pack_id!r}'s {_value_text(a, sym)}: the rules use "
-                            f"it as a {kind}, so the lower layer is looser than its parent. Make it at least as strict as the "
-                            "parent's value, or cite why the local figure may be looser.",
-                            f"规则包 {child.pack_id!r} 的阈值 {name!r}{when_zh}为 {_value_text(b, sym)}，比上级规则包 "
-                            f"{parent.pack_id!r} 的 {_value_text(a, sym)}{word_zh}：下级规则包放宽了上级的要求。"
-                            "请调整为不低于上级的要求，或注明可以放宽的依据。",
-                        )
-                    )
-                    break
+            found = _first_loosening(_values(data, parent, unit), _values(data, child, unit), kind)
+            if found is None:
+                continue
+            day, a, b = found
+            when = "" if day == date.min else f" from {day}"
+            when_zh = "" if day == date.min else f"（自 {day} 起）"
+            word_en = "lower floor" if kind == "floor" else "higher ceiling"
+            word_zh = "下限更低" if kind == "floor" else "上限更高"
+            en = (
+                f"Threshold {name!r} of pack {child.pack_id!r} is {_value_text(b, sym)}{when}, a {word_en} than "
+                f"the parent pack {parent.pack_id!r}'s {_value_text(a, sym)}: the rules use it as a {kind}, so the "
+                "lower layer is looser than its parent. Make it at least as strict as the parent's value, or cite "
+                "why the local figure may be looser."
+            )
+            zh = (
+                f"规则包 {child.pack_id!r} 的阈值 {name!r}{when_zh}为 {_value_text(b, sym)}，比上级规则包 "
+                f"{parent.pack_id!r} 的 {_value_text(a, sym)}{word_zh}：下级规则包放宽了上级的要求。"
+                "请调整为不低于上级的要求，或注明可以放宽的依据。"
+            )
+            out.append(_warn(child, (), "loosens_parent", f"threshold {name}", en, zh))
     return out
 
 
