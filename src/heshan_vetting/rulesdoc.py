@@ -484,6 +484,8 @@ def _show_text(d: dict[str, Any], lang: str) -> str:
         out.extend(hang(cond["written"], WIDTH, "    "))
         for item in cond["with_values"]:
             period = _dates(_d(item["from"]), _d(item["until"]))
+            if period == "—":
+                period = _t(lang, "任何日期", "any date")
             if d["as_of"]:
                 period = d["as_of"]
             out.extend(hang(item["text"], WIDTH, f"    [{period}] ", "      "))
