@@ -337,3 +337,14 @@ def test_rules_without_a_command_is_a_usage_error() -> None:
     r = run()
     assert r.returncode == 2
     assert "list" in r.stderr
+
+
+def test_show_lists_the_sets_and_tables_a_rule_reads() -> None:
+    d = json.loads(run("show", "HS-2H-001", "--format", "json").stdout)
+    lists = {e["name"]: e for e in d["lists"]}
+    assert lists["gd_two_high_sectors"]["kind"] == "set"
+    assert lists["gd_two_high_sectors"]["layer"] == "guangdong"
+    assert lists["gd_two_high_sectors"]["size"] > 0
+    assert "gd_two_high_energy" in d["thresholds"]
+    assert "gd_two_high_sectors" not in [r["name"] for r in d["reads"]]
+    assert d["waivable"] is True

@@ -421,7 +421,8 @@ def rules_show(
         if text is None or tree is None:
             continue
         conditions[key] = {"written": text, "with_values": _readable(pack, rule, text, tree, as_of, lang)}
-    facts = [n for n in _derived_reads(pack, rule.reads) if n not in pack.thresholds]
+    every = _derived_reads(pack, rule.reads)
+    facts = [n for n in every if n not in pack.thresholds and n not in p.merged.sets and n not in p.merged.tables]
     commitments = [
         {"id": c.id, "title": c.title.get(lang), "layer": c.pack_id, "floor": c.floor}
         for c in pack.commitments
@@ -441,12 +442,27 @@ def rules_show(
             for n in facts
         ],
         "thresholds": {n: _threshold_layers(p, n) for n in _thresholds_used(pack, rule)},
+        "lists": [_list_entry(p, n, lang) for n in every if n in p.merged.sets or n in p.merged.tables],
         "citation": _citation_json(rule.citation),
         "commitments": commitments,
     }
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n", 0
     return _show_text(data, lang), 0
+
+
+def _list_entry(p: _Pack, name: str, lang: str) -> dict[str, Any]:
+    """A set or table a rule reads: its kind, title, size, layer and citation."""
+    if name in p.merged.sets:
+        s_src = p.merged.sets[name]
+        kind, title, size, c = "set", s_src.item.title, len(s_src.item.members), s_src.item.citation
+        layer = s_src.pack_id
+    else:
+        t_src = p.merged.tables[name]
+        kind, title, size, c = "table", t_src.item.title, len(t_src.item.rows), t_src.item.citation
+        layer = t_src.pack_id
+    return {"name": name, "kind": kind, "title": title.get(lang) if title else None, "size": size,
+            "layer": layer, "citation": _citation_json(c) if c else None}  # fmt: skip
 
 
 def _show_text(d: dict[str, Any], lang: str) -> str:
@@ -527,6 +543,15 @@ def _show_text(d: dict[str, Any], lang: str) -> str:
         if key in c:
             value = CitationStatus(c[key]).label(lang) if key == "status" else str(c[key])
             add(_t(lang, f"{zh}：", f"{en}: "), value, "    ")
+    if d["lists"]:
+        out.append(_t(lang, "使用的集合与查找表：", "sets and tables used:"))
+        for e in d["lists"]:
+            size = _t(lang, f"{e['size']} 项" if e["kind"] == "set" else f"{e['size']} 行",
+                      f"{e['size']} members" if e["kind"] == "set" else f"{e['size']} rows")  # fmt: skip
+            c = e["citation"]
+            cite = f"{_source(Citation(**c))}, {CitationStatus(c['status']).label(lang)}" if c else "—"
+            add("", f"{e['name']} ({e['kind']}, {size}; {e['layer']}) {e['title'] or ''}", "    ")
+            add("", cite, "        ")
     if d["commitments"]:
         out.append(_t(lang, "引用本规则的承诺事项：", "commitments that name this rule:"))
         for cm in d["commitments"]:
