@@ -88,6 +88,33 @@ unit = "万元/亩"
 value = "100 万元/亩"
 citation = {{ title = "某市文件", number = "某府〔2020〕1号", date = 2020-01-01, status = "unverified" }}
 
+# expired: every value ended, and the rule C-STALE (in force) still uses it
+[thresholds.old_floor]
+title = {{ zh = "旧下限", en = "Old floor" }}
+unit = "万元/亩"
+{FULL}
+
+[[thresholds.old_floor.values]]
+value = "5 万元/亩"
+effective_until = 2020-12-31
+
+# no warning: every value ended, but only the ended rule C-OLD uses it
+[thresholds.old_history]
+title = {{ zh = "历史下限", en = "Historic floor" }}
+unit = "万元/亩"
+{FULL}
+
+[[thresholds.old_history.values]]
+value = "4 万元/亩"
+effective_until = 2020-12-31
+
+[[rules]]
+id = "C-STALE"
+title = {{ zh = "阈值已失效", en = "Threshold ended" }}
+severity = "advisory"
+require = "tax_per_mu >= old_floor"
+{FULL}
+
 [[rules]]
 id = "C-NEVER"
 title = {{ zh = "永不适用", en = "Never applies" }}
@@ -100,7 +127,7 @@ require = "output_per_mu >= min_output"
 id = "C-OLD"
 title = {{ zh = "已失效", en = "Ended" }}
 severity = "advisory"
-require = "tax_per_mu >= min_tax"
+require = "tax_per_mu >= min_tax and tax_per_mu >= old_history"
 effective_until = 2020-12-31
 {FULL}
 
@@ -263,6 +290,7 @@ EXPECTED = {
     ("unverified", "threshold min_output"),
     ("never_applies", "rule C-NEVER"),
     ("expired", "rule C-OLD"),
+    ("expired", "threshold old_floor"),
     ("never_starts", "rule C-LATE"),
     ("citation_incomplete", "rule C-NOCITE"),
 }
@@ -278,7 +306,9 @@ def test_check_lint_pack_has_one_of_each_warning(lint_pack: Path) -> None:
     assert d["covers"] == [None, "2030-12-31"]
     got = {(w["code"], w["element"]) for w in d["warnings"]}
     assert got == EXPECTED
-    assert d["counts"] == {code: 1 for code, _ in EXPECTED}
+    assert d["counts"] == {code: 2 if code == "expired" else 1 for code, _ in EXPECTED}
+    stale = next(w for w in d["warnings"] if w["element"] == "threshold old_floor")
+    assert "C-STALE" in stale["message_en"]
     for w in d["warnings"]:
         assert set(w) == {"code", "element", "file", "line", "message_en", "message_zh"}
         assert w["file"].endswith("child.toml")
@@ -296,10 +326,10 @@ def test_check_strict_exits_1_on_warnings_and_texts_are_bilingual(lint_pack: Pat
     r = run("check", str(lint_pack), "--today", "2026-06-01", "--strict")
     assert r.returncode == 1
     assert "[loosens_parent] 阈值放宽了上级规则包的同名阈值" in r.stdout
-    assert "6 条警告" in r.stdout
+    assert "7 条警告" in r.stdout
     en = run("check", str(lint_pack), "--today", "2026-06-01", "--lang", "en")
     assert en.returncode == 0
-    assert "6 warning(s)" in en.stdout
+    assert "7 warning(s)" in en.stdout
     assert "[expired] dates have passed" in en.stdout
     assert max(display_width(line) for line in en.stdout.splitlines()) <= 100
     # before C-OLD ends it is no longer "expired"

@@ -220,6 +220,26 @@ def _on(values: list[tuple[date | None, date | None, float]], day: date) -> floa
     return None
 
 
+def _live_users(pack: CompiledPack, today: date) -> dict[str, list[str]]:
+    """Threshold name → the ids of the rules not ended before ``today`` that read it (directly or through a
+    derived metric)."""
+    through = {d.name: d.reads for d in pack.derived}
+    out: dict[str, list[str]] = {}
+    for rule in pack.rules:
+        if rule.effective_until is not None and rule.effective_until < today:
+            continue
+        names = [n.id for t in (rule.applies_tree, rule.require_tree) if t is not None for n in ast.names_in(t)]
+        seen: set[str] = set()
+        while names:
+            name = names.pop()
+            if name not in seen:
+                seen.add(name)
+                names.extend(through.get(name, ()))
+        for name in sorted(seen & set(pack.thresholds)):
+            out.setdefault(name, []).append(rule.id)
+    return out
+
+
 def lint(pack: CompiledPack, m: MergedPack, units: Units, today: date) -> list[LintWarning]:
     """Every warning about the merged pack ``m`` compiled as ``pack`` (for ``units``), by code, file and line;
     ``today`` is the date against which a date has passed."""
@@ -294,24 +314,23 @@ def lint(pack: CompiledPack, m: MergedPack, units: Units, today: date) -> list[L
                     "如有后续规定请编入；如已延期请修改 effective_until。",
                 )
             )
+    live = _live_users(pack, today)
     for name, th in sorted(pack.thresholds.items()):
         th_src = m.thresholds[name]
         el = f"threshold {name}"
         ends = [e for _s, e, _v, _c in th.values]
-        if all(e is not None for e in ends) and max(e for e in ends if e is not None) < today:
+        users = live.get(name, [])
+        if users and all(e is not None for e in ends) and max(e for e in ends if e is not None) < today:
             last = max(e for e in ends if e is not None)
-            out.append(
-                _warn(
-                    th_src,
-                    (),
-                    "expired",
-                    el,
-                    f"Every value of threshold {name!r} ended by {last} (before {today}): a rule that "
-                    "uses it cannot be decided today. Add a value in force now.",
-                    f"阈值 {name!r} 的全部取值已于 {last} 前失效（早于 {today}）：使用它的规则今天无法判定。"
-                    "请补充现行取值。",
-                )
+            en = (
+                f"Every value of threshold {name!r} ended by {last} (before {today}), but rules still in force use "
+                f"it ({', '.join(users)}): they cannot be decided today. Add a value in force now, or end the rules."
             )
+            zh = (
+                f"阈值 {name!r} 的全部取值已于 {last} 前失效（早于 {today}），但仍有效的规则使用它"
+                f"（{'、'.join(users)}）：这些规则今天无法判定。请补充现行取值，或为这些规则设置失效日期。"
+            )
+            out.append(_warn(th_src, (), "expired", el, en, zh))
         for i, (s, _e, _v, _c) in enumerate(th.values):
             if cover_until is not None and s is not None and s > cover_until:
                 out.append(
