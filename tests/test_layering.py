@@ -22,7 +22,7 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
-    "runner | packinit | schemas",
+    "runner | packinit | rulesdoc | schemas",
     "packtests",
     "config",
     "vetter",
@@ -42,7 +42,7 @@ LAYERS: tuple[str, ...] = (
 
 INSIDE: dict[str, tuple[str, ...]] = {
     "lang": ("compiler | parser", "ops", "types", "syntax | values"),
-    "packs": ("compiler | coverage | env", "commitments", "data", "compiled | load", "merge", "schema"),
+    "packs": ("compiler | coverage | env | lint", "commitments", "data", "compiled | load", "merge", "schema"),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": ("pipeline", "plugin_run", "commitments | findings | scoring | verdict"),

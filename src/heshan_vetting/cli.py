@@ -216,7 +216,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     # `rules` groups the pack authors' commands (test, list, show, check): each adds its own sub-subparser
     rules = sub.add_parser(
         "rules",
-        help="rule-pack authoring: test, … / 规则包编写工具",
+        help="rule-pack tools: test, list, show, check / 规则包工具：测试、浏览、检查",
         description="Commands for the people who keep the rule packs. 规则包编写工具。",
     )
     rules_sub = rules.add_subparsers(dest="rules_command", parser_class=_Parser)
@@ -240,6 +240,9 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         "--engine", action="append", metavar="ENGINE", help="run only on this engine (repeatable; default: every one)"
     )
     rtest.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
+    from heshan_vetting.rulesdoc import add_rules_parsers
+
+    add_rules_parsers(rules_sub)  # list, show, check
     return parser
 
 
@@ -418,9 +421,13 @@ def _rules(args: argparse.Namespace) -> int:
         result = run_pack_tests(args.packs or SHIPPED_PACKS, engines=args.engine, min_coverage=args.min_coverage)
         _emit(None, result.to_json() if args.format == "json" else result.to_text(), [])
         return ExitCode.OK if result.ok else ExitCode.FAILED
+    if args.rules_command in ("list", "show", "check"):
+        from heshan_vetting.rulesdoc import run_rules
+
+        return run_rules(args)
     raise UsageError(
-        "Name a rules command, e.g. `rules test`; see `rules --help`.",
-        message_zh="请指定 rules 的子命令，如 rules test；见 rules --help。",
+        "Name a rules command: test, list, show or check; see `rules --help`.",
+        message_zh="请指定 rules 的子命令：test、list、show 或 check；见 rules --help。",
         field="COMMAND",
     )
 
