@@ -426,8 +426,8 @@ def _rules(args: argparse.Namespace) -> int:
 
         return run_rules(args)
     raise UsageError(
-        "Name a rules command: test, list, show or check; see `rules --help`.",
-        message_zh="请指定 rules 的子命令：test、list、show 或 check；见 rules --help。",
+        "Name a rules command (rules test, rules list, rules show or rules check); see `rules --help`.",
+        message_zh="请指定 rules 的子命令（rules test、rules list、rules show 或 rules check）；见 rules --help。",
         field="COMMAND",
     )
 
