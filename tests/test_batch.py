@@ -371,3 +371,17 @@ def test_check_of_a_one_line_register_keeps_the_line(vetter: Vetter, tmp_path: P
     with pytest.raises(ProjectError) as err:
         vetter.check(bad)
     assert (err.value.line, err.value.field) == (1, "land_area")
+
+
+@pytest.mark.parametrize("given", ["dir", "pattern"])
+def test_the_output_is_never_a_file_a_directory_or_pattern_names(tmp_path: Path, given: str) -> None:
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    target = folder / "a.toml"
+    shutil.copy(PV, target)
+    before = target.read_bytes()
+    arg = str(folder) if given == "dir" else str(folder / "*.toml")
+    proc = run("check", arg, "--format", "json", "-o", str(target))
+    assert proc.returncode == 2, proc.stderr
+    assert "Refusing to write the output over" in proc.stderr
+    assert target.read_bytes() == before

@@ -118,16 +118,18 @@ def run_check(
             f"{'、'.join(s.lstrip('.') for s in vetter.hooks.project_suffixes())}。",
             field="--stdin-format",
         )
-    named = [p for p in args.paths if p != STDIN]
-    inputs: list[str | Path] = [*named, *vetter.input_files()] if args.output is not None else []
-    if args.output is not None:
-        validate_output(args.output, inputs=inputs, field="--output")  # refuse before any work is done
-    if not args.quiet:
-        for notice in vetter.notices:
-            warn(notice.message.zh, notice.message.en)
     with ExitStack() as stack:
         stdin_file = _stdin_copy(stack, args.stdin_format) if STDIN in args.paths else None
         sources = list(_sources(vetter, args.paths, stdin_file))
+        inputs: list[str | Path] = []
+        if args.output is not None:
+            # every file the run reads: those the directories and patterns name too, not only the names given
+            named = [p for p in args.paths if p != STDIN]
+            inputs = [*named, *(s for s in sources if isinstance(s, Path)), *vetter.input_files()]
+            validate_output(args.output, inputs=inputs, field="--output")  # refuse before any work is done
+        if not args.quiet:
+            for notice in vetter.notices:
+                warn(notice.message.zh, notice.message.en)
         progress = Progress(len(sources), enabled=not args.quiet and not args.verbose and sys.stderr.isatty())
         counted = SummaryBuilder()
         failed = False
