@@ -22,7 +22,6 @@ from heshan_vetting.config import (
 from heshan_vetting.errors import InputError, PluginError, UsageError, VettingError
 from heshan_vetting.output import validate_output, write_output
 from heshan_vetting.plugins import ENV_DISABLE, ENV_NO_AUTOLOAD
-from heshan_vetting.report import Verdict
 from heshan_vetting.version import __version__
 
 if TYPE_CHECKING:
@@ -300,12 +299,6 @@ def _pre_scan(argv: Sequence[str]) -> tuple[list[str], bool | None]:
     return disabled, autoload
 
 
-def _fails(verdict: Verdict, level: str) -> bool:
-    if level == "never":
-        return False
-    return verdict.rank >= Verdict(level).rank
-
-
 def _check(args: argparse.Namespace, hooks: Hooks | None, scanned: tuple[list[str], bool | None]) -> int:
     from heshan_vetting.runner import run_check
 
@@ -374,7 +367,9 @@ def _init(args: argparse.Namespace) -> int:
         lines = [f"{t.name}  {t.filename}  {t.title.zh} / {t.title.en}" for t in templates.values()]
         _emit(None, "\n".join(lines) + "\n" if lines else "", [])
         if not lines:
-            _warn(
+            from heshan_vetting.runner import warn
+
+            warn(
                 "没有插件提供模板（如 heshan-vetting-xlsx 提供 ledger）。",
                 "No plugin provides a template (heshan-vetting-xlsx provides ledger).",
             )
@@ -445,10 +440,6 @@ def _init_pack(args: argparse.Namespace) -> int:
     for path in written:
         sys.stderr.write(f"{path}\n")
     return ExitCode.OK
-
-
-def _warn(zh: str, en: str) -> None:
-    sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
 
 
 def _emit(output: str | None, text: str, inputs: Sequence[str | Path]) -> None:
