@@ -1,0 +1,775 @@
+"""The path to approval: for a project not approved, what it would take (``check --explain``).
+
+Each failed veto or required rule is solved per project field it reads (through derived metrics), the other
+figures held as declared: in closed form where the comparison is linear in the field, else by a bracketed
+search on the compiled conditions themselves; the answer is rounded to the rule's precision in the safe
+direction and checked again, and the whole project is re-evaluated with that change alone to say whether it
+is enough. The score is solved per indicator (the value that reaches the approval and the conditional line,
+or that none can) with the pack's own scorer. Vetoes no figure can lift, missing fields that decide the
+outcome and referrals (转报) that would remain are named as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any, Literal
+
+from heshan_vetting.evaluation.pipeline import Pipeline, indicator_inputs
+from heshan_vetting.evaluation.scoring import IndicatorInput
+from heshan_vetting.fields import FIELD_SPECS
+from heshan_vetting.lang.values import Unknown
+from heshan_vetting.model import Project
+from heshan_vetting.packs.compiled import CompiledPack, CompiledRule
+from heshan_vetting.report import (
+    CitationStatus,
+    Explained,
+    FieldChange,
+    Finding,
+    IndicatorPath,
+    Outcome,
+    PathToApproval,
+    Report,
+    RulePath,
+    Score,
+    ScorePath,
+    Severity,
+    Text,
+    Verdict,
+)
+from heshan_vetting.terms import format_quantity
+
+__all__ = ["path_to_approval"]
+
+Direction = Literal["at_least", "at_most"]
+_State = Literal["pass", "na", "fail", "unknown"]
+_INDICATOR_PLACES = 2  # indicator values are solved to 0.01 of their unit (the score shows two decimals)
+_CEILING = 1e15  # no figure is searched beyond this
+
+
+# -- probing the compiled conditions --------------------------------------------------------------
+
+
+def _rule_state(rule: CompiledRule, env: dict[str, Any]) -> _State:
+    """What the compiled conditions of ``rule`` say on ``env`` (the native engine's own closures)."""
+    scope = True if rule.applies is None else rule.applies(env)
+    if scope is not True:
+        if scope is False or (isinstance(scope, Unknown) and scope.kind == "na"):
+            return "na"
+        return "unknown"
+    result = rule.require(env)
+    if result is True:
+        return "pass"
+    if result is False:
+        return "fail"
+    return "na" if isinstance(result, Unknown) and result.kind == "na" else "unknown"
+
+
+def _with(pack: CompiledPack, env: dict[str, Any], field: str, value: float) -> dict[str, Any]:
+    """``env`` with ``field`` set to ``value`` and the derived metrics computed again."""
+    out = dict(env)
+    out[field] = value
+    for d in pack.derived:
+        out[d.name] = d.fn(out)
+    return out
+
+
+def _numeric_inputs(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
+    """The numeric project fields behind ``reads`` (through derived metrics) that have a value."""
+    derived = {d.name: d for d in pack.derived}
+    out: list[str] = []
+    seen: set[str] = set()
+    todo = list(reversed(reads))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in derived:
+            todo.extend(reversed(derived[name].reads))
+            continue
+        spec = FIELD_SPECS.get(name)
+        if (
+            spec is not None
+            and spec.kind == "number"
+            and name != "employees"  # a head count, not a quantity to solve for
+            and name in pack.fact_types
+            and name not in pack.plugin_facts
+            and isinstance(env.get(name), float)
+        ):
+            out.append(name)
+    return out
+
+
+def _other_facts(pack: CompiledPack, reads: Sequence[str]) -> list[str]:
+    """The project facts behind ``reads`` that are not numbers (an industry, a product, a yes/no)."""
+    derived = {d.name: d for d in pack.derived}
+    out: list[str] = []
+    seen: set[str] = set()
+    todo = list(reversed(reads))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in derived:
+            todo.extend(reversed(derived[name].reads))
+        elif name in pack.fact_types and (name not in FIELD_SPECS or FIELD_SPECS[name].kind != "number"):
+            out.append(name)
+    return out
+
+
+# -- the solver -------------------------------------------------------------------------------------
+
+
+def _grid(x: float, places: int, up: bool) -> float:
+    step = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(x)).quantize(step, rounding=ROUND_CEILING if up else ROUND_FLOOR))
+
+
+def _bisect(ok: Callable[[float], bool], bad: float, good: float, places: int) -> float:
+    """The boundary between ``bad`` (ok false) and ``good`` (ok true), to well below the grid."""
+    tol = 10.0**-places / 8
+    for _ in range(200):
+        if abs(good - bad) <= tol:
+            break
+        mid = (bad + good) / 2
+        if ok(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _snap(ok: Callable[[float], bool], boundary: float, x0: float, places: int, up: bool) -> float | None:
+    """``boundary`` on the grid of ``places`` decimals in the safe direction, checked: ``ok`` holds there and
+    fails one step back toward ``x0`` (``None`` when no grid value near the boundary holds)."""
+    step = 10.0**-places
+    v = _grid(boundary, places, up)
+    for _ in range(8):
+        if v >= 0 and ok(v):
+            break
+        v = _grid(v + step if up else v - step, places, up)
+    else:
+        return None
+    if v < 0:
+        return None
+    for _ in range(8):
+        back = _grid(v - step if up else v + step, places, not up)
+        if (up and back <= x0) or (not up and back >= x0) or back < 0 or not ok(back):
+            break
+        v = back
+    return v
+
+
+def _probes(x0: float, up: bool, places: int, limit: float | None) -> list[float]:
+    """Values to bracket the boundary with, from near ``x0`` outward (geometric), ending at ``limit``."""
+    out: list[float] = []
+    if up:
+        top = _CEILING if limit is None else limit
+        x = max(abs(x0), 10.0**-places)
+        while True:
+            x = x * 2 if x0 > 0 else x * 10
+            cand = x0 + (x - x0 if x0 > 0 else x)
+            if cand >= top:
+                break
+            out.append(cand)
+        if top > x0:
+            out.append(top)
+    else:
+        bottom = 0.0 if limit is None else limit
+        x = x0
+        while x > 10.0**-places and x / 2 > bottom:
+            x = x / 2
+            out.append(x)
+        if bottom < x0:
+            out.append(bottom)
+    return out
+
+
+def _linear_root(g: Callable[[float], float | None], x0: float) -> float | None:
+    """Where ``g`` (the left side minus the right side of a comparison) is zero, if ``g`` is linear near x0."""
+    h = max(abs(x0), 1.0) * 1e-3
+    a, b, c = g(x0), g(x0 + h), g(x0 + 2 * h)
+    if a is None or b is None or c is None:
+        return None
+    slope = (b - a) / h
+    if slope == 0 or abs((c - b) - (b - a)) > 1e-9 * max(abs(a), abs(b), abs(c), 1.0):
+        return None
+    return x0 - a / slope
+
+
+def _solve(
+    ok: Callable[[float], bool],
+    x0: float,
+    places: int,
+    *,
+    maximum: float | None = None,
+    roots: Sequence[float] = (),
+    only: bool | None = None,
+) -> tuple[float, bool] | None:
+    """The value nearest ``x0`` (on the grid of ``places`` decimals, safe side) at which ``ok`` holds, and whether
+    it lies above x0; ``None`` when none is found. ``roots`` are closed-form candidates tried first; ``only``
+    limits the search to one side (``True`` up); ``maximum`` caps it."""
+    found: list[tuple[float, bool]] = []
+    for root in roots:
+        up = root > x0
+        if only is not None and up is not only:
+            continue
+        v = _snap(ok, root, x0, places, up)
+        if v is not None:
+            found.append((v, up))
+    if not found:
+        for up in (True, False):
+            if only is not None and up is not only:
+                continue
+            bad = x0
+            for probe in _probes(x0, up, places, maximum if up else None):
+                if ok(probe):
+                    v = _snap(ok, _bisect(ok, bad, probe, places), x0, places, up)
+                    if v is not None:
+                        found.append((v, up))
+                    break
+                bad = probe
+    if not found:
+        return None
+    return min(found, key=lambda t: abs(t[0] - x0))
+
+
+# -- words ------------------------------------------------------------------------------------------
+
+
+def _q(x: float, unit: str, places: int) -> str:
+    return format_quantity(Decimal(repr(x)), unit, places)
+
+
+def _field_title(pack: CompiledPack, name: str) -> Text:
+    spec = FIELD_SPECS.get(name)
+    return Text(zh=spec.title_zh, en=spec.title_en) if spec else pack.titles.get(name, Text(zh=name, en=name))
+
+
+def _alone(verdict: Verdict | None) -> Text:
+    if verdict is Verdict.APPROVE:
+        return Text(zh="仅此一项即可准入", en="on its own this is enough for approval")
+    if verdict is None:
+        return Text(zh="", en="")
+    return Text(
+        zh=f"仅此一项不足以准入（结论将为“{verdict.label('zh')}”）",
+        en=f"on its own not enough for approval (the verdict would be {verdict.label('en')})",
+    )
+
+
+def _change_text(change: FieldChange, places: int, goal: Text) -> Text:
+    title, unit = change.title, change.unit
+    now = _q(change.current, unit, places)
+    if change.needed is None:
+        return Text(
+            zh=f"仅调整{title.zh}（现为 {now}）无法{goal.zh}",
+            en=f"no value of the {title.en} on its own (now {now}) is enough to {goal.en}",
+        )
+    need = _q(change.needed, unit, places)
+    least = change.direction == "at_least"
+    zh = f"{title.zh}{'不低于' if least else '不高于'} {need}（现为 {now}，其他数值不变）即可{goal.zh}"
+    en = f"{title.en} at {'least' if least else 'most'} {need} (now {now}, other figures as declared) would {goal.en}"
+    if change.unrounded is not None:
+        plain = _q(change.unrounded, unit, places)
+        zh += f"（规则先将比较的数值四舍五入；不计舍入须达 {plain}）"
+        en += f" (the rule rounds the compared figure first; without that rounding it takes {plain})"
+    if change.leaves_scope:
+        zh += "（此时本规则不再适用）"
+        en += " (the rule then no longer applies)"
+    alone = _alone(change.verdict)
+    if alone.zh:
+        zh += f"；{alone.zh}"
+        en += f"; {alone.en}"
+    return Text(zh=zh, en=en)
+
+
+def _join(texts: Sequence[Text], zh_sep: str = "；", en_sep: str = "; ") -> Text:
+    return Text(zh=zh_sep.join(t.zh for t in texts if t.zh), en=en_sep.join(t.en for t in texts if t.en))
+
+
+# -- the parts --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    pipeline: Pipeline
+    project: Project
+    as_of: date
+    env: dict[str, Any]
+
+    @property
+    def pack(self) -> CompiledPack:
+        return self.pipeline.pack
+
+    def verdict_with(self, field: str, value: float) -> Verdict:
+        """The verdict of the whole project with ``field`` set to ``value`` (the engine's own evaluation)."""
+        changed = self.project.model_copy(update={field: value})
+        return self.pipeline.evaluate(changed, self.as_of).verdict
+
+
+def _decisive(f: Finding) -> bool:
+    """Whether the finding can stand in the way of approval (an unverified figure is advisory only)."""
+    return f.severity is not Severity.ADVISORY and f.figure_status is not CitationStatus.UNVERIFIED
+
+
+def _rule_changes(ctx: _Context, rule: CompiledRule) -> list[FieldChange]:
+    pack, env = ctx.pack, ctx.env
+    out: list[FieldChange] = []
+    goal = Text(zh=f"通过 {rule.id}", en=f"pass {rule.id}")
+    for name in _numeric_inputs(pack, env, rule.reads):
+        x0 = float(env[name])
+
+        def ok(x: float, name: str = name) -> bool:
+            return _rule_state(rule, _with(pack, env, name, x)) in ("pass", "na")
+
+        roots: list[float] = []
+        for check in rule.checks:
+
+            def gap(x: float, name: str = name, check: Any = check) -> float | None:
+                e = _with(pack, env, name, x)
+                a, b = check.left(e), check.right(e)
+                return None if isinstance(a, Unknown) or isinstance(b, Unknown) else float(a) - float(b)
+
+            root = _linear_root(gap, x0)
+            if root is not None and root >= 0:
+                roots.append(root)
+        spec = FIELD_SPECS[name]
+        hit = _solve(ok, x0, rule.precision, maximum=spec.maximum, roots=roots)
+        title, unit = _field_title(pack, name), spec.unit
+        unrounded: float | None = None
+        if hit is not None:
+            near = [r for r in roots if (r > x0) is hit[1]]
+            if near:
+                exact = _grid(min(near, key=lambda r: abs(r - x0)), rule.precision, hit[1])
+                unrounded = exact if exact != hit[0] and ok(exact) else None
+        if hit is None:
+            change = FieldChange(field=name, title=title, unit=unit, current=x0, needed=None, text=Text(zh="", en=""))
+        else:
+            value, up = hit
+            state = _rule_state(rule, _with(pack, env, name, value))
+            change = FieldChange(
+                field=name,
+                title=title,
+                unit=unit,
+                current=x0,
+                needed=value,
+                direction="at_least" if up else "at_most",
+                unrounded=unrounded,
+                leaves_scope=state == "na",
+                verdict=ctx.verdict_with(name, value),
+                text=Text(zh="", en=""),
+            )
+        out.append(change.model_copy(update={"text": _change_text(change, rule.precision, goal)}))
+    return out
+
+
+def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath:
+    head = Text(zh=f"{f.rule_id} {f.title.zh}", en=f"{f.rule_id} {f.title.en}")
+    waivable = rule.waivable if rule is not None else False
+    base: dict[str, Any] = {
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "severity": f.severity,
+        "outcome": f.outcome,
+        "waivable": waivable,
+        "comparisons": f.comparisons,
+    }
+    if f.outcome is Outcome.ERROR:
+        return RulePath(
+            **base,
+            kind="error",
+            text=Text(
+                zh=f"{head.zh}：无法计算，须先查明原因（见该项说明）。",
+                en=f"{head.en}: could not be evaluated; the cause must be found first (see the finding).",
+            ),
+        )
+    if f.outcome is Outcome.INSUFFICIENT_DATA:
+        names = ", ".join(f.missing) or "—"
+        return RulePath(
+            **base,
+            kind="data",
+            facts=f.missing,
+            text=Text(
+                zh=f"{head.zh}：缺少数据（{'、'.join(f.missing) or '—'}），补齐前无法判断。",
+                en=f"{head.en}: lacks data ({names}); it cannot be decided until they are supplied.",
+            ),
+        )
+    if "data-quality" in f.tags:
+        return RulePath(
+            **base,
+            kind="confirm",
+            text=Text(
+                zh=f"{head.zh}：数值不合理，须核实或更正；确认无误请在 confirmed_values 中列明。",
+                en=f"{head.en}: the figure is implausible; confirm it (confirmed_values) or correct it.",
+            ),
+        )
+    changes = _rule_changes(ctx, rule) if rule is not None else []
+    if any(c.needed is not None for c in changes):
+        return RulePath(**base, kind="figures", changes=tuple(changes), text=_needs(head, f))
+    facts = tuple(_other_facts(ctx.pack, rule.reads)) if rule is not None else ()
+    on = "、".join(facts) or "—"
+    tail_zh = "（规则包标为可豁免：仅豁免可解除）" if waivable else ""
+    tail_en = " (the pack marks it waivable: only a waiver can lift it)" if waivable else ""
+    if f.severity is Severity.VETO:
+        text = Text(
+            zh=f"{head.zh}：一票否决，无论数值如何调整均不能解除；取决于 {on}，而非数值{tail_zh}。",
+            en=f"{head.en}: a veto no change of figures can lift; it turns on {', '.join(facts) or '—'}, "
+            f"not on a figure{tail_en}.",
+        )
+    else:
+        text = Text(
+            zh=f"{head.zh}：须整改，数值调整不能解决；取决于 {on}。",
+            en=f"{head.en}: must be fixed, and no change of figures does it; it turns on {', '.join(facts) or '—'}.",
+        )
+    return RulePath(**base, kind="fixed", changes=tuple(changes), facts=facts, text=text)
+
+
+def _needs(head: Text, f: Finding) -> Text:
+    """The rule and what it compares (e.g. ``needs ≥ 20 万元/亩; has 13 万元/亩``), from the finding."""
+    shown = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
+    zh: list[str] = []
+    en: list[str] = []
+    for c in f.comparisons:
+        if c.passed is False and c.actual is not None and c.threshold is not None:
+            op = shown.get(c.op, c.op)
+            need, has = (
+                format_quantity(Decimal(repr(c.threshold)), c.unit, None),
+                format_quantity(Decimal(repr(c.actual)), c.unit, None),
+            )
+            zh.append(f"需 {op} {need}，现为 {has}")
+            en.append(f"needs {op} {need}; has {has}")
+    if not zh:
+        return Text(zh=f"{head.zh}：", en=f"{head.en}:")
+    return Text(zh=f"{head.zh}（{'；'.join(zh)}）：", en=f"{head.en} ({'; '.join(en)}):")
+
+
+def _reaches(score: Score | None, line: float) -> bool:
+    return score is not None and Decimal(repr(score.total)) >= Decimal(repr(line))
+
+
+def _score_path(ctx: _Context, report: Report) -> ScorePath | None:
+    score, vdef = report.score, ctx.pack.verdict
+    if score is None or vdef is None or report.out_of_scope is not None:
+        return None
+    if _reaches(score, vdef.approve_min):
+        return None
+    base: dict[str, Any] = {
+        "total": score.total,
+        "approve_min": vdef.approve_min,
+        "conditional_min": vdef.conditional_min,
+        "meaningful": score.meaningful,
+    }
+    if not score.meaningful:
+        return ScorePath(
+            **base,
+            text=Text(
+                zh=f"综合评分仅基于 {score.scored} 项指标（至少须 {score.min_indicators} 项），"
+                "不具参考意义：先补齐指标数据。",
+                en=f"The score rests on {score.scored} indicator(s) (the pack needs {score.min_indicators}); it is not "
+                "meaningful: supply the indicators' data first.",
+            ),
+        )
+    pack, env, scorer = ctx.pack, ctx.env, ctx.pipeline.scorer
+    inputs = indicator_inputs(pack, env, ctx.as_of)
+    lines: list[tuple[Literal["approve", "conditional"], float]] = [("approve", vdef.approve_min)]
+    if not _reaches(score, vdef.conditional_min):
+        lines.append(("conditional", vdef.conditional_min))
+    paths: list[IndicatorPath] = []
+    for line_name, line in lines:
+        goal = (
+            Text(zh=f"使评分达到准入线 {line:g} 分", en=f"lift the score to the approval line of {line:g}")
+            if line_name == "approve"
+            else Text(
+                zh=f"使评分达到有条件准入线 {line:g} 分", en=f"lift the score to the conditional line of {line:g}"
+            )
+        )
+        for i, inp in enumerate(inputs):
+            paths.append(_indicator_path(ctx, inputs, i, inp, line_name, line, goal, scorer))
+    paths = [p for p in paths if p.id]
+    total = f"{score.total:g}"
+    text = Text(
+        zh=f"综合评分 {total} 分，低于准入线 {vdef.approve_min:g} 分；各指标单独调整所需如下（其他指标不变）。",
+        en=f"The score is {total}, below the approval line of {vdef.approve_min:g}; each indicator on its own "
+        "(the others as they are) would need:",
+    )
+    return ScorePath(**base, indicators=tuple(paths), text=text)
+
+
+def _indicator_path(
+    ctx: _Context,
+    inputs: list[IndicatorInput],
+    i: int,
+    inp: IndicatorInput,
+    line_name: Literal["approve", "conditional"],
+    line: float,
+    goal: Text,
+    scorer: Callable[[Sequence[IndicatorInput], Any], Score | None],
+) -> IndicatorPath:
+    ind, vdef, pack, env = inp.indicator, ctx.pack.verdict, ctx.pack, ctx.env
+    empty = IndicatorPath(id="", title=ind.title, line=line_name, current=None, needed=None, text=Text(zh="", en=""))
+    if inp.value is None or inp.outcome is not Outcome.PASS:
+        return empty
+    x0, up = inp.value, ind.target >= ind.floor
+    at_target = ind.target if (x0 < ind.target if up else x0 > ind.target) else None
+    head = Text(zh=ind.title.zh, en=ind.title.en)
+    now = _q(x0, ind.unit, _INDICATOR_PLACES)
+    if at_target is None:
+        return IndicatorPath(
+            id=ind.id, title=ind.title, unit=ind.unit, line=line_name, current=x0, needed=None,
+            text=Text(zh=f"{head.zh}（{now}）已得满分，无法再提高评分",
+                      en=f"{head.en} ({now}) already earns its full points"),
+        )  # fmt: skip
+
+    def ok_value(v: float) -> bool:
+        changed = list(inputs)
+        changed[i] = IndicatorInput(ind, v, Outcome.PASS)
+        return _reaches(scorer(changed, vdef), line)
+
+    if not ok_value(at_target):
+        best = scorer([*inputs[:i], IndicatorInput(ind, at_target, Outcome.PASS), *inputs[i + 1 :]], vdef)
+        most = f"{best.total:g}" if best is not None else "—"
+        return IndicatorPath(
+            id=ind.id, title=ind.title, unit=ind.unit, line=line_name, current=x0, needed=None,
+            text=Text(
+                zh=f"{head.zh}：单独调整不足以{goal.zh}，即使达到目标值 {_q(at_target, ind.unit, _INDICATOR_PLACES)}"
+                f"（满分）评分也只有 {most} 分",
+                en=f"{head.en}: on its own it cannot {goal.en}; even at its target of "
+                f"{_q(at_target, ind.unit, _INDICATOR_PLACES)} (full points) the score would be {most}",
+            ),
+        )  # fmt: skip
+    hit = _solve(ok_value, x0, _INDICATOR_PLACES, maximum=at_target if up else None, only=up)
+    needed = hit[0] if hit is not None else at_target
+    changes: list[FieldChange] = []
+    for name in _numeric_inputs(pack, env, ind.reads):
+        f0 = float(env[name])
+
+        def ok_field(x: float, name: str = name) -> bool:
+            return _reaches(scorer(indicator_inputs(pack, _with(pack, env, name, x), ctx.as_of), vdef), line)
+
+        spec = FIELD_SPECS[name]
+        fhit = _solve(ok_field, f0, _INDICATOR_PLACES, maximum=spec.maximum)
+        title = _field_title(pack, name)
+        if fhit is None:
+            ch = FieldChange(field=name, title=title, unit=spec.unit, current=f0, needed=None, text=Text(zh="", en=""))
+        else:
+            ch = FieldChange(
+                field=name, title=title, unit=spec.unit, current=f0, needed=fhit[0],
+                direction="at_least" if fhit[1] else "at_most",
+                verdict=ctx.verdict_with(name, fhit[0]), text=Text(zh="", en=""),
+            )  # fmt: skip
+        changes.append(ch.model_copy(update={"text": _change_text(ch, _INDICATOR_PLACES, goal)}))
+    need = _q(needed, ind.unit, _INDICATOR_PLACES)
+    text = Text(
+        zh=f"{head.zh}{'不低于' if up else '不高于'} {need}（现为 {now}）即可{goal.zh}",
+        en=f"{head.en} at {'least' if up else 'most'} {need} (now {now}) would {goal.en}",
+    )
+    if not changes:
+        facts = _other_facts(pack, ind.reads)
+        if facts:
+            text = Text(
+                zh=text.zh + f"（取决于 {'、'.join(facts)}，不是可调整的数值）",
+                en=text.en + f" (it turns on {', '.join(facts)}, not on a figure)",
+            )
+    return IndicatorPath(
+        id=ind.id, title=ind.title, unit=ind.unit, line=line_name, current=x0, needed=needed,
+        changes=tuple(changes), text=text,
+    )  # fmt: skip
+
+
+def _missing(ctx: _Context, report: Report) -> list[Explained]:
+    if report.to_supply:
+        return [
+            Explained(
+                id=s.field,
+                title=s.title,
+                unit=FIELD_SPECS[s.field].unit if s.field in FIELD_SPECS else ctx.pack.units_of.get(s.field, ""),
+                needed_by=s.rules,
+                text=s.why,
+            )
+            for s in report.to_supply
+        ]
+    users: dict[str, list[str]] = {m: [] for m in report.missing_fields}
+    for f in report.findings:
+        for m in f.missing:
+            if m in users and _decisive(f) and f.rule_id not in users[m]:
+                users[m].append(f.rule_id)
+    out: list[Explained] = []
+    for m, rules in users.items():
+        ids = ", ".join(rules) or "—"
+        out.append(
+            Explained(
+                id=m,
+                title=_field_title(ctx.pack, m),
+                unit=FIELD_SPECS[m].unit if m in FIELD_SPECS else ctx.pack.units_of.get(m, ""),
+                needed_by=tuple(rules),
+                text=Text(zh=f"{'、'.join(rules) or '—'} 需要此项才能判断。", en=f"Needed to decide {ids}."),
+            )
+        )
+    return out
+
+
+def _referrals(report: Report) -> list[Explained]:
+    out: list[Explained] = []
+    for r in report.referrals:
+        if r.missing:
+            text = Text(
+                zh=f"可能须转报{r.to.zh}：取决于 {'、'.join(r.missing)}（须补齐）；"
+                "如须转报，本地结论至多为有条件准入。",
+                en=f"May need referral to {r.to.en}: it turns on {', '.join(r.missing)} (to supply); if due, the "
+                "local verdict is at best conditional.",
+            )
+        else:
+            text = Text(
+                zh=f"须转报{r.to.zh}：另一机关须作决定，本地结论至多为有条件准入，数值调整不能改变这一点。",
+                en=f"Must also be decided by {r.to.en}: another body decides, so the local verdict is at best "
+                "conditional; this is not something figures fix.",
+            )
+        out.append(Explained(id=r.id, title=r.to, needed_by=r.missing, text=text))
+    return out
+
+
+def path_to_approval(pipeline: Pipeline, project: Project, as_of: date, report: Report) -> PathToApproval:
+    """What it would take for ``project`` (whose report as of ``as_of`` is ``report``) to be approved."""
+    if report.verdict is Verdict.APPROVE:
+        return PathToApproval(
+            verdict=report.verdict,
+            possible=True,
+            summary=Text(zh="已准予准入：无需改动。", en="Approved as it stands: nothing to change."),
+        )
+    env, _errors = pipeline.facts(project, as_of)
+    ctx = _Context(pipeline, project, as_of, env)
+    rules = {r.id: r for r in pipeline.pack.rules}
+    in_scope = report.out_of_scope is None
+    paths: list[RulePath] = []
+    for f in report.findings:
+        if not _decisive(f) and f.outcome is not Outcome.ERROR:
+            continue
+        if f.outcome not in (Outcome.FAIL, Outcome.INSUFFICIENT_DATA, Outcome.ERROR):
+            continue
+        if not in_scope and not (f.severity is Severity.VETO and f.outcome is Outcome.FAIL):
+            continue  # outside the pack's scope only a ban that covers the project counts
+        paths.append(_rule_path(ctx, f, rules.get(f.rule_id)))
+    score = _score_path(ctx, report) if in_scope else None
+    missing = _missing(ctx, report)
+    referrals = _referrals(report)
+    others: list[Text] = []
+    if report.out_of_scope is not None:
+        others.append(
+            Text(
+                zh=f"不属本规则包评审范围：{report.out_of_scope.zh}",
+                en=f"Outside the pack's scope: {report.out_of_scope.en}",
+            )
+        )
+    if report.score is not None and in_scope:
+        broken = [i.id for i in report.score.indicators if i.outcome is Outcome.ERROR]
+        if broken:
+            others.append(
+                Text(
+                    zh=f"评分指标 {'、'.join(broken)} 无法计算：查明原因前不能准入。",
+                    en=f"Scoring indicator(s) {', '.join(broken)} could not be computed: no approval until the cause "
+                    "is found.",
+                )
+            )
+    fixed_vetoes = [p for p in paths if p.kind == "fixed" and p.severity is Severity.VETO]
+    due = [r for r in report.referrals if not r.missing]
+    possible = not fixed_vetoes and in_scope and not due
+    singles = [
+        c
+        for c in [
+            *(c for p in paths for c in p.changes),
+            *(c for i in (score.indicators if score else ()) for c in i.changes),
+        ]
+        if c.verdict is Verdict.APPROVE
+    ]
+    groups = len(paths) + (1 if score is not None else 0) + (1 if missing else 0) + len(referrals) + len(others)
+    together = possible and not singles and groups > 1
+    summary = _summary(possible, together, singles, fixed_vetoes, due, in_scope, bool(missing))
+    return PathToApproval(
+        verdict=report.verdict,
+        possible=possible,
+        together=together,
+        rules=tuple(paths),
+        score=score,
+        missing=tuple(missing),
+        referrals=tuple(referrals),
+        others=tuple(others),
+        summary=summary,
+    )
+
+
+def _summary(
+    possible: bool,
+    together: bool,
+    singles: Sequence[FieldChange],
+    fixed_vetoes: Sequence[RulePath],
+    due: Sequence[Any],
+    in_scope: bool,
+    missing: bool,
+) -> Text:
+    parts: list[Text] = []
+    if not possible:
+        why: list[Text] = []
+        if fixed_vetoes:
+            ids = ", ".join(p.rule_id for p in fixed_vetoes)
+            why.append(
+                Text(
+                    zh=f"一票否决 {'、'.join(p.rule_id for p in fixed_vetoes)} 不取决于数值",
+                    en=f"veto {ids} does not turn on figures",
+                )
+            )
+            waivable = [p.rule_id for p in fixed_vetoes if p.waivable]
+            if waivable:
+                why.append(
+                    Text(
+                        zh=f"其中 {'、'.join(waivable)} 规则包标为可豁免，仅豁免可解除",
+                        en=f"of these the pack marks {', '.join(waivable)} waivable: only a waiver could lift it",
+                    )
+                )
+        if not in_scope:
+            why.append(Text(zh="项目不属本规则包评审范围", en="the project is outside the pack's scope"))
+        if due:
+            why.append(
+                Text(
+                    zh=f"须转报（{'、'.join(r.id for r in due)}），本地结论至多为有条件准入",
+                    en=f"referral(s) {', '.join(r.id for r in due)} remain, so the local verdict is at best "
+                    "conditional",
+                )
+            )
+        joined = _join(why)
+        parts.append(
+            Text(
+                zh=f"无论数值如何调整均不能准予准入：{joined.zh}。",
+                en=f"No change of figures leads to approval: {joined.en}.",
+            )
+        )
+    elif singles:
+        seen: dict[str, Text] = {}
+        for c in singles:
+            seen.setdefault(c.field, c.title)
+        parts.append(
+            Text(
+                zh=f"单独调整以下任一数值即可准入（见下）：{'、'.join(t.zh for t in seen.values())}。",
+                en="Changing any one of these figures on its own is enough for approval (see below): "
+                f"{', '.join(t.en for t in seen.values())}.",
+            )
+        )
+    elif together:
+        parts.append(
+            Text(
+                zh="没有任何单项调整足以准入：下列各项须同时解决。",
+                en="No single change is enough for approval: everything below must be fixed together.",
+            )
+        )
+    else:
+        parts.append(Text(zh="须解决下列事项方可准入。", en="Approval needs what follows."))
+    if missing:
+        parts.append(
+            Text(
+                zh="缺少的数据须先补齐，方可作出任何结论。", en="The missing data must be supplied before any decision."
+            )
+        )
+    return _join(parts, "", " ")
