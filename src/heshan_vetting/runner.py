@@ -98,7 +98,9 @@ def run_check(
     autoload = False if args.no_autoload else None
     if hooks is not None and (sorted(scanned[0]), scanned[1]) == (sorted(args.disable_plugin), autoload):
         # the plugin set built to read the plugins' options is the one asked for: load entry points once
-        vetter = Vetter(args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks)
+        vetter = Vetter(
+            args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks, explain=args.explain
+        )
     else:  # e.g. an abbreviated --disable-pl NAME that the pre-scan could not see
         vetter = Vetter(
             args.pack,
@@ -107,6 +109,7 @@ def run_check(
             options=options,
             strict=args.strict,
             autoload=autoload,
+            explain=args.explain,
         )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")

@@ -14,11 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any, Literal
 
 from heshan_vetting.evaluation.pipeline import Pipeline, indicator_inputs
 from heshan_vetting.evaluation.scoring import IndicatorInput
+from heshan_vetting.evaluation.solve import (
+    linear_root,
+    numeric_inputs,
+    on_grid,
+    other_facts,
+    rule_state,
+    solve,
+    with_field,
+)
 from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.lang.values import Unknown
 from heshan_vetting.model import Project
@@ -44,198 +53,7 @@ from heshan_vetting.terms import format_quantity
 __all__ = ["path_to_approval"]
 
 Direction = Literal["at_least", "at_most"]
-_State = Literal["pass", "na", "fail", "unknown"]
 _INDICATOR_PLACES = 2  # indicator values are solved to 0.01 of their unit (the score shows two decimals)
-_CEILING = 1e15  # no figure is searched beyond this
-
-
-# -- probing the compiled conditions --------------------------------------------------------------
-
-
-def _rule_state(rule: CompiledRule, env: dict[str, Any]) -> _State:
-    """What the compiled conditions of ``rule`` say on ``env`` (the native engine's own closures)."""
-    scope = True if rule.applies is None else rule.applies(env)
-    if scope is not True:
-        if scope is False or (isinstance(scope, Unknown) and scope.kind == "na"):
-            return "na"
-        return "unknown"
-    result = rule.require(env)
-    if result is True:
-        return "pass"
-    if result is False:
-        return "fail"
-    return "na" if isinstance(result, Unknown) and result.kind == "na" else "unknown"
-
-
-def _with(pack: CompiledPack, env: dict[str, Any], field: str, value: float) -> dict[str, Any]:
-    """``env`` with ``field`` set to ``value`` and the derived metrics computed again."""
-    out = dict(env)
-    out[field] = value
-    for d in pack.derived:
-        out[d.name] = d.fn(out)
-    return out
-
-
-def _numeric_inputs(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
-    """The numeric project fields behind ``reads`` (through derived metrics) that have a value."""
-    derived = {d.name: d for d in pack.derived}
-    out: list[str] = []
-    seen: set[str] = set()
-    todo = list(reversed(reads))
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in derived:
-            todo.extend(reversed(derived[name].reads))
-            continue
-        spec = FIELD_SPECS.get(name)
-        if (
-            spec is not None
-            and spec.kind == "number"
-            and name != "employees"  # a head count, not a quantity to solve for
-            and name in pack.fact_types
-            and name not in pack.plugin_facts
-            and isinstance(env.get(name), float)
-        ):
-            out.append(name)
-    return out
-
-
-def _other_facts(pack: CompiledPack, reads: Sequence[str]) -> list[str]:
-    """The project facts behind ``reads`` that are not numbers (an industry, a product, a yes/no)."""
-    derived = {d.name: d for d in pack.derived}
-    out: list[str] = []
-    seen: set[str] = set()
-    todo = list(reversed(reads))
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in derived:
-            todo.extend(reversed(derived[name].reads))
-        elif name in pack.fact_types and (name not in FIELD_SPECS or FIELD_SPECS[name].kind != "number"):
-            out.append(name)
-    return out
-
-
-# -- the solver -------------------------------------------------------------------------------------
-
-
-def _grid(x: float, places: int, up: bool) -> float:
-    step = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(x)).quantize(step, rounding=ROUND_CEILING if up else ROUND_FLOOR))
-
-
-def _bisect(ok: Callable[[float], bool], bad: float, good: float, places: int) -> float:
-    """The boundary between ``bad`` (ok false) and ``good`` (ok true), to well below the grid."""
-    tol = 10.0**-places / 8
-    for _ in range(200):
-        if abs(good - bad) <= tol:
-            break
-        mid = (bad + good) / 2
-        if ok(mid):
-            good = mid
-        else:
-            bad = mid
-    return good
-
-
-def _snap(ok: Callable[[float], bool], boundary: float, x0: float, places: int, up: bool) -> float | None:
-    """``boundary`` on the grid of ``places`` decimals in the safe direction, checked: ``ok`` holds there and
-    fails one step back toward ``x0`` (``None`` when no grid value near the boundary holds)."""
-    step = 10.0**-places
-    v = _grid(boundary, places, up)
-    for _ in range(8):
-        if v >= 0 and ok(v):
-            break
-        v = _grid(v + step if up else v - step, places, up)
-    else:
-        return None
-    if v < 0:
-        return None
-    for _ in range(8):
-        back = _grid(v - step if up else v + step, places, not up)
-        if (up and back <= x0) or (not up and back >= x0) or back < 0 or not ok(back):
-            break
-        v = back
-    return v
-
-
-def _probes(x0: float, up: bool, places: int, limit: float | None) -> list[float]:
-    """Values to bracket the boundary with, from near ``x0`` outward (geometric), ending at ``limit``."""
-    out: list[float] = []
-    if up:
-        top = _CEILING if limit is None else limit
-        x = max(abs(x0), 10.0**-places)
-        while True:
-            x = x * 2 if x0 > 0 else x * 10
-            cand = x0 + (x - x0 if x0 > 0 else x)
-            if cand >= top:
-                break
-            out.append(cand)
-        if top > x0:
-            out.append(top)
-    else:
-        bottom = 0.0 if limit is None else limit
-        x = x0
-        while x > 10.0**-places and x / 2 > bottom:
-            x = x / 2
-            out.append(x)
-        if bottom < x0:
-            out.append(bottom)
-    return out
-
-
-def _linear_root(g: Callable[[float], float | None], x0: float) -> float | None:
-    """Where ``g`` (the left side minus the right side of a comparison) is zero, if ``g`` is linear near x0."""
-    h = max(abs(x0), 1.0) * 1e-3
-    a, b, c = g(x0), g(x0 + h), g(x0 + 2 * h)
-    if a is None or b is None or c is None:
-        return None
-    slope = (b - a) / h
-    if slope == 0 or abs((c - b) - (b - a)) > 1e-9 * max(abs(a), abs(b), abs(c), 1.0):
-        return None
-    return x0 - a / slope
-
-
-def _solve(
-    ok: Callable[[float], bool],
-    x0: float,
-    places: int,
-    *,
-    maximum: float | None = None,
-    roots: Sequence[float] = (),
-    only: bool | None = None,
-) -> tuple[float, bool] | None:
-    """The value nearest ``x0`` (on the grid of ``places`` decimals, safe side) at which ``ok`` holds, and whether
-    it lies above x0; ``None`` when none is found. ``roots`` are closed-form candidates tried first; ``only``
-    limits the search to one side (``True`` up); ``maximum`` caps it."""
-    found: list[tuple[float, bool]] = []
-    for root in roots:
-        up = root > x0
-        if only is not None and up is not only:
-            continue
-        v = _snap(ok, root, x0, places, up)
-        if v is not None:
-            found.append((v, up))
-    if not found:
-        for up in (True, False):
-            if only is not None and up is not only:
-                continue
-            bad = x0
-            for probe in _probes(x0, up, places, maximum if up else None):
-                if ok(probe):
-                    v = _snap(ok, _bisect(ok, bad, probe, places), x0, places, up)
-                    if v is not None:
-                        found.append((v, up))
-                    break
-                bad = probe
-    if not found:
-        return None
-    return min(found, key=lambda t: abs(t[0] - x0))
 
 
 # -- words ------------------------------------------------------------------------------------------
@@ -320,37 +138,37 @@ def _rule_changes(ctx: _Context, rule: CompiledRule) -> list[FieldChange]:
     pack, env = ctx.pack, ctx.env
     out: list[FieldChange] = []
     goal = Text(zh=f"通过 {rule.id}", en=f"pass {rule.id}")
-    for name in _numeric_inputs(pack, env, rule.reads):
+    for name in numeric_inputs(pack, env, rule.reads):
         x0 = float(env[name])
 
         def ok(x: float, name: str = name) -> bool:
-            return _rule_state(rule, _with(pack, env, name, x)) in ("pass", "na")
+            return rule_state(rule, with_field(pack, env, name, x)) in ("pass", "na")
 
         roots: list[float] = []
         for check in rule.checks:
 
             def gap(x: float, name: str = name, check: Any = check) -> float | None:
-                e = _with(pack, env, name, x)
+                e = with_field(pack, env, name, x)
                 a, b = check.left(e), check.right(e)
                 return None if isinstance(a, Unknown) or isinstance(b, Unknown) else float(a) - float(b)
 
-            root = _linear_root(gap, x0)
+            root = linear_root(gap, x0)
             if root is not None and root >= 0:
                 roots.append(root)
         spec = FIELD_SPECS[name]
-        hit = _solve(ok, x0, rule.precision, maximum=spec.maximum, roots=roots)
+        hit = solve(ok, x0, rule.precision, maximum=spec.maximum, roots=roots)
         title, unit = _field_title(pack, name), spec.unit
         unrounded: float | None = None
         if hit is not None:
             near = [r for r in roots if (r > x0) is hit[1]]
             if near:
-                exact = _grid(min(near, key=lambda r: abs(r - x0)), rule.precision, hit[1])
+                exact = on_grid(min(near, key=lambda r: abs(r - x0)), rule.precision, hit[1])
                 unrounded = exact if exact != hit[0] and ok(exact) else None
         if hit is None:
             change = FieldChange(field=name, title=title, unit=unit, current=x0, needed=None, text=Text(zh="", en=""))
         else:
             value, up = hit
-            state = _rule_state(rule, _with(pack, env, name, value))
+            state = rule_state(rule, with_field(pack, env, name, value))
             change = FieldChange(
                 field=name,
                 title=title,
@@ -394,7 +212,8 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
             kind="data",
             facts=f.missing,
             text=Text(
-                zh=f"{head.zh}：缺少数据（{'、'.join(f.missing) or '—'}），补齐前无法判断。",
+                zh=f"{head.zh}：缺少数据（{'、'.join(_field_title(ctx.pack, m).zh for m in f.missing) or '—'}），"
+                "补齐前无法判断。",
                 en=f"{head.en}: lacks data ({names}); it cannot be decided until they are supplied.",
             ),
         )
@@ -410,20 +229,20 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
     changes = _rule_changes(ctx, rule) if rule is not None else []
     if any(c.needed is not None for c in changes):
         return RulePath(**base, kind="figures", changes=tuple(changes), text=_needs(head, f))
-    facts = tuple(_other_facts(ctx.pack, rule.reads)) if rule is not None else ()
-    on = "、".join(facts) or "—"
+    facts = tuple(other_facts(ctx.pack, rule.reads)) if rule is not None else ()
+    on = "、".join(_field_title(ctx.pack, n).zh for n in facts) or "—"
+    on_en = ", ".join(_field_title(ctx.pack, n).en for n in facts) or "—"
     tail_zh = "（规则包标为可豁免：仅豁免可解除）" if waivable else ""
     tail_en = " (the pack marks it waivable: only a waiver can lift it)" if waivable else ""
     if f.severity is Severity.VETO:
         text = Text(
             zh=f"{head.zh}：一票否决，无论数值如何调整均不能解除；取决于 {on}，而非数值{tail_zh}。",
-            en=f"{head.en}: a veto no change of figures can lift; it turns on {', '.join(facts) or '—'}, "
-            f"not on a figure{tail_en}.",
+            en=f"{head.en}: a veto no change of figures can lift; it turns on the {on_en}, not on a figure{tail_en}.",
         )
     else:
         text = Text(
             zh=f"{head.zh}：须整改，数值调整不能解决；取决于 {on}。",
-            en=f"{head.en}: must be fixed, and no change of figures does it; it turns on {', '.join(facts) or '—'}.",
+            en=f"{head.en}: must be fixed, and no change of figures does it; it turns on the {on_en}.",
         )
     return RulePath(**base, kind="fixed", changes=tuple(changes), facts=facts, text=text)
 
@@ -541,17 +360,17 @@ def _indicator_path(
                 f"{_q(at_target, ind.unit, _INDICATOR_PLACES)} (full points) the score would be {most}",
             ),
         )  # fmt: skip
-    hit = _solve(ok_value, x0, _INDICATOR_PLACES, maximum=at_target if up else None, only=up)
+    hit = solve(ok_value, x0, _INDICATOR_PLACES, maximum=at_target if up else None, only=up)
     needed = hit[0] if hit is not None else at_target
     changes: list[FieldChange] = []
-    for name in _numeric_inputs(pack, env, ind.reads):
+    for name in numeric_inputs(pack, env, ind.reads):
         f0 = float(env[name])
 
         def ok_field(x: float, name: str = name) -> bool:
-            return _reaches(scorer(indicator_inputs(pack, _with(pack, env, name, x), ctx.as_of), vdef), line)
+            return _reaches(scorer(indicator_inputs(pack, with_field(pack, env, name, x), ctx.as_of), vdef), line)
 
         spec = FIELD_SPECS[name]
-        fhit = _solve(ok_field, f0, _INDICATOR_PLACES, maximum=spec.maximum)
+        fhit = solve(ok_field, f0, _INDICATOR_PLACES, maximum=spec.maximum)
         title = _field_title(pack, name)
         if fhit is None:
             ch = FieldChange(field=name, title=title, unit=spec.unit, current=f0, needed=None, text=Text(zh="", en=""))
@@ -568,11 +387,11 @@ def _indicator_path(
         en=f"{head.en} at {'least' if up else 'most'} {need} (now {now}) would {goal.en}",
     )
     if not changes:
-        facts = _other_facts(pack, ind.reads)
+        facts = other_facts(pack, ind.reads)
         if facts:
             text = Text(
-                zh=text.zh + f"（取决于 {'、'.join(facts)}，不是可调整的数值）",
-                en=text.en + f" (it turns on {', '.join(facts)}, not on a figure)",
+                zh=text.zh + f"（取决于 {'、'.join(_field_title(pack, n).zh for n in facts)}，不是可调整的数值）",
+                en=text.en + f" (it turns on the {', '.join(_field_title(pack, n).en for n in facts)}, not a figure)",
             )
     return IndicatorPath(
         id=ind.id, title=ind.title, unit=ind.unit, line=line_name, current=x0, needed=needed,
@@ -582,6 +401,7 @@ def _indicator_path(
 
 def _missing(ctx: _Context, report: Report) -> list[Explained]:
     if report.to_supply:
+        checks = {f.rule_id for f in report.findings if "data-quality" in f.tags}
         return [
             Explained(
                 id=s.field,
@@ -591,6 +411,7 @@ def _missing(ctx: _Context, report: Report) -> list[Explained]:
                 text=s.why,
             )
             for s in report.to_supply
+            if not (s.rules and set(s.rules) <= checks)  # a figure to confirm is a rule's item, not missing data
         ]
     users: dict[str, list[str]] = {m: [] for m in report.missing_fields}
     for f in report.findings:
@@ -718,7 +539,7 @@ def _summary(
             why.append(
                 Text(
                     zh=f"一票否决 {'、'.join(p.rule_id for p in fixed_vetoes)} 不取决于数值",
-                    en=f"veto {ids} does not turn on figures",
+                    en=f"the veto(es) {ids} turn on no figure",
                 )
             )
             waivable = [p.rule_id for p in fixed_vetoes if p.waivable]
