@@ -318,7 +318,11 @@ class FieldChange(FrozenModel):
     leaves_scope: bool = False
     """True when, at ``needed``, the rule no longer applies to the project (rather than passes)."""
     verdict: Verdict | None = None
-    """The verdict with this change alone (``approve``: the change on its own is enough)."""
+    """The verdict with this change alone (``approve``: the change on its own is enough); ``None`` when the
+    value is not valid with the other figures as declared (``invalid`` says why)."""
+    invalid: Text | None = None
+    """Why ``needed`` is not a valid project with the other figures as declared (e.g. a fixed-asset investment
+    above the total investment): another figure must change with it."""
     text: Text
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from heshan_vetting.errors import ProjectError
 from heshan_vetting.evaluation.pipeline import Pipeline, indicator_inputs
 from heshan_vetting.evaluation.scoring import IndicatorInput
 from heshan_vetting.evaluation.solve import (
@@ -30,7 +31,7 @@ from heshan_vetting.evaluation.solve import (
 )
 from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.lang.values import Unknown
-from heshan_vetting.model import Project
+from heshan_vetting.model import Project, project_from_mapping
 from heshan_vetting.packs.compiled import CompiledPack, CompiledRule
 from heshan_vetting.report import (
     CitationStatus,
@@ -98,6 +99,11 @@ def _change_text(change: FieldChange, places: int, goal: Text) -> Text:
     if change.leaves_scope:
         zh += "（此时本规则不再适用）"
         en += " (the rule then no longer applies)"
+    if change.invalid is not None:
+        zh += f"；但其他数值不变时该值无效（{change.invalid.zh.rstrip('。')}），须同时调整相关数值"
+        en += f"; but with the other figures as declared that value is not valid ({change.invalid.en.rstrip('.')}), "
+        en += "so a related figure must change with it"
+        return Text(zh=zh, en=en)
     alone = _alone(change.verdict)
     if alone.zh:
         zh += f"；{alone.zh}"
@@ -123,10 +129,23 @@ class _Context:
     def pack(self) -> CompiledPack:
         return self.pipeline.pack
 
-    def verdict_with(self, field: str, value: float) -> Verdict:
-        """The verdict of the whole project with ``field`` set to ``value`` (the engine's own evaluation)."""
-        changed = self.project.model_copy(update={field: value})
-        return self.pipeline.evaluate(changed, self.as_of).verdict
+    def verdict_with(self, field: str, value: float) -> tuple[Verdict | None, Text | None]:
+        """The verdict of the whole project with ``field`` set to ``value`` (the engine's own evaluation), or
+        ``None`` and why when that is not a valid project (the loader's own checks, e.g. a fixed-asset
+        investment above the total investment)."""
+        units = self.pack.units
+        if units is None:
+            changed = self.project.model_copy(update={field: value})
+        else:
+            data = self.project.model_dump()
+            unit = FIELD_SPECS[field].unit
+            plain = repr(float(f"{value:.15g}"))
+            data[field] = f"{plain} {unit}" if unit else float(plain)
+            try:
+                changed = project_from_mapping(data, units)
+            except ProjectError as exc:
+                return None, Text(zh=exc.message_zh, en=exc.message_en)
+        return self.pipeline.evaluate(changed, self.as_of).verdict, None
 
 
 def _decisive(f: Finding) -> bool:
@@ -169,6 +188,7 @@ def _rule_changes(ctx: _Context, rule: CompiledRule) -> list[FieldChange]:
         else:
             value, up = hit
             state = rule_state(rule, with_field(pack, env, name, value))
+            verdict, invalid = ctx.verdict_with(name, value)
             change = FieldChange(
                 field=name,
                 title=title,
@@ -178,7 +198,8 @@ def _rule_changes(ctx: _Context, rule: CompiledRule) -> list[FieldChange]:
                 direction="at_least" if up else "at_most",
                 unrounded=unrounded,
                 leaves_scope=state == "na",
-                verdict=ctx.verdict_with(name, value),
+                verdict=verdict,
+                invalid=invalid,
                 text=Text(zh="", en=""),
             )
         out.append(change.model_copy(update={"text": _change_text(change, rule.precision, goal)}))
@@ -375,10 +396,11 @@ def _indicator_path(
         if fhit is None:
             ch = FieldChange(field=name, title=title, unit=spec.unit, current=f0, needed=None, text=Text(zh="", en=""))
         else:
+            verdict, invalid = ctx.verdict_with(name, fhit[0])
             ch = FieldChange(
                 field=name, title=title, unit=spec.unit, current=f0, needed=fhit[0],
                 direction="at_least" if fhit[1] else "at_most",
-                verdict=ctx.verdict_with(name, fhit[0]), text=Text(zh="", en=""),
+                verdict=verdict, invalid=invalid, text=Text(zh="", en=""),
             )  # fmt: skip
         changes.append(ch.model_copy(update={"text": _change_text(ch, _INDICATOR_PLACES, goal)}))
     need = _q(needed, ind.unit, _INDICATOR_PLACES)

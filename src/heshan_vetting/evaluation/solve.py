@@ -112,7 +112,10 @@ def _bisect(ok: Callable[[float], bool], bad: float, good: float, places: int) -
 
 def _snap(ok: Callable[[float], bool], boundary: float, x0: float, places: int, up: bool) -> float | None:
     """``boundary`` on the grid of ``places`` decimals in the safe direction, checked: ``ok`` holds there and
-    fails one step back toward ``x0`` (``None`` when no grid value near the boundary holds)."""
+    fails one step back toward ``x0`` (``None`` when no grid value near the boundary holds).
+
+    The rule's own rounding can move the boundary by more than a step (a tax per mu rounded to 0.01 万元/亩 is
+    met 0.005 万元/亩 early), so the grid between ``x0`` and the first value that holds is bisected."""
     step = 10.0**-places
     v = on_grid(boundary, places, up)
     for _ in range(8):
@@ -123,12 +126,25 @@ def _snap(ok: Callable[[float], bool], boundary: float, x0: float, places: int, 
         return None
     if v < 0:
         return None
-    for _ in range(8):
-        back = on_grid(v - step if up else v + step, places, not up)
-        if (up and back <= x0) or (not up and back >= x0) or back < 0 or not ok(back):
-            break
-        v = back
-    return v
+    # grid indices: ``good`` holds; ``bad`` is the last grid value on x0's side, where ok fails (x0 fails)
+    good = round(Decimal(repr(v)).scaleb(places))
+    edge = Decimal(repr(x0)).scaleb(places)
+    bad = int(edge.to_integral_value(rounding=ROUND_FLOOR if up else ROUND_CEILING))
+    if bad == good or ok(_at(bad, places)):
+        bad = good - 1 if up else good + 1
+        return _at(good, places) if (bad < 0 and not up) or not ok(_at(bad, places)) else None
+    while abs(good - bad) > 1:
+        mid = (good + bad) // 2
+        if _at(mid, places) >= 0 and ok(_at(mid, places)):
+            good = mid
+        else:
+            bad = mid
+    return _at(good, places)
+
+
+def _at(index: int, places: int) -> float:
+    """The grid value ``index × 10**-places``, without binary drift."""
+    return float(Decimal(index).scaleb(-places))
 
 
 def _probes(x0: float, up: bool, places: int, limit: float | None) -> list[float]:
