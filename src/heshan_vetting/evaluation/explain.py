@@ -249,7 +249,19 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
         )
     changes = _rule_changes(ctx, rule) if rule is not None else []
     if any(c.needed is not None for c in changes):
-        return RulePath(**base, kind="figures", changes=tuple(changes), text=_needs(head, f))
+        text = _needs(head, f)
+        if waivable:
+            text = Text(zh=f"{text.zh}（规则包标为可豁免）", en=f"{text.en} (the pack marks it waivable)")
+        return RulePath(**base, kind="figures", changes=tuple(changes), text=text)
+    if rule is None:  # a plugin's check (a blacklist, say): not a rule of the pack, and no figure of it
+        return RulePath(
+            **base,
+            kind="fixed",
+            text=Text(
+                zh=f"{head.zh}：插件检查未通过，数值调整不能解决（见该项说明）。",
+                en=f"{head.en}: a plugin's check fails, and no change of figures fixes it (see the finding).",
+            ),
+        )
     facts = tuple(other_facts(ctx.pack, rule.reads)) if rule is not None else ()
     on = "、".join(_field_title(ctx.pack, n).zh for n in facts) or "—"
     on_en = ", ".join(_field_title(ctx.pack, n).en for n in facts) or "—"
@@ -257,12 +269,12 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
     tail_en = " (the pack marks it waivable: only a waiver can lift it)" if waivable else ""
     if f.severity is Severity.VETO:
         text = Text(
-            zh=f"{head.zh}：一票否决，无论数值如何调整均不能解除；取决于 {on}，而非数值{tail_zh}。",
+            zh=f"{head.zh}：一票否决，无论数值如何调整均不能解除；取决于{on}，而非数值{tail_zh}。",
             en=f"{head.en}: a veto no change of figures can lift; it turns on the {on_en}, not on a figure{tail_en}.",
         )
     else:
         text = Text(
-            zh=f"{head.zh}：须整改，数值调整不能解决；取决于 {on}。",
+            zh=f"{head.zh}：须整改，数值调整不能解决；取决于{on}。",
             en=f"{head.en}: must be fixed, and no change of figures does it; it turns on the {on_en}.",
         )
     return RulePath(**base, kind="fixed", changes=tuple(changes), facts=facts, text=text)
@@ -336,6 +348,12 @@ def _score_path(ctx: _Context, report: Report) -> ScorePath | None:
         en=f"The score is {total}, below the approval line of {vdef.approve_min:g}; each indicator on its own "
         "(the others as they are) would need:",
     )
+    if score.attainable is not None:
+        most = f"{score.attainable:g}"
+        text = Text(
+            zh=text.zh + f"（缺少数据的指标此处按 0 分计；补齐后评分最高可达 {most} 分）",
+            en=text.en + f" (indicators without data count 0 here; with their data the score could reach {most})",
+        )
     return ScorePath(**base, indicators=tuple(paths), text=text)
 
 
@@ -412,7 +430,7 @@ def _indicator_path(
         facts = other_facts(pack, ind.reads)
         if facts:
             text = Text(
-                zh=text.zh + f"（取决于 {'、'.join(_field_title(pack, n).zh for n in facts)}，不是可调整的数值）",
+                zh=text.zh + f"（取决于{'、'.join(_field_title(pack, n).zh for n in facts)}，不是可调整的数值）",
                 en=text.en + f" (it turns on the {', '.join(_field_title(pack, n).en for n in facts)}, not a figure)",
             )
     return IndicatorPath(
@@ -455,13 +473,13 @@ def _missing(ctx: _Context, report: Report) -> list[Explained]:
     return out
 
 
-def _referrals(report: Report) -> list[Explained]:
+def _referrals(ctx: _Context, report: Report) -> list[Explained]:
     out: list[Explained] = []
     for r in report.referrals:
         if r.missing:
+            names = "、".join(_field_title(ctx.pack, m).zh for m in r.missing)
             text = Text(
-                zh=f"可能须转报{r.to.zh}：取决于 {'、'.join(r.missing)}（须补齐）；"
-                "如须转报，本地结论至多为有条件准入。",
+                zh=f"可能须转报{r.to.zh}：取决于{names}（须补齐）；如须转报，本地结论至多为有条件准入。",
                 en=f"May need referral to {r.to.en}: it turns on {', '.join(r.missing)} (to supply); if due, the "
                 "local verdict is at best conditional.",
             )
@@ -498,7 +516,7 @@ def path_to_approval(pipeline: Pipeline, project: Project, as_of: date, report: 
         paths.append(_rule_path(ctx, f, rules.get(f.rule_id)))
     score = _score_path(ctx, report) if in_scope else None
     missing = _missing(ctx, report)
-    referrals = _referrals(report)
+    referrals = _referrals(ctx, report)
     others: list[Text] = []
     if report.out_of_scope is not None:
         others.append(

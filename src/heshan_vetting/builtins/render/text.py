@@ -262,7 +262,7 @@ def _path(page: _Page, path: PathToApproval) -> None:
             for change in ind.changes:
                 page.say(change.text.get(lang), "      - ", "        ")
     for item in path.missing:
-        page.say(f"{item.title.get(lang)}: {item.text.get(lang)}", "  * ", "    ")
+        page.say(f"{item.title.get(lang)}{page.zh_en('：', ': ')}{item.text.get(lang)}", "  * ", "    ")
     for item in path.referrals:
         page.say(item.text.get(lang), "  * ", "    ")
     for other in path.others:
