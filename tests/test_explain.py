@@ -240,7 +240,7 @@ def test_brute_force_every_answer_on_generated_projects(vetter: Vetter) -> None:
     def check(data: dict[str, Any]) -> Report:
         return vetter.check(_parse_date(data))
 
-    for n in range(36):
+    for n in range(60):
         data = _generated(rng, n)
         report = vetter.check(_parse_date(data), explain=True)
         path = _path(report)

@@ -132,7 +132,7 @@ def _snap(ok: Callable[[float], bool], boundary: float, x0: float, places: int, 
     bad = int(edge.to_integral_value(rounding=ROUND_FLOOR if up else ROUND_CEILING))
     if bad == good or ok(_at(bad, places)):
         bad = good - 1 if up else good + 1
-        return _at(good, places) if (bad < 0 and not up) or not ok(_at(bad, places)) else None
+        return _at(good, places) if bad < 0 or not ok(_at(bad, places)) else None
     while abs(good - bad) > 1:
         mid = (good + bad) // 2
         if _at(mid, places) >= 0 and ok(_at(mid, places)):
