@@ -262,7 +262,18 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
                 en=f"{head.en}: a plugin's check fails, and no change of figures fixes it (see the finding).",
             ),
         )
-    facts = tuple(other_facts(ctx.pack, rule.reads)) if rule is not None else ()
+    if changes:  # figures it reads, but none of them on its own is enough: never "whatever the figures"
+        text = _needs(head, f)
+        return RulePath(
+            **base,
+            kind="figures",
+            changes=tuple(changes),
+            text=Text(
+                zh=f"{text.zh}单独调整任何一项数值都不足以通过，须同时调整多项。",
+                en=f"{text.en} no single figure changed on its own is enough; several must change together.",
+            ),
+        )
+    facts = tuple(other_facts(ctx.pack, rule.reads))
     on = "、".join(_field_title(ctx.pack, n).zh for n in facts) or "—"
     on_en = ", ".join(_field_title(ctx.pack, n).en for n in facts) or "—"
     tail_zh = "（规则包标为可豁免：仅豁免可解除）" if waivable else ""
@@ -277,7 +288,7 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
             zh=f"{head.zh}：须整改，数值调整不能解决；取决于{on}。",
             en=f"{head.en}: must be fixed, and no change of figures does it; it turns on the {on_en}.",
         )
-    return RulePath(**base, kind="fixed", changes=tuple(changes), facts=facts, text=text)
+    return RulePath(**base, kind="fixed", facts=facts, text=text)
 
 
 def _needs(head: Text, f: Finding) -> Text:
