@@ -137,6 +137,38 @@ def test_the_score_says_when_an_indicator_alone_cannot_reach_the_line(vetter: Ve
     assert "cannot" in inv.text.en
 
 
+def test_implausible_figures_are_to_confirm_not_missing(vetter: Vetter) -> None:
+    path = _path(vetter.check(EXAMPLES / "synthetic-unit-slips.toml", explain=True))
+    kinds = {r.rule_id: r.kind for r in path.rules}
+    assert kinds == {"HS-DQ-001": "confirm", "HS-DQ-002": "confirm", "HS-DQ-003": "confirm"}
+    assert all("confirmed_values" in r.text.en for r in path.rules)
+    assert not {m.id for m in path.missing} & {"investment_intensity", "tax_per_mu", "energy_per_output"}
+
+
+def test_a_required_rule_on_a_yes_no_fact_and_referrals_that_remain(vetter: Vetter) -> None:
+    path = _path(vetter.check(EXAMPLES / "synthetic-pv-glass-no-hearing.toml", explain=True))
+    [hearing] = path.rules
+    assert (hearing.rule_id, hearing.kind, hearing.severity.value) == ("NAT-CAP-002", "fixed", "required")
+    assert "pv_glass_hearing_held" in hearing.facts
+    assert not path.possible  # three referrals remain: at best conditional, whatever the figures
+    assert len(path.referrals) == 3
+    assert all("not something figures fix" in r.text.en for r in path.referrals)
+
+
+def test_solve_finds_the_grid_value_the_check_accepts() -> None:
+    from heshan_vetting.evaluation.solve import solve
+
+    def tax_floor(land: float) -> bool:  # 780 万元 of tax, tax per mu rounded to 0.01, floor 20
+        return land > 0 and round(780 / land + 1e-12, 2) >= 20
+
+    assert solve(tax_floor, 60.0, 2) == (39.0, False)
+    # closed-form root of 780/x = 20 is 39: the same answer from the root
+    assert solve(tax_floor, 60.0, 2, roots=[39.0]) == (39.0, False)
+    assert solve(lambda x: x >= 1e20, 5.0, 2) is None  # beyond any figure searched
+    assert solve(lambda x: x >= 10.004, 3.0, 2) == (10.01, True)  # the safe side of the grid
+    assert solve(lambda x: x >= 50, 3.0, 2, maximum=40) is None  # a share cannot pass 40 here
+
+
 def test_no_path_unless_asked(vetter: Vetter) -> None:
     report = vetter.check(EXAMPLES / "electronics-low-tax.toml")
     assert report.path_to_approval is None
