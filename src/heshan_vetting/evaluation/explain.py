@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from heshan_vetting.errors import ProjectError
+from heshan_vetting.evaluation.explain_text import change_text, field_title, needs, quantity, summary
 from heshan_vetting.evaluation.pipeline import Pipeline, indicator_inputs
 from heshan_vetting.evaluation.scoring import IndicatorInput
 from heshan_vetting.evaluation.solve import (
@@ -49,70 +50,11 @@ from heshan_vetting.report import (
     Text,
     Verdict,
 )
-from heshan_vetting.terms import format_quantity
 
 __all__ = ["path_to_approval"]
 
 Direction = Literal["at_least", "at_most"]
 _INDICATOR_PLACES = 2  # indicator values are solved to 0.01 of their unit (the score shows two decimals)
-
-
-# -- words ------------------------------------------------------------------------------------------
-
-
-def _q(x: float, unit: str, places: int) -> str:
-    return format_quantity(Decimal(repr(x)), unit, places)
-
-
-def _field_title(pack: CompiledPack, name: str) -> Text:
-    spec = FIELD_SPECS.get(name)
-    return Text(zh=spec.title_zh, en=spec.title_en) if spec else pack.titles.get(name, Text(zh=name, en=name))
-
-
-def _alone(verdict: Verdict | None) -> Text:
-    if verdict is Verdict.APPROVE:
-        return Text(zh="仅此一项即可准入", en="on its own this is enough for approval")
-    if verdict is None:
-        return Text(zh="", en="")
-    return Text(
-        zh=f"仅此一项不足以准入（结论将为“{verdict.label('zh')}”）",
-        en=f"on its own not enough for approval (the verdict would be {verdict.label('en')})",
-    )
-
-
-def _change_text(change: FieldChange, places: int, goal: Text) -> Text:
-    title, unit = change.title, change.unit
-    now = _q(change.current, unit, places)
-    if change.needed is None:
-        return Text(
-            zh=f"仅调整{title.zh}（现为 {now}）无法{goal.zh}",
-            en=f"no value of the {title.en} on its own (now {now}) is enough to {goal.en}",
-        )
-    need = _q(change.needed, unit, places)
-    least = change.direction == "at_least"
-    zh = f"{title.zh}{'不低于' if least else '不高于'} {need}（现为 {now}，其他数值不变）即可{goal.zh}"
-    en = f"{title.en} at {'least' if least else 'most'} {need} (now {now}, other figures as declared) would {goal.en}"
-    if change.unrounded is not None:
-        plain = _q(change.unrounded, unit, places)
-        zh += f"（规则先将比较的数值四舍五入；不计舍入须达 {plain}）"
-        en += f" (the rule rounds the compared figure first; without that rounding it takes {plain})"
-    if change.leaves_scope:
-        zh += "（此时本规则不再适用）"
-        en += " (the rule then no longer applies)"
-    if change.invalid is not None:
-        zh += f"；但其他数值不变时该值无效（{change.invalid.zh.rstrip('。')}），须同时调整相关数值"
-        en += f"; but with the other figures as declared that value is not valid ({change.invalid.en.rstrip('.')}), "
-        en += "so a related figure must change with it"
-        return Text(zh=zh, en=en)
-    alone = _alone(change.verdict)
-    if alone.zh:
-        zh += f"；{alone.zh}"
-        en += f"; {alone.en}"
-    return Text(zh=zh, en=en)
-
-
-def _join(texts: Sequence[Text], zh_sep: str = "；", en_sep: str = "; ") -> Text:
-    return Text(zh=zh_sep.join(t.zh for t in texts if t.zh), en=en_sep.join(t.en for t in texts if t.en))
 
 
 # -- the parts --------------------------------------------------------------------------------------
@@ -176,7 +118,7 @@ def _rule_changes(ctx: _Context, rule: CompiledRule) -> list[FieldChange]:
                 roots.append(root)
         spec = FIELD_SPECS[name]
         hit = solve(ok, x0, rule.precision, maximum=spec.maximum, roots=roots)
-        title, unit = _field_title(pack, name), spec.unit
+        title, unit = field_title(pack, name), spec.unit
         unrounded: float | None = None
         if hit is not None:
             near = [r for r in roots if (r > x0) is hit[1]]
@@ -202,7 +144,7 @@ def _rule_changes(ctx: _Context, rule: CompiledRule) -> list[FieldChange]:
                 invalid=invalid,
                 text=Text(zh="", en=""),
             )
-        out.append(change.model_copy(update={"text": _change_text(change, rule.precision, goal)}))
+        out.append(change.model_copy(update={"text": change_text(change, rule.precision, goal)}))
     return out
 
 
@@ -233,7 +175,7 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
             kind="data",
             facts=f.missing,
             text=Text(
-                zh=f"{head.zh}：缺少数据（{'、'.join(_field_title(ctx.pack, m).zh for m in f.missing) or '—'}），"
+                zh=f"{head.zh}：缺少数据（{'、'.join(field_title(ctx.pack, m).zh for m in f.missing) or '—'}），"
                 "补齐前无法判断。",
                 en=f"{head.en}: lacks data ({names}); it cannot be decided until they are supplied.",
             ),
@@ -249,7 +191,7 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
         )
     changes = _rule_changes(ctx, rule) if rule is not None else []
     if any(c.needed is not None for c in changes):
-        text = _needs(head, f)
+        text = needs(head, f)
         if waivable:
             text = Text(zh=f"{text.zh}（规则包标为可豁免）", en=f"{text.en} (the pack marks it waivable)")
         return RulePath(**base, kind="figures", changes=tuple(changes), text=text)
@@ -263,7 +205,7 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
             ),
         )
     if changes:  # figures it reads, but none of them on its own is enough: never "whatever the figures"
-        text = _needs(head, f)
+        text = needs(head, f)
         return RulePath(
             **base,
             kind="figures",
@@ -274,8 +216,8 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
             ),
         )
     facts = tuple(other_facts(ctx.pack, rule.reads))
-    on = "、".join(_field_title(ctx.pack, n).zh for n in facts) or "—"
-    on_en = ", ".join(_field_title(ctx.pack, n).en for n in facts) or "—"
+    on = "、".join(field_title(ctx.pack, n).zh for n in facts) or "—"
+    on_en = ", ".join(field_title(ctx.pack, n).en for n in facts) or "—"
     tail_zh = "（规则包标为可豁免：仅豁免可解除）" if waivable else ""
     tail_en = " (the pack marks it waivable: only a waiver can lift it)" if waivable else ""
     if f.severity is Severity.VETO:
@@ -289,25 +231,6 @@ def _rule_path(ctx: _Context, f: Finding, rule: CompiledRule | None) -> RulePath
             en=f"{head.en}: must be fixed, and no change of figures does it; it turns on the {on_en}.",
         )
     return RulePath(**base, kind="fixed", facts=facts, text=text)
-
-
-def _needs(head: Text, f: Finding) -> Text:
-    """The rule and what it compares (e.g. ``needs ≥ 20 万元/亩; has 13 万元/亩``), from the finding."""
-    shown = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
-    zh: list[str] = []
-    en: list[str] = []
-    for c in f.comparisons:
-        if c.passed is False and c.actual is not None and c.threshold is not None:
-            op = shown.get(c.op, c.op)
-            need, has = (
-                format_quantity(Decimal(repr(c.threshold)), c.unit, None),
-                format_quantity(Decimal(repr(c.actual)), c.unit, None),
-            )
-            zh.append(f"需 {op} {need}，现为 {has}")
-            en.append(f"needs {op} {need}; has {has}")
-    if not zh:
-        return Text(zh=f"{head.zh}：", en=f"{head.en}:")
-    return Text(zh=f"{head.zh}（{'；'.join(zh)}）：", en=f"{head.en} ({'; '.join(en)}):")
 
 
 def _reaches(score: Score | None, line: float) -> bool:
@@ -385,7 +308,7 @@ def _indicator_path(
     x0, up = inp.value, ind.target >= ind.floor
     at_target = ind.target if (x0 < ind.target if up else x0 > ind.target) else None
     head = Text(zh=ind.title.zh, en=ind.title.en)
-    now = _q(x0, ind.unit, _INDICATOR_PLACES)
+    now = quantity(x0, ind.unit, _INDICATOR_PLACES)
     if at_target is None:
         return IndicatorPath(
             id=ind.id, title=ind.title, unit=ind.unit, line=line_name, current=x0, needed=None,
@@ -401,13 +324,13 @@ def _indicator_path(
     if not ok_value(at_target):
         best = scorer([*inputs[:i], IndicatorInput(ind, at_target, Outcome.PASS), *inputs[i + 1 :]], vdef)
         most = f"{best.total:g}" if best is not None else "—"
+        top = quantity(at_target, ind.unit, _INDICATOR_PLACES)
         return IndicatorPath(
             id=ind.id, title=ind.title, unit=ind.unit, line=line_name, current=x0, needed=None,
             text=Text(
-                zh=f"{head.zh}：单独调整不足以{goal.zh}，即使达到目标值 {_q(at_target, ind.unit, _INDICATOR_PLACES)}"
-                f"（满分）评分也只有 {most} 分",
-                en=f"{head.en}: on its own it cannot {goal.en}; even at its target of "
-                f"{_q(at_target, ind.unit, _INDICATOR_PLACES)} (full points) the score would be {most}",
+                zh=f"{head.zh}：单独调整不足以{goal.zh}，即使达到目标值 {top}（满分）评分也只有 {most} 分",
+                en=f"{head.en}: on its own it cannot {goal.en}; even at its target of {top} (full points) the score "
+                f"would be {most}",
             ),
         )  # fmt: skip
     hit = solve(ok_value, x0, _INDICATOR_PLACES, maximum=at_target if up else None, only=up)
@@ -421,7 +344,7 @@ def _indicator_path(
 
         spec = FIELD_SPECS[name]
         fhit = solve(ok_field, f0, _INDICATOR_PLACES, maximum=spec.maximum)
-        title = _field_title(pack, name)
+        title = field_title(pack, name)
         if fhit is None:
             ch = FieldChange(field=name, title=title, unit=spec.unit, current=f0, needed=None, text=Text(zh="", en=""))
         else:
@@ -431,8 +354,8 @@ def _indicator_path(
                 direction="at_least" if fhit[1] else "at_most",
                 verdict=verdict, invalid=invalid, text=Text(zh="", en=""),
             )  # fmt: skip
-        changes.append(ch.model_copy(update={"text": _change_text(ch, _INDICATOR_PLACES, goal)}))
-    need = _q(needed, ind.unit, _INDICATOR_PLACES)
+        changes.append(ch.model_copy(update={"text": change_text(ch, _INDICATOR_PLACES, goal)}))
+    need = quantity(needed, ind.unit, _INDICATOR_PLACES)
     text = Text(
         zh=f"{head.zh}{'不低于' if up else '不高于'} {need}（现为 {now}）即可{goal.zh}",
         en=f"{head.en} at {'least' if up else 'most'} {need} (now {now}) would {goal.en}",
@@ -441,8 +364,8 @@ def _indicator_path(
         facts = other_facts(pack, ind.reads)
         if facts:
             text = Text(
-                zh=text.zh + f"（取决于{'、'.join(_field_title(pack, n).zh for n in facts)}，不是可调整的数值）",
-                en=text.en + f" (it turns on the {', '.join(_field_title(pack, n).en for n in facts)}, not a figure)",
+                zh=text.zh + f"（取决于{'、'.join(field_title(pack, n).zh for n in facts)}，不是可调整的数值）",
+                en=text.en + f" (it turns on the {', '.join(field_title(pack, n).en for n in facts)}, not a figure)",
             )
     return IndicatorPath(
         id=ind.id, title=ind.title, unit=ind.unit, line=line_name, current=x0, needed=needed,
@@ -475,7 +398,7 @@ def _missing(ctx: _Context, report: Report) -> list[Explained]:
         out.append(
             Explained(
                 id=m,
-                title=_field_title(ctx.pack, m),
+                title=field_title(ctx.pack, m),
                 unit=FIELD_SPECS[m].unit if m in FIELD_SPECS else ctx.pack.units_of.get(m, ""),
                 needed_by=tuple(rules),
                 text=Text(zh=f"{'、'.join(rules) or '—'} 需要此项才能判断。", en=f"Needed to decide {ids}."),
@@ -488,7 +411,7 @@ def _referrals(ctx: _Context, report: Report) -> list[Explained]:
     out: list[Explained] = []
     for r in report.referrals:
         if r.missing:
-            names = "、".join(_field_title(ctx.pack, m).zh for m in r.missing)
+            names = "、".join(field_title(ctx.pack, m).zh for m in r.missing)
             text = Text(
                 zh=f"可能须转报{r.to.zh}：取决于{names}（须补齐）；如须转报，本地结论至多为有条件准入。",
                 en=f"May need referral to {r.to.en}: it turns on {', '.join(r.missing)} (to supply); if due, the "
@@ -559,7 +482,7 @@ def path_to_approval(pipeline: Pipeline, project: Project, as_of: date, report: 
     ]
     groups = len(paths) + (1 if score is not None else 0) + (1 if missing else 0) + len(referrals) + len(others)
     together = possible and not singles and groups > 1
-    summary = _summary(possible, together, singles, fixed_vetoes, due, in_scope, bool(missing))
+    said = summary(possible, together, singles, fixed_vetoes, due, in_scope, bool(missing))
     return PathToApproval(
         verdict=report.verdict,
         possible=possible,
@@ -569,79 +492,5 @@ def path_to_approval(pipeline: Pipeline, project: Project, as_of: date, report: 
         missing=tuple(missing),
         referrals=tuple(referrals),
         others=tuple(others),
-        summary=summary,
+        summary=said,
     )
-
-
-def _summary(
-    possible: bool,
-    together: bool,
-    singles: Sequence[FieldChange],
-    fixed_vetoes: Sequence[RulePath],
-    due: Sequence[Any],
-    in_scope: bool,
-    missing: bool,
-) -> Text:
-    parts: list[Text] = []
-    if not possible:
-        why: list[Text] = []
-        if fixed_vetoes:
-            ids = ", ".join(p.rule_id for p in fixed_vetoes)
-            why.append(
-                Text(
-                    zh=f"一票否决 {'、'.join(p.rule_id for p in fixed_vetoes)} 不取决于数值",
-                    en=f"the veto(es) {ids} turn on no figure",
-                )
-            )
-            waivable = [p.rule_id for p in fixed_vetoes if p.waivable]
-            if waivable:
-                why.append(
-                    Text(
-                        zh=f"其中 {'、'.join(waivable)} 规则包标为可豁免，仅豁免可解除",
-                        en=f"of these the pack marks {', '.join(waivable)} waivable: only a waiver could lift it",
-                    )
-                )
-        if not in_scope:
-            why.append(Text(zh="项目不属本规则包评审范围", en="the project is outside the pack's scope"))
-        if due:
-            why.append(
-                Text(
-                    zh=f"须转报（{'、'.join(r.id for r in due)}），本地结论至多为有条件准入",
-                    en=f"referral(s) {', '.join(r.id for r in due)} remain, so the local verdict is at best "
-                    "conditional",
-                )
-            )
-        joined = _join(why)
-        parts.append(
-            Text(
-                zh=f"无论数值如何调整均不能准予准入：{joined.zh}。",
-                en=f"No change of figures leads to approval: {joined.en}.",
-            )
-        )
-    elif singles:
-        seen: dict[str, Text] = {}
-        for c in singles:
-            seen.setdefault(c.field, c.title)
-        parts.append(
-            Text(
-                zh=f"单独调整以下任一数值即可准入（见下）：{'、'.join(t.zh for t in seen.values())}。",
-                en="Changing any one of these figures on its own is enough for approval (see below): "
-                f"{', '.join(t.en for t in seen.values())}.",
-            )
-        )
-    elif together:
-        parts.append(
-            Text(
-                zh="没有任何单项调整足以准入：下列各项须同时解决。",
-                en="No single change is enough for approval: everything below must be fixed together.",
-            )
-        )
-    else:
-        parts.append(Text(zh="须解决下列事项方可准入。", en="Approval needs what follows."))
-    if missing:
-        parts.append(
-            Text(
-                zh="缺少的数据须先补齐，方可作出任何结论。", en="The missing data must be supplied before any decision."
-            )
-        )
-    return _join(parts, "", " ")
