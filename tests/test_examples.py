@@ -194,7 +194,7 @@ EXPECTED: dict[str, Expect] = {
     # 两高 in Guangdong = one of eight sectors AND ≥ 1万 tce (粤发改能源〔2021〕368号), narrowed to the
     # classes the 2022 catalogue names: none of these three is vetoed.
     "synthetic-aluminium-profile-3000tce.toml": Expect(
-        "approve", COUNTY, {"HS-2H-001": "pass", "NAT-2H-002": "not_applicable"}
+        "approve", COUNTY, {"HS-2H-001": "not_applicable", "NAT-2H-002": "not_applicable"}
     ),
     "synthetic-pv-glass-tempering.toml": Expect(
         "approve", CITY, {"HS-2H-001": "not_applicable", "JM-PRD-002": "not_applicable"}

@@ -45,7 +45,12 @@ INSIDE: dict[str, tuple[str, ...]] = {
     "packs": ("compiler | coverage | env | lint", "commitments", "data", "compiled | load", "merge", "schema"),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
-    "evaluation": ("pipeline", "plugin_run", "commitments | findings | scoring | verdict | waivers"),
+    "evaluation": (
+        "explain",
+        "pipeline",
+        "plugin_run",
+        "commitments | explain_text | findings | scoring | solve | verdict | waivers",
+    ),
     "builtins": ("engines | jsonl_loader | render | scoring | shipped_packs | toml_loader | units",),
     "builtins.render": ("csv | html | json | markdown | text", "glossary | html_parts | html_style | layout | words"),
     "inputs": ("discover | messages | toml", "files | toml_scan"),

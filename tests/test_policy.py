@@ -75,6 +75,7 @@ def test_coverage_command_prints_the_page() -> None:
 
 def test_every_shipped_rule_passes_somewhere_and_fails_or_does_not_apply_somewhere(vetter: Vetter) -> None:
     seen: dict[str, set[Outcome]] = defaultdict(set)
+    lifted: set[str] = set()
     files = sorted(EXAMPLES.glob("*.toml")) + [c.project for c in load_cases(CASES) if c.pack is None]
     assert len(files) >= 10
     for path in files:
@@ -82,10 +83,12 @@ def test_every_shipped_rule_passes_somewhere_and_fails_or_does_not_apply_somewhe
             report = vetter.check(path, as_of=day)
             for f in report.findings:
                 seen[f.rule_id].add(f.outcome)
+                if f.waiver is not None:  # a ban only a waiver lifts (HS-2H-001): lifted counts as passing
+                    lifted.add(f.rule_id)
     rules = {r.id for r in vetter.pack.rules}
     never = sorted(r for r in rules if r not in seen)
     assert never == [], f"rules never evaluated by the examples and cases: {never}"
-    no_pass = sorted(r for r in rules if Outcome.PASS not in seen[r])
+    no_pass = sorted(r for r in rules if Outcome.PASS not in seen[r] and r not in lifted)
     no_other = sorted(r for r in rules if not seen[r] & {Outcome.FAIL, Outcome.NOT_APPLICABLE})
     assert no_pass == [], f"rules that never pass: {no_pass}"
     assert no_other == [], f"rules that never fail nor are not applicable: {no_other}"
@@ -202,7 +205,7 @@ def test_named_two_high_product_counts_even_in_another_class(vetter: Vetter) -> 
     report = vetter.check(
         {**BASE, "industry_code": "C3399", "products": ["预拌混凝土"], "energy_consumption": "9999 tce"}
     )
-    assert _outcome(report, "HS-2H-001") is Outcome.PASS
+    assert _outcome(report, "HS-2H-001") is Outcome.NOT_APPLICABLE
 
 
 def test_a_decision_resting_on_unverified_figures_is_noted(vetter: Vetter) -> None:

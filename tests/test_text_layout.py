@@ -178,7 +178,7 @@ def test_thresholds_and_missing_data_are_named_by_their_titles_in_chinese() -> N
     report = _vetter().check(ROOT / "tests" / "cases" / "04-veto-missing-data-deferred" / "project.toml")
     zh = _text(report, "zh", 200)
     assert "阈值“行政办公及生活服务设施用地所占比重上限”: 2008-01-31 ~ 2023-06-24" in zh
-    assert "缺少数据: 行业代码、主要产品、建设性质、产业结构调整指导目录类别、年综合能耗" in zh
+    assert "缺少数据: 行业代码、主要产品、年综合能耗、建设性质" in zh
     assert "  · 行业代码：评审范围、否决项 HS-2H-001" in zh
     en = _text(report, "en", 200)
     assert "threshold max_admin_living_share: 2008-01-31 ~ 2023-06-24" in en

@@ -130,10 +130,10 @@ def test_a_waiver_holds_between_its_dates_only(waived: Vetter, day: date, status
         assert str(EXPIRES if status == "expired" else GRANTED) in use.message.zh
 
 
-def test_a_waiver_for_a_rule_that_passes_is_unused(waived: Vetter) -> None:
+def test_a_waiver_for_a_rule_that_does_not_fail_is_unused(waived: Vetter) -> None:
     small = {**GLASS, "energy_consumption": "9000 tce"}  # below Guangdong's 1万 tce: not a 两高 project
     report = waived.check(small, as_of=AS_OF)
-    assert _finding(report, "HS-2H-001").outcome.value == "pass"
+    assert _finding(report, "HS-2H-001").outcome.value == "not_applicable"
     (use,) = report.waivers
     assert use.status == "unused"
     assert "无需豁免" in use.message.zh

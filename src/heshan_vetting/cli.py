@@ -152,6 +152,12 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         metavar="SUFFIX",
         help="the format of standard input (PATH -): toml (default), jsonl, or a plugin's (xlsx)",
     )
+    check.add_argument(
+        "--explain",
+        action="store_true",
+        help="for each project not approved, say what approval would take (the figures needed, vetoes no figure "
+        "lifts, missing data, referrals) / 说明达到准入需要什么",
+    )
     noise = check.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no warnings on stderr")
     noise.add_argument(

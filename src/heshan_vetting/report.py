@@ -23,20 +23,26 @@ __all__ = [
     "CitationStatus",
     "Commitment",
     "Comparison",
+    "Explained",
     "FactValue",
+    "FieldChange",
     "Finding",
+    "IndicatorPath",
     "IndicatorScore",
     "Label",
     "Notice",
     "Outcome",
     "PackRef",
+    "PathToApproval",
     "PluginNote",
     "PluginRef",
     "ProjectRef",
     "Provenance",
     "Referral",
     "Report",
+    "RulePath",
     "Score",
+    "ScorePath",
     "Severity",
     "Skipped",
     "Supply",
@@ -330,6 +336,109 @@ class Commitment(FrozenModel):
     """The rule that compares the figure with the floor (the verdict rests on it)."""
 
 
+class FieldChange(FrozenModel):
+    """One project field changed on its own (every other figure as declared): the value it needs for a goal."""
+
+    field: str
+    title: Text
+    unit: str = ""
+    """The field's own unit (万元, 亩, tce …)."""
+    current: float
+    needed: float | None
+    """The value needed, rounded to the rule's precision in the safe direction; ``None``: no value of this
+    field on its own reaches the goal."""
+    direction: Literal["at_least", "at_most"] | None = None
+    unrounded: float | None = None
+    """Where the comparison is linear in the field: the value that meets it before the rule rounds the compared
+    figure to its precision, when that differs from ``needed`` (``needed`` is what the check accepts)."""
+    leaves_scope: bool = False
+    """True when, at ``needed``, the rule no longer applies to the project (rather than passes)."""
+    verdict: Verdict | None = None
+    """The verdict with this change alone (``approve``: the change on its own is enough); ``None`` when the
+    value is not valid with the other figures as declared (``invalid`` says why)."""
+    invalid: Text | None = None
+    """Why ``needed`` is not a valid project with the other figures as declared (e.g. a fixed-asset investment
+    above the total investment): another figure must change with it."""
+    text: Text
+
+
+class RulePath(FrozenModel):
+    """A failed veto or required rule (or one that cannot be decided) and what it would take."""
+
+    rule_id: str
+    title: Text
+    severity: Severity
+    outcome: Outcome
+    kind: Literal["figures", "fixed", "confirm", "data", "error"]
+    """``figures``: a figure can fix it (``changes``); ``fixed``: no figure can (a ban on the industry, a fact
+    that is not a number); ``confirm``: a data check to confirm or correct; ``data``: it waits for data;
+    ``error``: it could not be evaluated."""
+    waivable: bool = False
+    """Whether the pack marks the rule waivable (an exception ground or a governed waiver may lift it)."""
+    comparisons: tuple[Comparison, ...] = ()
+    changes: tuple[FieldChange, ...] = ()
+    facts: tuple[str, ...] = ()
+    """For ``fixed``: the facts, not numbers, the outcome turns on."""
+    text: Text
+
+
+class IndicatorPath(FrozenModel):
+    """One score indicator on its own: the value that lifts the score to a line, or that none can."""
+
+    id: str
+    title: Text
+    unit: str = ""
+    line: Literal["approve", "conditional"]
+    current: float | None
+    needed: float | None
+    """The indicator value needed; ``None``: even its maximum points are not enough."""
+    changes: tuple[FieldChange, ...] = ()
+    """The same goal through each project field the indicator reads (every indicator recomputed)."""
+    text: Text
+
+
+class ScorePath(FrozenModel):
+    """What the score needs: the lines, and each indicator's smallest change on its own."""
+
+    total: float
+    approve_min: float | None = None
+    conditional_min: float | None = None
+    meaningful: bool = True
+    indicators: tuple[IndicatorPath, ...] = ()
+    text: Text
+
+
+class Explained(FrozenModel):
+    """A missing field that decides the outcome, or a referral that would remain (figures do not fix it)."""
+
+    id: str
+    title: Text
+    unit: str = ""
+    needed_by: tuple[str, ...] = ()
+    text: Text
+
+
+class PathToApproval(FrozenModel):
+    """What it would take for the project to be approved (``check --explain``; ``Vetter.check(explain=True)``)."""
+
+    verdict: Verdict
+    """The verdict as it stands."""
+    possible: bool
+    """False when no change of figures can lead to approval: a failed veto no figure changes, a project outside
+    the pack's scope, or a referral (转报) that remains."""
+    together: bool = False
+    """True when several things must all be fixed: no single change on its own leads to approval."""
+    rules: tuple[RulePath, ...] = ()
+    score: ScorePath | None = None
+    missing: tuple[Explained, ...] = ()
+    """Missing fields that decide the outcome: needed before any decision."""
+    referrals: tuple[Explained, ...] = ()
+    """Referrals that would remain: other bodies must also decide, whatever the figures."""
+    others: tuple[Text, ...] = ()
+    """Anything else that stands in the way (outside the pack's scope, indicators or plugins that failed)."""
+    summary: Text
+
+
 class Report(FrozenModel):
     """The vetting report for one project."""
 
@@ -366,6 +475,8 @@ class Report(FrozenModel):
     waivers: tuple[WaiverUse, ...] = ()
     """Every waiver that names this project (governed ones and the exception ground it cites), applied or not."""
     provenance: Provenance
+    path_to_approval: PathToApproval | None = Field(default=None, exclude_if=lambda v: v is None)
+    """What approval would take; only when asked for (``explain=True``, ``check --explain``), else absent."""
 
     @model_validator(mode="before")
     @classmethod

@@ -99,7 +99,13 @@ def run_check(
     if hooks is not None and (sorted(scanned[0]), scanned[1]) == (sorted(args.disable_plugin), autoload):
         # the plugin set built to read the plugins' options is the one asked for: load entry points once
         vetter = Vetter(
-            args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks, waivers=args.waivers
+            args.pack,
+            engine=args.engine,
+            options=options,
+            strict=args.strict,
+            hooks=hooks,
+            waivers=args.waivers,
+            explain=args.explain,
         )
     else:  # e.g. an abbreviated --disable-pl NAME that the pre-scan could not see
         vetter = Vetter(
@@ -110,6 +116,7 @@ def run_check(
             strict=args.strict,
             autoload=autoload,
             waivers=args.waivers,
+            explain=args.explain,
         )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")

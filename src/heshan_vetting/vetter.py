@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from heshan_vetting.batch import run_parallel, worker_arguments
 from heshan_vetting.engines.protocol import Engine, EngineSpec, choose_engine
 from heshan_vetting.errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
+from heshan_vetting.evaluation.explain import path_to_approval
 from heshan_vetting.evaluation.pipeline import Pipeline
 from heshan_vetting.evaluation.plugin_run import PluginRunner
 from heshan_vetting.extension import LoadedItem, RenderContext
@@ -72,6 +73,9 @@ class Vetter:
         :class:`~heshan_vetting.waivers.WaiverBook` or :class:`~heshan_vetting.waivers.Waiver` objects. A waiver
         of a rule the pack does not have or does not mark ``waivable``, or on a ground the rule does not name,
         is a :class:`UsageError` here, before any check.
+    :param explain: give every report ``path_to_approval`` (what it would take for the project to be approved;
+        ``check --explain``), also in the worker processes of ``check_many(jobs=N)``; :meth:`check` may
+        override it per call.
     """
 
     def __init__(
@@ -87,6 +91,7 @@ class Vetter:
         autoload: bool | None = None,
         hooks: Hooks | None = None,
         waivers: WaiverBook | str | Path | Iterable[Waiver] | None = None,
+        explain: bool = False,
     ) -> None:
         self.waivers: WaiverBook = WaiverBook.of(waivers)
         """The governed waivers this Vetter applies (empty when none were given)."""
@@ -100,7 +105,10 @@ class Vetter:
             "strict": strict,
             "autoload": autoload,
             "waivers": self.waivers,
+            "explain": explain,
         }
+        self.explain = explain
+        """Whether reports carry ``path_to_approval`` (what approval would take) unless a check says otherwise."""
         if hooks is None:
             self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
             hooks = Hooks(self._pm, infos)
@@ -272,7 +280,12 @@ class Vetter:
 
     # -- checking -------------------------------------------------------------------------------
     def check(
-        self, project: ProjectInput, *, as_of: date | str | None = None, source: str | Path | None = None
+        self,
+        project: ProjectInput,
+        *,
+        as_of: date | str | None = None,
+        source: str | Path | None = None,
+        explain: bool | None = None,
     ) -> Report:
         """Vet one project (a :class:`Project`, a dict, or a path to a project file).
 
@@ -281,6 +294,8 @@ class Vetter:
             covers is flagged in the report (``notices``); with ``strict=True`` it is a :class:`UsageError`.
         :param source: where the project came from, shown in the report (``project.source``); default
             the path when ``project`` is one, else none (give it for a :class:`Project` you loaded yourself).
+        :param explain: add ``report.path_to_approval``, what it would take for the project to be approved
+            (default: the Vetter's ``explain``, itself false).
         """
         if isinstance(project, (list, tuple, set)) or not isinstance(project, (Project, Mapping, str, Path)):
             raise UsageError(
@@ -297,10 +312,18 @@ class Vetter:
                 field="source",
             )
         day = _as_of(as_of)
+        if explain is not None and not isinstance(explain, bool):
+            raise UsageError(
+                f"explain must be true or false, not {explain!r}.",
+                message_zh=f"explain 应为 true 或 false，而非 {explain!r}。",
+                field="explain",
+            )
         if isinstance(project, Project):
-            return self._check_one(project, str(source) if source is not None else None, day)
+            return self._check_one(project, str(source) if source is not None else None, day, explain=explain)
         if isinstance(project, Mapping):
-            return self._check_one(self.project(project), str(source) if source is not None else None, day)
+            return self._check_one(
+                self.project(project), str(source) if source is not None else None, day, explain=explain
+            )
         found = self.load_items(project)
         if len(found) != 1:
             raise UsageError(
@@ -311,7 +334,9 @@ class Vetter:
         if entry.error is not None:
             raise entry.error
         assert entry.project is not None
-        return self._check_one(entry.project, str(source) if source is not None else str(project), day, line=entry.line)
+        return self._check_one(
+            entry.project, str(source) if source is not None else str(project), day, line=entry.line, explain=explain
+        )
 
     def check_many(
         self,
@@ -437,7 +462,15 @@ class Vetter:
         """The arguments that build this Vetter again in a worker process (``check_many(jobs=N)``)."""
         return worker_arguments(self._arguments, self.hooks.infos)
 
-    def _check_one(self, project: Project, source: str | None, as_of: date | None, line: int | None = None) -> Report:
+    def _check_one(
+        self,
+        project: Project,
+        source: str | None,
+        as_of: date | None,
+        line: int | None = None,
+        *,
+        explain: bool | None = None,
+    ) -> Report:
         if as_of is not None:
             day, how = as_of, "option"
         elif project.application_date is not None:
@@ -451,9 +484,14 @@ class Vetter:
                 field = "application_date" if how == "application_date" else "as_of"
                 raise UsageError(outside.message.en, message_zh=outside.message.zh, field=field, file=source)
             notices = (*notices, outside)
-        return self._pipeline.report(
+        report = self._pipeline.report(
             project, day, source=source, as_of_source=_as_of_source(how), notices=notices, line=line
         )
+        if self.explain if explain is None else explain:
+            report = report.model_copy(
+                update={"path_to_approval": path_to_approval(self._pipeline, project, day, report)}
+            )
+        return report
 
     def _outside(self, day: date, how: str) -> Notice | None:
         start, end = self.pack.covers

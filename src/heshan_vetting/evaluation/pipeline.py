@@ -110,6 +110,32 @@ def _referrals(pack: CompiledPack, env: dict[str, Any], as_of: date, skipped: li
     return out
 
 
+def indicator_inputs(
+    pack: CompiledPack, env: dict[str, Any], as_of: date, skipped: list[Skipped] | None = None
+) -> list[IndicatorInput]:
+    """What the scorer receives: each indicator in force with its value from ``env`` (or why it has none).
+
+    Indicators not in force are appended to ``skipped`` when it is given."""
+    inputs: list[IndicatorInput] = []
+    for ind in pack.indicators:
+        if not in_force(ind.effective_from, ind.effective_until, as_of):
+            if skipped is not None:
+                skipped.append(Skipped(kind="indicator", id=ind.id, effective_from=ind.effective_from,
+                                       effective_until=ind.effective_until))  # fmt: skip
+            continue
+        scope = True if ind.applies is None else ind.applies(env)
+        v = ind.value(env) if scope is True else (NA if scope is False else scope)
+        if isinstance(v, Unknown):
+            kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
+            # an undecided scope needs its own facts first; a value in scope, the value's facts
+            reads = ind.scope_reads if scope is not True else ind.reads
+            missing = tuple(missing_names(pack, env, reads)) if kind is Outcome.INSUFFICIENT_DATA else ()
+            inputs.append(IndicatorInput(ind, None, kind, missing))
+        else:
+            inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
+    return inputs
+
+
 class Pipeline:
     """One check of one project against one compiled pack, with one engine, scorer and set of plugins.
 
@@ -140,9 +166,9 @@ class Pipeline:
         self.plugin_refs = list(plugin_refs)
         self.not_configured = tuple(not_configured)
 
-    def evaluate(self, project: Project, as_of: date) -> Evaluation:
-        """Evaluate ``project`` as of ``as_of``: the engine decides each rule's conditions; explanations,
-        plugin checks, the score and the verdict follow."""
+    def facts(self, project: Project, as_of: date) -> tuple[dict[str, Any], list[Finding]]:
+        """The fact namespace of ``project`` as of ``as_of`` (fields, plugin facts, thresholds in force, derived
+        metrics in order), and the error findings of plugin fact providers that failed."""
         pack, runner = self.pack, self.plugins
         extra_env, fact_errors = runner.facts(project) if runner.providers else ({}, [])
         env = project_env(pack, project)
@@ -151,6 +177,13 @@ class Pipeline:
         env.update(thresholds_env(pack, as_of))
         for d in pack.derived:
             env[d.name] = d.fn(env)
+        return env, fact_errors
+
+    def evaluate(self, project: Project, as_of: date) -> Evaluation:
+        """Evaluate ``project`` as of ``as_of``: the engine decides each rule's conditions; explanations,
+        plugin checks, the score and the verdict follow."""
+        pack, runner = self.pack, self.plugins
+        env, fact_errors = self.facts(project, as_of)
         skipped: list[Skipped] = []
         for name in sorted(pack.thresholds):
             for start, end, _v, _c in pack.thresholds[name].values:
@@ -171,22 +204,7 @@ class Pipeline:
         if runner.processors:
             findings = runner.process(project, findings)
         findings, waiver_uses = apply_waivers(pack, findings, project, as_of, self.waivers)
-        inputs: list[IndicatorInput] = []
-        for ind in pack.indicators:
-            if not in_force(ind.effective_from, ind.effective_until, as_of):
-                skipped.append(Skipped(kind="indicator", id=ind.id, effective_from=ind.effective_from,
-                                       effective_until=ind.effective_until))  # fmt: skip
-                continue
-            scope = True if ind.applies is None else ind.applies(env)
-            v = ind.value(env) if scope is True else (NA if scope is False else scope)
-            if isinstance(v, Unknown):
-                kind = {"missing": Outcome.INSUFFICIENT_DATA, "na": Outcome.NOT_APPLICABLE}.get(v.kind, Outcome.ERROR)
-                # an undecided scope needs its own facts first; a value in scope, the value's facts
-                reads = ind.scope_reads if scope is not True else ind.reads
-                missing = tuple(missing_names(pack, env, reads)) if kind is Outcome.INSUFFICIENT_DATA else ()
-                inputs.append(IndicatorInput(ind, None, kind, missing))
-            else:
-                inputs.append(IndicatorInput(ind, float(v), Outcome.PASS))
+        inputs = indicator_inputs(pack, env, as_of, skipped)
         out_of_scope, scope_missing = _scope(pack, env)
         # a project the pack does not cover is not scored on indicators meant for the projects it does
         scored = out_of_scope is None and any(i.outcome is not Outcome.NOT_APPLICABLE for i in inputs)

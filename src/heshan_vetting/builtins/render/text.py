@@ -27,7 +27,7 @@ from heshan_vetting.builtins.render.words import (
     verdict_words,
 )
 from heshan_vetting.extension import RenderContext
-from heshan_vetting.report import Commitment, Finding, Outcome, Report, Verdict
+from heshan_vetting.report import Commitment, Finding, Outcome, PathToApproval, Report, Verdict
 from heshan_vetting.results import ItemError, ReportSet, Summary
 from heshan_vetting.terms import format_number, format_quantity
 
@@ -259,12 +259,38 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
     )
 
 
+def _path(page: _Page, path: PathToApproval) -> None:
+    """The "what approval would take" section (``--explain``): each item's own words, zh or en."""
+    lang = page.lang
+    page.say(page.zh_en("达到准入需要：", "What approval would take:"))
+    page.say(path.summary.get(lang), "  ", "  ")
+    for rule in path.rules:
+        page.say(rule.text.get(lang), "  * ", "    ")
+        for change in rule.changes:
+            page.say(change.text.get(lang), "    · ", "      ")
+    if path.score is not None:
+        page.say(path.score.text.get(lang), "  * ", "    ")
+        for ind in path.score.indicators:
+            page.say(ind.text.get(lang), "    · ", "      ")
+            for change in ind.changes:
+                page.say(change.text.get(lang), "      - ", "        ")
+    for item in path.missing:
+        page.say(f"{item.title.get(lang)}{page.zh_en('：', ': ')}{item.text.get(lang)}", "  * ", "    ")
+    for item in path.referrals:
+        page.say(item.text.get(lang), "  * ", "    ")
+    for other in path.others:
+        page.say(other.get(lang), "  * ", "    ")
+
+
 def _report(rep: Report, lang: str, width: int, color: bool) -> list[str]:
     page = _Page(lang, width, color)
     g = Glossary(rep)
     _head(page, rep, g)
     page.blank()
     findings = sorted(rep.findings, key=finding_order)
+    if rep.path_to_approval is not None:
+        _path(page, rep.path_to_approval)
+        page.blank()
     _table(page, findings, g)
     _tail(page, rep, findings, g)
     return page.lines
