@@ -22,8 +22,10 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
-    "runner | packinit | rulesdoc | schemas",
-    "packtests",
+    "runner | packinit | rulesdoc | schemas | impact",
+    "packtests | impact_render",
+    "impact_report",
+    "packdiff",
     "config",
     "vetter",
     "plugins | batch",
