@@ -371,6 +371,8 @@ class ImpactBuilder:
             skip = Outcome.NOT_APPLICABLE
             if (x is None and oy is skip) or (y is None and ox is skip):
                 continue  # a rule only one pack has, and it does not apply: no part in the change
+            if ox is oy and ox in (Outcome.PASS, Outcome.NOT_APPLICABLE):
+                continue  # a new severity on a rule that passes or does not apply changes nothing
             out.append(
                 RuleShift(
                     rule_id=rid,
