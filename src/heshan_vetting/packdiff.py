@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from heshan_vetting.lang import syntax as ast
+from heshan_vetting.lang.types import CompiledSet
 from heshan_vetting.packs.compiled import CompiledPack, CompiledRule, CompiledThreshold, in_force
 from heshan_vetting.packs.merge import MergedPack
 from heshan_vetting.report import PackRef
@@ -371,7 +372,7 @@ def _tables(units: Units, old: Side, new: Side) -> list[TableDiff]:
         if name not in b or name not in a:
             t = a.get(name) or b[name]
             unit = _symbol(old if name in a else new, t.unit, units)
-            rows = dict(t.rows)
+            rows = {k.upper(): v for k, v in t.rows.items()}
             if t.default is not None:
                 rows["default"] = t.default
             gone = name not in b
@@ -382,8 +383,8 @@ def _tables(units: Units, old: Side, new: Side) -> list[TableDiff]:
             continue
         ta, tb = a[name], b[name]
         ua, ub = _symbol(old, ta.unit, units), _symbol(new, tb.unit, units)
-        ra = {k: convert(units, v, ua, ub) for k, v in ta.rows.items()}
-        rb = dict(tb.rows)
+        ra = {k.upper(): convert(units, v, ua, ub) for k, v in ta.rows.items()}  # codes as written (C3825)
+        rb = {k.upper(): v for k, v in tb.rows.items()}
         if ta.default is not None:
             ra["default"] = convert(units, ta.default, ua, ub)
         if tb.default is not None:
@@ -408,16 +409,22 @@ def _symbol(side: Side, unit: Any, units: Units) -> str:
 
 def _sets(old: Side, new: Side) -> list[SetDiff]:
     a, b = old.compiled.sets, new.compiled.sets
+    codes = {n for side in (old, new) for n, src in side.merged.sets.items() if src.item.type == "industry_code"}
+
+    def members(s: CompiledSet) -> frozenset[str]:
+        return frozenset(m.upper() for m in s.members) if s.name in codes else s.members
+
     out = []
     for name in sorted({*a, *b}):
         if name not in b:
-            out.append(SetDiff(name=name, change="removed", removed=tuple(sorted(a[name].members))))
+            out.append(SetDiff(name=name, change="removed", removed=tuple(sorted(members(a[name])))))
         elif name not in a:
-            out.append(SetDiff(name=name, change="added", added=tuple(sorted(b[name].members))))
+            out.append(SetDiff(name=name, change="added", added=tuple(sorted(members(b[name])))))
         else:
             sa, sb = a[name], b[name]
             fields = _fields({"match": sa.match}, {"match": sb.match}) + citation_changes(sa.citation, sb.citation)
-            added, removed = tuple(sorted(sb.members - sa.members)), tuple(sorted(sa.members - sb.members))
+            ma, mb = members(sa), members(sb)
+            added, removed = tuple(sorted(mb - ma)), tuple(sorted(ma - mb))
             if added or removed or fields:
                 out.append(SetDiff(name=name, change="changed", added=added, removed=removed, fields=fields))
     return out
