@@ -148,7 +148,7 @@ def _field(c: FieldChange, lang: str, unit: str = "") -> str:
 def _side(s: PackSide, lang: str) -> str:
     chain = " ← ".join(f"{p.id}@{p.version}" for p in reversed(s.packs))
     day = s.as_of.isoformat() if s.as_of else _w("as_of_default", lang)
-    return f"{s.pack} ({chain}) · {_w('as_of', lang)} {day}"
+    return f"{s.pack}{_paren(chain, lang)} · {_w('as_of', lang)}{' ' if lang == 'en' else '：'}{day}"
 
 
 def _where(p: ProjectChange) -> str:
@@ -196,7 +196,7 @@ def _pack_diff_lines(d: PackDiff, lang: str) -> list[tuple[int, str]]:
     if d.thresholds:
         out.append((0, _w("thresholds", lang)))
         for t in d.thresholds:
-            out.append((1, f"{_MARK[t.change]} {t.name} {t.title.get(lang)} ({t.unit or '—'})"))
+            out.append((1, f"{_MARK[t.change]} {t.name} {t.title.get(lang)}"))  # values carry the unit
             out.extend((2, _field(c, lang)) for c in t.fields)
             for v in t.values:
                 start = v.effective_from.isoformat() if v.effective_from else _w("open", lang)
@@ -213,7 +213,7 @@ def _pack_diff_lines(d: PackDiff, lang: str) -> list[tuple[int, str]]:
     if d.tables:
         out.append((0, _w("tables", lang)))
         for tb in d.tables:
-            out.append((1, f"{_MARK[tb.change]} {tb.name} ({tb.unit or '—'})"))
+            out.append((1, f"{_MARK[tb.change]} {tb.name}"))
             out.extend((2, _field(c, lang, tb.unit if c.field != "unit" else "")) for c in tb.rows)
             out.extend((2, _field(c, lang)) for c in tb.citation)
     if d.sets:
