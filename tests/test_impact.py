@@ -468,3 +468,22 @@ def test_cli_schema_impact() -> None:
     p = run("schema", "impact")
     assert p.returncode == 0
     assert json.loads(p.stdout)["properties"]["schema"]["const"] == IMPACT_SCHEMA
+
+
+def test_a_json_lines_portfolio_pairs_rows_and_keeps_bad_rows(tmp_path: Path) -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    row = tomllib.loads(PV.read_text(encoding="utf-8"))
+    good = json.dumps(row, ensure_ascii=False, default=str)
+    other = json.dumps({**row, "id": "EX-ROW-3", "annual_tax": "9000 万元"}, ensure_ascii=False, default=str)
+    register = tmp_path / "register.jsonl"
+    register.write_text(f'{good}\n{{"id": "BAD-2", "name": "坏行", "land_area": "x 亩"}}\n{other}\n', encoding="utf-8")
+    r = run_impact("heshan", WHAT_IF, [str(register)], keep_unchanged=True, jobs=2)
+    assert ids(r.flips) == [("EX-2024-001", "approve", "conditional")]
+    assert r.flips[0].project.line == 1
+    assert [(c.project.id, c.project.line) for c in r.unchanged] == [("EX-ROW-3", 3)]  # 9000/180 = 50 万元/亩
+    [err] = r.errors
+    assert (err.source, err.line, err.project_id) == (str(register), 2, "BAD-2")
