@@ -214,7 +214,13 @@ effective_from = 2014-01-06
 """
     )
     new = write_pack(tmp_path, "t-b", new_body)
-    d = run_impact(old, new, [str(PV)]).pack_diff
+    r = run_impact(old, new, [str(PV)])
+    d = r.pack_diff
+    # T-ADDED passes for the project; T-GONE passed and is gone; JM-TAX-001 passes on both (23.33 ≥ 20, ≥ 22)
+    assert [(c.rule_id, c.newly_fails, c.newly_passes, c.other_changes) for c in r.rules] == [
+        ("T-ADDED", 0, 1, 0),
+        ("T-GONE", 0, 0, 1),
+    ]
     assert [(r.id, r.change) for r in d.rules] == [
         ("JM-TAX-001", "changed"),
         ("T-ADDED", "added"),

@@ -166,7 +166,7 @@ class ProjectChange(FrozenModel):
     old_score: float | None = None
     new_score: float | None = None
     score_meaningful: bool = True
-    """False when the score is not meaningful on either side (the verdict does not rest on it there)."""
+    """False when the score is meaningful on neither side (no verdict rests on it)."""
     rules: tuple[RuleShift, ...] = ()
     indicators: tuple[IndicatorShift, ...] = ()
     score_lines: tuple[FieldChange, ...] = ()
@@ -358,6 +358,9 @@ class ImpactBuilder:
             sx, sy = (x[2] if x else None), (y[2] if y else None)
             if ox is oy and sx is sy:
                 continue
+            skip = Outcome.NOT_APPLICABLE
+            if (x is None and oy is skip) or (y is None and ox is skip):
+                continue  # a rule only one pack has, and it does not apply: no part in the change
             title, severity = (y or x)[3], (y or x)[2]  # type: ignore[index]
             self.titles[rid] = (title, severity)
             if ox is not oy:
@@ -368,9 +371,6 @@ class ImpactBuilder:
                     tally[1] += 1
                 else:
                     tally[2] += 1
-            skip = Outcome.NOT_APPLICABLE
-            if (x is None and oy is skip) or (y is None and ox is skip):
-                continue  # a rule only one pack has, and it does not apply: no part in the change
             if ox is oy and ox in (Outcome.PASS, Outcome.NOT_APPLICABLE):
                 continue  # a new severity on a rule that passes or does not apply changes nothing
             out.append(
