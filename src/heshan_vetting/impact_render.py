@@ -40,6 +40,7 @@ _W: dict[str, tuple[str, str]] = {
     "unchanged_list": ("结论不变的项目", "Projects whose decision does not change"),
     "rules": ("结果变化的规则（项目数）", "Rules whose outcome changes (projects)"),
     "rule": ("规则", "rule"),
+    "rule_title": ("规则名称", "Title"),
     "newly_fails": ("新增不符合", "newly fail"),
     "newly_passes": ("新增符合", "newly pass"),
     "other": ("其他变化", "other"),
@@ -76,6 +77,8 @@ _W: dict[str, tuple[str, str]] = {
     "removed": ("删除", "removed"),
     "changed_el": ("修改", "changed"),
     "score_lines": ("评分线", "score lines"),
+    "verdicts": ("结论变化", "Verdict change"),
+    "count": ("项目数", "Projects"),
 }
 _MARK = {"added": "+", "removed": "−", "changed": "~"}
 _OUTCOME = {
@@ -401,10 +404,13 @@ def _html_project(p: ProjectChange, lang: str) -> str:
     return "\n".join(out)
 
 
+_NUM = ' class="num"'
+
+
 def _table(heads: Iterable[str], rows: Iterable[Iterable[str]], numeric: Callable[[int], bool]) -> str:
-    head = "".join(f"<th{' class=num' if numeric(i) else ''}>{esc(h)}</th>" for i, h in enumerate(heads))
+    head = "".join(f"<th{_NUM if numeric(i) else ''}>{esc(h)}</th>" for i, h in enumerate(heads))
     body = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if numeric(i) else ''}>{esc(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f"<td{_NUM if numeric(i) else ''}>{esc(c)}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -413,21 +419,23 @@ def _table(heads: Iterable[str], rows: Iterable[Iterable[str]], numeric: Callabl
 def impact_html(r: ImpactReport, lang: str = "zh") -> str:
     """The report as one self-contained HTML page (inline style, no script, nothing fetched), in ``lang``."""
     c = _colon(lang)
+    comma = ", " if lang == "en" else "，"
     s = r.summary
     title = esc(_w("title", lang))
     body = [
         '<section id="summary">',
         f"<p><b>{esc(_w('old', lang))}</b>{esc(c)}{esc(_side(r.pack_diff.old, lang))}<br>",
         f"<b>{esc(_w('new', lang))}</b>{esc(c)}{esc(_side(r.pack_diff.new, lang))}<br>",
-        f"<b>{esc(_w('portfolio', lang))}</b>{esc(c)}{s.items} {esc(_w('items', lang))}, "
-        f"{esc(_w('vetted', lang))} {s.projects}, {esc(_w('errors', lang))} {s.errors}</p>",
+        f"<b>{esc(_w('portfolio', lang))}</b>{esc(c)}{s.items} {esc(_w('items', lang))}{comma}"
+        f"{esc(_w('vetted', lang))} {s.projects}{comma}{esc(_w('errors', lang))} {s.errors}</p>",
     ]
     for notice in r.notices:
         body.append(f'<p class="box warn">⚠ {esc(notice.message.get(lang))}</p>')
-    body.append(f"<h2>{esc(_w('flips', lang))}{esc(c)}{s.flipped} ({esc(_w('unchanged', lang))} {s.unchanged})</h2>")
+    unchanged = _paren(f"{_w('unchanged', lang)} {s.unchanged}", lang)
+    body.append(f"<h2>{esc(_w('flips', lang))}{esc(c)}{s.flipped}{esc(unchanged)}</h2>")
     if s.transitions:
         rows = [(f"{_verdict(t.old, lang)} → {_verdict(t.new, lang)}", str(t.count)) for t in s.transitions]
-        body.append(_table(("", ""), rows, lambda i: i == 1))
+        body.append(_table((_w("verdicts", lang), _w("count", lang)), rows, lambda i: i == 1))
     else:
         body.append(f"<p>{esc(_w('no_flips', lang))}</p>")
     body.extend(_html_project(p, lang) for p in r.flips)
@@ -436,7 +444,7 @@ def impact_html(r: ImpactReport, lang: str = "zh") -> str:
         body.extend(_html_project(p, lang) for p in r.unchanged)
     body.append(f"<h2>{esc(_w('rules', lang))}</h2>")
     if r.rules:
-        heads = (_w("rule", lang), "", _w("newly_fails", lang), _w("newly_passes", lang), _w("other", lang))
+        heads = tuple(_w(k, lang) for k in ("rule", "rule_title", "newly_fails", "newly_passes", "other"))
         rows2 = [
             (x.rule_id, x.title.get(lang), str(x.newly_fails), str(x.newly_passes), str(x.other_changes))
             for x in r.rules
