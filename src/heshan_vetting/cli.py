@@ -133,6 +133,12 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         "(default: reject)",
     )
     check.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="apply the governed waivers in FILE (TOML: rule, project, justification, approver, granted, expires, "
+        "citation; see docs/waivers.md); only rules the pack marks waivable can be waived",
+    )
+    check.add_argument(
         "--jobs",
         "-j",
         type=_jobs,
@@ -206,11 +212,12 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     _plugin_arguments(init)
     schema = sub.add_parser(
         "schema",
-        help="print a JSON Schema (project, pack, report, results, impact) / 输出 JSON Schema",
-        description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report or a batch's "
-        "results; the same as docs/schemas/NAME.schema.json. 输出项目文件、规则包、评审报告或批量结果的 JSON Schema。",
+        help="print a JSON Schema (project, pack, report, results, waivers, impact) / 输出 JSON Schema",
+        description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report, a batch's "
+        "results, a waiver file or the impact of a pack change (diff); the same as docs/schemas/NAME.schema.json. "
+        "输出项目文件、规则包、评审报告、批量结果、豁免文件或规则包变更影响的 JSON Schema。",
     )
-    schema.add_argument("name", choices=["project", "pack", "report", "results", "impact"], help="which schema")
+    schema.add_argument("name", choices=["project", "pack", "report", "results", "waivers", "impact"], help="which schema")
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     # `diff`: the impact of a pack change on a portfolio (heshan_vetting.impact)
     diff = sub.add_parser(

@@ -18,6 +18,7 @@ from heshan_vetting.impact_report import IMPACT_SCHEMA, ImpactReport
 from heshan_vetting.packs.schema import PackFile
 from heshan_vetting.report import REPORT_SCHEMA, Report
 from heshan_vetting.results import RESULTS_SCHEMA, ReportSet
+from heshan_vetting.waivers import WAIVERS_SCHEMA, WaiverFile
 
 __all__ = ["SCHEMA_NAMES", "SCHEMA_URL", "json_schema", "schema_text"]
 
@@ -137,6 +138,18 @@ def results_schema() -> dict[str, Any]:
     )
 
 
+def waivers_schema() -> dict[str, Any]:
+    """A waiver file (docs/waivers.md), from the reader's pydantic model (``file`` and ``line`` are set by the
+    reader, never written)."""
+    out = _model_schema(WaiverFile, "validation", None, "waivers", f"heshan-vetting waivers ({WAIVERS_SCHEMA})")
+    waiver = out["$defs"]["Waiver"]
+    for key in ("file", "line"):
+        del waiver["properties"][key]
+    out["properties"]["schema"] = {"const": WAIVERS_SCHEMA, "title": "Schema"}
+    out["required"] = ["waivers"]
+    return out
+
+
 def impact_schema() -> dict[str, Any]:
     """The impact of a pack change on a portfolio (``diff --format json``; ``ImpactReport.to_dict()``)."""
     return _model_schema(
@@ -149,8 +162,8 @@ _BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "pack": pack_schema,
     "report": report_schema,
     "results": results_schema,
+    "waivers": waivers_schema,
     "impact": impact_schema,
-    # "waivers": waivers_schema,  -- added with the waiver file (issue 13, item 6)
 }
 
 #: The schema names ``json_schema`` knows, as ``python -m heshan_vetting schema NAME`` takes them.
