@@ -493,3 +493,27 @@ def test_a_json_lines_portfolio_pairs_rows_and_keeps_bad_rows(tmp_path: Path) ->
     assert [(c.project.id, c.project.line) for c in r.unchanged] == [("EX-ROW-3", 3)]  # 9000/180 = 50 万元/亩
     [err] = r.errors
     assert (err.source, err.line, err.project_id) == (str(register), 2, "BAD-2")
+
+
+def test_waivers_apply_on_both_sides_and_a_lapsed_waiver_is_named(tmp_path: Path) -> None:
+    waivers = ROOT / "examples" / "waivers" / "heshan-waivers.toml"
+    glass = EXAMPLES / "synthetic-pv-glass-with-hearing.toml"
+    r = run_impact(
+        "heshan",
+        "heshan",
+        [str(glass)],
+        old_as_of=date(2026, 12, 1),
+        new_as_of=date(2027, 6, 1),  # after the waiver's expiry (2027-02-28)
+        waivers=waivers,
+        keep_unchanged=True,
+    )
+    assert r.flips == ()  # the project's own cited ground keeps it conditional
+    [change] = r.unchanged
+    [rule] = change.rules
+    assert (rule.rule_id, rule.old_outcome, rule.new_outcome) == ("HS-2H-001", Outcome.FAIL, Outcome.FAIL)
+    assert (rule.old_waiver, rule.new_waiver) == ("applied", "claimed")
+    assert "fail [waived] → fail [waiver claimed]" in impact_text(r, "en")
+    before = waivers.read_bytes()
+    p = run("diff", "heshan", "heshan", "--projects", str(glass), "--waivers", str(waivers), "-o", str(waivers))
+    assert p.returncode == 2
+    assert waivers.read_bytes() == before

@@ -217,7 +217,9 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         "results, a waiver file or the impact of a pack change (diff); the same as docs/schemas/NAME.schema.json. "
         "输出项目文件、规则包、评审报告、批量结果、豁免文件或规则包变更影响的 JSON Schema。",
     )
-    schema.add_argument("name", choices=["project", "pack", "report", "results", "waivers", "impact"], help="which schema")
+    schema.add_argument(
+        "name", choices=["project", "pack", "report", "results", "waivers", "impact"], help="which schema"
+    )
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     # `diff`: the impact of a pack change on a portfolio (heshan_vetting.impact)
     diff = sub.add_parser(

@@ -106,6 +106,12 @@ def add_diff_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on-flip", action="store_true", help="exit 1 when any decision flips")
     p.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N", help="check in N worker processes (default 1)")
     p.add_argument("--engine", default="native", metavar="ENGINE", help="evaluation engine (default: native)")
+    p.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="apply the governed waivers in FILE on both sides (docs/waivers.md); a waiver a pack change makes "
+        "void (the rule no longer waivable) shows as a flip",
+    )
 
 
 def _sides(args: argparse.Namespace) -> tuple[str, str, date | None, date | None]:
@@ -135,6 +141,7 @@ def run_impact(
     keep_unchanged: bool = False,
     disable_plugins: list[str] | tuple[str, ...] = (),
     autoload: bool | None = None,
+    waivers: str | Path | None = None,
     output: str | None = None,
     on_error: Any = None,
     inputs: list[str | Path] | None = None,
@@ -144,9 +151,15 @@ def run_impact(
     :param output: a file the caller will write to: refused (:class:`UsageError`) before any work when it is one
         of the run's inputs (a project file, a pack file of either chain, a file a plugin reads).
     :param on_error: called with each :class:`ItemError` as it is found (the CLI prints it).
+    :param waivers: governed waivers applied on both sides (a waiver file, as ``Vetter(waivers=...)`` takes it).
     :param inputs: a list to which every file the run reads is appended (for the caller's own output check).
     """
-    options: dict[str, Any] = {"engine": engine, "disable_plugins": disable_plugins, "autoload": autoload}
+    options: dict[str, Any] = {
+        "engine": engine,
+        "disable_plugins": disable_plugins,
+        "autoload": autoload,
+        "waivers": waivers,
+    }
     before = Vetter(old, **options)
     after = Vetter(new, **options)
     sources = list(_sources(before, projects))
@@ -218,6 +231,7 @@ def run_diff(args: argparse.Namespace) -> int:
         keep_unchanged=args.all,
         disable_plugins=args.disable_plugin,
         autoload=False if args.no_autoload else None,
+        waivers=args.waivers,
         output=args.output,
         on_error=_show_error,
         inputs=inputs,

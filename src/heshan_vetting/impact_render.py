@@ -167,8 +167,8 @@ def _rule_line(r: RuleShift, lang: str) -> tuple[str, list[str]]:
     if r.old_severity is not r.new_severity:
         sev = f"{_severity(r.old_severity, lang)} → {_severity(r.new_severity, lang)}"
     head = (
-        f"{r.rule_id} {r.title.get(lang)}{_colon(lang)}{_outcome(r.old_outcome, lang)} → "
-        f"{_outcome(r.new_outcome, lang)}{_paren(sev, lang)}"
+        f"{r.rule_id} {r.title.get(lang)}{_colon(lang)}{_outcome(r.old_outcome, lang)}{_waiver(r.old_waiver, lang)} → "
+        f"{_outcome(r.new_outcome, lang)}{_waiver(r.new_waiver, lang)}{_paren(sev, lang)}"
     )
     lines = []
     for t in r.thresholds:
@@ -177,6 +177,14 @@ def _rule_line(r: RuleShift, lang: str) -> tuple[str, list[str]]:
             text += f"{_semi(lang)}{_w('project_value', lang)} {amount(t.actual, t.unit)}"
         lines.append(text)
     return head, lines
+
+
+def _waiver(status: str | None, lang: str) -> str:
+    """`` [waived]`` after a failed rule a waiver lifts (``[claimed]``: an exception ground awaiting review)."""
+    if status is None:
+        return ""
+    words = {"applied": ("已豁免", "waived"), "claimed": ("申请豁免", "waiver claimed")}.get(status, (status, status))
+    return f" [{_pick(words, lang)}]"
 
 
 def _score(p: ProjectChange, lang: str) -> str | None:

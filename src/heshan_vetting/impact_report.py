@@ -64,7 +64,9 @@ class Outcomes:
     meaningful: bool = True
     score_lines: tuple[float | None, float | None] = (None, None)
     as_of: date | None = None
-    rules: tuple[tuple[str, Outcome, Severity, Text, tuple[_Cmp, ...]], ...] = ()
+    rules: tuple[tuple[str, Outcome, Severity, Text, tuple[_Cmp, ...], str | None], ...] = ()
+    """Per finding: rule id, outcome, severity, title, comparisons, and the status of a waiver on a failed rule
+    (``applied``, ``claimed``; ``None``: none)."""
     indicators: tuple[tuple[str, float, float | None, str, Text], ...] = ()
     notices: tuple[str, ...] = ()
 
@@ -82,6 +84,7 @@ def outcomes(item: Item) -> Outcomes:
             f.severity,
             f.title,
             tuple((c.threshold_name, c.threshold, c.actual, c.unit) for c in f.comparisons if c.threshold_name),
+            f.waiver.status if f.waiver is not None and f.outcome is Outcome.FAIL else None,
         )
         for f in rep.findings
     )
@@ -136,6 +139,9 @@ class RuleShift(FrozenModel):
     new_outcome: Outcome | None = None
     old_severity: Severity | None = None
     new_severity: Severity | None = None
+    old_waiver: str | None = None
+    """For a failed rule: the status of the waiver on it (``applied`` lifts it; ``claimed`` awaits review)."""
+    new_waiver: str | None = None
     thresholds: tuple[ThresholdShift, ...] = ()
 
 
@@ -356,7 +362,8 @@ class ImpactBuilder:
             x, y = old.get(rid), new.get(rid)
             ox, oy = (x[1] if x else None), (y[1] if y else None)
             sx, sy = (x[2] if x else None), (y[2] if y else None)
-            if ox is oy and sx is sy:
+            wx, wy = (x[5] if x else None), (y[5] if y else None)
+            if ox is oy and sx is sy and wx == wy:
                 continue
             skip = Outcome.NOT_APPLICABLE
             if (x is None and oy is skip) or (y is None and ox is skip):
@@ -381,6 +388,8 @@ class ImpactBuilder:
                     new_outcome=oy,
                     old_severity=sx,
                     new_severity=sy,
+                    old_waiver=wx,
+                    new_waiver=wy,
                     thresholds=self._thresholds(rid, a, b, x[4] if x else (), y[4] if y else ()),
                 )
             )
