@@ -22,7 +22,8 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
-    "runner | packinit | rulesdoc | schemas | impact",
+    "impact",
+    "runner | packinit | rulesdoc | schemas",
     "packtests | impact_render",
     "impact_report",
     "packdiff",

@@ -24,6 +24,7 @@ from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.packdiff import Side, diff_packs
 from heshan_vetting.packs.load import load_pack
 from heshan_vetting.results import ItemError
+from heshan_vetting.runner import warn
 from heshan_vetting.version import __version__
 from heshan_vetting.vetter import Vetter
 
@@ -204,10 +205,6 @@ def _sources(vetter: Vetter, paths: list[str]) -> Iterator[Path | ItemError]:
         yield ItemError.from_exception(found) if isinstance(found, ProjectError) else found
 
 
-def _warn(zh: str, en: str) -> None:
-    sys.stderr.write(f"warning / 警告: {zh}\n    {en}\n")
-
-
 def _show_error(item: ItemError) -> None:
     for problem in item.errors:
         zh, en = problem.format("zh"), problem.format("en")
@@ -238,11 +235,11 @@ def run_diff(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         for notice in report.notices:
-            _warn(notice.message.zh, notice.message.en)
+            warn(notice.message.zh, notice.message.en)
         s = report.summary
         for n, side_zh, side_en in ((s.old_outside_period, "原", "old"), (s.new_outside_period, "新", "new")):
             if n:
-                _warn(
+                warn(
                     f"{n} 个项目的评审日期不在{side_zh}规则包覆盖期内，其结论不可作为依据。",
                     f"{n} projects have an as-of date outside the period the {side_en} pack covers: their verdicts "
                     "cannot be relied on.",
