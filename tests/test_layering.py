@@ -22,8 +22,11 @@ PKG = SRC / "heshan_vetting"
 LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
+    "impact",
     "runner | packinit | rulesdoc | schemas",
-    "packtests",
+    "packtests | impact_render",
+    "impact_report",
+    "packdiff",
     "config",
     "vetter",
     "plugins | batch",

@@ -20,6 +20,7 @@ import pytest
 from heshan_vetting.cli import main
 from heshan_vetting.errors import ProjectError
 from heshan_vetting.fields import FIELD_SPECS, LOCATION_FIELDS
+from heshan_vetting.impact_report import IMPACT_SCHEMA
 from heshan_vetting.model import project_from_mapping
 from heshan_vetting.report import REPORT_SCHEMA
 from heshan_vetting.results import RESULTS_SCHEMA
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "docs" / "schemas"
 UPDATE = os.environ.get("HESHAN_UPDATE_GOLDEN", "") not in ("", "0")
 #: The schema id each versioned document carries; a breaking change of its schema must change it.
-VERSIONED = {"report": REPORT_SCHEMA, "results": RESULTS_SCHEMA}
+VERSIONED = {"report": REPORT_SCHEMA, "results": RESULTS_SCHEMA, "impact": IMPACT_SCHEMA}
 
 
 def _validator(name: str) -> Any:
@@ -146,6 +147,7 @@ def test_published_schema_matches(name: str) -> None:
 def test_versioned_schemas_pin_their_id() -> None:
     assert _schema_id(json_schema("report")) == REPORT_SCHEMA
     assert _schema_id(json_schema("results")) == RESULTS_SCHEMA
+    assert _schema_id(json_schema("impact")) == IMPACT_SCHEMA
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)

@@ -218,13 +218,27 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     _plugin_arguments(init)
     schema = sub.add_parser(
         "schema",
-        help="print a JSON Schema (project, pack, report, results, waivers) / 输出 JSON Schema",
+        help="print a JSON Schema (project, pack, report, results, waivers, impact) / 输出 JSON Schema",
         description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report, a batch's "
-        "results or a waiver file; the same as docs/schemas/NAME.schema.json. "
-        "输出项目文件、规则包、评审报告、批量结果或豁免文件的 JSON Schema。",
+        "results, a waiver file or the impact of a pack change (diff); the same as docs/schemas/NAME.schema.json. "
+        "输出项目文件、规则包、评审报告、批量结果、豁免文件或规则包变更影响的 JSON Schema。",
     )
-    schema.add_argument("name", choices=["project", "pack", "report", "results", "waivers"], help="which schema")
+    schema.add_argument(
+        "name", choices=["project", "pack", "report", "results", "waivers", "impact"], help="which schema"
+    )
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    # `diff`: the impact of a pack change on a portfolio (heshan_vetting.impact)
+    diff = sub.add_parser(
+        "diff",
+        help="impact of a pack change on a portfolio / 规则包变更对项目组合的影响",
+        description="Check a portfolio under two packs (or one pack at two as-of dates) and report the decisions "
+        "that flip, the rules and thresholds responsible, counts per rule, score shifts and the pack-to-pack diff. "
+        "用两个规则包（或同一规则包的两个评审日期）评审项目组合，报告结论变化的项目及原因。",
+    )
+    from heshan_vetting.impact import add_diff_arguments
+
+    add_diff_arguments(diff)
+    _plugin_arguments(diff)
     # `rules` groups the pack authors' commands (test, list, show, check): each adds its own sub-subparser
     rules = sub.add_parser(
         "rules",
@@ -499,6 +513,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "diff":
+            from heshan_vetting.impact import run_diff
+
+            return run_diff(args)
         if settings is not None and config_options(argv[1:]) != (args.no_config, args.config):
             raise UsageError(
                 "Write --config and --no-config in full.", message_zh="请完整写出 --config 与 --no-config。"

@@ -1,4 +1,5 @@
-"""JSON Schemas (draft 2020-12) of the files other systems write or read: projects, packs, reports, results.
+"""JSON Schemas (draft 2020-12) of the files other systems write or read: projects, packs, reports, results, the
+impact of a pack change.
 
 ``python -m heshan_vetting schema NAME`` prints one; the same text is published under ``docs/schemas/``
 (a test fails when they drift). The project schema is written from :data:`~heshan_vetting.fields.FIELD_SPECS`,
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from heshan_vetting.fields import FIELD_SPECS, LOCATION_FIELDS, ZH_FIELD_NAMES, FieldSpec
+from heshan_vetting.impact_report import IMPACT_SCHEMA, ImpactReport
 from heshan_vetting.packs.schema import PackFile
 from heshan_vetting.report import REPORT_SCHEMA, Report
 from heshan_vetting.results import RESULTS_SCHEMA, ReportSet
@@ -148,12 +150,20 @@ def waivers_schema() -> dict[str, Any]:
     return out
 
 
+def impact_schema() -> dict[str, Any]:
+    """The impact of a pack change on a portfolio (``diff --format json``; ``ImpactReport.to_dict()``)."""
+    return _model_schema(
+        ImpactReport, "serialization", IMPACT_SCHEMA, "impact", f"heshan-vetting impact ({IMPACT_SCHEMA})"
+    )
+
+
 _BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "project": project_schema,
     "pack": pack_schema,
     "report": report_schema,
     "results": results_schema,
     "waivers": waivers_schema,
+    "impact": impact_schema,
 }
 
 #: The schema names ``json_schema`` knows, as ``python -m heshan_vetting schema NAME`` takes them.
