@@ -23,6 +23,7 @@ LAYERS: tuple[str, ...] = (
     "__main__",
     "cli | testing | hookdoc",
     "runner | packinit | rulesdoc | schemas",
+    "permu",
     "packtests",
     "config",
     "vetter",
@@ -42,7 +43,17 @@ LAYERS: tuple[str, ...] = (
 
 INSIDE: dict[str, tuple[str, ...]] = {
     "lang": ("compiler | parser", "ops", "types", "syntax | values"),
-    "packs": ("compiler | coverage | env | lint", "commitments", "data", "compiled | load", "merge", "schema"),
+    "packs": (
+        "compiler | coverage | env | lint",
+        "commitments",
+        "data",
+        "compiled | load",
+        "merge",
+        "schema",
+        "evalschema",
+        "basics",
+    ),
+    "permu": ("command", "render | score", "compile", "register", "classing | results"),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": ("pipeline", "plugin_run", "commitments | findings | scoring | verdict"),

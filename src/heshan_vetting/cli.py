@@ -210,7 +210,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report or a batch's "
         "results; the same as docs/schemas/NAME.schema.json. 输出项目文件、规则包、评审报告或批量结果的 JSON Schema。",
     )
-    schema.add_argument("name", choices=["project", "pack", "report", "results"], help="which schema")
+    schema.add_argument("name", choices=["project", "pack", "report", "results", "evaluation"], help="which schema")
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     # `rules` groups the pack authors' commands (test, list, show, check): each adds its own sub-subparser
     rules = sub.add_parser(
@@ -242,6 +242,9 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     from heshan_vetting.rulesdoc import add_rules_parsers
 
     add_rules_parsers(rules_sub)  # list, show, check
+    from heshan_vetting.permu.command import add_evaluate_parser
+
+    add_evaluate_parser(sub)  # evaluate: per-mu evaluation of a register (亩均效益评价)
     return parser
 
 
@@ -486,6 +489,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "evaluate":
+            from heshan_vetting.permu.command import run_evaluate
+
+            return run_evaluate(args)
         if settings is not None and config_options(argv[1:]) != (args.no_config, args.config):
             raise UsageError(
                 "Write --config and --no-config in full.", message_zh="请完整写出 --config 与 --no-config。"
