@@ -23,6 +23,7 @@ from heshan_vetting.fields import FIELD_SPECS, LOCATION_FIELDS
 from heshan_vetting.model import project_from_mapping
 from heshan_vetting.report import REPORT_SCHEMA
 from heshan_vetting.results import RESULTS_SCHEMA
+from heshan_vetting.permu.results import EVALUATION_SCHEMA
 from heshan_vetting.schemas import SCHEMA_NAMES, json_schema, schema_text
 from heshan_vetting.units import Units
 
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "docs" / "schemas"
 UPDATE = os.environ.get("HESHAN_UPDATE_GOLDEN", "") not in ("", "0")
 #: The schema id each versioned document carries; a breaking change of its schema must change it.
-VERSIONED = {"report": REPORT_SCHEMA, "results": RESULTS_SCHEMA}
+VERSIONED = {"report": REPORT_SCHEMA, "results": RESULTS_SCHEMA, "evaluation": EVALUATION_SCHEMA}
 
 
 def _validator(name: str) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 from heshan_vetting.fields import FIELD_SPECS, LOCATION_FIELDS, ZH_FIELD_NAMES, FieldSpec
 from heshan_vetting.packs.schema import PackFile
+from heshan_vetting.permu.results import EVALUATION_SCHEMA, EvaluationResult
 from heshan_vetting.report import REPORT_SCHEMA, Report
 from heshan_vetting.results import RESULTS_SCHEMA, ReportSet
 
@@ -135,11 +136,23 @@ def results_schema() -> dict[str, Any]:
     )
 
 
+def evaluation_schema() -> dict[str, Any]:
+    """A per-mu evaluation of a register (``evaluate --format json``; ``EvaluationResult.to_dict()``)."""
+    return _model_schema(
+        EvaluationResult,
+        "serialization",
+        EVALUATION_SCHEMA,
+        "evaluation",
+        f"heshan-vetting per-mu evaluation ({EVALUATION_SCHEMA})",
+    )
+
+
 _BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "project": project_schema,
     "pack": pack_schema,
     "report": report_schema,
     "results": results_schema,
+    "evaluation": evaluation_schema,
     # "waivers": waivers_schema,  -- added with the waiver file (issue 13, item 6)
 }
 
