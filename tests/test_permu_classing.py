@@ -23,7 +23,7 @@ LINES = ClassRule("score", (Cut("A", min_score=110), Cut("B", min_score=90), Cut
 
 
 def _counts(result: dict[str, object]) -> dict[str, int]:
-    return dict(Counter(getattr(c, "class_id") for c in result.values()))
+    return dict(Counter(c.class_id for c in result.values()))
 
 
 def test_competition_ranks_share_a_rank_on_ties() -> None:
@@ -49,7 +49,8 @@ def test_places_round_half_up_exactly(n: int, percent: float, expected: int) -> 
 
 def test_one_enterprise_is_b() -> None:
     out = assign_classes({"only": 55.0}, WENLING_ABOVE)
-    assert out["only"].rank == 1 and out["only"].class_id == "B"
+    assert out["only"].rank == 1
+    assert out["only"].class_id == "B"
 
 
 def test_two_enterprises_are_both_b_however_far_apart() -> None:
@@ -62,9 +63,12 @@ def test_nineteen_enterprises_give_4_11_3_1() -> None:
     scores = {f"e{i:02d}": 100.0 - i for i in range(19)}
     out = assign_classes(scores, WENLING_ABOVE)
     assert _counts(out) == {"A": 4, "B": 11, "C": 3, "D": 1}  # type: ignore[arg-type]
-    assert out["e03"].class_id == "A" and out["e04"].class_id == "B"
-    assert out["e14"].class_id == "B" and out["e15"].class_id == "C"
-    assert out["e17"].class_id == "C" and out["e18"].class_id == "D"
+    assert out["e03"].class_id == "A"
+    assert out["e04"].class_id == "B"
+    assert out["e14"].class_id == "B"
+    assert out["e15"].class_id == "C"
+    assert out["e17"].class_id == "C"
+    assert out["e18"].class_id == "D"
 
 
 def test_nineteen_below_designated_size() -> None:
@@ -78,12 +82,14 @@ def test_ties_share_the_better_class() -> None:
     scores = {"a": 99.0, "b": 90.0, "c": 90.0, **{f"z{i}": 50.0 - i for i in range(7)}}
     out = assign_classes(scores, WENLING_ABOVE)
     assert [out[k].class_id for k in ("a", "b", "c")] == ["A", "A", "A"]
-    assert out["z0"].rank == 4 and out["z0"].class_id == "B"
+    assert out["z0"].rank == 4
+    assert out["z0"].class_id == "B"
 
 
 def test_all_tied_are_all_the_best_class_their_rank_reaches() -> None:
     out = assign_classes({f"e{i}": 70.0 for i in range(19)}, WENLING_ABOVE)
-    assert {c.class_id for c in out.values()} == {"A"} and {c.rank for c in out.values()} == {1}
+    assert {c.class_id for c in out.values()} == {"A"}
+    assert {c.rank for c in out.values()} == {1}
 
 
 def test_a_tie_at_the_bottom_keeps_the_class_of_its_rank() -> None:
@@ -112,7 +118,8 @@ def test_an_empty_group_is_empty() -> None:
 def test_score_lines() -> None:
     out = assign_classes({"a": 110.0, "b": 109.9999, "c": 90.0, "d": 59.99, "e": 60.0}, LINES)
     assert {k: v.class_id for k, v in out.items()} == {"a": "A", "b": "B", "c": "B", "d": "D", "e": "C"}
-    assert out["a"].rank == 1 and out["d"].rank == 5
+    assert out["a"].rank == 1
+    assert out["d"].rank == 5
 
 
 def test_a_score_a_hair_under_a_line_by_float_noise_reaches_it() -> None:

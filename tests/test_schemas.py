@@ -21,9 +21,9 @@ from heshan_vetting.cli import main
 from heshan_vetting.errors import ProjectError
 from heshan_vetting.fields import FIELD_SPECS, LOCATION_FIELDS
 from heshan_vetting.model import project_from_mapping
+from heshan_vetting.permu.results import EVALUATION_SCHEMA
 from heshan_vetting.report import REPORT_SCHEMA
 from heshan_vetting.results import RESULTS_SCHEMA
-from heshan_vetting.permu.results import EVALUATION_SCHEMA
 from heshan_vetting.schemas import SCHEMA_NAMES, json_schema, schema_text
 from heshan_vetting.units import Units
 

@@ -190,6 +190,11 @@ class _EvalCompiler(PackData):
     def compile(self) -> EvaluationPack:
         self.merge()
         top = self.m.top
+        for name, spec in REGISTER_FIELDS.items():
+            num = spec.kind == "number"
+            self.ns.values[name] = VType("num", self.units.unit(spec.unit)) if num else VType("str")
+        self.ns.presence = frozenset(REGISTER_FIELDS)
+        indicators = {iid: self._indicator(src) for iid, src in self.indicators.items()}
         if not self.groups or not self.classes:
             line, col = top.doc.locate(("evaluation",))
             raise RulePackError(
@@ -200,11 +205,6 @@ class _EvalCompiler(PackData):
                 column=col,
                 field="evaluation",
             )
-        for name, spec in REGISTER_FIELDS.items():
-            num = spec.kind == "number"
-            self.ns.values[name] = VType("num", self.units.unit(spec.unit)) if num else VType("str")
-        self.ns.presence = frozenset(REGISTER_FIELDS)
-        indicators = {iid: self._indicator(src) for iid, src in self.indicators.items()}
         order = tuple(self.classes)
         for cid, src in self.classes.items():
             self._note_local(src.item.citation, f"classes.{cid}")

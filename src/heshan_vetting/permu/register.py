@@ -384,8 +384,7 @@ def _read_csv(text: str, path: str, units: Units) -> Register:
 
 def _read_jsonl(text: str, path: str, units: Units) -> Register:
     register = Register(path)
-    columns: list[Column] = []
-    by_header: dict[str, int] = {}
+    known: dict[str, Column] = {}
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -407,21 +406,23 @@ def _read_jsonl(text: str, path: str, units: Units) -> Register:
                 ProjectError("The line is not a JSON object.", message_zh="该行不是 JSON 对象。", file=path, line=line)
             )
             continue
+        columns: list[Column] = []
         cells: dict[int, object] = {}
         try:
             for key, value in data.items():
-                if key not in by_header:
-                    column = _column(str(key), units, path, len(columns))
-                    _check_duplicate_field(columns, column, path, line)
-                    by_header[key] = len(columns)
-                    columns.append(column)
-                cells[by_header[key]] = value
+                if key not in known:
+                    known[key] = _column(str(key), units, path, 0)
+                _check_duplicate_field(columns, known[key], path, line)
+                cells[len(columns)] = value
+                columns.append(known[key])
         except ProjectError as exc:
             register.errors.append(
                 ProjectError(exc.message_en, message_zh=exc.message_zh, file=path, line=line, field=exc.field)
             )
             continue
         enterprise, problems = _row(cells, columns, units, path, line)
+        for problem in problems:  # a JSON line has keys, not column numbers
+            problem.column = None
         register.errors.extend(problems)
         if enterprise is not None:
             register.enterprises.append(enterprise)
