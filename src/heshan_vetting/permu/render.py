@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from heshan_vetting.permu.results import EnterpriseResult, EvaluationResult
+from heshan_vetting.permu.classing import ClassRule, Cut, cut_text
+from heshan_vetting.permu.results import EnterpriseResult, EvaluationResult, GroupResult
 from heshan_vetting.report import Text
+
+
+def _rule(g: GroupResult) -> ClassRule:
+    return ClassRule(g.classes_by, tuple(Cut(c.class_, c.top_percent, c.min_score) for c in g.cuts), g.rest)
 
 
 def _t(text: Text, lang: str) -> str:
@@ -50,7 +55,7 @@ def render_text(result: EvaluationResult, lang: str = "zh") -> str:
         )
         add(
             f"  {_l(lang, '分类', 'Classes')} ({by}): "
-            + " | ".join(g.cuts)
+            + " | ".join(cut_text(_rule(g), lang))
             + f"  [{g.cuts_citation.status.label(lang)}]"
         )
         for b in g.benchmarks:

@@ -110,6 +110,16 @@ class ClassCount(_Frozen):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class CutInfo(_Frozen):
+    """One class boundary of a group, best class first: ``top_percent`` (by rank) or ``min_score`` (by score)."""
+
+    class_: str = Field(alias="class")
+    top_percent: float | None = None
+    min_score: float | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class GroupResult(_Frozen):
     """One group: its members, the benchmarks used and the class counts."""
 
@@ -119,8 +129,9 @@ class GroupResult(_Frozen):
     classed: int
     not_classed: int
     classes_by: Literal["rank", "score"]
-    cuts: list[str]
-    """The class rule as text, e.g. ``A: top 20%``, ``B: top 80%``, … ``D: the rest``."""
+    cuts: list[CutInfo]
+    rest: str
+    """The class past the last cut (e.g. D)."""
     cuts_citation: Citation
     benchmarks: list[BenchmarkResult]
     classes: list[ClassCount]

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from heshan_vetting.lang.values import MISSING, Env, Unknown
-from heshan_vetting.permu.classing import assign_classes, cap_class, cut_text
+from heshan_vetting.permu.classing import assign_classes, cap_class
 from heshan_vetting.permu.compile import Cap, EvaluationPack, Group, Score
 from heshan_vetting.permu.register import Register
 from heshan_vetting.permu.results import (
     BenchmarkResult,
     ClassCount,
     ClassInfo,
+    CutInfo,
     EnterpriseResult,
     EvaluationResult,
     GroupResult,
@@ -272,7 +273,8 @@ def _evaluate_group(
         classed=len(members_classed),
         not_classed=len(in_group) - len(members_classed),
         classes_by=g.rule.by,
-        cuts=cut_text(g.rule),
+        cuts=[CutInfo(**{"class": c.class_id}, top_percent=c.top_percent, min_score=c.min_score) for c in g.rule.cuts],
+        rest=g.rule.rest,
         cuts_citation=g.cuts_citation,
         benchmarks=benchmarks,
         classes=_counts(pack, members_classed, with_unclassed=False),
