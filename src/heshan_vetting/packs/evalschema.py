@@ -31,7 +31,7 @@ def _eval_id(value: str) -> str:
     return value
 
 
-class EvalIndicatorDef(Dated):
+class EvalIndicatorDef(Strict):
     """An indicator: a formula over register fields (``tax / land_area``) and the unit it is reported in."""
 
     id: str

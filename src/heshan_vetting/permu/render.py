@@ -118,8 +118,10 @@ def render_text(result: EvaluationResult, lang: str = "zh") -> str:
 def _enterprise(e: EnterpriseResult, lang: str) -> list[str]:
     if e.status == "classed":
         head = f"  {e.group} #{e.rank}/{e.group_size} {e.class_} {_n(e.score)}/{_n(e.weight_total)}  {e.id} {e.name}"
-        if e.capped_by:
+        if e.capped_by and e.class_by_score != e.class_:
             head += f"  ({_l(lang, '受限', 'capped')}: {', '.join(e.capped_by)}; {e.class_by_score} → {e.class_})"
+        elif e.capped_by:
+            head += f"  ({_l(lang, '限制条件成立', 'cap holds')}: {', '.join(e.capped_by)})"
     else:
         head = f"  {e.group or '—'} {_l(lang, '未分类', 'not classed')}  {e.id} {e.name}"
     lines = [head]
