@@ -538,3 +538,73 @@ def test_the_result_is_reproducible(tmp_path: Path) -> None:
     reg = _csv(tmp_path, f"{HEAD},用地面积 (亩),实缴税收 (万元)\na,甲,规上,10,100\nb,乙,规上,10,50\n")
     pack = _one_indicator_pack(tmp_path)
     assert _run(reg, pack).to_json() == _run(reg, pack).to_json()
+
+
+# --- hostile and careless input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ('{"id": "a", "name": "甲", "tax (万元)": 1' + "0" * 400 + "}", "too large"),
+        ('{"id": "a", "name": "甲", "tax (万元)": NaN}', "not a finite number"),
+        ('{"id": "a", "name": "甲", "tax (万元)": [1, 2]}', "expected a number"),
+        ('{"id": "a", "name": "甲", "tax (万元)": true}', "expected a number"),
+        ('{"id": ["a"], "name": "甲"}', "expected a text"),
+        ('{"id": "a", "name": "甲", "size": 3}', "not a size group"),
+        ("[1, 2]", "not a JSON object"),
+        ("{oops", "not JSON"),
+        ('{"id": "a", "name": "甲", "亩产": 3}', "not a register field"),
+        ('{"id": "a", "统一社会信用代码": "b", "name": "甲"}', "both id"),
+    ],
+)
+def test_hostile_json_lines_are_error_entries(tmp_path: Path, payload: str, message: str) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text(payload + '\n{"id": "ok", "name": "好"}\n', encoding="utf-8")
+    result = _run(path)
+    assert [e.id for e in result.enterprises] == ["ok"]
+    assert len(result.errors) == 1
+    assert result.errors[0].row == 1
+    assert message in result.errors[0].message_en
+    assert len(result.errors[0].message_en) < 400  # a long value is shown cut short
+
+
+def test_a_control_character_in_a_text_is_an_error_entry(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes("统一社会信用代码,企业名称\na,甲\x00\nb,乙\n".encode())
+    result = _run(path)
+    assert [e.id for e in result.enterprises] == ["b"]
+    assert "control character" in result.errors[0].message_en
+
+
+def test_a_csv_field_past_the_csv_limit_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text('统一社会信用代码,企业名称\na,"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    with pytest.raises(ProjectError, match="cannot be read as CSV"):
+        _run(path)
+
+
+def test_a_directory_or_an_empty_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError):
+        _run(tmp_path)
+    empty = tmp_path / "e.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ProjectError, match="empty"):
+        _run(empty)
+
+
+def test_a_bom_and_full_width_header_units_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(
+        "\ufeff统一社会信用代码,企业名称,企业规模,用地面积（亩）,实缴税收（万元）\na,甲,规上,10,100\n".encode()
+    )
+    result = _run(path, _one_indicator_pack(tmp_path))
+    assert result.errors == []
+    assert result.enterprises[0].indicators[0].value == pytest.approx(10.0)
+
+
+def test_a_header_only_register_evaluates_no_one(tmp_path: Path) -> None:
+    result = _run(_csv(tmp_path, f"{HEAD},用地面积 (亩)\n"))
+    assert result.enterprises == []
+    assert result.complete
+    assert all(g.members == 0 for g in result.groups)

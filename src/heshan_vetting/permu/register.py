@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Literal
 
 from heshan_vetting.errors import BilingualValueError, ProjectError, did_you_mean
-from heshan_vetting.units import Units
+from heshan_vetting.inputs.files import read_input_file
+from heshan_vetting.units import Units, shown
 
 FieldKind = Literal["text", "number", "size"]
 
@@ -75,6 +76,9 @@ REGISTER_FIELDS: dict[str, RegisterField] = {
     )
 }  # fmt: skip
 """The register's fields, in the order the docs list them. ``id`` and ``name`` are required in every row."""
+
+MAX_REGISTER_BYTES = 512 * 1024 * 1024
+"""The largest register read (the limit of a JSON Lines batch of projects, too)."""
 
 IGNORED_HEADERS: tuple[str, ...] = ("序号", "备注", "No.", "Remarks", "Notes")
 """Columns read as nothing: a ledger's running number and its remarks."""
@@ -205,20 +209,26 @@ def _cell(spec: RegisterField, column: Column, raw: object, units: Units) -> flo
         return None
     if spec.kind == "text":
         if not isinstance(raw, (str, int)) or isinstance(raw, bool):
-            raise BilingualValueError(f"expected a text, got {raw!r}", f"应为文本，而不是 {raw!r}")
-        return str(raw).strip()
+            raise BilingualValueError(f"expected a text, got {shown(raw)}", f"应为文本，而不是 {shown(raw)}")
+        text = str(raw).strip()
+        if any(unicodedata.category(c) == "Cc" for c in text):
+            raise BilingualValueError(f"{shown(raw)} contains a control character", f"{shown(raw)} 含有控制字符")
+        return text
     if spec.kind == "size":
         value = SIZE_VALUES.get(_key(str(raw))) if isinstance(raw, str) else None
         if value is None:
             raise BilingualValueError(
-                f"{raw!r} is not a size group; write 规上 or 规下 (above / below designated size)",
-                f"{raw!r} 不是企业规模；请写“规上”或“规下”",
+                f"{shown(raw)} is not a size group; write 规上 or 规下 (above / below designated size)",
+                f"{shown(raw)} 不是企业规模；请写“规上”或“规下”",
             )
         return value
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise BilingualValueError(f"expected a number, got {raw!r}", f"应为数值，而不是 {raw!r}")
+        raise BilingualValueError(f"expected a number, got {shown(raw)}", f"应为数值，而不是 {shown(raw)}")
     if isinstance(raw, (int, float)):
-        magnitude, written, text = float(raw), column.unit, column.unit
+        try:
+            magnitude, written, text = float(raw), column.unit, column.unit
+        except OverflowError:  # a JSON integer of more than 308 digits
+            raise BilingualValueError("the number is too large", "数值过大") from None
     else:
         magnitude, unit_obj = units.parse_quantity(raw)
         text = units.symbol(unit_obj)
@@ -228,13 +238,13 @@ def _cell(spec: RegisterField, column: Column, raw: object, units: Units) -> flo
             if problem is not None:
                 raise BilingualValueError(*problem)
     if not math.isfinite(magnitude):
-        raise BilingualValueError(f"{raw!r} is not a finite number", f"{raw!r} 不是有限数值")
+        raise BilingualValueError(f"{shown(raw)} is not a finite number", f"{shown(raw)} 不是有限数值")
     if magnitude < 0:
-        raise BilingualValueError(f"{raw!r} is negative", f"{raw!r} 为负数")
+        raise BilingualValueError(f"{shown(raw)} is negative", f"{shown(raw)} 为负数")
     if spec.unit and spec.unit != "人" and not written:
         raise BilingualValueError(
-            f"{raw!r} has no unit: give it in the header ({spec.title_zh} ({spec.unit})) or in the cell",
-            f"{raw!r} 没有单位：请在列标题中注明（{spec.title_zh}（{spec.unit}））或在单元格中写明",
+            f"{shown(raw)} has no unit: give it in the header ({spec.title_zh} ({spec.unit})) or in the cell",
+            f"{shown(raw)} 没有单位：请在列标题中注明（{spec.title_zh}（{spec.unit}））或在单元格中写明",
         )
     if not written:
         return magnitude
@@ -325,18 +335,13 @@ def read_register(path: str | Path, units: Units) -> Register:
     """
     p = Path(path)
     shown = str(path)
+    raw = read_input_file(p, ProjectError, limit=MAX_REGISTER_BYTES)
     try:
-        text = p.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProjectError(
             f"The register is not UTF-8 text (byte {exc.start}).",
             message_zh=f"台账文件不是 UTF-8 文本（第 {exc.start} 字节）。",
-            file=shown,
-        ) from None
-    except OSError as exc:
-        raise ProjectError(
-            f"The register cannot be read: {exc.strerror or exc}.",
-            message_zh=f"无法读取台账文件：{exc.strerror or exc}。",
             file=shown,
         ) from None
     suffix = p.suffix.lower()
@@ -355,6 +360,17 @@ def read_register(path: str | Path, units: Units) -> Register:
 
 
 def _read_csv(text: str, path: str, units: Units) -> Register:
+    try:
+        return _read_csv_rows(text, path, units)
+    except csv.Error as exc:  # a NUL byte, a field past the csv module's size limit
+        raise ProjectError(
+            f"The register cannot be read as CSV: {exc}.",
+            message_zh=f"无法按 CSV 读取台账：{exc}。",
+            file=path,
+        ) from None
+
+
+def _read_csv_rows(text: str, path: str, units: Units) -> Register:
     register = Register(path)
     rows = _csv_rows(text)
     head = next(rows, None)
