@@ -15,6 +15,7 @@ from heshan_vetting.errors import ProjectError, RulePackError
 from heshan_vetting.packs.load import load_pack, shipped_pack_dir
 from heshan_vetting.permu.command import evaluate
 from heshan_vetting.permu.compile import compile_evaluation_pack
+from heshan_vetting.permu.register import register_from_rows
 from heshan_vetting.permu.results import EnterpriseResult, EvaluationResult
 from heshan_vetting.units import Units
 
@@ -257,6 +258,7 @@ def test_a_zero_land_area_is_missing_not_infinite(tmp_path: Path) -> None:
         """,
     )
     a = _by_id(_run(reg, pack))["a"]
+    assert "a divisor of tax / land_area is 0" in a.reasons[0].en
     assert a.status == "not_classed"
     assert a.indicators[0].value is None
 
@@ -608,3 +610,28 @@ def test_a_header_only_register_evaluates_no_one(tmp_path: Path) -> None:
     assert result.enterprises == []
     assert result.complete
     assert all(g.members == 0 for g in result.groups)
+
+
+def test_register_from_rows_takes_typed_cells_and_any_header_row() -> None:
+    # what a spreadsheet reader gives: numbers as numbers, None for empty, the header on row 3
+    rows = [
+        (3, ["统一社会信用代码", "企业名称", "企业规模", "用地面积 (公顷)", "实缴税收 (万元)", None]),
+        (4, ["a", "甲", "规上", 2, 300.0, None]),
+        (5, [None, None, None, None, None, None]),
+        (6, ["b", "乙", "规上", "x", 1, None]),
+    ]
+    reg = register_from_rows("book.xlsx", rows, Units())
+    assert [e.id for e in reg.enterprises] == ["a"]
+    assert reg.enterprises[0].values["land_area"] == pytest.approx(30.0)
+    assert reg.enterprises[0].row == 4
+    assert [(e.line, e.column) for e in reg.errors] == [(6, 4)]
+    with pytest.raises(ProjectError) as info:
+        register_from_rows("book.xlsx", [(3, ["统一社会信用代码", "亩产"])], Units())
+    assert (info.value.line, info.value.column) == (3, 2)
+
+
+def test_a_value_under_a_column_without_a_header_is_an_error_entry(tmp_path: Path) -> None:
+    reg = _csv(tmp_path, "统一社会信用代码,企业名称,\na,甲,\nb,乙,5\n")
+    result = _run(reg)
+    assert [e.id for e in result.enterprises] == ["a"]
+    assert "no header" in result.errors[0].message_en

@@ -14,7 +14,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -135,9 +135,11 @@ class Register:
     errors: list[ProjectError] = field(default_factory=list)
 
 
-def _column(header: str, units: Units, path: str, index: int) -> Column:
+def _column(header: str, units: Units, path: str, index: int, line: int = 1) -> Column:
     text = unicodedata.normalize("NFKC", header).strip()
-    where = {"file": path, "line": 1, "column": index + 1, "field": header}
+    where = {"file": path, "line": line, "column": index + 1, "field": header}
+    if not text:
+        return Column("", None)  # a column with no header: its cells must be empty
     name = _LOOKUP.get(_key(text))
     unit: str | None = None
     if name is None:
@@ -290,7 +292,7 @@ def _row(
     return Enterprise(row, values), []
 
 
-def _check_columns(columns: list[Column], path: str) -> None:
+def _check_columns(columns: list[Column], path: str, line: int) -> None:
     seen: dict[str, str] = {}
     for index, column in enumerate(columns):
         if column.field is None:
@@ -300,7 +302,7 @@ def _check_columns(columns: list[Column], path: str) -> None:
                 f"The columns {seen[column.field]!r} and {column.header!r} are both {column.field}; keep one.",
                 message_zh=f"列 {seen[column.field]!r} 与 {column.header!r} 都是 {column.field}；请只保留一列。",
                 file=path,
-                line=1,
+                line=line,
                 column=index + 1,
                 field=column.header,
             )
@@ -312,7 +314,7 @@ def _check_columns(columns: list[Column], path: str) -> None:
                 f"The register has no {name} column ({spec.title_zh}); every register needs id and name.",
                 message_zh=f"台账缺少“{spec.title_zh}”（{name}）列；台账必须有编号和名称两列。",
                 file=path,
-                line=1,
+                line=line,
                 field=name,
             )
 
@@ -371,23 +373,36 @@ def _read_csv(text: str, path: str, units: Units) -> Register:
 
 
 def _read_csv_rows(text: str, path: str, units: Units) -> Register:
+    return register_from_rows(path, _csv_rows(text), units)
+
+
+def register_from_rows(path: str, rows: Iterable[tuple[int, Sequence[object]]], units: Units) -> Register:
+    """A register from a table's rows, the header row first: ``(row number, cells)`` per row.
+
+    Cells are texts (CSV), or numbers and texts as a spreadsheet holds them (``None`` for an empty cell); a
+    number takes the unit of its column's header. This is how a reader of another format (an XLSX register)
+    builds a register with the same checks and the same error entries as the CSV reader.
+    """
     register = Register(path)
-    rows = _csv_rows(text)
-    head = next(rows, None)
+    it = iter(rows)
+    head = next(it, None)
     if head is None:
         raise ProjectError("The register is empty.", message_zh="台账为空。", file=path)
-    columns = [_column(h, units, path, i) for i, h in enumerate(head[1])]
-    _check_columns(columns, path)
-    for line, cells in rows:
-        if not any(c.strip() for c in cells):
+    header_line = head[0]
+    columns = [_column("" if h is None else str(h), units, path, i, header_line) for i, h in enumerate(head[1])]
+    _check_columns(columns, path, header_line)
+    for line, cells in it:
+        if all(_blank(c) for c in cells):
             continue
-        if len(cells) > len(columns):
+        extra = [i for i, c in enumerate(cells) if not _blank(c) and (i >= len(columns) or columns[i].header == "")]
+        if extra:
             register.errors.append(
                 ProjectError(
-                    f"The row has {len(cells)} cells but the header has {len(columns)} columns.",
-                    message_zh=f"该行有 {len(cells)} 个单元格，但标题行只有 {len(columns)} 列。",
+                    f"The row has a value in column {extra[0] + 1}, which has no header.",
+                    message_zh=f"该行第 {extra[0] + 1} 列有数据，但该列没有列标题。",
                     file=path,
                     line=line,
+                    column=extra[0] + 1,
                 )
             )
             continue
@@ -396,6 +411,10 @@ def _read_csv_rows(text: str, path: str, units: Units) -> Register:
         if enterprise is not None:
             register.enterprises.append(enterprise)
     return register
+
+
+def _blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def _read_jsonl(text: str, path: str, units: Units) -> Register:

@@ -208,13 +208,18 @@ def _evaluate_group(
             else:
                 points[m.index][s.indicator] = (None, None, "missing")
                 blocked.add(m.index)
-                fields = "、".join(m.missing[s.indicator]) or "?"
-                m.reasons.append(
-                    Text(
-                        zh=f"缺少计算{ind.title.zh}所需的数据（{fields}）",
-                        en=f"the data for {ind.title.en} is missing ({', '.join(m.missing[s.indicator]) or '?'})",
+                lacking = m.missing[s.indicator]
+                if lacking:
+                    why = Text(
+                        zh=f"缺少计算{ind.title.zh}所需的数据（{'、'.join(lacking)}）",
+                        en=f"the data for {ind.title.en} is missing ({', '.join(lacking)})",
                     )
-                )
+                else:
+                    why = Text(
+                        zh=f"{ind.title.zh}无法计算（公式 {ind.formula} 的除数为 0）",
+                        en=f"{ind.title.en} cannot be computed (a divisor of {ind.formula} is 0)",
+                    )
+                m.reasons.append(why)
         benchmarks.append(
             BenchmarkResult(
                 indicator=s.indicator, title=ind.title, unit=ind.unit, weight=s.weight, cap=s.cap, benchmark=bench,
