@@ -53,7 +53,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
         "evalschema",
         "basics",
     ),
-    "permu": ("command", "render | score", "compile", "register", "classing | results"),
+    "permu": ("command", "render", "movement | score | targets", "compile", "register", "classing | results"),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": ("pipeline", "plugin_run", "commitments | findings | scoring | verdict"),

@@ -205,6 +205,43 @@ class LowEfficiencyDef(Strict):
         return self
 
 
+class TargetDef(Strict):
+    """A proposed next-year target for one indicator of one group (the plan's "动态调整" made explicit).
+
+    ``method = "percentile"``: the value at ``percentile`` of this year's distribution in the group (linear
+    interpolation between the sorted values). ``method = "growth"``: this year's benchmark of the group grown
+    by ``rate`` (a quantity such as ``"5 %"``).
+    """
+
+    id: str
+    group: str
+    indicator: str
+    method: Literal["percentile", "growth"]
+    percentile: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)] | None = None
+    rate: Number | None = None
+    citation: Citation
+    replaces: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        return _eval_id(value)
+
+    @model_validator(mode="after")
+    def _method_has_its_figure(self) -> TargetDef:
+        if self.method == "percentile" and (self.percentile is None or self.rate is not None):
+            raise BilingualValueError(
+                "method = 'percentile' takes 'percentile' (and no 'rate')",
+                "method = 'percentile' 须给出 percentile（不给 rate）",
+            )
+        if self.method == "growth" and (self.rate is None or self.percentile is not None):
+            raise BilingualValueError(
+                "method = 'growth' takes 'rate' (and no 'percentile')",
+                "method = 'growth' 须给出 rate（不给 percentile）",
+            )
+        return self
+
+
 class EvaluationDef(Strict):
     """The ``[evaluation]`` table of an evaluation pack; layers merge it element by element (by id)."""
 
@@ -213,5 +250,7 @@ class EvaluationDef(Strict):
     classes: list[ClassDef] = Field(default_factory=list)
     caps: list[CapDef] = Field(default_factory=list)
     low_efficiency: LowEfficiencyDef | None = None
+    targets: list[TargetDef] = Field(default_factory=list)
+    """Proposed next-year targets (per group and indicator)."""
     notes: list[Text] = Field(default_factory=list)
     """Statements every report of this pack repeats (e.g. that its figures are local defaults)."""

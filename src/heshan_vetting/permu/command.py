@@ -8,18 +8,25 @@ unexpected error.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from heshan_vetting.errors import UsageError
+from pydantic import ValidationError
+
+from heshan_vetting.errors import ProjectError, UsageError
+from heshan_vetting.inputs.files import read_input_file
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.packs.load import load_pack
 from heshan_vetting.permu.compile import EvaluationPack, compile_evaluation_pack
-from heshan_vetting.permu.register import read_register
+from heshan_vetting.permu.movement import compare
+from heshan_vetting.permu.register import MAX_REGISTER_BYTES, read_register
 from heshan_vetting.permu.render import render_text
-from heshan_vetting.permu.results import EvaluationResult
+from heshan_vetting.permu.results import EVALUATION_SCHEMA, EvaluationResult
 from heshan_vetting.permu.score import evaluate_register
+from heshan_vetting.permu.targets import propose_targets
 from heshan_vetting.plugins import Hooks, make_plugin_manager
 from heshan_vetting.units import Units
 
@@ -53,6 +60,18 @@ def add_evaluate_parser(sub: Any) -> None:
     p.add_argument(
         "--as-of", type=_date, metavar="YYYY-MM-DD", help="the date whose groups and caps apply (default: today)"
     )
+    p.add_argument(
+        "--previous",
+        metavar="FILE",
+        help="last year's register (.csv, .jsonl; evaluated with the same pack) or evaluation (.json from "
+        "--format json): show who moved between classes and why",
+    )
+    p.add_argument(
+        "--previous-as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the as-of date for a previous register (default: --as-of)",
+    )
     p.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
     p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the text output (default: zh)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (never over an input)")
@@ -70,8 +89,14 @@ def evaluate(
     as_of: date | None = None,
     pack_paths: list[Path] | None = None,
     hooks: Hooks | None = None,
+    previous: str | Path | None = None,
+    previous_as_of: date | None = None,
 ) -> tuple[EvaluationResult, list[Path]]:
-    """Evaluate ``register`` with ``pack``; returns the result and every input file (register and pack chain)."""
+    """Evaluate ``register`` with ``pack``; returns the result and every input file (registers and pack chain).
+
+    ``previous`` (last year's register, or an evaluation's JSON) adds the movement between the two years;
+    a previous register is evaluated with the same pack as of ``previous_as_of`` (default: ``as_of``).
+    """
     if hooks is None:
         hooks = Hooks(*make_plugin_manager())
     definitions = hooks.unit_definitions()
@@ -85,6 +110,23 @@ def evaluate(
     merged = load_pack(pack, paths)
     compiled = compile_evaluation_pack(merged, units)
     day = as_of or date.today()
+    _check_in_force(compiled, day)
+    result = evaluate_register(compiled, read_register(register, units), day)
+    result = result.model_copy(update={"targets": propose_targets(compiled, result)})
+    inputs = [Path(register), *merged.files]
+    if previous is not None:
+        if Path(previous).suffix.lower() == ".json":
+            before = read_evaluation(previous)
+        else:
+            then = previous_as_of or day
+            _check_in_force(compiled, then)
+            before = evaluate_register(compiled, read_register(previous, units), then)
+        result = result.model_copy(update={"movement": compare(before, result, str(previous))})
+        inputs.append(Path(previous))
+    return result, inputs
+
+
+def _check_in_force(compiled: EvaluationPack, day: date) -> None:
     if (compiled.effective_from and day < compiled.effective_from) or (
         compiled.effective_until and day > compiled.effective_until
     ):
@@ -95,22 +137,57 @@ def evaluate(
             f"{compiled.effective_until or '—'}）；请另指定 --as-of 或规则包。",
             field="--as-of",
         )
-    reg = read_register(register, units)
-    return evaluate_register(compiled, reg, day), [Path(register), *merged.files]
+
+
+def read_evaluation(path: str | Path) -> EvaluationResult:
+    """An evaluation's JSON (``evaluate --format json``), checked against the model; ``ProjectError`` if not."""
+    raw = read_input_file(path, ProjectError, limit=MAX_REGISTER_BYTES)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProjectError(
+            f"The previous evaluation is not JSON: {exc}.",
+            message_zh=f"上年度评价结果不是 JSON：{exc}。",
+            file=str(path),
+        ) from None
+    if not isinstance(data, dict) or data.get("schema") != EVALUATION_SCHEMA:
+        raise ProjectError(
+            f"The previous evaluation is not an evaluation's JSON (schema {EVALUATION_SCHEMA}).",
+            message_zh=f"上年度评价结果不是评价 JSON（schema {EVALUATION_SCHEMA}）。",
+            file=str(path),
+        )
+    try:
+        return EvaluationResult.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ProjectError(
+            f"The previous evaluation does not fit the schema at {where}: {first['msg']}.",
+            message_zh=f"上年度评价结果在 {where} 处不符合格式：{first['msg']}。",
+            file=str(path),
+            field=where,
+        ) from None
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Run ``evaluate`` from parsed arguments; returns the exit code (0, or 2 when rows were left out)."""
-    inputs: list[Path] = [Path(args.register)]
+    """Run ``evaluate`` from parsed arguments; returns the exit code (0, or 2 when rows of either register were
+    left out)."""
+    inputs: list[Path] = [Path(args.register), *([Path(args.previous)] if args.previous else [])]
     if args.output is not None:
         validate_output(args.output, inputs=inputs, field="--output")
-    result, inputs = evaluate(args.register, args.pack, as_of=args.as_of, pack_paths=[Path(p) for p in args.pack_path])
+    result, inputs = evaluate(
+        args.register,
+        args.pack,
+        as_of=args.as_of,
+        pack_paths=[Path(p) for p in args.pack_path],
+        previous=args.previous,
+        previous_as_of=args.previous_as_of,
+    )
     text = result.to_json() if args.format == "json" else render_text(result, args.lang)
     if args.output is None:
-        import sys
-
         sys.stdout.write(text)
     else:
         with open_output(args.output, inputs=inputs, field="--output") as write:
             write(text.encode("utf-8"))
-    return 2 if result.errors else 0
+    left_out = result.errors or (result.movement is not None and result.movement.previous_errors)
+    return 2 if left_out else 0

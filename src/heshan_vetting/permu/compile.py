@@ -19,7 +19,14 @@ from heshan_vetting.lang.ops import scaled
 from heshan_vetting.lang.types import BoolFn, CompileError, NumFn, VType
 from heshan_vetting.lang.values import MISSING, Env, norm
 from heshan_vetting.packs.data import PackData
-from heshan_vetting.packs.evalschema import CapDef, ClassDef, EvalIndicatorDef, GroupDef, LowEfficiencyDef
+from heshan_vetting.packs.evalschema import (
+    CapDef,
+    ClassDef,
+    EvalIndicatorDef,
+    GroupDef,
+    LowEfficiencyDef,
+    TargetDef,
+)
 from heshan_vetting.packs.load import refuse_other_kind
 from heshan_vetting.packs.merge import MergedPack, Sourced
 from heshan_vetting.permu.classing import ClassRule, Cut
@@ -28,7 +35,7 @@ from heshan_vetting.permu.results import PackInfo
 from heshan_vetting.report import Citation, CitationStatus, Text
 from heshan_vetting.units import Units
 
-T = TypeVar("T", EvalIndicatorDef, GroupDef, ClassDef, CapDef)
+T = TypeVar("T", EvalIndicatorDef, GroupDef, ClassDef, CapDef, TargetDef)
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,20 @@ class LowEfficiency:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A proposed target: ``percentile`` of the group's values, or the group's benchmark × (1 + ``rate``)."""
+
+    id: str
+    group: str
+    indicator: str
+    method: Literal["percentile", "growth"]
+    percentile: float | None
+    rate: float | None
+    """A fraction (0.05 for 5 %)."""
+    citation: Citation
+
+
+@dataclass(frozen=True)
 class EvaluationPack:
     """A compiled evaluation pack."""
 
@@ -112,6 +133,7 @@ class EvaluationPack:
     classes: tuple[ClassDef, ...]
     caps: tuple[Cap, ...]
     low_efficiency: LowEfficiency | None
+    targets: tuple[Target, ...]
     notes: tuple[Text, ...]
     local_defaults: tuple[str, ...]
     """Every figure the city sets itself (citation status ``local_default``), as ``where: what``."""
@@ -143,6 +165,7 @@ class _EvalCompiler(PackData):
         self.groups: dict[str, Sourced[GroupDef]] = {}
         self.classes: dict[str, Sourced[ClassDef]] = {}
         self.caps: dict[str, Sourced[CapDef]] = {}
+        self.targets: dict[str, Sourced[TargetDef]] = {}
         self.low: Sourced[LowEfficiencyDef] | None = None
         self.notes: list[Text] = []
         self.local: list[str] = []
@@ -158,6 +181,7 @@ class _EvalCompiler(PackData):
             self._by_id(self.groups, ev.groups, pid, lp, (*base, "groups"))
             self._by_id(self.classes, ev.classes, pid, lp, (*base, "classes"))
             self._by_id(self.caps, ev.caps, pid, lp, (*base, "caps"))
+            self._by_id(self.targets, ev.targets, pid, lp, (*base, "targets"))
             if ev.low_efficiency is not None:
                 self.low = Sourced(ev.low_efficiency, pid, lp.doc, (*base, "low_efficiency"))
             self.notes.extend(ev.notes)
@@ -213,6 +237,7 @@ class _EvalCompiler(PackData):
         groups = tuple(self._group(src, indicators, order) for src in self.groups.values())
         caps = tuple(self._cap(src, order) for src in self.caps.values())
         low = self._low(indicators, order)
+        targets = tuple(self._target(src, groups) for src in self.targets.values())
         return EvaluationPack(
             id=top.model.pack.id,
             version=top.model.pack.version,
@@ -234,6 +259,7 @@ class _EvalCompiler(PackData):
             classes=tuple(src.item for src in self.classes.values()),
             caps=caps,
             low_efficiency=low,
+            targets=targets,
             notes=tuple(self.notes),
             local_defaults=tuple(self.local),
             fact_types=dict(self.ns.values),
@@ -352,6 +378,37 @@ class _EvalCompiler(PackData):
         return Cap(
             c.id, c.title, self._bool(src, "when", c.when), c.at_best, c.citation, c.effective_from, c.effective_until
         )
+
+    def _target(self, src: Sourced[TargetDef], groups: tuple[Group, ...]) -> Target:
+        t = src.item
+        group = next((g for g in groups if g.id == t.group), None)
+        if group is None:
+            raise self.at(
+                src,
+                ("group",),
+                f"{t.group!r} is not a group of the pack (groups: {', '.join(g.id for g in groups)}).",
+                f"{t.group!r} 不是本规则包的分组。",
+            )
+        if not any(s.indicator == t.indicator for s in group.scores):
+            raise self.at(
+                src,
+                ("indicator",),
+                f"Group {t.group!r} does not score {t.indicator!r}, so it has no benchmark or values to set a "
+                "target from.",
+                f"分组 {t.group!r} 不计分指标 {t.indicator!r}，无从据以提出目标。",
+            )
+        rate = None
+        if t.rate is not None:
+            rate = self.quantity(src, ("rate",), t.rate, self.units.unit(""))
+            if isinstance(t.rate, (int, float)):
+                raise self.at(
+                    src,
+                    ("rate",),
+                    f'Write the rate with its unit, e.g. "{t.rate:g} %": a bare number is ambiguous.',
+                    f"请写明增长率的单位，如“{t.rate:g} %”：裸数值有歧义。",
+                )
+        self._note_local(t.citation, f"targets.{t.id}")
+        return Target(t.id, t.group, t.indicator, t.method, t.percentile, rate, t.citation)
 
     def _low(self, indicators: dict[str, EvalIndicator], order: Sequence[str]) -> LowEfficiency | None:
         src = self.low

@@ -95,6 +95,16 @@ def render_text(result: EvaluationResult, lang: str = "zh") -> str:
             add(_l(lang, "用地面积未知：", "Land area unknown: ") + ", ".join(low.land_unknown))
         for m in low.measures:
             add("  · " + _t(m, lang))
+    if result.targets:
+        add("")
+        add("== " + _l(lang, "下一年度目标（建议）", "Proposed targets for next year") + " ==")
+        for t in result.targets:
+            add(
+                f"  {t.group} {_t(t.title, lang)}: {_n(t.value, 6)} {t.unit} — {_t(t.arithmetic, lang)}"
+                f"  [{t.citation.status.label(lang)}]"
+            )
+    if result.movement is not None:
+        out.extend(_movement(result, lang))
     add("")
     add("== " + _l(lang, "汇总", "Summary") + " ==")
     for c in result.summary:
@@ -146,5 +156,58 @@ def _enterprise(e: EnterpriseResult, lang: str) -> list[str]:
                 "Caps that could not be decided (data missing, not applied): ",
             )
             + ", ".join(e.caps_undecided)
+        )
+    return lines
+
+
+_KIND = {
+    "up": ("升级", "up"),
+    "down": ("降级", "down"),
+    "entered": ("新进入台账", "entered"),
+    "left": ("不在本年度台账", "left"),
+    "classed": ("本年度起分类", "classed this year"),
+    "unclassed": ("本年度未分类", "not classed this year"),
+}
+
+
+def _movement(result: EvaluationResult, lang: str) -> list[str]:
+    mv = result.movement
+    assert mv is not None
+    lines = [
+        "",
+        "== " + _l(lang, "与上年度比较", "Movement since last year") + f" ({mv.previous}, {mv.previous_as_of}) ==",
+    ]
+    lines.append(
+        "  "
+        + _l(lang, "类别变化：", "Class changes: ")
+        + ", ".join(f"{t.from_}→{t.to} {t.count}" for t in mv.transitions if t.from_ != t.to)
+    )
+    for m in mv.moves:
+        zh, en = _KIND[m.kind]
+        head = f"  {m.id} {m.name}: {m.class_before or '-'} → {m.class_after or '-'} ({_l(lang, zh, en)})"
+        if m.score_before is not None and m.score_after is not None:
+            head += f"; {_l(lang, '得分', 'score')} {_n(m.score_before)} → {_n(m.score_after)}"
+        if m.group_before and m.group_after and m.group_before != m.group_after:
+            head += f"; {_l(lang, '分组', 'group')} {m.group_before} → {m.group_after}"
+        lines.append(head)
+        why = [
+            f"{c.id} {_n(c.points_before)} → {_n(c.points_after)}"
+            for c in m.changes[:3]
+            if c.points_change is not None and abs(c.points_change) >= 0.005
+        ]
+        if why:
+            lines.append("      " + _l(lang, "主要变化：", "Largest changes: ") + "; ".join(why))
+        caps = sorted(set(m.capped_after) - set(m.capped_before))
+        if caps:
+            lines.append("      " + _l(lang, "新增限制：", "New caps: ") + ", ".join(caps))
+    if mv.previous_errors:
+        lines.append(
+            "  "
+            + _l(
+                lang,
+                f"上年度台账有 {len(mv.previous_errors)} 行无法读取，相关企业显示为新进入。",
+                f"{len(mv.previous_errors)} rows of last year's register could not be read; their enterprises "
+                "show as entered.",
+            )
         )
     return lines

@@ -177,6 +177,84 @@ class RowError(_Frozen):
     message_zh: str
 
 
+class TargetResult(_Frozen):
+    """A proposed next-year target for one indicator of one group, with the arithmetic that gives it."""
+
+    id: str
+    group: str
+    indicator: str
+    title: Text
+    unit: str
+    method: Literal["percentile", "growth"]
+    percentile: float | None = None
+    rate: float | None = None
+    """A fraction (0.05 for 5 %)."""
+    base: float | None
+    """The group's benchmark this year (growth), or None (percentile)."""
+    values: int
+    """How many members of the group had a value this year."""
+    value: float | None
+    """The proposed target in ``unit`` (None: no member had a value)."""
+    arithmetic: Text
+    citation: Citation
+
+
+class IndicatorChange(_Frozen):
+    """How one indicator of an enterprise changed from last year's evaluation to this year's."""
+
+    id: str
+    value_before: float | None
+    value_after: float | None
+    points_before: float | None
+    points_after: float | None
+    points_change: float | None
+
+
+class MoveResult(_Frozen):
+    """An enterprise whose class changed (or that entered or left the register), and why."""
+
+    id: str
+    name: str
+    kind: Literal["up", "down", "entered", "left", "classed", "unclassed"]
+    """``up``/``down``: a better or worse class; ``entered``/``left``: in one register only; ``classed``/
+    ``unclassed``: classed in one year only."""
+    class_before: str | None
+    class_after: str | None
+    group_before: str | None
+    group_after: str | None
+    score_before: float | None
+    score_after: float | None
+    rank_before: int | None
+    rank_after: int | None
+    capped_before: list[str] = Field(default_factory=list)
+    capped_after: list[str] = Field(default_factory=list)
+    changes: list[IndicatorChange] = Field(default_factory=list)
+    """Each indicator both years score, the largest change in points first (why it moved)."""
+
+
+class Transition(_Frozen):
+    """How many enterprises went from one class to another (``-``: not classed or not in the register)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    count: int
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Movement(_Frozen):
+    """Year-over-year movement against a previous evaluation."""
+
+    previous: str
+    """The previous register or evaluation JSON, as it was named."""
+    previous_as_of: date
+    previous_errors: list[RowError] = Field(default_factory=list)
+    """Rows of the previous register that could not be read (their enterprises look as if they entered)."""
+    transitions: list[Transition]
+    moves: list[MoveResult]
+    """The enterprises whose class changed, that entered or left, in this year's register order (leavers last)."""
+
+
 class PackInfo(_Frozen):
     """The evaluation pack used (each layer's id, version and content hash)."""
 
@@ -210,6 +288,10 @@ class EvaluationResult(_Frozen):
     """Class counts over all groups (and ``-`` for the enterprises not classed)."""
     low_efficiency: LowEfficiencyList | None
     errors: list[RowError]
+    targets: list[TargetResult] = Field(default_factory=list)
+    """Proposed next-year targets, when the pack asks for them."""
+    movement: Movement | None = None
+    """Movement against last year's evaluation, when one is given (``evaluate --previous``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
