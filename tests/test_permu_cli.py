@@ -163,3 +163,23 @@ def test_the_example_registers_are_marked_synthetic() -> None:
         lines = path.read_text(encoding="utf-8").splitlines()[1:] if path.suffix == ".csv" else []
         lines = lines or path.read_text(encoding="utf-8").splitlines()
         assert all("SYNTHETIC" in line and "（虚构）" in line for line in lines), path
+
+
+def test_previous_year_in_text_and_bad_previous_rows_exit_2(tmp_path: Path) -> None:
+    done = run("evaluate", str(REGISTER_2025), "--previous", str(REGISTERS / "synthetic-2024.csv"), "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    assert "与上年度比较" in done.stdout
+    assert "下一年度目标（建议）" in done.stdout
+    bad = tmp_path / "2024.csv"
+    lines = (REGISTERS / "synthetic-2024.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",规上,", ",大型,").replace(",规下,", ",大型,")
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    done = run("evaluate", str(REGISTER_2025), "--previous", str(bad), "--format", "json", "-o", str(out))
+    assert done.returncode == 2
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [e["row"] for e in data["movement"]["previous_errors"]] == [2]
+    assert data["complete"] is True  # this year's register was read whole
+    refused = run("evaluate", str(REGISTER_2025), "--previous", str(bad), "-o", str(bad))
+    assert refused.returncode == 2
+    assert bad.read_text(encoding="utf-8").startswith("统一社会信用代码")
