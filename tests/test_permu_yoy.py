@@ -218,3 +218,66 @@ def test_the_synthetic_years_move_and_the_json_validates(tmp_path: Path) -> None
     from heshan_vetting.schemas import json_schema
 
     jsonschema.Draft202012Validator(json_schema("evaluation")).validate(data)
+
+
+AGREEMENT = (
+    TARGETS
+    + """
+[evaluation.low_efficiency]
+title = { zh = "低效", en = "Low" }
+classes = ["D"]
+indicator = "tax_per_mu"
+floor = "1.5 万元/亩"
+citation = { title = "t", status = "local_default" }
+
+[[evaluation.agreements]]
+id = "reach"
+title = { zh = "达到目标", en = "Reach the target" }
+indicator = "tax_per_mu"
+due_months = 18
+on_miss = { zh = "清退", en = "cleared out" }
+on_miss_citation = { title = "t", status = "local_default" }
+citation = { title = "t", status = "local_default" }
+"""
+)
+
+
+def test_the_agreement_commits_low_efficiency_enterprises_to_their_group_target(tmp_path: Path) -> None:
+    # 20 enterprises, tax per mu 20 … 1 (e19 = 1 万元/亩 is D and below the floor); x is in no group but below
+    rows = [f"e{i:02d},企业{i},规上,10,{200 - 10 * i},0" for i in range(20)] + ["x,规下企业,规下,10,5,0"]
+    result, _ = evaluate(_register(tmp_path, "r.csv", rows), _pack(tmp_path, AGREEMENT), as_of=date(2026, 8, 31))
+    by = {e.id: e for e in result.enterprises}
+    assert result.low_efficiency is not None
+    assert result.low_efficiency.enterprises == ["e19", "x"]
+    median = next(t for t in result.targets if t.id == "median")
+    assert median.value == pytest.approx(10.5)  # the median of 1 … 20
+    [c] = by["e19"].commitments
+    assert c.fact == "tax_per_mu"
+    assert c.value == pytest.approx(1.0)
+    assert c.floor == pytest.approx(10.5)
+    assert c.floor_name == "median"  # the first target of the group for the indicator
+    assert c.due == date(2028, 2, 29)  # 2026-08-31 + 18 months, the last day of February
+    assert c.on_miss.en == "cleared out"
+    # x is on the list by the floor but in no group: no target, so the commitment is named as not stated
+    assert by["x"].commitments == []
+    assert "no target" in by["x"].commitment_notes[0].en
+    assert by["e00"].commitments == []  # not on the list
+    assert "agreements.reach" in result.local_defaults
+
+
+def test_an_agreement_needs_a_target_for_its_indicator(tmp_path: Path) -> None:
+    reg = _register(tmp_path, "r.csv", ["a,甲,规上,10,20,0"])
+    bad = AGREEMENT.replace('indicator = "tax_per_mu"\ndue_months', 'indicator = "rd_ratio"\ndue_months')
+    with pytest.raises(RulePackError, match="No target of the pack"):
+        evaluate(reg, _pack(tmp_path, bad), as_of=DAY)
+
+
+def test_the_heshan_pack_offers_the_agreement_on_the_synthetic_register() -> None:
+    root = Path(__file__).resolve().parents[1] / "examples" / "registers"
+    result, _ = evaluate(root / "synthetic-2025.csv", as_of=DAY)
+    assert result.low_efficiency is not None
+    on = [e for e in result.enterprises if e.low_efficiency]
+    assert on
+    assert all(len(e.commitments) == 1 for e in on)
+    assert all(e.commitments[0].due == date(2027, 6, 30) for e in on)
+    assert all(e.commitments[0].floor_citation is not None for e in on)

@@ -242,6 +242,26 @@ class TargetDef(Strict):
         return self
 
 
+class AgreementDef(Strict):
+    """A commitment of the self-improvement agreement (监管协议) each enterprise on the low-efficiency list is
+    offered: reach its group's proposed target for ``indicator`` (a ``[[evaluation.targets]]`` entry) within
+    ``due_months`` of the evaluation's as-of date."""
+
+    id: str
+    title: Text
+    indicator: str
+    due_months: int = Field(ge=0, le=600)
+    on_miss: Text
+    on_miss_citation: Citation
+    citation: Citation
+    replaces: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        return _eval_id(value)
+
+
 class EvaluationDef(Strict):
     """The ``[evaluation]`` table of an evaluation pack; layers merge it element by element (by id)."""
 
@@ -252,5 +272,7 @@ class EvaluationDef(Strict):
     low_efficiency: LowEfficiencyDef | None = None
     targets: list[TargetDef] = Field(default_factory=list)
     """Proposed next-year targets (per group and indicator)."""
+    agreements: list[AgreementDef] = Field(default_factory=list)
+    """The commitments of the supervision agreement offered to each enterprise on the low-efficiency list."""
     notes: list[Text] = Field(default_factory=list)
     """Statements every report of this pack repeats (e.g. that its figures are local defaults)."""

@@ -20,6 +20,7 @@ from heshan_vetting.errors import ProjectError, UsageError
 from heshan_vetting.inputs.files import read_input_file
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.packs.load import load_pack
+from heshan_vetting.permu.agreements import add_agreements
 from heshan_vetting.permu.compile import EvaluationPack, compile_evaluation_pack
 from heshan_vetting.permu.movement import compare
 from heshan_vetting.permu.register import MAX_REGISTER_BYTES, read_register
@@ -113,6 +114,7 @@ def evaluate(
     _check_in_force(compiled, day)
     result = evaluate_register(compiled, read_register(register, units), day)
     result = result.model_copy(update={"targets": propose_targets(compiled, result)})
+    result = add_agreements(compiled, result)
     inputs = [Path(register), *merged.files]
     if previous is not None:
         if Path(previous).suffix.lower() == ".json":

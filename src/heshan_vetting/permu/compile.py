@@ -20,6 +20,7 @@ from heshan_vetting.lang.types import BoolFn, CompileError, NumFn, VType
 from heshan_vetting.lang.values import MISSING, Env, norm
 from heshan_vetting.packs.data import PackData
 from heshan_vetting.packs.evalschema import (
+    AgreementDef,
     CapDef,
     ClassDef,
     EvalIndicatorDef,
@@ -35,7 +36,7 @@ from heshan_vetting.permu.results import PackInfo
 from heshan_vetting.report import Citation, CitationStatus, Text
 from heshan_vetting.units import Units
 
-T = TypeVar("T", EvalIndicatorDef, GroupDef, ClassDef, CapDef, TargetDef)
+T = TypeVar("T", EvalIndicatorDef, GroupDef, ClassDef, CapDef, TargetDef, AgreementDef)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class EvaluationPack:
     caps: tuple[Cap, ...]
     low_efficiency: LowEfficiency | None
     targets: tuple[Target, ...]
+    agreements: tuple[AgreementDef, ...]
     notes: tuple[Text, ...]
     local_defaults: tuple[str, ...]
     """Every figure the city sets itself (citation status ``local_default``), as ``where: what``."""
@@ -166,6 +168,7 @@ class _EvalCompiler(PackData):
         self.classes: dict[str, Sourced[ClassDef]] = {}
         self.caps: dict[str, Sourced[CapDef]] = {}
         self.targets: dict[str, Sourced[TargetDef]] = {}
+        self.agreements: dict[str, Sourced[AgreementDef]] = {}
         self.low: Sourced[LowEfficiencyDef] | None = None
         self.notes: list[Text] = []
         self.local: list[str] = []
@@ -182,6 +185,7 @@ class _EvalCompiler(PackData):
             self._by_id(self.classes, ev.classes, pid, lp, (*base, "classes"))
             self._by_id(self.caps, ev.caps, pid, lp, (*base, "caps"))
             self._by_id(self.targets, ev.targets, pid, lp, (*base, "targets"))
+            self._by_id(self.agreements, ev.agreements, pid, lp, (*base, "agreements"))
             if ev.low_efficiency is not None:
                 self.low = Sourced(ev.low_efficiency, pid, lp.doc, (*base, "low_efficiency"))
             self.notes.extend(ev.notes)
@@ -238,6 +242,18 @@ class _EvalCompiler(PackData):
         caps = tuple(self._cap(src, order) for src in self.caps.values())
         low = self._low(indicators, order)
         targets = tuple(self._target(src, groups) for src in self.targets.values())
+        for agr in self.agreements.values():
+            if not any(t.indicator == agr.item.indicator for t in targets):
+                raise self.at(
+                    agr,
+                    ("indicator",),
+                    f"No target of the pack is for {agr.item.indicator!r}: an agreement commits an enterprise to "
+                    "its group's target, so add an [[evaluation.targets]] entry for it.",
+                    f"本规则包没有指标 {agr.item.indicator!r} 的目标：监管协议承诺的是所在分组的目标，"
+                    "请为其添加 [[evaluation.targets]]。",
+                )
+            self._note_local(agr.item.citation, f"agreements.{agr.item.id}")
+            self._note_local(agr.item.on_miss_citation, f"agreements.{agr.item.id}.on_miss")
         return EvaluationPack(
             id=top.model.pack.id,
             version=top.model.pack.version,
@@ -260,6 +276,7 @@ class _EvalCompiler(PackData):
             caps=caps,
             low_efficiency=low,
             targets=targets,
+            agreements=tuple(src.item for src in self.agreements.values()),
             notes=tuple(self.notes),
             local_defaults=tuple(self.local),
             fact_types=dict(self.ns.values),

@@ -87,6 +87,17 @@ def render_text(result: EvaluationResult, lang: str = "zh") -> str:
             e = by_id[eid]
             why = _l(lang, "；", "; ").join(_t(r, lang) for r in e.low_efficiency_reasons)
             add(f"  {e.id} {e.name}: {_n(e.land_area, 6)} {_l(lang, '亩', 'mu')} — {why}")
+            for commitment in e.commitments:
+                due = commitment.due.isoformat() if commitment.due else "—"
+                now = _n(commitment.value)
+                add(
+                    "      "
+                    + _l(lang, "协议承诺：", "Agreement: ")
+                    + f"{_t(commitment.fact_title, lang)} ≥ {_n(commitment.floor, 6)} {commitment.unit}"
+                    + _l(lang, f"（现为 {now}），{due} 前", f" (now {now}) by {due}")
+                )
+            for note in e.commitment_notes:
+                add("      " + _t(note, lang))
         add(
             _l(lang, f"合计 {len(low.enterprises)} 家，用地 ", f"Total {len(low.enterprises)} enterprises, land ")
             + f"{_n(low.land_area, 8)} {_l(lang, '亩', 'mu')}"

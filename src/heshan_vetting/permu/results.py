@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from heshan_vetting.report import Citation, Text
+from heshan_vetting.report import Citation, Commitment, Text
 
 EVALUATION_SCHEMA = "heshan-vetting/evaluation/v1"
 """The ``schema`` of an evaluation's JSON (``evaluate --format json``)."""
@@ -76,6 +76,11 @@ class EnterpriseResult(_Frozen):
     low_efficiency_reasons: list[Text] = Field(default_factory=list)
     reasons: list[Text] = Field(default_factory=list)
     """Why it is not classed, when it is not."""
+    commitments: list[Commitment] = Field(default_factory=list)
+    """For an enterprise on the low-efficiency list: the commitments of the supervision agreement (监管协议)
+    it is offered, in the shape a vetting report gives an approved project's."""
+    commitment_notes: list[Text] = Field(default_factory=list)
+    """Commitments the pack asks for that could not be stated for it (no target for its group), and why."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
