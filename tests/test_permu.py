@@ -263,6 +263,25 @@ def test_a_zero_land_area_is_missing_not_infinite(tmp_path: Path) -> None:
     assert a.indicators[0].value is None
 
 
+def test_an_undecided_earlier_group_stops_the_search(tmp_path: Path) -> None:
+    # two groups: "big" (land ≥ 20 亩) first, then "all" (规上); without land the first cannot be decided
+    pack = _one_indicator_pack(tmp_path)
+    text = pack.read_text(encoding="utf-8")
+    first = text.index("[[evaluation.groups]]")
+    big = (
+        text[first:]
+        .replace('id = "all"', 'id = "big"', 1)
+        .replace("when = 'size == \"规上\"'", "when = 'land_area >= 20[亩]'", 1)
+    )
+    pack.write_text(text[:first] + big + "\n" + text[first:], encoding="utf-8")
+    reg = _csv(tmp_path, f"{HEAD},用地面积 (亩),实缴税收 (万元)\na,甲,规上,,100\nb,乙,规上,30,100\nc,丙,规上,10,100\n")
+    by = _by_id(_run(reg, pack))
+    assert by["a"].status == "not_classed"
+    assert "cannot be decided" in by["a"].reasons[0].en
+    assert by["b"].group == "big"
+    assert by["c"].group == "all"
+
+
 def test_no_group_and_undecided_group(tmp_path: Path) -> None:
     pack = _one_indicator_pack(tmp_path)
     reg = _csv(

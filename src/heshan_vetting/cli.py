@@ -206,7 +206,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     _plugin_arguments(init)
     schema = sub.add_parser(
         "schema",
-        help="print a JSON Schema (project, pack, report, results) / 输出 JSON Schema",
+        help="print a JSON Schema (project, pack, report, results, evaluation) / 输出 JSON Schema",
         description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report or a batch's "
         "results; the same as docs/schemas/NAME.schema.json. 输出项目文件、规则包、评审报告或批量结果的 JSON Schema。",
     )

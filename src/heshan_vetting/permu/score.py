@@ -79,12 +79,14 @@ def evaluate_register(pack: EvaluationPack, register: Register, as_of: date) -> 
     group_of: dict[int, Group] = {}
     for m in members:
         undecided = False
-        for g in groups:
+        for g in groups:  # the first group whose condition holds; one that cannot be decided stops the search
             hit = g.when(m.env)
             if hit is True:
                 group_of[m.index] = g
                 break
-            undecided = undecided or isinstance(hit, Unknown)
+            if isinstance(hit, Unknown):
+                undecided = True
+                break
         if m.index not in group_of:
             m.reasons.append(
                 Text(
