@@ -138,7 +138,12 @@ def render_text(result: EvaluationResult, lang: str = "zh") -> str:
 
 def _enterprise(e: EnterpriseResult, lang: str) -> list[str]:
     if e.status == "classed":
-        head = f"  {e.group} #{e.rank}/{e.group_size} {e.class_} {_n(e.score)}/{_n(e.weight_total)}  {e.id} {e.name}"
+        # points are value ÷ benchmark × weight, uncapped unless the pack caps them: at the benchmark on every
+        # indicator a firm scores the weights' total, so a score is read against that, not as "out of" it
+        at = _l(lang, "全部指标达基准为", "all at benchmark = ")
+        head = (
+            f"  {e.group} #{e.rank}/{e.group_size} {e.class_} {_n(e.score)} ({at}{_n(e.weight_total)})  {e.id} {e.name}"
+        )
         if e.capped_by and e.class_by_score != e.class_:
             head += f"  ({_l(lang, '受限', 'capped')}: {', '.join(e.capped_by)}; {e.class_by_score} → {e.class_})"
         elif e.capped_by:
