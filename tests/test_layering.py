@@ -55,7 +55,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
     ),
     "permu": (
         "command",
-        "render",
+        "html | render",
         "agreements | movement | score | targets",
         "compile",
         "register",

@@ -23,6 +23,7 @@ from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.packs.load import load_pack
 from heshan_vetting.permu.agreements import add_agreements
 from heshan_vetting.permu.compile import EvaluationPack, compile_evaluation_pack
+from heshan_vetting.permu.html import render_html
 from heshan_vetting.permu.movement import compare
 from heshan_vetting.permu.register import MAX_REGISTER_BYTES, read_register
 from heshan_vetting.permu.render import render_text
@@ -222,6 +223,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 BUILTIN_FORMATS: dict[str, EvaluationRenderer] = {
     "text": render_text,
     "json": lambda result, lang: result.to_json(),
+    "html": render_html,
 }
 """The formats ``evaluate`` writes itself; plugins add others (``heshan_evaluation_formats``: xlsx)."""
 
