@@ -177,23 +177,24 @@ EXPECTED: dict[str, Expect] = {
         # the expansion's increment (5.5万 tce) is what the energy review and window guidance count
         (ENERGY_REF, WINDOW_REF),
     ),
-    # The exception ground lifts the waivable HS-2H-001 but not the PRD-core ban (not waivable).
+    # The exception ground is a claim on the waivable HS-2H-001 (it fails, claimed: at best conditional)
+    # and no waiver reaches the PRD-core ban (not waivable), which rejects.
     "synthetic-cement-with-exception.toml": Expect(
         "reject",
         PROVINCE,
-        {"HS-2H-001": "pass", "JM-PRD-001": "fail", "NAT-CAP-001": "pass"},
+        {"HS-2H-001": "fail", "JM-PRD-001": "fail", "NAT-CAP-001": "pass"},
         (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
     ),
     "synthetic-float-glass.toml": Expect(
         "reject",
         PROVINCE,
-        {"HS-2H-001": "pass", "JM-PRD-002": "fail", "NAT-CAP-001": "pass"},
+        {"HS-2H-001": "fail", "JM-PRD-002": "fail", "NAT-CAP-001": "pass"},
         (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
     ),
     # 两高 in Guangdong = one of eight sectors AND ≥ 1万 tce (粤发改能源〔2021〕368号), narrowed to the
     # classes the 2022 catalogue names: none of these three is vetoed.
     "synthetic-aluminium-profile-3000tce.toml": Expect(
-        "approve", COUNTY, {"HS-2H-001": "not_applicable", "NAT-2H-002": "not_applicable"}
+        "approve", COUNTY, {"HS-2H-001": "pass", "NAT-2H-002": "not_applicable"}
     ),
     "synthetic-pv-glass-tempering.toml": Expect(
         "approve", CITY, {"HS-2H-001": "not_applicable", "JM-PRD-002": "not_applicable"}
@@ -202,7 +203,7 @@ EXPECTED: dict[str, Expect] = {
     "synthetic-chemical-outside-park.toml": Expect(
         "reject",
         PROVINCE,
-        {"NAT-2H-001": "fail", "HS-2H-001": "pass", "NAT-2H-002": "pass", "NAT-CAP-001": "not_applicable"},
+        {"NAT-2H-001": "fail", "HS-2H-001": "fail", "NAT-2H-002": "pass", "NAT-CAP-001": "not_applicable"},
         (EXCEPTION_REF, ENERGY_REF),
     ),
     "synthetic-restricted-new.toml": Expect("reject", NO_REVIEW, {"NAT-CAT-001": "fail", "NAT-CAT-002": "pass"}),
@@ -226,7 +227,7 @@ EXPECTED: dict[str, Expect] = {
             "NAT-CAP-002": "fail",
             "NAT-CAP-001": "not_applicable",
             "NAT-2H-001": "pass",
-            "HS-2H-001": "pass",
+            "HS-2H-001": "fail",
             "NAT-2H-002": "fail",
         },
         (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
@@ -236,7 +237,7 @@ EXPECTED: dict[str, Expect] = {
     "synthetic-pv-glass-with-hearing.toml": Expect(
         "conditional",
         PROVINCE,
-        {"NAT-CAP-002": "pass", "NAT-CAP-001": "not_applicable", "HS-2H-001": "pass", "NAT-2H-002": "fail"},
+        {"NAT-CAP-002": "pass", "NAT-CAP-001": "not_applicable", "HS-2H-001": "fail", "NAT-2H-002": "fail"},
         (EXCEPTION_REF, ENERGY_REF, WINDOW_REF),
     ),
     # JM-TAX-001 covers new construction land (新增建设用地), not renovated land: HS-LAND-001 does
@@ -360,15 +361,25 @@ def test_the_xinyi_pair_differs_only_in_the_cited_exception() -> None:
     for key in set(without) - {"id", "name", "sources"}:
         assert with_exc[key] == without[key], key
     assert with_exc["two_high_exception_basis"].startswith("示意")
-    # Energy use is not public, so neither is decided; with a furnace-sized figure supplied, the
-    # cited ground is what lifts the (waivable) 两高 veto. The PRD flat-glass ban reads PV rolled
-    # glass as outside it (JM-PRD-002's stated reading) for both.
+    # Energy use is not public, so neither is decided (the cited ground is then unused: a waiver lifts
+    # only a rule found failing); with a furnace-sized figure supplied, the 两高 veto fails for both and
+    # the cited ground is a claim on it (waivable): at best conditional, pending the provincial review,
+    # where without it the veto rejects. The PRD flat-glass ban reads PV rolled glass as outside it
+    # (JM-PRD-002's stated reading) for both.
     for data in (without, with_exc):
         assert _outcomes(_vetter().check(data, as_of=AS_OF))["HS-2H-001"] == "insufficient_data"
-    sized = {"energy_consumption": "9 万吨标准煤"}
-    assert _outcomes(_vetter().check({**without, **sized}, as_of=AS_OF))["HS-2H-001"] == "fail"
+    assert [w.status for w in _vetter().check(with_exc, as_of=AS_OF).waivers] == ["unused"]
+    sized = {"energy_consumption": "9 万吨标准煤", "in_compliant_park": True}
+    plain = _vetter().check({**without, **sized}, as_of=AS_OF)
+    assert _outcomes(plain)["HS-2H-001"] == "fail"
+    assert plain.verdict.value == "reject"
     report = _vetter().check({**with_exc, **sized}, as_of=AS_OF)
-    assert _outcomes(report)["HS-2H-001"] == "pass"
+    assert _outcomes(report)["HS-2H-001"] == "fail"
+    (veto,) = [f for f in report.findings if f.rule_id == "HS-2H-001"]
+    assert veto.waiver is not None
+    assert veto.waiver.status == "claimed"
+    assert veto.waiver.ground == "supply_chain_security"
+    assert report.verdict.value != "reject"
     (prd,) = [f for f in report.findings if f.rule_id == "JM-PRD-002"]
     assert prd.outcome.value == "pass"
     assert prd.citation.note is not None

@@ -166,15 +166,15 @@ def test_energy_review_label_not_in_force_before_the_2023_rule(vetter: Vetter) -
 
 
 @pytest.mark.parametrize(
-    ("extra", "outcome"),
+    ("extra", "waiver"),
     [
-        ({}, Outcome.FAIL),
-        ({"two_high_exception": "efficiency_leader"}, Outcome.FAIL),  # a ground without its basis
-        ({"two_high_exception": "能效领先", "two_high_exception_basis": "能效达到标杆水平（示例）"}, Outcome.PASS),
+        ({}, None),
+        ({"two_high_exception": "efficiency_leader"}, "invalid"),  # a ground without its basis
+        ({"two_high_exception": "能效领先", "two_high_exception_basis": "能效达到标杆水平（示例）"}, "claimed"),
     ],
 )
 def test_two_high_veto_is_waivable_only_with_a_cited_ground(
-    vetter: Vetter, extra: dict[str, str], outcome: Outcome
+    vetter: Vetter, extra: dict[str, str], waiver: str | None
 ) -> None:
     project = {
         **BASE,
@@ -183,8 +183,12 @@ def test_two_high_veto_is_waivable_only_with_a_cited_ground(
         "capacity_replacement_plan": True,
     }
     report = vetter.check({**project, **extra})
-    assert _outcome(report, "HS-2H-001") is outcome
-    # the ground lifts only the waivable 两高 veto: the PRD-core cement ban still rejects
+    # the veto fails either way; a ground cited with its basis is a claim on it (a waiver awaiting review)
+    assert _outcome(report, "HS-2H-001") is Outcome.FAIL
+    (veto,) = [f for f in report.findings if f.rule_id == "HS-2H-001"]
+    assert (veto.waiver.status if veto.waiver is not None else None) == (None if waiver == "invalid" else waiver)
+    assert [w.status for w in report.waivers] == ([waiver] if waiver else [])
+    # the ground reaches only the waivable 两高 veto: the PRD-core cement ban still rejects
     assert _outcome(report, "JM-PRD-001") is Outcome.FAIL
     assert report.verdict.value == "reject"
 
@@ -198,7 +202,7 @@ def test_named_two_high_product_counts_even_in_another_class(vetter: Vetter) -> 
     report = vetter.check(
         {**BASE, "industry_code": "C3399", "products": ["预拌混凝土"], "energy_consumption": "9999 tce"}
     )
-    assert _outcome(report, "HS-2H-001") is Outcome.NOT_APPLICABLE
+    assert _outcome(report, "HS-2H-001") is Outcome.PASS
 
 
 def test_a_decision_resting_on_unverified_figures_is_noted(vetter: Vetter) -> None:

@@ -51,8 +51,8 @@ def _outcome(report: object, rule_id: str) -> Outcome | None:
 @pytest.mark.parametrize(
     ("code", "products", "energy", "outcome"),
     [
-        ("C3252", ["铝型材"], "3000 tce", Outcome.NOT_APPLICABLE),  # 有色金属, below the line
-        ("C3252", ["铝型材"], "9999 tce", Outcome.NOT_APPLICABLE),
+        ("C3252", ["铝型材"], "3000 tce", Outcome.PASS),  # 有色金属, below the line
+        ("C3252", ["铝型材"], "9999 tce", Outcome.PASS),
         ("C3252", ["铝型材"], "10000 tce", Outcome.FAIL),  # 以上 is inclusive; C32 read as a whole
         ("C3051", ["光伏玻璃钢化镀膜加工"], "5 万tce", Outcome.NOT_APPLICABLE),  # not a named class
         ("C3073", ["氧化锆陶瓷"], "5 万tce", Outcome.NOT_APPLICABLE),  # special, not building, ceramics
@@ -157,7 +157,12 @@ def test_the_ban_does_not_look_at_the_ground_at_all(vetter: Vetter) -> None:
         assert a.outcome is b.outcome is Outcome.FAIL
         assert [x.name for x in a.facts] == [x.name for x in b.facts]
     assert _outcome(plain, "HS-2H-001") is Outcome.FAIL
-    assert _outcome(with_ground, "HS-2H-001") is Outcome.PASS
+    # the ground is a claim on the waivable 两高 veto (it still fails, with the claim attached)
+    assert _outcome(with_ground, "HS-2H-001") is Outcome.FAIL
+    (veto,) = [f for f in with_ground.findings if f.rule_id == "HS-2H-001"]
+    assert veto.waiver is not None
+    assert veto.waiver.status == "claimed"
+    assert with_ground.verdict.value == plain.verdict.value == "reject"
 
 
 PACK = """
@@ -204,24 +209,41 @@ def _write(tmp_path: Path, severity: str = "veto", extra: str = "") -> Path:
         ('require = "ground_bonus > 0"', "require"),  # through a derived metric
     ],
 )
-def test_the_loader_refuses_a_non_waivable_veto_that_reads_a_ground(tmp_path: Path, extra: str, key: str) -> None:
-    path = _write(tmp_path, extra=extra)
-    with pytest.raises(RulePackError) as info:
-        Vetter(pack=str(path))
-    err = info.value
-    assert "waivable" in err.message_en
-    assert "可豁免" in err.message_zh
-    assert err.field == f"rules[0].{key}"
-    assert err.line is not None
-    assert err.file is not None
-    # marked waivable, the same rule loads
-    Vetter(pack=str(_write(tmp_path, extra=extra + "\nwaivable = true")))
+@pytest.mark.parametrize("severity", ["veto", "required"])
+def test_the_loader_refuses_a_deciding_rule_that_reads_a_ground(
+    tmp_path: Path, extra: str, key: str, severity: str
+) -> None:
+    # a cited ground reaches a rule only as a waiver: no veto or required rule may read it, even one
+    # marked waivable (its waiver_grounds name the grounds instead)
+    for marked in ("", "\nwaivable = true", '\nwaivable = true\nwaiver_grounds = "grounds"'):
+        path = _write(tmp_path, severity=severity, extra=extra + marked)
+        with pytest.raises(RulePackError) as info:
+            Vetter(pack=str(path))
+        err = info.value
+        assert "waiver_grounds" in err.message_en
+        assert "可豁免" in err.message_zh
+        assert err.field == f"rules[0].{key}"
+        assert err.line is not None
+        assert err.file is not None
 
 
-def test_only_a_veto_can_be_waivable(tmp_path: Path) -> None:
+def test_only_a_veto_or_required_rule_can_be_waivable(tmp_path: Path) -> None:
     with pytest.raises(RulePackError) as info:
-        Vetter(pack=str(_write(tmp_path, severity="required", extra='require = "true"\nwaivable = true')))
-    assert "only a veto" in info.value.message_en
+        Vetter(pack=str(_write(tmp_path, severity="advisory", extra='require = "true"\nwaivable = true')))
+    assert "only a veto or a required rule" in info.value.message_en
+    Vetter(pack=str(_write(tmp_path, severity="required", extra='require = "true"\nwaivable = true')))
+
+
+def test_waiver_grounds_must_name_a_set_of_a_waivable_rule(tmp_path: Path) -> None:
+    with pytest.raises(RulePackError) as info:
+        Vetter(pack=str(_write(tmp_path, extra='require = "true"\nwaiver_grounds = "grounds"')))
+    assert "not waivable" in info.value.message_en
+    with pytest.raises(RulePackError) as info:
+        Vetter(pack=str(_write(tmp_path, extra='require = "true"\nwaivable = true\nwaiver_grounds = "ground"')))
+    assert info.value.field == "rules[0].waiver_grounds"
+    assert "grounds" in info.value.message_en  # did you mean
+    vetter = Vetter(pack=str(_write(tmp_path, extra='require = "true"\nwaivable = true\nwaiver_grounds = "grounds"')))
+    assert vetter.pack.rules[0].waiver_grounds == frozenset({"efficiency_leader"})
 
 
 def test_a_non_veto_may_read_a_ground(tmp_path: Path) -> None:

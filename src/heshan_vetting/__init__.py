@@ -66,11 +66,13 @@ from heshan_vetting.report import (
     Supply,
     Text,
     Verdict,
+    WaiverUse,
 )
 from heshan_vetting.results import Item, ItemError, Problem, ReportSet, RuleCount, Summary, VerdictCounts
 from heshan_vetting.units import Units, dimension_label
 from heshan_vetting.version import __version__
 from heshan_vetting.vetter import DEFAULT_PACK, Vetter
+from heshan_vetting.waivers import Waiver, WaiverBook, WaiverCitation, load_waivers
 
 __all__ = [
     "DEFAULT_PACK",
@@ -133,10 +135,15 @@ __all__ = [
     "VerdictDef",
     "Vetter",
     "VettingError",
+    "Waiver",
+    "WaiverBook",
+    "WaiverCitation",
+    "WaiverUse",
     "__version__",
     "did_you_mean",
     "dimension_label",
     "formula_safe",
     "hookimpl",
+    "load_waivers",
     "project_from_mapping",
 ]

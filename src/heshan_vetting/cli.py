@@ -133,6 +133,12 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         "(default: reject)",
     )
     check.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="apply the governed waivers in FILE (TOML: rule, project, justification, approver, granted, expires, "
+        "citation; see docs/waivers.md); only rules the pack marks waivable can be waived",
+    )
+    check.add_argument(
         "--jobs",
         "-j",
         type=_jobs,
@@ -206,11 +212,14 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     _plugin_arguments(init)
     schema = sub.add_parser(
         "schema",
-        help="print a JSON Schema (project, pack, report, results, evaluation) / 输出 JSON Schema",
-        description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report or a batch's "
-        "results; the same as docs/schemas/NAME.schema.json. 输出项目文件、规则包、评审报告或批量结果的 JSON Schema。",
+        help="print a JSON Schema (project, pack, report, results, waivers, evaluation) / 输出 JSON Schema",
+        description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report, a batch's "
+        "results, a waiver file or an evaluation; the same as docs/schemas/NAME.schema.json. "
+        "输出项目文件、规则包、评审报告、批量结果、豁免文件或亩均效益评价结果的 JSON Schema。",
     )
-    schema.add_argument("name", choices=["project", "pack", "report", "results", "evaluation"], help="which schema")
+    schema.add_argument(
+        "name", choices=["project", "pack", "report", "results", "waivers", "evaluation"], help="which schema"
+    )
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     # `rules` groups the pack authors' commands (test, list, show, check): each adds its own sub-subparser
     rules = sub.add_parser(

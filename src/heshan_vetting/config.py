@@ -66,6 +66,7 @@ CHECK_KEYS: dict[str, str] = {
     "stdin-format": "--stdin-format",
     "disable-plugins": "--disable-plugin",
     "no-autoload": "--no-autoload",
+    "waivers": "--waivers",
 }
 _PATH_METAVARS = ("FILE", "PATH", "DIR")
 """A plugin option whose metavar ends in one of these takes paths (resolved against the file's directory)."""
@@ -251,7 +252,8 @@ class _Key:
 
 def _keys(check: argparse.ArgumentParser, plugin_dests: Iterable[str]) -> dict[str, _Key]:
     by_option = {opt: a for a in check._actions for opt in a.option_strings}
-    keys = {key: _Key(key, by_option[opt], "pack" if key == "pack" else "") for key, opt in CHECK_KEYS.items()}
+    kinds = {"pack": "pack", "waivers": "always"}
+    keys = {key: _Key(key, by_option[opt], kinds.get(key, "")) for key, opt in CHECK_KEYS.items()}
     dests = set(plugin_dests)
     for action in check._actions:
         if action.dest not in dests:

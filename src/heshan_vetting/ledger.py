@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from heshan_vetting.report import Report
+from heshan_vetting.report import Finding, Report
 from heshan_vetting.results import Item, ItemError, Problem
 from heshan_vetting.terms import Outcome, Severity, Text
 
@@ -98,9 +98,11 @@ class ResultColumns:
         to_fix = [
             f"{f.rule_id} {f.title.get(lang)}"
             for f in item.findings
-            if f.outcome is Outcome.FAIL and f.severity in (Severity.VETO, Severity.REQUIRED)
+            if f.outcome is Outcome.FAIL
+            and f.severity in (Severity.VETO, Severity.REQUIRED)
+            and (f.waiver is None or f.waiver.status != "applied")
         ]
-        outcomes = {f.rule_id: f.outcome.label(lang) for f in item.findings}
+        outcomes = {f.rule_id: _outcome_cell(f, lang) for f in item.findings}
         return [
             item.verdict_text.get(lang),
             score,
@@ -129,3 +131,14 @@ def _problem_text(problem: Problem, lang: str, on_row: bool) -> str:
     cell say where): ``用地面积 (项目!D7): message``."""
     drop: dict[str, None] = {"file": None, "line": None, "column": None} if on_row else {"file": None}
     return problem.model_copy(update=drop).format(lang)
+
+
+_WAIVED = {"applied": Text(zh="（已豁免）", en=" (waived)"), "claimed": Text(zh="（申请豁免）", en=" (waiver claimed)")}
+
+
+def _outcome_cell(f: Finding, lang: str) -> str:
+    """A rule's cell in a ledger: its outcome in words, and whether a waiver lifts or claims it."""
+    text = f.outcome.label(lang)
+    if f.waiver is not None and f.outcome is Outcome.FAIL and f.waiver.status in _WAIVED:
+        text += _WAIVED[f.waiver.status].get(lang)
+    return text

@@ -42,6 +42,8 @@ __all__ = [
     "Supply",
     "Text",
     "Verdict",
+    "WaiverStatus",
+    "WaiverUse",
 ]
 
 REPORT_SCHEMA = "heshan-vetting/report/v2"
@@ -72,6 +74,37 @@ class Comparison(FrozenModel):
     """How far the actual value falls short of the threshold (positive), if it fails."""
 
 
+WaiverStatus = Literal["applied", "claimed", "expired", "not_yet_in_force", "unused", "invalid"]
+"""What became of a waiver for this project: ``applied`` (it lifts a failed rule), ``claimed`` (an exception
+ground the project cites, awaiting the review that decides it), ``expired`` / ``not_yet_in_force`` (outside
+its dates on the as-of date: the rule decides as usual), ``unused`` (nothing to waive: the rule passed, does
+not apply, lacks data or is not in force) or ``invalid`` (a cited ground the rule does not name, or with no
+basis stated)."""
+
+
+class WaiverUse(FrozenModel):
+    """A waiver that names this project, and what became of it.
+
+    ``kind`` is ``granted`` for a governed waiver (a waiver file: approver, dates, citation) and
+    ``exception_ground`` for an exception ground the project file itself cites (``two_high_exception``),
+    which no one has granted yet: it is ``claimed`` and goes to the review the pack names (a referral)."""
+
+    rule_id: str
+    kind: Literal["granted", "exception_ground"]
+    status: WaiverStatus
+    message: Text
+    """What happened, in words (shown in reports)."""
+    waiver_id: str | None = None
+    """The waiver's id, or its ``file:line``."""
+    ground: str | None = None
+    justification: str | None = None
+    approver: str | None = None
+    granted: _dt.date | None = None
+    expires: _dt.date | None = None
+    basis: str | None = None
+    """The document that allows it (``《title》（number）clause``)."""
+
+
 class Finding(FrozenModel):
     """The outcome of one rule for one project, explained."""
 
@@ -90,6 +123,9 @@ class Finding(FrozenModel):
     figure_status: CitationStatus = CitationStatus.VERIFIED
     """The weakest citation status among the rule and the thresholds and tables it used."""
     tags: tuple[str, ...] = ()
+    waiver: WaiverUse | None = None
+    """For a failed rule that a waiver lifts (``applied``) or an exception ground claims (``claimed``): that
+    waiver. The outcome stays ``fail``: the report shows what was waived, by whom and on what basis."""
 
     @model_validator(mode="before")
     @classmethod
@@ -327,6 +363,8 @@ class Report(FrozenModel):
     """Warnings about how the report was made: a date outside the pack's period, a pack not shipped."""
     not_configured: tuple[PluginNote, ...] = ()
     """Plugins installed but not configured, which therefore checked nothing (e.g. no blacklist file named)."""
+    waivers: tuple[WaiverUse, ...] = ()
+    """Every waiver that names this project (governed ones and the exception ground it cites), applied or not."""
     provenance: Provenance
 
     @model_validator(mode="before")

@@ -152,6 +152,15 @@ class RuleCount(FrozenModel):
     failed: int
 
 
+class UnusedWaiver(FrozenModel):
+    """A governed waiver that names no project of the batch (so it waived nothing)."""
+
+    waiver: str
+    """Its id, or ``file:line``."""
+    rule_id: str
+    project_id: str
+
+
 class Summary(FrozenModel):
     """The batch in numbers: items, reports per verdict, errors, and the rules failed most often."""
 
@@ -167,6 +176,8 @@ class Summary(FrozenModel):
     """Reports marked incomplete (a check could not run)."""
     most_failed: tuple[RuleCount, ...] = ()
     """The rules failed by most projects (at most ten; ties by rule id)."""
+    unused_waivers: tuple[UnusedWaiver, ...] = ()
+    """Governed waivers given to the run (``--waivers``) that name no project of it."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict, with the public field names."""
@@ -182,6 +193,8 @@ class SummaryBuilder:
         self._titles: dict[str, Text] = {}
         self._errors = 0
         self._incomplete = 0
+        self.unused_waivers: list[UnusedWaiver] = []
+        """Set by the run when it ends: the waivers that named no project of it."""
 
     def add(self, item: Item) -> None:
         """Count one item."""
@@ -206,6 +219,7 @@ class SummaryBuilder:
             self._titles.setdefault(rule, title)
         self._errors += other._errors
         self._incomplete += other._incomplete
+        self.unused_waivers.extend(w for w in other.unused_waivers if w not in self.unused_waivers)
 
     @property
     def errors(self) -> int:
@@ -228,6 +242,7 @@ class SummaryBuilder:
             verdicts=VerdictCounts(**{v.value: self._verdicts[v.value] for v in Verdict}),
             incomplete=self._incomplete,
             most_failed=tuple(RuleCount(rule_id=r, title=self._titles[r], failed=n) for r, n in top),
+            unused_waivers=tuple(self.unused_waivers),
         )
 
 

@@ -175,6 +175,7 @@ def _rule_row(rule: CompiledRule, m: MergedPack, lang: str) -> dict[str, Any]:
         "overrides": layers[:-1],
         "tags": list(rule.tags),
         "waivable": rule.waivable,
+        "waiver_grounds": sorted(rule.waiver_grounds) if rule.waiver_grounds is not None else None,
     }
 
 
@@ -478,6 +479,8 @@ def _show_text(d: dict[str, Any], lang: str) -> str:
         _t(lang, "级别：", "severity: "),
         d["severity"] + (_t(lang, "（可豁免）", " (waivable)") if d["waivable"] else ""),
     )
+    if d["waiver_grounds"]:
+        add(_t(lang, "可援引的豁免情形：", "waiver grounds: "), ", ".join(d["waiver_grounds"]))
     add(_t(lang, "有效期：", "in force: "), _dates(_d(d["effective_from"]), _d(d["effective_until"])))
     if d["tags"]:
         add(_t(lang, "标签：", "tags: "), ", ".join(d["tags"]))

@@ -27,7 +27,7 @@ from heshan_vetting.extension import RenderContext
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.plugins import Hooks
 from heshan_vetting.report import Notice, Text, Verdict
-from heshan_vetting.results import Item, ItemError, ReportSet, Summary, SummaryBuilder, failed_rules
+from heshan_vetting.results import Item, ItemError, ReportSet, Summary, SummaryBuilder, UnusedWaiver, failed_rules
 from heshan_vetting.vetter import Vetter, unknown_format
 
 __all__ = ["STDIN", "Progress", "run_check"]
@@ -98,7 +98,9 @@ def run_check(
     autoload = False if args.no_autoload else None
     if hooks is not None and (sorted(scanned[0]), scanned[1]) == (sorted(args.disable_plugin), autoload):
         # the plugin set built to read the plugins' options is the one asked for: load entry points once
-        vetter = Vetter(args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks)
+        vetter = Vetter(
+            args.pack, engine=args.engine, options=options, strict=args.strict, hooks=hooks, waivers=args.waivers
+        )
     else:  # e.g. an abbreviated --disable-pl NAME that the pre-scan could not see
         vetter = Vetter(
             args.pack,
@@ -107,6 +109,7 @@ def run_check(
             options=options,
             strict=args.strict,
             autoload=autoload,
+            waivers=args.waivers,
         )
     if args.format not in vetter.renderers:
         raise unknown_format(args.format, vetter.renderers, "--format")
@@ -133,10 +136,13 @@ def run_check(
         progress = Progress(len(sources), enabled=not args.quiet and not args.verbose and sys.stderr.isatty())
         counted = SummaryBuilder()
         failed = False
+        seen: set[str] = set()
 
         def watch(digests: Iterable[Digest]) -> Iterator[Digest]:
             nonlocal failed
             for d in digests:
+                if d.project_id is not None:
+                    seen.add(d.project_id)
                 if d.error is not None:
                     counted.add(d.error)
                     _show_error(d.error)
@@ -150,6 +156,19 @@ def run_check(
                 progress.advance(d.source)
                 yield d
             progress.close()
+            # a waiver naming no project of the run waived nothing: say so (before the summary is built)
+            counted.unused_waivers = [
+                UnusedWaiver(waiver=w.name, rule_id=w.rule, project_id=w.project)
+                for w in vetter.waivers
+                if w.project not in seen
+            ]
+            if not args.quiet:
+                for w in vetter.waivers:
+                    if w.project not in seen:
+                        warn(
+                            f"豁免 {w.name}（规则 {w.rule}）未使用：本次评审中没有项目 {w.project}。",
+                            f"waiver {w.name} (rule {w.rule}) is unused: no project {w.project} in this run.",
+                        )
 
         stream = _STREAMS.get(vetter.renderers[args.format])  # the built-in json and jsonl, not a plugin's
         copy = str(stdin_file) if stdin_file is not None else None

@@ -17,6 +17,7 @@ from heshan_vetting.packs.schema import PackFile
 from heshan_vetting.permu.results import EVALUATION_SCHEMA, EvaluationResult
 from heshan_vetting.report import REPORT_SCHEMA, Report
 from heshan_vetting.results import RESULTS_SCHEMA, ReportSet
+from heshan_vetting.waivers import WAIVERS_SCHEMA, WaiverFile
 
 __all__ = ["SCHEMA_NAMES", "SCHEMA_URL", "json_schema", "schema_text"]
 
@@ -136,6 +137,18 @@ def results_schema() -> dict[str, Any]:
     )
 
 
+def waivers_schema() -> dict[str, Any]:
+    """A waiver file (docs/waivers.md), from the reader's pydantic model (``file`` and ``line`` are set by the
+    reader, never written)."""
+    out = _model_schema(WaiverFile, "validation", None, "waivers", f"heshan-vetting waivers ({WAIVERS_SCHEMA})")
+    waiver = out["$defs"]["Waiver"]
+    for key in ("file", "line"):
+        del waiver["properties"][key]
+    out["properties"]["schema"] = {"const": WAIVERS_SCHEMA, "title": "Schema"}
+    out["required"] = ["waivers"]
+    return out
+
+
 def evaluation_schema() -> dict[str, Any]:
     """A per-mu evaluation of a register (``evaluate --format json``; ``EvaluationResult.to_dict()``)."""
     return _model_schema(
@@ -152,8 +165,8 @@ _BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "pack": pack_schema,
     "report": report_schema,
     "results": results_schema,
+    "waivers": waivers_schema,
     "evaluation": evaluation_schema,
-    # "waivers": waivers_schema,  -- added with the waiver file (issue 13, item 6)
 }
 
 #: The schema names ``json_schema`` knows, as ``python -m heshan_vetting schema NAME`` takes them.

@@ -25,6 +25,7 @@ from heshan_vetting.plugins import Hooks, PluginInfo, make_plugin_manager
 from heshan_vetting.report import AsOfSource, Notice, Report, Text
 from heshan_vetting.results import Item, ItemError, ReportSet
 from heshan_vetting.units import Units
+from heshan_vetting.waivers import Waiver, WaiverBook
 
 __all__ = ["DEFAULT_PACK", "LANGUAGES", "ProjectInput", "Vetter"]
 
@@ -67,6 +68,10 @@ class Vetter:
         (as the CLI does to read the plugins' options), used instead of building another one, so entry
         points are loaded once; ``plugins``, ``disable_plugins`` and ``autoload`` must then be left out.
         Give each Vetter its own.
+    :param waivers: governed waivers to apply (docs/waivers.md): a waiver file's path, a
+        :class:`~heshan_vetting.waivers.WaiverBook` or :class:`~heshan_vetting.waivers.Waiver` objects. A waiver
+        of a rule the pack does not have or does not mark ``waivable``, or on a ground the rule does not name,
+        is a :class:`UsageError` here, before any check.
     """
 
     def __init__(
@@ -81,7 +86,10 @@ class Vetter:
         strict: bool = False,
         autoload: bool | None = None,
         hooks: Hooks | None = None,
+        waivers: WaiverBook | str | Path | Iterable[Waiver] | None = None,
     ) -> None:
+        self.waivers: WaiverBook = WaiverBook.of(waivers)
+        """The governed waivers this Vetter applies (empty when none were given)."""
         self._arguments: dict[str, Any] = {
             "pack": pack,
             "engine": engine,
@@ -91,6 +99,7 @@ class Vetter:
             "options": dict(options or {}),
             "strict": strict,
             "autoload": autoload,
+            "waivers": self.waivers,
         }
         if hooks is None:
             self._pm, infos = make_plugin_manager(plugins, disable_plugins, autoload=autoload)
@@ -149,6 +158,9 @@ class Vetter:
         self.not_configured = tuple(self.hooks.not_configured)
         """Plugins that are installed but not configured (they check nothing; every report lists them)."""
         self.renderers = self.hooks.renderers()
+        self.waivers.validate(
+            {r.id: (r.waivable, r.waiver_grounds) for r in self.pack.rules}, [p.id for p in self.pack.packs]
+        )
         self._pipeline = Pipeline(
             self.pack,
             _build_engine(spec, provider, self.pack),
@@ -158,6 +170,7 @@ class Vetter:
             engine_version=self._engine_version,
             plugin_refs=self.hooks.plugin_refs(),
             not_configured=self.not_configured,
+            waivers=self.waivers,
         )
         self._plugin_inputs = tuple(p.absolute() for _name, p in self.hooks.input_files(self.options))
 
@@ -194,6 +207,7 @@ class Vetter:
                 continue
             out.update(dict.fromkeys(f.absolute() for files in found.values() for f in files))
         out.update(dict.fromkeys(self._plugin_inputs))
+        out.update(dict.fromkeys(Path(f).absolute() for f in self.waivers.files))
         return list(out)
 
     # -- projects -------------------------------------------------------------------------------

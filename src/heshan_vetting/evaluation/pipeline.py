@@ -18,6 +18,7 @@ from heshan_vetting.evaluation.findings import label_result, missing_facts, miss
 from heshan_vetting.evaluation.plugin_run import PluginRunner
 from heshan_vetting.evaluation.scoring import IndicatorInput, Scorer
 from heshan_vetting.evaluation.verdict import decide
+from heshan_vetting.evaluation.waivers import apply_waivers
 from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.industry import classification
 from heshan_vetting.lang.values import NA, Unknown
@@ -46,8 +47,10 @@ from heshan_vetting.report import (
     Supply,
     Text,
     Verdict,
+    WaiverUse,
 )
 from heshan_vetting.version import __version__
+from heshan_vetting.waivers import WaiverBook
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Evaluation:
     """For an approve or conditional verdict: the figures to write into the supervision agreement."""
     referrals: list[Referral]
     out_of_scope: Text | None
+    waivers: list[WaiverUse]
+    """Every waiver naming the project (governed or a cited exception ground), and what became of it."""
 
 
 def _scope(pack: CompiledPack, env: dict[str, Any]) -> tuple[Text | None, list[str]]:
@@ -123,8 +128,10 @@ class Pipeline:
         engine_version: str | None,
         plugin_refs: Sequence[PluginRef],
         not_configured: Sequence[PluginNote],
+        waivers: WaiverBook | None = None,
     ) -> None:
         self.pack = pack
+        self.waivers = waivers if waivers is not None else WaiverBook()
         self.engine = engine
         self.scorer = scorer
         self.plugins = plugins
@@ -163,6 +170,7 @@ class Pipeline:
             findings.extend([*fact_errors, *runner.run_checks(project, as_of, env)])
         if runner.processors:
             findings = runner.process(project, findings)
+        findings, waiver_uses = apply_waivers(pack, findings, project, as_of, self.waivers)
         inputs: list[IndicatorInput] = []
         for ind in pack.indicators:
             if not in_force(ind.effective_from, ind.effective_until, as_of):
@@ -219,6 +227,7 @@ class Pipeline:
             commitments(pack, project, env, findings, decision.verdict, as_of),
             referrals,
             out_of_scope,
+            waiver_uses,
         )
 
     def report(
@@ -272,6 +281,7 @@ class Pipeline:
             not_in_force=[*ev.skipped, *runner.not_in_force(as_of)] if runner.checks else ev.skipped,
             notices=notices,
             not_configured=self.not_configured,
+            waivers=ev.waivers,
             provenance=provenance,
         )
         return runner.observe(report) if runner.observers else report

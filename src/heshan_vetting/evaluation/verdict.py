@@ -41,6 +41,8 @@ __all__ = [
     "REFERRAL",
     "REFERRAL_UNDECIDED",
     "SCOPE_UNKNOWN",
+    "WAIVED",
+    "WAIVER_CLAIMED",
     "Decision",
     "Effect",
     "decide",
@@ -139,6 +141,13 @@ EFFECTS: Mapping[tuple[Severity, Outcome], Effect] = MappingProxyType({
 DATA_QUALITY_TAG = "data-quality"
 #: A data-quality rule that fails: the figure must be confirmed (``confirmed_values``) or corrected first.
 DATA_QUALITY = Effect(_D)
+
+#: A failed waivable rule lifted by a governed waiver in force (approver, dates, citation): it caps nothing;
+#: the reason names the waiver, and the finding keeps its ``fail`` outcome with the waiver attached.
+WAIVED = Effect(Verdict.APPROVE)
+#: A failed waivable rule the project claims an exception ground for, which no one has granted yet: no
+#: longer a rejection, but never more than ``conditional`` (the referral names who reviews the claim).
+WAIVER_CLAIMED = Effect(_C, condition=True)
 
 #: Scoring indicators that cannot be computed (they score 0): never approve on that score.
 INDICATOR_ERROR = Effect(_C, incomplete=True)
@@ -293,6 +302,13 @@ def decide(
             apply(DATA_QUALITY, _data_quality(f))
             what = f.facts[0].name if f.facts else f.rule_id
             needs(what, (f.rule_id, "data-quality"))
+            continue
+        if f.outcome is Outcome.FAIL and f.waiver is not None and f.waiver.status in ("applied", "claimed"):
+            # a waiver lifts the failure (only rules a pack marks waivable ever carry one): named, not hidden
+            effect = WAIVED if f.waiver.status == "applied" else WAIVER_CLAIMED
+            if effect.condition:
+                conditions.append(f.rule_id)
+            apply(effect, f.waiver.message)
             continue
         if effect.condition:
             conditions.append(f.rule_id)

@@ -54,7 +54,11 @@ class CompiledRule:
     scope_reads: tuple[str, ...] = ()
     """Names read by ``applies_if`` alone (``reads`` has those of ``require`` first, then these)."""
     waivable: bool = False
-    """Whether an exception ground may lift this veto (only such a veto reads an exception-ground fact)."""
+    """Whether a waiver may lift this rule when it fails (a governed waiver, or a cited exception ground)."""
+    waiver_grounds: frozenset[str] | None = None
+    """The grounds it may be waived on (the members of its ``waiver_grounds`` set), or ``None``: any."""
+    waiver_grounds_set: str | None = None
+    """The name of that set (its title and citation are in :attr:`CompiledPack.sets`)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any, cast
 
+from heshan_vetting.errors import did_you_mean
 from heshan_vetting.extension import FactProvider
 from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.lang import syntax as ast
@@ -244,13 +245,31 @@ class _PackCompiler(PackData):
                     scope_reads=tuple(dict.fromkeys(scope_reads)),
                     precision=r.precision,
                     waivable=r.waivable,
+                    waiver_grounds=self._grounds(src, r.waiver_grounds),
+                    waiver_grounds_set=r.waiver_grounds,
                 )
             )
         return tuple(out)
 
+    def _grounds(self, src: Sourced[Any], name: str | None) -> frozenset[str] | None:
+        """The members of a rule's ``waiver_grounds`` set (an error naming the key when there is no such set)."""
+        if name is None:
+            return None
+        found = self.ns.sets.get(name)
+        if found is None:
+            hint, hint_zh = did_you_mean(name, self.ns.sets)
+            raise self.at(
+                src,
+                ("waiver_grounds",),
+                f"waiver_grounds names {name!r}, which is not a set of the packs{hint}",
+                f"waiver_grounds 所指的 {name!r} 不是规则包中的集合（[sets.…]）{hint_zh}",
+            )
+        return found.members
+
     def _check_waivers(self, rules: tuple[CompiledRule, ...], derived: tuple[CompiledDerived, ...]) -> None:
-        """Refuse a veto that reads an exception-ground fact (directly or through derived metrics) unless
-        the pack marks it ``waivable``: a non-waivable ban must not look at a waiver at all (invariant 12)."""
+        """Refuse a veto or required rule that reads an exception-ground fact (directly or through derived
+        metrics): a ground the project cites reaches a rule only as a waiver of a rule marked ``waivable`` with
+        ``waiver_grounds`` (invariant 12), so no ban can be lifted by a condition that looks at it."""
         through = {d.name: d.reads for d in derived}
 
         def grounds_of(names: Iterable[str]) -> list[str]:
@@ -264,7 +283,7 @@ class _PackCompiler(PackData):
             return sorted(seen & WAIVER_FACTS)
 
         for rule in rules:
-            if rule.waivable or rule.severity is not Severity.VETO:
+            if rule.severity is Severity.ADVISORY:
                 continue
             grounds = grounds_of(rule.reads)
             if not grounds:
@@ -274,13 +293,17 @@ class _PackCompiler(PackData):
             raise self.at(
                 self.m.rules[rule.id],
                 ("require" if in_require else "applies_if",),
-                f"Rule {rule.id} is a veto that reads the exception-ground fact(s) {names} but is not marked "
-                "waivable: an exception ground may lift only a veto the pack marks `waivable = true`, so a "
-                "non-waivable ban (such as the Pearl River Delta core ban) must not read it. Mark the rule "
-                "waivable if the policy lets the ground lift it, or remove the fact from its conditions.",
-                f"规则 {rule.id} 是一票否决项，读取了例外情形字段 {names}，但未标记为可豁免（waivable）："
-                "例外情形只能解除规则包标明 `waivable = true` 的否决项，不可豁免的禁止性规定（如珠三角核心区禁止"
-                "新建、扩建规定）不得读取例外情形。若政策允许以该情形解除，请将规则标记为可豁免；否则请从条件中删去该字段。",
+                f"Rule {rule.id} is a {rule.severity.value} rule that reads the exception-ground fact(s) {names}: "
+                "a ground the project cites is a waiver, applied only to a rule marked `waivable = true` with "
+                '`waiver_grounds = "SET"` (the set of grounds it accepts), never read by a veto\'s or required '
+                "rule's conditions, so no ban (such as the Pearl River Delta core ban) can be lifted by one. "
+                "Remove the fact from the conditions; if the policy lets a ground lift the rule, mark it waivable "
+                "with its waiver_grounds.",
+                f"规则 {rule.id}（{rule.severity.value}）的条件读取了例外情形字段 {names}："
+                "项目援引的例外情形是一项豁免，"
+                '只适用于标明 `waivable = true` 并以 `waiver_grounds = "集合名"` 列明可援引情形的规则，'
+                "否决项和必备条件的条件不得读取它，任何禁止性规定（如珠三角核心区禁止新建、扩建规定）都不能因此解除。"
+                "请从条件中删去该字段；若政策允许以某情形解除本规则，请将其标记为可豁免并列明 waiver_grounds。",
             )
 
     def _checks(self, tree: ast.Node, precision: int, target: Any) -> tuple[NumericCheck, ...]:

@@ -23,8 +23,10 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 WAIVER_FACTS: frozenset[str] = frozenset({"two_high_exception", "two_high_exception_basis"})
-"""Project fields that state an exception ground (a waiver). Only a veto marked ``waivable`` may read
-them, directly or through a derived metric; the compiler refuses any other veto that does."""
+"""Project fields that cite an exception ground: a waiver the project claims for itself. No veto or required
+rule may read them, directly or through a derived metric (the compiler refuses it): a claimed ground reaches
+a rule only as a waiver, applied to a rule the pack marks ``waivable`` with ``waiver_grounds`` naming the set
+of grounds it accepts. Referrals, labels and advisory rules may read them."""
 
 
 def _rule_id(value: str) -> str:
@@ -159,17 +161,26 @@ class RuleDef(Dated):
     tags: list[str] = Field(default_factory=list)
     replaces: bool = False
     waivable: bool = False
-    """Whether an exception ground may lift this veto (DESIGN.md invariant 12). Only a veto may be
-    waivable, and only a waivable veto may read an exception-ground fact (:data:`WAIVER_FACTS`): a ban
-    such as the Pearl River Delta core prohibition stays non-waivable, and no condition of it can look
-    at an exception ground."""
+    """Whether a waiver may lift this rule when it fails (DESIGN.md invariant 12): a governed waiver (a waiver
+    file: approver, dates, citation) or, with :attr:`waiver_grounds`, an exception ground the project cites.
+    Only a veto or a required rule may be waivable; a ban such as the Pearl River Delta core prohibition
+    stays non-waivable, and no waiver reaches it."""
+    waiver_grounds: str | None = None
+    """The set (``[sets.NAME]``) of the grounds this rule may be waived on. A governed waiver must then name
+    one of them (``ground``), and a project citing one in ``two_high_exception`` with its basis claims the
+    waiver itself (the claim caps the verdict at conditional; a referral names who decides it)."""
 
     @model_validator(mode="after")
     def _waivable_is_a_veto(self) -> RuleDef:
-        if self.waivable and self.severity is not Severity.VETO:
+        if self.waivable and self.severity is Severity.ADVISORY:
             raise BilingualValueError(
-                f"only a veto can be waivable; this rule's severity is {self.severity.value!r}",
-                f"只有一票否决项可以标记为可豁免（waivable）；本规则的级别为 {self.severity.value!r}",
+                "only a veto or a required rule can be waivable; an advisory rule decides nothing to waive",
+                "只有一票否决项或必备条件可以标记为可豁免（waivable）；参考项不影响结论，无需豁免",
+            )
+        if self.waiver_grounds is not None and not self.waivable:
+            raise BilingualValueError(
+                "waiver_grounds is set but the rule is not waivable: add `waivable = true` or remove it",
+                "设置了 waiver_grounds，但规则未标记为可豁免：请加上 `waivable = true` 或删去该项",
             )
         return self
 

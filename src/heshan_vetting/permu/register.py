@@ -84,6 +84,7 @@ MAX_REGISTER_BYTES = 512 * 1024 * 1024
 IGNORED_HEADERS: tuple[str, ...] = ("序号", "备注", "No.", "Remarks", "Notes")
 """Columns read as nothing: a ledger's running number and its remarks."""
 
+_PLAIN_NUMBER = re.compile(r"\s*[0-9]{1,300}(?:\.[0-9]{1,300})?\s*")
 _HEADER = re.compile(r"^(?P<label>.*?)\s*[(（]\s*(?P<unit>[^()（）]*?)\s*[)）]\s*$", re.DOTALL)
 
 
@@ -107,6 +108,8 @@ class Column:
     field: str | None
     """None for an ignored column."""
     unit: str = ""
+    factor: float = 1.0
+    """From the header's unit to the field's canonical unit (1 without a header unit)."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,8 @@ def _column(header: str, units: Units, path: str, index: int, line: int = 1) -> 
     spec = REGISTER_FIELDS[name]
     if unit is not None:
         _check_unit(spec, unit, units, where)
-    return Column(header, name, unit or "")
+    factor = units.factor(units.unit(unit), units.unit(spec.unit)) if unit else 1.0
+    return Column(header, name, unit or "", factor)
 
 
 def _check_unit(spec: RegisterField, unit: str, units: Units, where: Mapping[str, object]) -> None:
@@ -285,19 +289,23 @@ def _cell(spec: RegisterField, column: Column, raw: object, units: Units) -> flo
         return value
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         raise BilingualValueError(f"expected a number, got {shown(raw)}", f"应为数值，而不是 {shown(raw)}")
+    factor = column.factor
+    written = column.unit
     if isinstance(raw, (int, float)):
         try:
-            magnitude, written, text = float(raw), column.unit, column.unit
+            magnitude = float(raw)
         except OverflowError:  # a JSON integer of more than 308 digits
             raise BilingualValueError("the number is too large", "数值过大") from None
+    elif _PLAIN_NUMBER.fullmatch(raw):  # the common case, without the quantity parser
+        magnitude = float(raw)
     else:
         magnitude, unit_obj = units.parse_quantity(raw)
-        text = units.symbol(unit_obj)
-        written = text if text else column.unit
-        if text:
-            problem = _unit_problem(spec, text, unit_obj, units)
+        if unit_obj != units.unit(""):  # the cell gives its own unit (checked, then converted)
+            written = units.symbol(unit_obj)
+            problem = _unit_problem(spec, written, unit_obj, units)
             if problem is not None:
                 raise BilingualValueError(*problem)
+            factor = units.factor(unit_obj, units.unit(spec.unit))
     if not math.isfinite(magnitude):
         raise BilingualValueError(f"{shown(raw)} is not a finite number", f"{shown(raw)} 不是有限数值")
     if magnitude < 0:
@@ -307,9 +315,7 @@ def _cell(spec: RegisterField, column: Column, raw: object, units: Units) -> flo
             f"{shown(raw)} has no unit: give it in the header ({spec.title_zh} ({spec.unit})) or in the cell",
             f"{shown(raw)} 没有单位：请在列标题中注明（{spec.title_zh}（{spec.unit}））或在单元格中写明",
         )
-    if not written:
-        return magnitude
-    return magnitude * units.factor(units.unit(written), units.unit(spec.unit))
+    return magnitude * factor
 
 
 def _row(

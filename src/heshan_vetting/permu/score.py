@@ -230,6 +230,7 @@ def _evaluate_group(
             )
         )  # fmt: skip
     weight_total = sum(s.weight for s in g.scores)
+    bench_of = {b.indicator: b.benchmark for b in benchmarks}
     scores = {
         m.index: sum(p or 0.0 for _v, p, _b in points[m.index].values()) for m in in_group if m.index not in blocked
     }
@@ -241,7 +242,7 @@ def _evaluate_group(
                 id=s.indicator,
                 value=m.values.get(s.indicator),
                 unit=pack.indicators[s.indicator].unit,
-                benchmark=next(b.benchmark for b in benchmarks if b.indicator == s.indicator),
+                benchmark=bench_of[s.indicator],
                 weight=s.weight,
                 points=points[m.index][s.indicator][1],
                 basis=points[m.index][s.indicator][2],

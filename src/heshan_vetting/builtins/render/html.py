@@ -20,6 +20,7 @@ from heshan_vetting.builtins.render.html_parts import (
     word,
 )
 from heshan_vetting.builtins.render.html_style import CSS
+from heshan_vetting.builtins.render.words import WAIVER_STATUS_TEXT, say
 from heshan_vetting.report import CitationStatus, Commitment, Finding, Outcome, Report, Severity, Verdict
 from heshan_vetting.results import ItemError, ReportSet, Summary
 
@@ -196,6 +197,7 @@ def _report(rep: Report, n: int, lang: str) -> str:
             out.append(f'<p class="muted">{word("attainable", lang)}{_colon(lang)}{esc(amount(s.attainable, ""))}</p>')
     out.extend(_labels(rep, lang))
     out.extend(_referrals(rep, lang))
+    out.extend(_waivers(rep, lang))
     out.extend(_commitments(rep.commitments, lang))
     out.extend(_findings(rep, lang))
     out.extend(_footnotes(rep, lang))
@@ -261,6 +263,20 @@ def _referrals(rep: Report, lang: str) -> list[str]:
     return out
 
 
+def _waivers(rep: Report, lang: str) -> list[str]:
+    if not rep.waivers:
+        return []
+    out = [f"<h3>{esc(say(('豁免', 'Waivers'), lang))}</h3><ul>"]
+    for w in rep.waivers:
+        status = esc(say(WAIVER_STATUS_TEXT[w.status], lang))
+        rule = f'<span class="id">[{esc(w.rule_id)}]</span>'
+        out.append(
+            f'<li class="waiver-{esc(w.status)}"><b>{status}</b> {rule}{_colon(lang)}{esc(w.message.get(lang))}</li>'
+        )
+    out.append("</ul>")
+    return out
+
+
 def _commitments(items: tuple[Commitment, ...], lang: str) -> list[str]:
     if not items:
         return []
@@ -322,6 +338,9 @@ def _findings(rep: Report, lang: str) -> list[str]:
 
 def _finding(f: Finding, unverified: bool, lang: str, glossary: Glossary) -> str:
     outcome = f"{OUTCOME_SYMBOL[f.outcome]} {esc(f.outcome_text.get(lang))}"
+    if f.waiver is not None and f.waiver.status in ("applied", "claimed"):
+        outcome += f'<br><span class="mark">{esc(say(WAIVER_STATUS_TEXT[f.waiver.status], lang))}</span>'
+
     explanation = glossary.words(f.explanation.get(lang), lang)  # zh: field and threshold keys as their titles
     detail = f'<span class="title">{esc(f.title.get(lang))}</span><br>{esc(explanation)}'
     shown = [c for c in f.comparisons if c.actual is not None or c.threshold is not None]

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
 from heshan_vetting.builtins.render.words import (
     ERROR_TEXT,
-    OUTCOME_TEXT,
     SEVERITY_TEXT,
     SHORT_VERDICT,
+    WAIVER_STATUS_TEXT,
     finding_order,
+    outcome_words,
     problem_field,
     say,
     supply_name,
@@ -117,6 +118,7 @@ def _report(doc: _Doc, rep: Report, number: int | None) -> None:
             doc.bullets([f"**{cell(label.title.get(lang))}**: {cell(reading)}{_mark(label.figure_status, lang)}"])
     _findings(doc, rep, g)
     _referrals(doc, rep, g)
+    _waivers(doc, rep)
     _commitments(doc, rep)
     _sources(doc, rep)
     for note in rep.not_configured:
@@ -176,7 +178,7 @@ def _findings(doc: _Doc, rep: Report, g: Glossary) -> None:
     doc.section(doc.w("审查结果", "Findings"))
     rows = [
         [
-            say(OUTCOME_TEXT[f.outcome], lang),
+            say(outcome_words(f), lang),
             say(SEVERITY_TEXT[f.severity], lang),
             f.rule_id,
             f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}",
@@ -184,6 +186,20 @@ def _findings(doc: _Doc, rep: Report, g: Glossary) -> None:
         for f in sorted(rep.findings, key=finding_order)
     ]
     doc.lines.extend(table(doc.w("结果|级别|规则|说明", "outcome|level|rule|detail").split("|"), rows))
+
+
+def _waivers(doc: _Doc, rep: Report) -> None:
+    """Every waiver naming the project, with what became of it (approver, dates and basis where granted)."""
+    if not rep.waivers:
+        return
+    lang = doc.lang
+    doc.section(doc.w("豁免", "Waivers"))
+    doc.bullets(
+        [
+            f"**{cell(say(WAIVER_STATUS_TEXT[w.status], lang))}** [{cell(w.rule_id)}]: {cell(w.message.get(lang))}"
+            for w in rep.waivers
+        ]
+    )
 
 
 def _referrals(doc: _Doc, rep: Report, g: Glossary) -> None:

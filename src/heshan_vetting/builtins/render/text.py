@@ -15,10 +15,11 @@ from heshan_vetting.builtins.render.glossary import KINDS, Glossary
 from heshan_vetting.builtins.render.layout import colour, display_width, hang, pad, wrap
 from heshan_vetting.builtins.render.words import (
     ERROR_TEXT,
-    OUTCOME_TEXT,
     SEVERITY_TEXT,
     SHORT_VERDICT,
+    WAIVER_STATUS_TEXT,
     finding_order,
+    outcome_words,
     problem_field,
     say,
     supply_name,
@@ -73,7 +74,7 @@ class _Page:
 def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
     lang, en = page.lang, page.en
     heads = ("outcome", "level", "rule", "detail") if en else ("结果", "级别", "规则", "说明")
-    cells = [(say(OUTCOME_TEXT[f.outcome], lang), say(SEVERITY_TEXT[f.severity], lang), f.rule_id) for f in findings]
+    cells = [(say(outcome_words(f), lang), say(SEVERITY_TEXT[f.severity], lang), f.rule_id) for f in findings]
     texts = [
         f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
         for f in findings
@@ -195,11 +196,23 @@ def _head(page: _Page, rep: Report, g: Glossary) -> None:
                 mark = "" if c.verified else f"  [{c.status.label(lang)}]"
                 page.say(f"{c.short()}{mark}", page.zh_en("    依据: ", "    source: "), "      ")
     _commitments(page, rep.commitments)
+    _waivers(page, rep)
     if rep.missing_fields:
         page.say(g.names(rep.missing_fields, lang), page.zh_en("缺少数据: ", "Missing data: "), "  ")
     for note in rep.not_configured:
         head = page.zh_en("插件未配置，未参与评审", "Plugin not configured, nothing checked")
         page.say(f"{head}: {note.plugin} — {note.message.get(lang)}", "", "  ")
+
+
+def _waivers(page: _Page, rep: Report) -> None:
+    """The waivers naming the project that were not applied (those applied or claimed are among the reasons)."""
+    others = [w for w in rep.waivers if w.status not in ("applied", "claimed")]
+    if not others:
+        return
+    page.say(page.zh_en("未适用的豁免：", "Waivers not applied:"))
+    for w in others:
+        status = say(WAIVER_STATUS_TEXT[w.status], page.lang)
+        page.say(f"[{status}] {w.message.get(page.lang)}", "  · ", "    ")
 
 
 def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> None:

@@ -16,7 +16,9 @@ __all__ = [
     "SEVERITY_TEXT",
     "SHORT_VERDICT",
     "VERDICT_TEXT",
+    "WAIVER_STATUS_TEXT",
     "finding_order",
+    "outcome_words",
     "problem_field",
     "say",
     "supply_name",
@@ -49,6 +51,20 @@ OUTCOME_TEXT = {
     Outcome.INSUFFICIENT_DATA: ("? 数据不足", "? no data"),
     Outcome.ERROR: ("! 错误", "! error"),
 }
+#: A failed finding a waiver lifts (``applied``) or an exception ground claims (``claimed``), as a table shows it.
+_WAIVED_TEXT = {
+    "applied": ("✗ 不符合（已豁免）", "✗ fail (waived)"),
+    "claimed": ("✗ 不符合（申请豁免）", "✗ fail (waiver claimed)"),
+}
+#: What became of a waiver, (zh, en).
+WAIVER_STATUS_TEXT = {
+    "applied": ("已豁免", "applied"),
+    "claimed": ("申请豁免，待论证", "claimed, pending review"),
+    "expired": ("已失效", "expired"),
+    "not_yet_in_force": ("尚未生效", "not yet in force"),
+    "unused": ("未使用", "unused"),
+    "invalid": ("无效", "invalid"),
+}
 #: The severity of a rule as a table shows it.
 SEVERITY_TEXT = {
     Severity.VETO: ("否决", "veto"),
@@ -68,6 +84,13 @@ def verdict_words(rep: Report, lang: str) -> str:
     """The verdict as the report's headline states it (out of scope said as such)."""
     outside = rep.out_of_scope is not None and rep.verdict is Verdict.DEFERRED
     return say(_OUT_OF_SCOPE if outside else VERDICT_TEXT[rep.verdict], lang)
+
+
+def outcome_words(f: Finding) -> tuple[str, str]:
+    """A finding's outcome as a table shows it, (zh, en): a waived failure says so."""
+    if f.waiver is not None and f.outcome is Outcome.FAIL and f.waiver.status in _WAIVED_TEXT:
+        return _WAIVED_TEXT[f.waiver.status]
+    return OUTCOME_TEXT[f.outcome]
 
 
 def finding_order(f: Finding) -> tuple[int, int, str]:
