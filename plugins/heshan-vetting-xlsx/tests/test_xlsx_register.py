@@ -264,3 +264,16 @@ def test_without_the_plugin_a_workbook_is_refused_with_the_reason(tmp_path: Path
 
 def test_the_result_type_is_public() -> None:
     assert heshan_vetting_xlsx.render_evaluation.__annotations__["result"] in ("EvaluationResult", EvaluationResult)
+
+
+def test_last_years_register_may_be_a_workbook_too(tmp_path: Path, synthetic: Path) -> None:
+    previous_csv = REGISTER_CSV.with_name("synthetic-2024.csv")
+    with previous_csv.open(encoding="utf-8", newline="") as f:
+        previous = write_register(tmp_path / "register-2024.xlsx", list(csv.reader(f)))
+    from_xlsx, _ = evaluate(synthetic, as_of=AS_OF, hooks=hooks(), previous=previous)
+    from_csv, _ = evaluate(REGISTER_CSV, as_of=AS_OF, hooks=hooks(), previous=previous_csv)
+    assert from_xlsx.movement is not None
+    assert from_csv.movement is not None
+    assert from_xlsx.movement.transitions == from_csv.movement.transitions
+    assert from_xlsx.movement.moves == from_csv.movement.moves
+    assert from_xlsx.movement.moves
