@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 import heshan_vetting_xlsx
-from heshan_vetting import EvaluationResult
+from heshan_vetting import EvaluationResult, ProjectError
 from heshan_vetting.permu.command import evaluate
 from heshan_vetting.plugins import ENTRY_POINT_GROUP, ENV_DISABLE, ENV_NO_AUTOLOAD, Hooks, make_plugin_manager
 
@@ -277,3 +277,17 @@ def test_last_years_register_may_be_a_workbook_too(tmp_path: Path, synthetic: Pa
     assert from_xlsx.movement.transitions == from_csv.movement.transitions
     assert from_xlsx.movement.moves == from_csv.movement.moves
     assert from_xlsx.movement.moves
+
+
+def test_a_workbook_that_is_no_register_is_refused_whole(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(empty)
+    with pytest.raises(ProjectError, match="no header row"):
+        evaluate(empty, as_of=AS_OF, hooks=hooks())
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("统一社会信用代码,企业名称\n", encoding="utf-8")
+    with pytest.raises(ProjectError, match="not a valid .xlsx workbook"):
+        evaluate(fake, as_of=AS_OF, hooks=hooks())
+    done = run_cli("evaluate", str(fake))
+    assert done.returncode == 2
+    assert "fake.xlsx" in done.stderr

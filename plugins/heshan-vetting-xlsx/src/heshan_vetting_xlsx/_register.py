@@ -17,7 +17,7 @@ from openpyxl.cell.read_only import ReadOnlyCell
 
 from heshan_vetting import BilingualValueError, HeaderRule, Table
 
-from ._sheet import HeaderChoice, is_blank, read_sheet
+from ._sheet import HeaderChoice, fail, is_blank, read_sheet
 
 __all__ = ["read_register_table"]
 
@@ -60,8 +60,6 @@ def read_register_table(path: Path, header_row: HeaderRule) -> Table:
     """
     data = read_sheet(path, _choice(header_row))
     if not data.header:
-        from ._sheet import fail
-
         fail(
             path,
             "The sheet has no header row: the register needs a row of column headers (at least 统一社会信用代码 "
