@@ -286,7 +286,7 @@ def test_a_workbook_that_is_no_register_is_refused_whole(tmp_path: Path) -> None
         evaluate(empty, as_of=AS_OF, hooks=hooks())
     fake = tmp_path / "fake.xlsx"
     fake.write_text("统一社会信用代码,企业名称\n", encoding="utf-8")
-    with pytest.raises(ProjectError, match="not a valid .xlsx workbook"):
+    with pytest.raises(ProjectError, match=r"not a valid \.xlsx workbook"):
         evaluate(fake, as_of=AS_OF, hooks=hooks())
     done = run_cli("evaluate", str(fake))
     assert done.returncode == 2
