@@ -103,3 +103,20 @@ def test_the_cli_writes_the_page_and_refuses_an_unknown_format(tmp_path: Path) -
     assert done.returncode == 2
     assert "pdf" in done.stderr
     assert "html" in done.stderr
+
+
+SAMPLE = ROOT / "docs" / "evaluation-sample.html"
+UPDATE = os.environ.get("HESHAN_UPDATE_GOLDEN", "") not in ("", "0")
+
+
+def test_the_sample_page_in_the_docs_is_the_synthetic_registers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/evaluation-sample.html is ``evaluate examples/registers/synthetic-2025.csv --as-of 2026-06-30 --format
+    html`` run from the repository's root (regenerate: HESHAN_UPDATE_GOLDEN=1 pytest tests/test_permu_html.py)."""
+    monkeypatch.chdir(ROOT)
+    found, _ = evaluate(Path("examples/registers/synthetic-2025.csv"), as_of=AS_OF)
+    page = render_html(found, "zh")
+    if UPDATE:
+        SAMPLE.write_text(page, encoding="utf-8", newline="\n")
+    assert SAMPLE.read_text(encoding="utf-8") == page, (
+        "docs/evaluation-sample.html is stale: HESHAN_UPDATE_GOLDEN=1 python -m pytest tests/test_permu_html.py"
+    )
