@@ -112,7 +112,7 @@ def test_the_register_comes_back_whole_with_the_evaluation_beside_each_row(tmp_p
     assert done.returncode == 0, done.stderr
     result, _ = evaluate(synthetic, as_of=AS_OF, hooks=hooks())
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [SHEET, "汇总", "低效工业用地企业名单", "监管协议"]
+    assert wb.sheetnames == [SHEET, "汇总", "低效用地清单", "监管协议"]
     ws = wb[SHEET]
     source = _sheet_values(synthetic, SHEET)
     width = max(c for _r, c in source)
@@ -146,7 +146,7 @@ def test_the_register_comes_back_whole_with_the_evaluation_beside_each_row(tmp_p
     low = result.low_efficiency
     assert low is not None
     assert low.enterprises
-    listed = list(wb["低效工业用地企业名单"].iter_rows(min_row=2, values_only=True))
+    listed = list(wb["低效用地清单"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in listed[:-1]] == low.enterprises
     assert listed[-1][0] == "合计"
     assert listed[-1][1] == len(low.enterprises)

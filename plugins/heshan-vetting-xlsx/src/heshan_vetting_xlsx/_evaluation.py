@@ -308,8 +308,7 @@ def render_evaluation(result: EvaluationResult, lang: str = "zh") -> bytes:
     else:
         _write_enterprises(wb.create_sheet(_sheet_title(wb, _l(lang, "企业", "enterprises"))), result, lang)
     _write_summary(wb.create_sheet(_sheet_title(wb, _l(lang, "汇总", "summary"))), result, lang)
-    low_title = result.low_efficiency.title.get(lang) if result.low_efficiency else _l(lang, "低效用地清单", "low")
-    _write_low(wb.create_sheet(_sheet_title(wb, low_title)), result, lang)
+    _write_low(wb.create_sheet(_sheet_title(wb, _l(lang, "低效用地清单", "low-efficiency list"))), result, lang)
     _write_agreements(wb.create_sheet(_sheet_title(wb, _l(lang, "监管协议", "agreements"))), result, lang)
     if default is not None:
         wb.remove(default)
