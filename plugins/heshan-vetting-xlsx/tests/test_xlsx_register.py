@@ -18,10 +18,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-import heshan_vetting_xlsx
-from heshan_vetting import EvaluationResult, ProjectError
-from heshan_vetting.permu.command import evaluate
-from heshan_vetting.plugins import ENTRY_POINT_GROUP, ENV_DISABLE, ENV_NO_AUTOLOAD, Hooks, make_plugin_manager
+from heshan_vetting import EvaluationResult
+from heshan_vetting.plugins import ENTRY_POINT_GROUP, ENV_DISABLE, ENV_NO_AUTOLOAD
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTER_CSV = ROOT / "examples" / "registers" / "synthetic-2025.csv"
@@ -29,10 +27,6 @@ AS_OF = date(2026, 6, 30)
 SHEET = "企业台账"
 TITLE_ROWS = 2  # a title merged across, and a date line
 NUMBER_COLUMNS = range(5, 16)  # 用地面积 … 评价年度: numbers in a workbook
-
-
-def hooks() -> Hooks:
-    return Hooks(*make_plugin_manager([heshan_vetting_xlsx], autoload=False))
 
 
 def csv_rows() -> list[list[str]]:
@@ -85,9 +79,17 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def evaluate(register: Path, previous: Path | None = None) -> tuple[EvaluationResult, int]:
+    """The evaluation of ``register`` as ``evaluate --format json`` gives it, with the exit code (0 or 2)."""
+    args = ["evaluate", str(register), "--as-of", AS_OF.isoformat(), "--format", "json"]
+    done = run_cli(*args, *(["--previous", str(previous)] if previous else []))
+    assert done.returncode in (0, 2), done.stderr
+    return EvaluationResult.model_validate(json.loads(done.stdout)), done.returncode
+
+
 def test_a_workbook_register_evaluates_exactly_as_the_same_register_in_csv(synthetic: Path) -> None:
-    from_xlsx, _ = evaluate(synthetic, as_of=AS_OF, hooks=hooks())
-    from_csv, _ = evaluate(REGISTER_CSV, as_of=AS_OF, hooks=hooks())
+    from_xlsx, _ = evaluate(synthetic)
+    from_csv, _ = evaluate(REGISTER_CSV)
     assert from_xlsx.errors == []
     assert from_xlsx.complete
     assert from_xlsx.register_sheet == SHEET
@@ -110,7 +112,7 @@ def test_the_register_comes_back_whole_with_the_evaluation_beside_each_row(tmp_p
     out = tmp_path / "evaluated.xlsx"
     done = run_cli("evaluate", str(synthetic), "--as-of", AS_OF.isoformat(), "--format", "xlsx", "-o", str(out))
     assert done.returncode == 0, done.stderr
-    result, _ = evaluate(synthetic, as_of=AS_OF, hooks=hooks())
+    result, _ = evaluate(synthetic)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [SHEET, "汇总", "低效用地清单", "监管协议"]
     ws = wb[SHEET]
@@ -173,7 +175,7 @@ def test_bad_cells_are_error_entries_naming_sheet_row_and_column(tmp_path: Path)
     ws["G5"] = "很多"  # 用地面积 (亩) of the 2nd enterprise (序号 is column A)
     ws["H6"] = "=G6*2"  # a formula with no saved result
     wb.save(path)
-    result, _ = evaluate(path, as_of=AS_OF, hooks=hooks())
+    result, _ = evaluate(path)
     assert not result.complete
     assert [(e.row, e.column) for e in result.errors] == [
         (5, f"用地面积 (亩) ({SHEET}!G5)"),
@@ -199,7 +201,7 @@ def test_merged_cells_and_ignored_columns(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     wb[SHEET].merge_cells("D4:D6")
     wb.save(path)
-    result, _ = evaluate(path, as_of=AS_OF, hooks=hooks())
+    result, _ = evaluate(path)
     assert result.errors == []
     assert [e.town for e in result.enterprises] == [rows[1][2]] * 3
 
@@ -262,16 +264,12 @@ def test_without_the_plugin_a_workbook_is_refused_with_the_reason(tmp_path: Path
     assert not (tmp_path / "o.xlsx").exists()
 
 
-def test_the_result_type_is_public() -> None:
-    assert heshan_vetting_xlsx.render_evaluation.__annotations__["result"] in ("EvaluationResult", EvaluationResult)
-
-
 def test_last_years_register_may_be_a_workbook_too(tmp_path: Path, synthetic: Path) -> None:
     previous_csv = REGISTER_CSV.with_name("synthetic-2024.csv")
     with previous_csv.open(encoding="utf-8", newline="") as f:
         previous = write_register(tmp_path / "register-2024.xlsx", list(csv.reader(f)))
-    from_xlsx, _ = evaluate(synthetic, as_of=AS_OF, hooks=hooks(), previous=previous)
-    from_csv, _ = evaluate(REGISTER_CSV, as_of=AS_OF, hooks=hooks(), previous=previous_csv)
+    from_xlsx, _ = evaluate(synthetic, previous)
+    from_csv, _ = evaluate(REGISTER_CSV, previous_csv)
     assert from_xlsx.movement is not None
     assert from_csv.movement is not None
     assert from_xlsx.movement.transitions == from_csv.movement.transitions
@@ -282,12 +280,12 @@ def test_last_years_register_may_be_a_workbook_too(tmp_path: Path, synthetic: Pa
 def test_a_workbook_that_is_no_register_is_refused_whole(tmp_path: Path) -> None:
     empty = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(empty)
-    with pytest.raises(ProjectError, match="no header row"):
-        evaluate(empty, as_of=AS_OF, hooks=hooks())
+    done = run_cli("evaluate", str(empty))
+    assert done.returncode == 2
+    assert "no header row" in done.stderr
     fake = tmp_path / "fake.xlsx"
     fake.write_text("统一社会信用代码,企业名称\n", encoding="utf-8")
-    with pytest.raises(ProjectError, match=r"not a valid \.xlsx workbook"):
-        evaluate(fake, as_of=AS_OF, hooks=hooks())
     done = run_cli("evaluate", str(fake))
     assert done.returncode == 2
+    assert "not a valid .xlsx workbook" in done.stderr
     assert "fake.xlsx" in done.stderr
