@@ -57,7 +57,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
     ),
     "permu": (
         "command",
-        "render",
+        "html | render",
         "agreements | movement | score | targets",
         "compile",
         "register",

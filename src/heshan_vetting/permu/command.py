@@ -17,11 +17,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from heshan_vetting.errors import ProjectError, UsageError
+from heshan_vetting.extension import EvaluationRenderer
 from heshan_vetting.inputs.files import read_input_file
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.packs.load import load_pack
 from heshan_vetting.permu.agreements import add_agreements
 from heshan_vetting.permu.compile import EvaluationPack, compile_evaluation_pack
+from heshan_vetting.permu.html import render_html
 from heshan_vetting.permu.movement import compare
 from heshan_vetting.permu.register import MAX_REGISTER_BYTES, read_register
 from heshan_vetting.permu.render import render_text
@@ -53,7 +55,7 @@ def add_evaluate_parser(sub: Any) -> None:
         "the output names them); 3: internal error. See docs/evaluation.md. "
         "按评价规则包对企业台账逐户评价：指标、得分、组内排名、分类及相应政策，以及低效用地清单。",
     )
-    p.add_argument("register", metavar="REGISTER", help="the register: a .csv or .jsonl file")
+    p.add_argument("register", metavar="REGISTER", help="the register: a .csv, .jsonl or (xlsx plugin) .xlsx file")
     p.add_argument("--pack", default=DEFAULT_PACK, help=f"evaluation pack id or file (default: {DEFAULT_PACK})")
     p.add_argument(
         "--pack-path", action="append", default=[], metavar="DIR", help="also look for packs in DIR (repeatable)"
@@ -73,7 +75,13 @@ def add_evaluate_parser(sub: Any) -> None:
         metavar="YYYY-MM-DD",
         help="the as-of date for a previous register (default: --as-of)",
     )
-    p.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
+    p.add_argument(
+        "--format",
+        default="text",
+        metavar="FORMAT",
+        help="output format: text, json, html, or a plugin's (xlsx: the register back with the results added; "
+        "needs -o) (default: text)",
+    )
     p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the text output (default: zh)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (never over an input)")
 
@@ -112,8 +120,15 @@ def evaluate(
     compiled = compile_evaluation_pack(merged, units)
     day = as_of or date.today()
     _check_in_force(compiled, day)
-    result = evaluate_register(compiled, read_register(register, units), day)
-    result = result.model_copy(update={"targets": propose_targets(compiled, result)})
+    read = read_register(register, units, hooks.read_table)
+    result = evaluate_register(compiled, read, day)
+    result = result.model_copy(
+        update={
+            "targets": propose_targets(compiled, result),
+            "register_sheet": read.sheet,
+            "register_header_row": read.header_row,
+        }
+    )
     result = add_agreements(compiled, result)
     inputs = [Path(register), *merged.files]
     if previous is not None:
@@ -122,7 +137,7 @@ def evaluate(
         else:
             then = previous_as_of or day
             _check_in_force(compiled, then)
-            before = evaluate_register(compiled, read_register(previous, units), then)
+            before = evaluate_register(compiled, read_register(previous, units, hooks.read_table), then)
         result = result.model_copy(update={"movement": compare(before, result, str(previous))})
         inputs.append(Path(previous))
     return result, inputs
@@ -175,6 +190,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Run ``evaluate`` from parsed arguments; returns the exit code (0, or 2 when rows of either register were
     left out)."""
     inputs: list[Path] = [Path(args.register), *([Path(args.previous)] if args.previous else [])]
+    hooks = Hooks(*make_plugin_manager())
+    render = _renderer(args.format, hooks)
     if args.output is not None:
         validate_output(args.output, inputs=inputs, field="--output")
     result, inputs = evaluate(
@@ -182,14 +199,48 @@ def run_evaluate(args: argparse.Namespace) -> int:
         args.pack,
         as_of=args.as_of,
         pack_paths=[Path(p) for p in args.pack_path],
+        hooks=hooks,
         previous=args.previous,
         previous_as_of=args.previous_as_of,
     )
-    text = result.to_json() if args.format == "json" else render_text(result, args.lang)
+    document = render(result, args.lang)
+    if isinstance(document, bytes) and args.output is None:
+        raise UsageError(
+            f"The {args.format} format is a binary file; give --output FILE.",
+            message_zh=f"{args.format} 格式为二进制文件；请用 --output 指定输出文件。",
+            field="--output",
+        )
     if args.output is None:
-        sys.stdout.write(text)
+        assert isinstance(document, str)
+        sys.stdout.write(document)
     else:
         with open_output(args.output, inputs=inputs, field="--output") as write:
-            write(text.encode("utf-8"))
+            write(document if isinstance(document, bytes) else document.encode("utf-8"))
     left_out = result.errors or (result.movement is not None and result.movement.previous_errors)
     return 2 if left_out else 0
+
+
+BUILTIN_FORMATS: dict[str, EvaluationRenderer] = {
+    "text": render_text,
+    "json": lambda result, lang: result.to_json(),
+    "html": render_html,
+}
+"""The formats ``evaluate`` writes itself; plugins add others (``heshan_evaluation_formats``: xlsx)."""
+
+
+def _renderer(name: str, hooks: Hooks) -> EvaluationRenderer:
+    """The renderer of format ``name``: a built-in one, else a plugin's; ``UsageError`` naming them if none."""
+    if name in BUILTIN_FORMATS:
+        return BUILTIN_FORMATS[name]
+    found = hooks.evaluation_renderers()
+    if name in found:
+        return found[name]
+    known = sorted({*BUILTIN_FORMATS, *found})
+    hint = "" if "xlsx" in found else " (xlsx needs the heshan-vetting-xlsx plugin)"
+    raise UsageError(
+        f"There is no evaluation format {name!r}; the formats are {', '.join(known)}{hint}.",
+        message_zh=f"没有评价输出格式 {name!r}；可用格式：{'、'.join(known)}"
+        + ("" if "xlsx" in found else "（xlsx 需安装 heshan-vetting-xlsx 插件）")
+        + "。",
+        field="--format",
+    )

@@ -14,12 +14,13 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from heshan_vetting.errors import BilingualValueError, ProjectError, did_you_mean
+from heshan_vetting.extension import HeaderRule, Table
 from heshan_vetting.inputs.files import read_input_file
 from heshan_vetting.units import Units, shown
 
@@ -136,6 +137,62 @@ class Register:
     path: str
     enterprises: list[Enterprise] = field(default_factory=list)
     errors: list[ProjectError] = field(default_factory=list)
+    sheet: str | None = None
+    """The sheet read, for a workbook register."""
+    header_row: int | None = None
+    """The row of the header (1 for a CSV file; None for JSON Lines)."""
+
+
+TableReader = Callable[[Path, HeaderRule], "Table | None"]
+"""Reads a register in a format the core does not (``Hooks.read_table``: an XLSX workbook through the plugin)."""
+
+
+def register_header_row(rows: Sequence[tuple[int, Sequence[object]]]) -> int | None:
+    """The header row of a table below its title rows (the :data:`~heshan_vetting.HeaderRule` of a register).
+
+    The first row whose cells name both the id (统一社会信用代码) and the name (企业名称) fields; failing that,
+    the row naming the most register fields (the first of equals), so the errors about its headers say what is
+    wrong; failing that, the first row. ``None`` for no rows.
+    """
+    if not rows:
+        return None
+    best, best_count = rows[0][0], 0
+    for number, cells in rows:
+        names = {_header_field(c) for c in cells}
+        if "id" in names and "name" in names:
+            return number
+        count = len(names - {None})
+        if count > best_count:
+            best, best_count = number, count
+    return best
+
+
+def _header_field(cell: object) -> str | None:
+    if not isinstance(cell, str):
+        return None
+    text = unicodedata.normalize("NFKC", cell).strip()
+    name = _LOOKUP.get(_key(text))
+    if name is None:
+        m = _HEADER.match(text)
+        name = _LOOKUP.get(_key(m.group("label"))) if m is not None else None
+    return name
+
+
+def column_letter(number: int) -> str:
+    """The spreadsheet letters of the 1-based column ``number`` (1 → A, 27 → AA)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _sheet_cell(header: str, sheet: str | None, column: int, row: int) -> str:
+    """``用地面积 (亩) (企业!F7)``: the header and, for a workbook, the cell (the ``field`` of an error entry)."""
+    if sheet is None:
+        return header
+    ref = sheet if re.fullmatch(r"\w+", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{header} ({ref}!{column_letter(column)}{row})"
 
 
 def _column(header: str, units: Units, path: str, index: int, line: int = 1) -> Column:
@@ -211,6 +268,8 @@ def _unit_problem(spec: RegisterField, text: str, given: object, units: Units) -
 
 def _cell(spec: RegisterField, column: Column, raw: object, units: Units) -> float | str | None:
     """One cell's value; raises :class:`BilingualValueError` with the reason when it cannot be read."""
+    if isinstance(raw, BilingualValueError):  # a reader could not read the cell (a formula without a result)
+        raise raw
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if spec.kind == "text":
@@ -260,7 +319,7 @@ def _cell(spec: RegisterField, column: Column, raw: object, units: Units) -> flo
 
 
 def _row(
-    cells: Mapping[int, object], columns: list[Column], units: Units, path: str, row: int
+    cells: Mapping[int, object], columns: list[Column], units: Units, path: str, row: int, sheet: str | None = None
 ) -> tuple[Enterprise | None, list[ProjectError]]:
     values: dict[str, float | str | None] = dict.fromkeys(REGISTER_FIELDS)
     problems: list[ProjectError] = []
@@ -278,7 +337,7 @@ def _row(
                     file=path,
                     line=row,
                     column=index + 1,
-                    field=column.header,
+                    field=_sheet_cell(column.header, sheet, index + 1, row),
                 )
             )
     for name in ("id", "name"):
@@ -333,8 +392,9 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def read_register(path: str | Path, units: Units) -> Register:
-    """Read a register from ``path`` (``.csv``, or ``.jsonl`` / ``.ndjson``).
+def read_register(path: str | Path, units: Units, tables: TableReader | None = None) -> Register:
+    """Read a register from ``path`` (``.csv``, or ``.jsonl`` / ``.ndjson``; any other format through ``tables``,
+    e.g. an ``.xlsx`` workbook read through an ``EvaluationFormat`` of ``heshan_evaluation_formats``: the xlsx plugin).
 
     Raises :class:`~heshan_vetting.errors.ProjectError` for a file that cannot be read as a register (not
     found, not UTF-8, an unknown or doubled column, no id or name column); a bad row is an error entry of
@@ -343,6 +403,13 @@ def read_register(path: str | Path, units: Units) -> Register:
     """
     p = Path(path)
     shown = str(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson") and tables is not None:
+        table = tables(p, register_header_row)
+        if table is not None:
+            register = register_from_rows(shown, table.rows, units, sheet=table.sheet)
+            _drop_duplicates(register)
+            return register
     raw = read_input_file(p, ProjectError, limit=MAX_REGISTER_BYTES)
     try:
         text = raw.decode("utf-8-sig")
@@ -352,15 +419,16 @@ def read_register(path: str | Path, units: Units) -> Register:
             message_zh=f"台账文件不是 UTF-8 文本（第 {exc.start} 字节）。",
             file=shown,
         ) from None
-    suffix = p.suffix.lower()
     if suffix == ".csv":
         register = _read_csv(text, shown, units)
     elif suffix in (".jsonl", ".ndjson"):
         register = _read_jsonl(text, shown, units)
     else:
         raise ProjectError(
-            f"A register is a .csv or .jsonl file, not {p.suffix or 'a file without a suffix'}.",
-            message_zh=f"台账应为 .csv 或 .jsonl 文件，而不是 {p.suffix or '无后缀文件'}。",
+            f"A register is a .csv or .jsonl file (or .xlsx, with the xlsx plugin installed), not "
+            f"{p.suffix or 'a file without a suffix'}.",
+            message_zh="台账应为 .csv 或 .jsonl 文件（安装 xlsx 插件后也可为 .xlsx），而不是 "
+            f"{p.suffix or '无后缀文件'}。",
             file=shown,
         )
     _drop_duplicates(register)
@@ -382,19 +450,24 @@ def _read_csv_rows(text: str, path: str, units: Units) -> Register:
     return register_from_rows(path, _csv_rows(text), units)
 
 
-def register_from_rows(path: str, rows: Iterable[tuple[int, Sequence[object]]], units: Units) -> Register:
+def register_from_rows(
+    path: str, rows: Iterable[tuple[int, Sequence[object]]], units: Units, *, sheet: str | None = None
+) -> Register:
     """A register from a table's rows, the header row first: ``(row number, cells)`` per row.
 
     Cells are texts (CSV), or numbers and texts as a spreadsheet holds them (``None`` for an empty cell); a
     number takes the unit of its column's header. This is how a reader of another format (an XLSX register)
-    builds a register with the same checks and the same error entries as the CSV reader.
+    builds a register with the same checks and the same error entries as the CSV reader; ``sheet`` (a workbook's
+    sheet title) makes each bad cell's ``field`` name the cell too: ``用地面积 (亩) (企业!F7)``. A cell that is a
+    :class:`~heshan_vetting.BilingualValueError` is one the reader could not read: an error entry at that cell.
     """
-    register = Register(path)
+    register = Register(path, sheet=sheet)
     it = iter(rows)
     head = next(it, None)
     if head is None:
         raise ProjectError("The register is empty.", message_zh="台账为空。", file=path)
     header_line = head[0]
+    register.header_row = header_line
     columns = [_column("" if h is None else str(h), units, path, i, header_line) for i, h in enumerate(head[1])]
     _check_columns(columns, path, header_line)
     for line, cells in it:
@@ -409,10 +482,11 @@ def register_from_rows(path: str, rows: Iterable[tuple[int, Sequence[object]]], 
                     file=path,
                     line=line,
                     column=extra[0] + 1,
+                    field=_sheet_cell("", sheet, extra[0] + 1, line).strip() or None,
                 )
             )
             continue
-        enterprise, problems = _row(dict(enumerate(cells)), columns, units, path, line)
+        enterprise, problems = _row(dict(enumerate(cells)), columns, units, path, line, sheet)
         register.errors.extend(problems)
         if enterprise is not None:
             register.enterprises.append(enterprise)

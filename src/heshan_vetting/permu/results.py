@@ -297,6 +297,10 @@ class EvaluationResult(_Frozen):
     """Proposed next-year targets, when the pack asks for them."""
     movement: Movement | None = None
     """Movement against last year's evaluation, when one is given (``evaluate --previous``)."""
+    register_sheet: str | None = None
+    """The sheet the register was read from, for a workbook (``.xlsx``)."""
+    register_header_row: int | None = None
+    """The register's header row (1 for CSV; None for JSON Lines): ``row`` of an enterprise counts from the top."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

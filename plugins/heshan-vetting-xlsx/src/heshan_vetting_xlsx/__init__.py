@@ -50,6 +50,7 @@ from typing import Any
 from openpyxl.cell.read_only import ReadOnlyCell
 
 from heshan_vetting import (
+    EvaluationFormat,
     LoadedItem,
     Project,
     ProjectError,
@@ -61,6 +62,7 @@ from heshan_vetting import (
 )
 
 from ._cells import cell_value
+from ._evaluation import render_evaluation
 from ._headers import (
     DEFAULT_IGNORED_COLUMNS,
     IGNORE_OPTION,
@@ -73,6 +75,7 @@ from ._headers import (
     where,
 )
 from ._ledger import render_xlsx
+from ._register import read_register_table
 from ._sheet import (
     EXCEL_COLUMNS,
     EXCEL_ROWS,
@@ -94,6 +97,7 @@ from ._template import LEDGER_TEMPLATE, build_ledger
 
 __all__ = [
     "DEFAULT_IGNORED_COLUMNS",
+    "EVALUATION_FORMAT",
     "EXCEL_COLUMNS",
     "EXCEL_ROWS",
     "HEADER_ROWS",
@@ -108,6 +112,7 @@ __all__ = [
     "SUFFIXES",
     "build_ledger",
     "heshan_add_options",
+    "heshan_evaluation_formats",
     "heshan_load_project",
     "heshan_project_suffixes",
     "heshan_renderers",
@@ -115,6 +120,8 @@ __all__ = [
     "ignored_columns",
     "read_items",
     "read_projects",
+    "read_register_table",
+    "render_evaluation",
     "render_ledger",
 ]
 
@@ -368,3 +375,15 @@ def heshan_renderers() -> dict[str, Any]:
 def heshan_templates() -> list[Template]:
     """``ledger``: the XLSX intake ledger this plugin reads (``python -m heshan_vetting init ledger``)."""
     return [LEDGER_TEMPLATE]
+
+
+#: ``evaluate``'s xlsx format: registers read from workbooks, and the evaluation written back into one.
+EVALUATION_FORMAT = EvaluationFormat(name="xlsx", suffixes=SUFFIXES, read=read_register_table, render=render_evaluation)
+
+
+@hookimpl
+def heshan_evaluation_formats() -> list[EvaluationFormat]:
+    """``xlsx`` for ``evaluate``: an enterprise register read from an ``.xlsx`` / ``.xlsm`` workbook, and
+    ``--format xlsx``: the register back with each enterprise's class, score, rank, points, policy and
+    low-efficiency flag, a summary sheet, the low-efficiency land list and the supervision agreements."""
+    return [EVALUATION_FORMAT]
