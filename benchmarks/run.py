@@ -52,7 +52,8 @@ PACK = HERE / "bench_pack.toml"
 
 def _batch_module() -> Any:
     spec = importlib.util.spec_from_file_location("bench_batch", HERE / "batch.py")
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -162,13 +163,13 @@ def bench_pack_section(n: int, count: int, seed: int, skip: dict[str, str]) -> d
 
     # every engine's verdicts against the baseline, on every project (before timing)
     def compare(engine: str, got: list[str]) -> None:
-        bad = [(p["id"], e, g) for p, e, g in zip(items, verdicts, got) if e != g]
+        bad = [(p["id"], e, g) for p, e, g in zip(items, verdicts, got, strict=True) if e != g]
         if bad:
             raise Mismatch(f"{engine}: {len(bad)} of {len(items)} verdicts differ from the baseline, e.g. {bad[:3]}")
 
     compare("native check(Project)", [r.verdict.value for r in reports])
     compare("native check(dict)", [native.check(d).verdict.value for d in dicts])
-    for p, (rules, _score) in zip(items, expected):
+    for p, (rules, _score) in zip(items, expected, strict=True):
         got = decide(native.project(workload.as_dict(p)))
         if got != rules:
             raise Mismatch(f"native decisions for {p['id']}: {got} != baseline {rules}")
@@ -177,7 +178,7 @@ def bench_pack_section(n: int, count: int, seed: int, skip: dict[str, str]) -> d
     if durable is not None:
         compare("durable engine", [durable.check(p).verdict.value for p in projects])
         durable_decide = _decisions(durable)
-        for p, project, (rules, _score) in zip(items, projects, expected):
+        for p, project, (rules, _score) in zip(items, projects, expected, strict=True):
             if durable_decide(project) != rules:
                 raise Mismatch(f"durable decisions for {p['id']}: {durable_decide(project)} != baseline {rules}")
     if bare is not None:
@@ -214,7 +215,7 @@ def heshan_section(n: int, count: int, seed: int) -> dict[str, Any]:
     durable, _why = _durable_vetter("heshan")
     if durable is not None:
         got = [durable.check(p).verdict for p in projects]
-        bad = [r.project.id for r, g in zip(reports, got) if r.verdict is not g]
+        bad = [r.project.id for r, g in zip(reports, got, strict=True) if r.verdict is not g]
         if bad:
             raise Mismatch(f"durable engine on heshan: {len(bad)} verdicts differ from native, e.g. {bad[:3]}")
     contenders: dict[str, Callable[[], object]] = {
@@ -235,7 +236,7 @@ def heshan_section(n: int, count: int, seed: int) -> dict[str, Any]:
 
 
 def cold_cli(best_of: int) -> dict[str, Any]:
-    """Best of ``best_of`` wall times of a cold ``check`` of one file and of ``python -c "import pint"``, interleaved."""
+    """Best of ``best_of`` wall times, interleaved: a cold ``check`` of one file, and ``python -c "import pint"``."""
     example = ROOT / "examples" / "projects" / "pv-module-plant.toml"
     commands = {
         "import pint": [sys.executable, "-c", "import pint"],
@@ -459,14 +460,19 @@ def profile(n: int, seed: int) -> str:
     vetter = Vetter(PACK, autoload=False)
     projects = [vetter.project(d) for d in dicts]
     out = io.StringIO()
+    reports = [vetter.check(p) for p in projects]
     for label, call in (("check(Project)", lambda: [vetter.check(p) for p in projects]),
-                        ("check(dict)", lambda: [vetter.check(d) for d in dicts])):  # fmt: skip
+                        ("check(dict)", lambda: [vetter.check(d) for d in dicts]),
+                        ("Report.to_json()", lambda: [r.to_json() for r in reports]),
+                        ("text rendering", lambda: [vetter.render(r, "text") for r in reports])):  # fmt: skip
         prof = cProfile.Profile()
         prof.enable()
         call()
         prof.disable()
         out.write(f"\n== {label}, {n} projects ==\n")
-        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(prof, stream=out)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(12)
     return out.getvalue()
 
 

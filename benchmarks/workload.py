@@ -14,6 +14,7 @@ Every figure is a benchmark choice, not policy (see bench_pack.toml).
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from typing import Any
@@ -219,7 +220,7 @@ def zen_graph() -> dict[str, Any]:
     ]
     order = [n["id"] for n in nodes]
     edges = [{"id": f"e{i}", "sourceId": a, "targetId": b, "type": "edge"} for i, (a, b) in
-             enumerate(zip(order, order[1:]))]  # fmt: skip
+             enumerate(itertools.pairwise(order))]  # fmt: skip
     return {"nodes": nodes, "edges": edges}
 
 
@@ -255,8 +256,10 @@ class BareDurable:
     """The 12 rules of bench_pack.toml on bare durable-rules: a ruleset whose rules fire on failures; one fact, one
     state (session) a project. The score is computed in Python (durable-rules has no arithmetic over a fact)."""
 
-    def __init__(self, name: str = "bench_bare") -> None:
-        from durable.lang import c, m, ruleset, when_all  # type: ignore[import-untyped]
+    _made = itertools.count()
+
+    def __init__(self) -> None:
+        from durable.lang import m, ruleset, when_all  # type: ignore[import-untyped,unused-ignore]
 
         self.failed: list[str] = []
         fails = {
@@ -273,27 +276,26 @@ class BareDurable:
             "B-C8": m.al > 7,
             "B-C9": m.fs < 0.7,
         }
-        del c
+        name = f"bench_bare_{next(self._made)}"  # durable-rules never forgets a ruleset: a new name each time
         with ruleset(name):
             for rule_id, cond in fails.items():
                 when_all(cond)(self._recorder(rule_id))
-
-            @when_all(+m.cat)  # type: ignore[misc]
-            def _seen(c: Any) -> None:  # every fact: no "not handled" error for a project that fails nothing
-                pass
+            # every fact: no "not handled" error for a project that fails nothing
+            when_all(+m.cat)(self._recorder(None))
 
         self.name = name
         self.sid = 0
 
-    def _recorder(self, rule_id: str) -> Any:
+    def _recorder(self, rule_id: str | None) -> Any:
         def record(c: Any) -> None:
-            self.failed.append(rule_id)
+            if rule_id is not None:
+                self.failed.append(rule_id)
 
         return record
 
     def verdict(self, p: dict[str, Any]) -> str:
         """Post one project as a fact in a fresh state, collect the rules that fired, delete the state."""
-        from durable.lang import assert_fact, delete_state
+        from durable.lang import assert_fact, delete_state  # type: ignore[import-untyped,unused-ignore]
 
         self.sid += 1
         sid = str(self.sid)

@@ -21,7 +21,8 @@ def _module(name: str) -> ModuleType:
     if str(BENCH) not in sys.path:
         sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -43,7 +44,8 @@ def test_baseline_and_native_engine_agree_on_the_synthetic_workload(workload: Mo
         expected = workload.verdict_of(rules, score)
         verdicts.append(expected)
         assert report.verdict.value == expected, p
-        assert report.score is not None and report.score.total == pytest.approx(score, abs=1e-9), p
+        assert report.score is not None
+        assert report.score.total == pytest.approx(score, abs=1e-9), p
         outcomes = {f.rule_id: f.outcome.value for f in report.findings}
         assert outcomes == {
             rid: {True: "pass", False: "fail", None: "not_applicable"}[ok] for rid, ok in rules.items()
@@ -84,5 +86,6 @@ def test_smoke_run_writes_the_targets(tmp_path: Path) -> None:
         assert set(t) == {"name", "measured", "target", "met", "note"}
         assert isinstance(t["met"], bool)
     columnar = data["targets"][4]
-    assert columnar["met"] is False and "not built" in columnar["note"]
+    assert columnar["met"] is False
+    assert "not built" in columnar["note"]
     assert "targets (issue 15)" in done.stdout
