@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import importlib.util
 import io
 import json
@@ -137,6 +138,7 @@ def rounds(contenders: dict[str, Callable[[], object]], count: int) -> dict[str,
     for r in range(count):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
+            gc.collect()  # no contender pays for the garbage of the one before
             start = time.perf_counter()
             contenders[name]()
             times[name].append(time.perf_counter() - start)
