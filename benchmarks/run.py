@@ -495,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         n, heshan_n, count, best_of, sizes, counts, scale_n = 20, 5, 1, 0, [], [2, 4, 8], 5
     elif args.quick:
-        n, heshan_n, count, best_of, sizes, counts, scale_n = 150, 30, 3, 3, [100, 500], [20, 200, 2000], 5
+        n, heshan_n, count, best_of, sizes, counts, scale_n = 150, 30, 3, 3, [100, 500], [20, 200, 2000], 10
     else:
         n, heshan_n, count, best_of, sizes, counts, scale_n = 1000, 200, 5, 7, [1000, 10000], [20, 200, 2000], 50
     if args.large:
