@@ -299,24 +299,31 @@ def generated_pack(count: int) -> str:
     return "\n".join(lines)
 
 
-def scaling(counts: list[int], n: int, seed: int) -> dict[str, Any]:
-    """Compile time (building the Vetter) and check(Project) time per project, for generated packs of ``counts``."""
+def scaling(counts: list[int], n: int, seed: int, count: int) -> dict[str, Any]:
+    """Compile time (building the Vetter; the best of ``count``) and check(Project) time per project (the median of
+    ``count`` interleaved rounds), for generated packs of ``counts`` rules."""
     dicts = [workload.as_dict(p) for p in workload.projects(n, seed)]
-    rows = []
+    compile_s = {c: float("inf") for c in counts}
+    vetters: dict[int, Vetter] = {}
     with tempfile.TemporaryDirectory(prefix="heshan-gen-") as tmp:
-        for count in counts:
-            path = Path(tmp) / f"gen{count}.toml"
-            path.write_text(generated_pack(count), encoding="utf-8")
-            start = time.perf_counter()
-            vetter = Vetter(path, autoload=False)
-            compile_s = time.perf_counter() - start
-            projects = [vetter.project(d) for d in dicts]
-            start = time.perf_counter()
-            for p in projects:
-                vetter.check(p)
-            per = (time.perf_counter() - start) / n
-            rows.append({"rules": count, "compile_ms": compile_s * 1e3, "check_ms_per_project": per * 1e3})
-    return {"projects": n, "rows": rows}
+        paths = {c: Path(tmp) / f"gen{c}.toml" for c in counts}
+        for c, path in paths.items():
+            path.write_text(generated_pack(c), encoding="utf-8")
+        for _ in range(count):
+            for c, path in paths.items():
+                gc.collect()
+                start = time.perf_counter()
+                vetters[c] = Vetter(path, autoload=False)
+                compile_s[c] = min(compile_s[c], time.perf_counter() - start)
+    projects = {c: [v.project(d) for d in dicts] for c, v in vetters.items()}
+
+    def checks(c: int) -> Callable[[], object]:
+        return lambda: [vetters[c].check(p) for p in projects[c]]
+
+    medians = rounds({str(c): checks(c) for c in counts}, count)
+    rows = [{"rules": c, "compile_ms": compile_s[c] * 1e3, "check_ms_per_project": medians[str(c)] / n * 1e3}
+            for c in counts]  # fmt: skip
+    return {"projects": n, "rounds": count, "rows": rows}
 
 
 def columnar_status() -> str | None:
@@ -382,13 +389,12 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
             f"{small['tree_peak_mb']} MB at {small['files']} files",
         )
         ratio = big["files_per_s"] / small["files_per_s"]
-        add(
-            f"6b CLI throughput {big['files']} files / {small['files']} files",
-            ratio,
-            "≥ 0.9",
-            ratio >= 0.9,
-            "the issue's target is at 100k files: run --large" if big["files"] < 100_000 else "",
-        )
+        # CPU seconds a file depend much less than wall time on the other work of a shared machine
+        cpu = (small["cpu_s"] / small["files"]) / max(big["cpu_s"] / big["files"], 1e-9)
+        note = f"by CPU time a file: {cpu:.2f}"
+        if big["files"] < 100_000:
+            note += "; the issue's target is at 100k files: run --large"
+        add(f"6b CLI throughput {big['files']} files / {small['files']} files", ratio, "≥ 0.9", ratio >= 0.9, note)
     else:
         add("6a CLI jsonl peak RSS (MB; flat, < 300)", None, "< 300 MB", False, "needs two batch sizes")
         add("6b CLI throughput largest / smallest batch", None, "≥ 0.9", False, "needs two batch sizes")
@@ -445,7 +451,8 @@ def print_table(data: dict[str, Any]) -> None:
                   f"{r['tree_peak_mb']:>8.1f} {r['process_peak_mb']:>8.1f} {r['cpu_s']:>6.1f}")  # fmt: skip
     sc = data["scaling"]
     print(
-        f"\ngenerated packs ({sc['projects']} projects each)\n  {'rules':>6} {'compile ms':>11} {'check ms/proj':>14}"
+        f"\ngenerated packs ({sc['projects']} projects each; compile: best of {sc['rounds']}, check: median of "
+        f"{sc['rounds']} interleaved rounds)\n  {'rules':>6} {'compile ms':>11} {'check ms/proj':>14}"
     )
     for r in sc["rows"]:
         print(f"  {r['rules']:>6} {r['compile_ms']:>11.1f} {r['check_ms_per_project']:>14.3f}")
@@ -527,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         timed("cold_cli", lambda: cold_cli(best_of))
     if sizes:
         timed("cli_batches", lambda: cli_batches(sizes, args.seed))
-    timed("scaling", lambda: scaling(counts, scale_n, args.seed))
+    timed("scaling", lambda: scaling(counts, scale_n, args.seed, count))
     data["columnar"] = columnar_status()
     data["targets"] = targets(data)
     data["seconds"] = round(time.perf_counter() - start, 1)
