@@ -188,7 +188,7 @@ def bench_batch(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """benchmarks/run.py, the speed suite of issue 15 (about 5 minutes on 2 cores; ``nox -s bench -- --quick``
+    """benchmarks/run.py, the speed suite of issue 15 (5-10 minutes on 2 shared cores; ``nox -s bench -- --quick``
     under a minute): the table is printed and the figures and targets go to the session's temporary folder as
     bench.json (its path is printed). zen-engine (the ZEN Rust core) and durable-rules are installed in this session
     only: they are benchmark peers, never runtime dependencies of heshan-vetting."""

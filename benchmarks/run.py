@@ -1,6 +1,6 @@
 """The speed benchmarks of issue 15 in one run: a printed table and a JSON file with the issue's targets.
 
-    python benchmarks/run.py                  # the full run (about 5 minutes on 2 shared cores)
+    python benchmarks/run.py                  # the full run (5-10 minutes on 2 shared cores)
     python benchmarks/run.py --quick          # under a minute: smaller workload, CLI batch of 1,000 files
     python benchmarks/run.py --large          # also the CLI batch of 100,000 files (about an hour on 2 cores)
     python benchmarks/run.py --json out.json  # also write the figures and the targets list as JSON
