@@ -208,7 +208,7 @@ def test_the_engine_decides_the_groups_and_the_caps(tmp_path: Path) -> None:
     assert by_native["w1"].group == "towns"
     # the engine (not the pack's closures) decides: b1 is put in "tech", w1's group becomes undecided, r1 in no
     # group; the violation cap holds for w1 (violations 0) and the polluter cap is undecided for b1
-    undecided = Unknown("missing", ("violations",))
+    undecided = Unknown("missing", "emissions")
     recorder = Recorder(
         groups={"企业b1": (False, True), "企业w1": (False, False, MISSING), "企业r1": (False, False, False, False)},
         caps={"企业t1": {"violation": True}, "企业b1": {"polluter": undecided}},
@@ -255,7 +255,8 @@ def test_the_view_holds_only_what_is_in_force(tmp_path: Path) -> None:
     assert len(view.pack.labels[0].cases) == 3
     env = pack.env({"size": "规上", "land_area": 100.0, "violations": 1.0, "electricity": 5.0, "town": "x"})
     decision = view.decide(native_decider, env)
-    assert decision.group is not None and decision.group.id == "big"
+    assert decision.group is not None
+    assert decision.group.id == "big"
     assert decision.caps_held == ("violation",)
     assert decision.caps_undecided == ()
     # through evaluate: the groups and caps not in force on the date never reach the engine
@@ -264,21 +265,25 @@ def test_the_view_holds_only_what_is_in_force(tmp_path: Path) -> None:
 
 
 def test_an_engine_that_answers_badly_is_an_internal_error(tmp_path: Path) -> None:
-    pack_file, register = _files(tmp_path)
+    pack_file, _register = _files(tmp_path)
     pack = compile_evaluation_pack(load_pack(pack_file, [shipped_pack_dir()]), Units())
     view = ConditionView.build(pack, pack.groups, pack.caps)
-    env = pack.env({"size": "规上"})
+    checked = pack.env({"size": "规上"})
 
-    def no_caps(p: CompiledPack, r: Sequence[CompiledRule], labels: Sequence[CompiledLabel], e: Any) -> Any:
-        return {}, native_decider(p, r, labels, e)[1]
+    def no_caps(
+        pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], env: dict[str, Any]
+    ) -> tuple[RuleResults, LabelResults]:
+        return {}, native_decider(pack, rules, labels, env)[1]
 
-    def stops_at_false(p: CompiledPack, r: Sequence[CompiledRule], labels: Sequence[CompiledLabel], e: Any) -> Any:
-        return native_decider(p, r, labels, e)[0], {GROUPS_LABEL: (False,)}
+    def stops_at_false(
+        pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], env: dict[str, Any]
+    ) -> tuple[RuleResults, LabelResults]:
+        return native_decider(pack, rules, labels, env)[0], {GROUPS_LABEL: (False,)}
 
     with pytest.raises(Exception, match="no valid result for cap 'violation'"):
-        view.decide(no_caps, env)
+        view.decide(no_caps, checked)
     with pytest.raises(Exception, match="stopped the groups' conditions at a false one"):
-        view.decide(stops_at_false, env)
+        view.decide(stops_at_false, checked)
 
 
 # --- engine choice -------------------------------------------------------------------------------------------
@@ -318,7 +323,8 @@ def test_engines_agree_on_the_synthetic_registers(tmp_path: Path) -> None:
     ]
     native, durable = run(*common), run(*common, "--engine", "durable")
     assert native.returncode == durable.returncode == 0, durable.stderr.decode("utf-8")
-    assert b'"class": "D"' in native.stdout and b'"movement"' in native.stdout
+    assert b'"class": "D"' in native.stdout
+    assert b'"movement"' in native.stdout
     assert durable.stdout == native.stdout
 
 
