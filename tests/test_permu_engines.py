@@ -254,7 +254,7 @@ def test_the_view_holds_only_what_is_in_force(tmp_path: Path) -> None:
     assert [r.id for r in view.pack.rules] == ["violation", "no-power-data"]
     assert len(view.pack.labels[0].cases) == 3
     env = pack.env({"size": "规上", "land_area": 100.0, "violations": 1.0, "electricity": 5.0, "town": "x"})
-    decision = view.decide(native_decider, env)
+    decision = view.ask(native_decider, env)
     assert decision.group is not None
     assert decision.group.id == "big"
     assert decision.caps_held == ("violation",)
@@ -281,9 +281,9 @@ def test_an_engine_that_answers_badly_is_an_internal_error(tmp_path: Path) -> No
         return native_decider(pack, rules, labels, env)[0], {GROUPS_LABEL: (False,)}
 
     with pytest.raises(Exception, match="no valid result for cap 'violation'"):
-        view.decide(no_caps, checked)
+        view.ask(no_caps, checked)
     with pytest.raises(Exception, match="stopped the groups' conditions at a false one"):
-        view.decide(stops_at_false, checked)
+        view.ask(stops_at_false, checked)
 
 
 # --- engine choice -------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ holds or not: a rule's requirement). :class:`ConditionView` presents the groups 
 :class:`~heshan_vetting.engines.Engine` as a :class:`~heshan_vetting.packs.compiled.CompiledPack` with one label
 (:data:`GROUPS_LABEL`, a case per group, in order) and one rule per cap (its id the cap's), each carrying its closure
 and its parsed tree, so the native engine runs the closures and the durable engine translates the trees as it does
-a vetting pack's. :func:`decide` calls the engine once per enterprise with its fact namespace.
+a vetting pack's. :meth:`ConditionView.ask` calls the engine once per enterprise with its fact namespace.
 
 Numeric indicator values (and the low-efficiency floor) are not conditions: they are computed by the pack's compiled
 closures in shared code (:mod:`.score`), as derived metrics are for vetting, and the classes are assigned by one
@@ -34,7 +34,7 @@ _PRECISION = Compiler.precision  # the precision the pack compiler compiled the 
 
 
 @dataclass(frozen=True)
-class Decision:
+class Answer:
     """What the engine decided for one enterprise."""
 
     group: Group | None
@@ -118,7 +118,7 @@ class ConditionView:
         )
         return cls(view, tuple(groups), tuple(caps))
 
-    def decide(self, engine: Engine, env: Env) -> Decision:
+    def ask(self, engine: Engine, env: Env) -> Answer:
         """Call ``engine`` once for one enterprise's namespace ``env``: its group and the caps that hold."""
         rules, labels = engine(self.pack, self.pack.rules, self.pack.labels, env)
         cases = labels.get(GROUPS_LABEL)
@@ -146,7 +146,7 @@ class ConditionView:
                 held.append(c.id)
             elif isinstance(got[1], Unknown):
                 unknown.append(c.id)
-        return Decision(group, undecided, tuple(held), tuple(unknown))
+        return Answer(group, undecided, tuple(held), tuple(unknown))
 
 
 def _is_result(value: object) -> bool:

@@ -21,7 +21,7 @@ from heshan_vetting.lang.values import MISSING, Env, Unknown
 from heshan_vetting.packs.compiled import CompiledPack
 from heshan_vetting.permu.classing import assign_classes, cap_class
 from heshan_vetting.permu.compile import Cap, EvaluationPack, Group, Score
-from heshan_vetting.permu.conditions import ConditionView, Decision
+from heshan_vetting.permu.conditions import Answer, ConditionView
 from heshan_vetting.permu.register import Register
 from heshan_vetting.permu.results import (
     BenchmarkResult,
@@ -99,9 +99,9 @@ def evaluate_register(
     engine = build_engine(view.pack)
     members = [_Member(i, pack.env(e.values)) for i, e in enumerate(register.enterprises)]
     group_of: dict[int, Group] = {}
-    decided: dict[int, Decision] = {}
+    decided: dict[int, Answer] = {}
     for m in members:
-        d = decided[m.index] = view.decide(engine, m.env)  # the engine decides the group and the caps
+        d = decided[m.index] = view.ask(engine, m.env)  # the engine decides the group and the caps
         if d.group is not None:
             group_of[m.index] = d.group
             continue
@@ -188,7 +188,7 @@ def _evaluate_group(
     results: dict[int, EnterpriseResult],
     register: Register,
     caps: Sequence[Cap],
-    decided: dict[int, Decision],
+    decided: dict[int, Answer],
 ) -> GroupResult:
     benchmarks: list[BenchmarkResult] = []
     points: dict[int, dict[str, tuple[float | None, float | None, str]]] = {m.index: {} for m in in_group}
