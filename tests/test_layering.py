@@ -59,6 +59,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
         "command",
         "html | render",
         "agreements | movement | score | targets",
+        "conditions",
         "compile",
         "register",
         "classing | results",

@@ -602,6 +602,21 @@ def unknown_format(name: str, renderers: Mapping[str, Any], field: str = "format
     )
 
 
+def engine_builder(hooks: Hooks, name: object) -> tuple[Callable[[CompiledPack], Engine], str | None]:
+    """The engine ``name`` of ``hooks``' registry (``heshan_engines``), checked as ``Vetter(engine=name)`` checks it.
+
+    Returns a function building the engine for a compiled pack, and the engine's version. An unknown name, or an
+    engine that cannot run here, is the same :class:`UsageError` the Vetter raises (the per-mu evaluation uses it).
+    """
+    engines = hooks.engines()
+    blocked = "engines" in hooks.infos and hooks.infos["engines"].blocked
+    choose_engine(engines, name, builtin_blocked=blocked)
+    assert isinstance(name, str)
+    provider, spec = engines[name]
+    version = _engine_version(spec, provider)
+    return (lambda pack: _build_engine(spec, provider, pack)), version
+
+
 def _engine_call(spec: EngineSpec, provider: str, what: str, call: Callable[[], T]) -> T:
     """Run one of an engine plugin's functions: a user's mistake stays an input error, anything else a PluginError."""
     try:

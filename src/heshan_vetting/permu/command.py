@@ -32,9 +32,12 @@ from heshan_vetting.permu.score import evaluate_register
 from heshan_vetting.permu.targets import propose_targets
 from heshan_vetting.plugins import Hooks, make_plugin_manager
 from heshan_vetting.units import Units
+from heshan_vetting.vetter import engine_builder
 
 DEFAULT_PACK = "heshan-evaluation"
 """The pack ``evaluate`` uses when ``--pack`` is not given."""
+DEFAULT_ENGINE = "native"
+"""The engine ``evaluate`` uses when ``--engine`` is not given."""
 
 
 def _date(text: str) -> date:
@@ -83,6 +86,13 @@ def add_evaluate_parser(sub: Any) -> None:
         "needs -o) (default: text)",
     )
     p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the text output (default: zh)")
+    p.add_argument(
+        "--engine",
+        default=DEFAULT_ENGINE,
+        metavar="NAME",
+        help="the engine that decides the groups' and caps' conditions: native, durable (needs durable-rules) or a "
+        f"plugin's; every engine gives the same result (default: {DEFAULT_ENGINE})",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (never over an input)")
 
 
@@ -100,14 +110,18 @@ def evaluate(
     hooks: Hooks | None = None,
     previous: str | Path | None = None,
     previous_as_of: date | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> tuple[EvaluationResult, list[Path]]:
     """Evaluate ``register`` with ``pack``; returns the result and every input file (registers and pack chain).
 
     ``previous`` (last year's register, or an evaluation's JSON) adds the movement between the two years;
     a previous register is evaluated with the same pack as of ``previous_as_of`` (default: ``as_of``).
+    ``engine`` names the engine (``heshan_engines``) that decides the groups' and caps' conditions; every engine
+    gives the same result (an unknown one, or one that cannot run here, is a :class:`UsageError`).
     """
     if hooks is None:
         hooks = Hooks(*make_plugin_manager())
+    build_engine, _version = engine_builder(hooks, engine)
     definitions = hooks.unit_definitions()
     if not definitions:
         raise UsageError(
@@ -121,7 +135,7 @@ def evaluate(
     day = as_of or date.today()
     _check_in_force(compiled, day)
     read = read_register(register, units, hooks.read_table)
-    result = evaluate_register(compiled, read, day)
+    result = evaluate_register(compiled, read, day, build_engine)
     result = result.model_copy(
         update={
             "targets": propose_targets(compiled, result),
@@ -137,7 +151,7 @@ def evaluate(
         else:
             then = previous_as_of or day
             _check_in_force(compiled, then)
-            before = evaluate_register(compiled, read_register(previous, units, hooks.read_table), then)
+            before = evaluate_register(compiled, read_register(previous, units, hooks.read_table), then, build_engine)
         result = result.model_copy(update={"movement": compare(before, result, str(previous))})
         inputs.append(Path(previous))
     return result, inputs
@@ -202,6 +216,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         hooks=hooks,
         previous=args.previous,
         previous_as_of=args.previous_as_of,
+        engine=args.engine,
     )
     document = render(result, args.lang)
     if isinstance(document, bytes) and args.output is None:

@@ -14,9 +14,10 @@ from datetime import date
 from typing import Any, Literal, TypeVar, cast
 
 from heshan_vetting.errors import RulePackError
+from heshan_vetting.lang import syntax as ast
 from heshan_vetting.lang.compiler import Compiler
 from heshan_vetting.lang.ops import scaled
-from heshan_vetting.lang.types import BoolFn, CompileError, NumFn, VType
+from heshan_vetting.lang.types import BoolFn, CompileError, Namespace, NumFn, VType
 from heshan_vetting.lang.values import MISSING, Env, norm
 from heshan_vetting.packs.data import PackData
 from heshan_vetting.packs.evalschema import (
@@ -77,6 +78,8 @@ class Group:
     cuts_citation: Citation
     effective_from: date | None
     effective_until: date | None
+    when_tree: ast.Node | None = None
+    """``when`` as a syntax tree, for the engines that translate conditions (:mod:`.conditions`)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Cap:
     citation: Citation
     effective_from: date | None
     effective_until: date | None
+    when_tree: ast.Node | None = None
+    """``when`` as a syntax tree, for the engines that translate conditions (:mod:`.conditions`)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,10 @@ class EvaluationPack:
     local_defaults: tuple[str, ...]
     """Every figure the city sets itself (citation status ``local_default``), as ``where: what``."""
     fact_types: dict[str, VType] = field(default_factory=dict)
+    namespace: Namespace = field(default_factory=Namespace)
+    """Every name the pack's conditions may use, with its static type (for engines that translate conditions)."""
+    units: Units | None = None
+    """The unit registry the pack was compiled for."""
 
     @property
     def class_order(self) -> tuple[str, ...]:
@@ -280,6 +289,8 @@ class _EvalCompiler(PackData):
             notes=tuple(self.notes),
             local_defaults=tuple(self.local),
             fact_types=dict(self.ns.values),
+            namespace=self.ns,
+            units=self.units,
         )
 
     def _indicator(self, src: Sourced[EvalIndicatorDef]) -> EvalIndicator:
@@ -312,10 +323,10 @@ class _EvalCompiler(PackData):
             formula=ind.value,
         )
 
-    def _bool(self, src: Sourced[Any], key: str, text: str) -> BoolFn:
+    def _bool(self, src: Sourced[Any], key: str, text: str) -> tuple[BoolFn, ast.Node]:
         tree = self.parse(src, key, text)
         try:
-            return Compiler(self.units, self.ns).compile_bool(tree)
+            return Compiler(self.units, self.ns).compile_bool(tree), tree
         except CompileError as exc:
             raise self.expr_error(src, key, exc) from None
 
@@ -374,15 +385,17 @@ class _EvalCompiler(PackData):
                 src, ("rest",), "The rest class must be worse than every cut's class.", "rest 类别须差于各分界的类别。"
             )
         self._note_local(g.cuts_citation, f"groups.{g.id}.cuts")
+        when, tree = self._bool(src, "when", g.when)
         return Group(
             id=g.id,
             title=g.title,
-            when=self._bool(src, "when", g.when),
+            when=when,
             scores=tuple(scores),
             rule=ClassRule(g.classes_by, tuple(cuts), g.rest),
             cuts_citation=g.cuts_citation,
             effective_from=g.effective_from,
             effective_until=g.effective_until,
+            when_tree=tree,
         )
 
     def m_unit(self, indicator: str) -> str:
@@ -392,9 +405,8 @@ class _EvalCompiler(PackData):
         c = src.item
         self._class_ref(src, ("at_best",), c.at_best, order)
         self._note_local(c.citation, f"caps.{c.id}")
-        return Cap(
-            c.id, c.title, self._bool(src, "when", c.when), c.at_best, c.citation, c.effective_from, c.effective_until
-        )
+        when, tree = self._bool(src, "when", c.when)
+        return Cap(c.id, c.title, when, c.at_best, c.citation, c.effective_from, c.effective_until, tree)
 
     def _target(self, src: Sourced[TargetDef], groups: tuple[Group, ...]) -> Target:
         t = src.item

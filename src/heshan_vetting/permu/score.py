@@ -2,20 +2,26 @@
 
 Points are normalised-linear, as Zhejiang counties publish the method (policy-facts §4.1 #6):
 ``points = value ÷ benchmark × weight``, cut to the indicator's ``cap`` when the pack gives one, and the score is
-the sum of the points. Indicator values are computed once, here, by the pack's compiled closures (the same for
-every engine: an engine decides conditions of vetting rules, and an evaluation has none it must decide).
+the sum of the points. The groups' and caps' conditions are decided by the engine chosen (``--engine``), once per
+enterprise, through :mod:`.conditions`; indicator values are computed once, here, by the pack's compiled closures
+(the same for every engine, as derived metrics are for vetting), and classes by the one shared function of
+:mod:`.classing`.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from heshan_vetting.engines.native import native_decider
+from heshan_vetting.engines.protocol import Engine
 from heshan_vetting.lang.values import MISSING, Env, Unknown
+from heshan_vetting.packs.compiled import CompiledPack
 from heshan_vetting.permu.classing import assign_classes, cap_class
 from heshan_vetting.permu.compile import Cap, EvaluationPack, Group, Score
+from heshan_vetting.permu.conditions import Answer, ConditionView
 from heshan_vetting.permu.register import Register
 from heshan_vetting.permu.results import (
     BenchmarkResult,
@@ -71,36 +77,49 @@ def _points(value: float, benchmark: float, score: Score) -> tuple[float, bool]:
     return raw, False
 
 
-def evaluate_register(pack: EvaluationPack, register: Register, as_of: date) -> EvaluationResult:
-    """Evaluate every enterprise of ``register`` with ``pack`` as of ``as_of`` (groups and caps in force then)."""
+def _native(pack: CompiledPack) -> Engine:
+    return native_decider
+
+
+def evaluate_register(
+    pack: EvaluationPack,
+    register: Register,
+    as_of: date,
+    build_engine: Callable[[CompiledPack], Engine] = _native,
+) -> EvaluationResult:
+    """Evaluate every enterprise of ``register`` with ``pack`` as of ``as_of`` (groups and caps in force then).
+
+    ``build_engine`` builds the engine (default: native) for the view of the groups and caps in force
+    (:class:`~heshan_vetting.permu.conditions.ConditionView`); the engine decides their conditions, called once per
+    enterprise. The indicator values, points, classes and lists are computed here, the same whichever engine
+    decides."""
     groups = [g for g in pack.groups if _in_force(g.effective_from, g.effective_until, as_of)]
     caps = [c for c in pack.caps if _in_force(c.effective_from, c.effective_until, as_of)]
+    view = ConditionView.build(pack, groups, caps)
+    engine = build_engine(view.pack)
     members = [_Member(i, pack.env(e.values)) for i, e in enumerate(register.enterprises)]
     group_of: dict[int, Group] = {}
+    decided: dict[int, Answer] = {}
     for m in members:
-        undecided = False
-        for g in groups:  # the first group whose condition holds; one that cannot be decided stops the search
-            hit = g.when(m.env)
-            if hit is True:
-                group_of[m.index] = g
-                break
-            if isinstance(hit, Unknown):
-                undecided = True
-                break
-        if m.index not in group_of:
-            m.reasons.append(
-                Text(
-                    zh="无法判定所属分组（缺少分组所需数据，如企业规模）" if undecided else "不属于本规则包的任何分组",
-                    en="its group cannot be decided (data the groups need, such as the size group, is missing)"
-                    if undecided
-                    else "it belongs to none of the pack's groups",
-                )
+        d = decided[m.index] = view.ask(engine, m.env)  # the engine decides the group and the caps
+        if d.group is not None:
+            group_of[m.index] = d.group
+            continue
+        m.reasons.append(
+            Text(
+                zh="无法判定所属分组（缺少分组所需数据，如企业规模）"
+                if d.group_undecided
+                else "不属于本规则包的任何分组",
+                en="its group cannot be decided (data the groups need, such as the size group, is missing)"
+                if d.group_undecided
+                else "it belongs to none of the pack's groups",
             )
+        )
     results: dict[int, EnterpriseResult] = {}
     group_results: list[GroupResult] = []
     for g in groups:
         in_group = [m for m in members if group_of.get(m.index) is g]
-        group_results.append(_evaluate_group(pack, g, in_group, results, register, caps))
+        group_results.append(_evaluate_group(pack, g, in_group, results, register, caps, decided))
     for m in members:
         if m.index not in results:
             results[m.index] = _unclassed(pack, register, m, None, None)
@@ -169,6 +188,7 @@ def _evaluate_group(
     results: dict[int, EnterpriseResult],
     register: Register,
     caps: Sequence[Cap],
+    decided: dict[int, Answer],
 ) -> GroupResult:
     benchmarks: list[BenchmarkResult] = []
     points: dict[int, dict[str, tuple[float | None, float | None, str]]] = {m.index: {} for m in in_group}
@@ -254,14 +274,8 @@ def _evaluate_group(
             results[m.index] = _unclassed(pack, register, m, g, indicators, weight_total)
             continue
         c = classed[m.index]
-        held: list[str] = []
-        undecided: list[str] = []
-        for cap in caps:
-            hit = cap.when(m.env)
-            if hit is True:
-                held.append(cap.id)
-            elif isinstance(hit, Unknown):
-                undecided.append(cap.id)
+        held = list(decided[m.index].caps_held)
+        undecided = list(decided[m.index].caps_undecided)
         cap_of = {cap.id: cap.at_best for cap in caps}
         final = cap_class(c.class_id, [cap_of[h] for h in held], order)
         info = next(ci for ci in pack.classes if ci.id == final)
