@@ -37,11 +37,15 @@ _UNITS = (
 _NUMBER = re.compile(
     r"(?:[≥≤≠<>=]\s?)?[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?(?:" + _UNITS + r")(?![A-Za-z]))?",
 )
+# Widths of the characters met so far (a pure function's results: what any run would compute the same way).
+_WIDTHS: dict[str, int] = {}
+_OTHER_SPACE = re.compile(r"[^\S ]")  # whitespace other than a plain space (pieces turns it into spaces)
 _ANSI = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "35", "cyan": "36", "dim": "2"}
 
 
 @lru_cache(maxsize=4096)
 def _char_width(ch: str) -> int:
+    """Columns one character takes (see :func:`display_width`); through :data:`_WIDTHS` in hot loops."""
     if unicodedata.combining(ch):
         return 0
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
@@ -51,7 +55,12 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal: 2 for each East Asian wide or fullwidth character, else 1."""
     if text.isascii():
         return len(text)
-    return sum(_char_width(ch) for ch in text)
+    widths = _WIDTHS
+    try:
+        return sum(map(widths.__getitem__, text))
+    except KeyError:
+        widths.update((ch, _char_width(ch)) for ch in set(text) if ch not in widths)
+        return sum(map(widths.__getitem__, text))
 
 
 def pad(text: str, width: int) -> str:
@@ -68,49 +77,55 @@ def colour(text: str, name: str | None, on: bool) -> str:
 
 def pieces(text: str) -> list[tuple[str, int]]:
     """The unbreakable pieces (atoms) of ``text`` in order, each with the number of spaces before it."""
-    protected = [False] * len(text)
+    n = len(text)
+    protected = bytearray(n + 1)  # protected[i + 1] is character i's; protected[0] stands for "before the text"
     for m in _NUMBER.finditer(text):
-        for i in range(m.start(), m.end()):
-            protected[i] = True
+        start, end = m.span()
+        protected[start + 1 : end + 1] = b"\x01" * (end - start)
+    widths = _WIDTHS
     atoms: list[tuple[str, int]] = []
-    cur: list[str] = []
+    append = atoms.append
+    start = -1  # where the current atom starts (-1: no atom open); atoms are slices of ``text``
     cur_space = 0
     cur_narrow = False  # the current atom is open for more narrow characters
     space = 0
     glue_next = False  # the last atom ends with opening punctuation: the next character joins it
     for i, ch in enumerate(text):
-        if ch.isspace() and not (protected[i] and i > 0 and protected[i - 1]):
-            if cur:
-                atoms.append(("".join(cur), cur_space))
-                cur, cur_narrow = [], False
+        both = protected[i + 1] and protected[i]  # this character and the one before are in numbers
+        if ch.isspace() and not both:
+            if start >= 0:
+                append((text[start:i], cur_space))
+                start, cur_narrow = -1, False
             space += 1
             continue
-        wide = _char_width(ch) == 2
-        joins = bool(cur) and (
-            (protected[i] and i > 0 and protected[i - 1])
-            or glue_next
-            or (not space and ch in NO_LINE_START)
-            or (not space and not wide and cur_narrow)
+        w = widths.get(ch)
+        if w is None:
+            w = _char_width(ch)
+            widths[ch] = w
+        wide = w == 2
+        joins = start >= 0 and (
+            both or glue_next or (not space and ch in NO_LINE_START) or (not space and not wide and cur_narrow)
         )
-        if not cur and atoms and not space and ch in NO_LINE_START:
-            # closing punctuation after a finished atom: reopen it
+        if start < 0 and atoms and not space and ch in NO_LINE_START:
+            # closing punctuation after a finished atom: reopen it (atoms are contiguous slices, so the
+            # reopened atom is the last one's text continued up to here)
             last, last_space = atoms.pop()
-            cur, cur_space = [last], last_space
+            start, cur_space = i - len(last), last_space
             joins = True
-        if not joins and cur:
-            atoms.append(("".join(cur), cur_space))
-            cur = []
-        if not cur:
+        if not joins and start >= 0:
+            append((text[start:i], cur_space))
+            start = -1
+        if start < 0:
             cur_space = space
-        cur.append(ch)
+            start = i
         space = 0
         cur_narrow = not wide
         glue_next = ch in NO_LINE_END
-        if wide and not glue_next and not protected[i]:
-            atoms.append(("".join(cur), cur_space))
-            cur, cur_narrow = [], False
-    if cur:
-        atoms.append(("".join(cur), cur_space))
+        if wide and not glue_next and not protected[i + 1]:
+            append((text[start : i + 1], cur_space))
+            start, cur_narrow = -1, False
+    if start >= 0:
+        atoms.append((text[start:], cur_space))
     return atoms
 
 
@@ -120,8 +135,15 @@ def wrap(text: str, width: int) -> list[str]:
     Line breaks in ``text`` are kept; spaces at a break are dropped. Never returns an empty list.
     """
     lines: list[str] = []
+    width = max(1, width)
     for paragraph in text.split("\n"):
-        lines.extend(_fill(pieces(paragraph), max(1, width)))
+        # A paragraph that fits, with plain spaces only, is itself less its outer spaces: the same line
+        # pieces and _fill would make, without cutting it into atoms.
+        line = paragraph.strip(" ")
+        if display_width(line) <= width and not _OTHER_SPACE.search(line):
+            lines.append(line)
+        else:
+            lines.extend(_fill(pieces(paragraph), width))
     return lines
 
 
