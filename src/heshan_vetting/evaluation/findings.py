@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,7 @@ from heshan_vetting.packs.compiled import (
     CompiledLabel,
     CompiledPack,
     CompiledRule,
+    CompiledThreshold,
     NumericCheck,
 )
 from heshan_vetting.report import (
@@ -24,6 +25,7 @@ from heshan_vetting.report import (
     Finding,
     Label,
     Outcome,
+    Severity,
     Text,
 )
 from heshan_vetting.terms import format_quantity
@@ -78,8 +80,32 @@ def missing_facts(pack: CompiledPack, env: dict[str, Any], fn: BoolFn, reads: Se
     return missing_names(pack, env, relevant) or missing_names(pack, env, reads)
 
 
+def _text(zh: str, en: str) -> Text:
+    # both are str already: what validation would check and keep as they are
+    return Text.model_construct(zh=zh, en=en)
+
+
+# Values a FactValue holds exactly as given (validation turns an int into a float and a list into a tuple).
+_KEPT = (float, str, bool, type(None))
+
+
+def _fact_value(name: str, title: Text, raw: Any, unit: str, source: str | None) -> FactValue:
+    """``FactValue(...)``, without validating again what is already of the field's types."""
+    kind = type(raw)
+    if kind is int:
+        raw = float(raw)
+    elif kind is list and all(type(x) is str for x in raw):
+        raw = tuple(raw)
+    if (type(raw) in _KEPT or (type(raw) is tuple and all(type(x) is str for x in raw))) and (
+        source is None or type(source) is str
+    ):
+        return FactValue.model_construct(name=name, title=title, value=raw, unit=unit, source=source)
+    return FactValue(name=name, title=title, value=raw, unit=unit, source=source)
+
+
 def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], reads: Sequence[str]) -> list[FactValue]:
-    derived_names = {d.name for d in pack.derived}
+    derived_names = pack.derived_names
+    titles, units_of, sources = pack.titles, pack.units_of, project.sources
     out: list[FactValue] = []
     for name in reads:
         if name not in pack.fact_types and name not in derived_names:
@@ -95,13 +121,10 @@ def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], read
             raw = None if isinstance(v, Unknown) else float(round_half_up(v, 6))
         if isinstance(raw, float):
             raw = float(round_half_up(raw, 6))
+        title = titles.get(name)
         out.append(
-            FactValue(
-                name=name,
-                title=pack.titles.get(name, Text(zh=name, en=name)),
-                value=raw,
-                unit=pack.units_of.get(name, ""),
-                source=project.sources.get(name),
+            _fact_value(
+                name, _text(name, name) if title is None else title, raw, units_of.get(name, ""), sources.get(name)
             )
         )
     return out
@@ -137,8 +160,8 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
                 gap = actual - threshold
                 need_zh += f"，超出 {_quantity(gap, check.unit)}"
                 need_en += f"; over by {_quantity(gap, check.unit)}"
-        text = Text(zh=need_zh, en=need_en)
-    cmp = Comparison(
+        text = _text(need_zh, need_en)
+    cmp = Comparison.model_construct(  # every value below is already of its field's type
         expression=check.expression,
         op=check.op,
         actual=None if actual is None else float(actual),
@@ -181,17 +204,17 @@ def rule_finding(
     joined_en = "; ".join(t.en for t in texts)
     if result is True:
         outcome = Outcome.PASS
-        detail = Text(zh=f"符合。{joined_zh}".rstrip(), en=f"Passes. {joined_en}".rstrip())
+        detail = _text(zh=f"符合。{joined_zh}".rstrip(), en=f"Passes. {joined_en}".rstrip())
     elif result is False and stage == "applies":
         outcome = Outcome.NOT_APPLICABLE
-        detail = Text(
+        detail = _text(
             zh="不适用：本项目不属于该规则的适用范围。",
             en="Not applicable: the rule's scope does not cover this project.",
         )
     elif result is False:
         outcome = Outcome.FAIL
-        msg = rule.message or Text(zh=f"不符合：{rule.title.zh}。", en=f"Fails: {rule.title.en}.")
-        detail = Text(
+        msg = rule.message or _text(zh=f"不符合：{rule.title.zh}。", en=f"Fails: {rule.title.en}.")
+        detail = _text(
             zh=msg.zh + (f"（{joined_zh}）" if joined_zh else ""),
             en=msg.en + (f" ({joined_en})" if joined_en else ""),
         )
@@ -203,7 +226,7 @@ def rule_finding(
             missing = missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
             names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in missing) or "—"
             names_en = ", ".join(missing) or "—"
-            detail = Text(
+            detail = _text(
                 zh=f"数据不足，无法判断：缺少 {names_zh}。", en=f"Insufficient data to decide: missing {names_en}."
             )
         elif result.kind == "na":
@@ -211,38 +234,59 @@ def rule_finding(
             detail = _na_detail(pack, rule, project, env, as_of)
         else:
             outcome = Outcome.ERROR
-            detail = Text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
+            detail = _text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
     status = _figure_status(pack, rule, as_of)
     unverified = status not in ("verified", "computed")
-    return Finding(
+    # the fields taken from the rule are as the compiler makes them (checked here, cheaply): nothing to validate
+    typed = (
+        type(rule.id) is str
+        and type(rule.pack_id) is str
+        and type(rule.title) is Text
+        and type(rule.severity) is Severity
+        and type(rule.citation) is Citation
+        and all(type(t) is str for t in rule.tags)
+    )
+    make: Callable[..., Finding] = Finding.model_construct if typed else Finding
+    return make(
         rule_id=rule.id,
         pack_id=rule.pack_id,
         title=rule.title,
         severity=rule.severity,
         outcome=outcome,
         explanation=detail,
-        comparisons=comparisons,
-        facts=_fact_values(pack, project, env, rule.reads),
-        missing=missing,
+        comparisons=tuple(comparisons),
+        facts=tuple(_fact_values(pack, project, env, rule.reads)),
+        missing=tuple(missing),
         citation=rule.citation,
         unverified=unverified,
         figure_status=status,
-        tags=list(rule.tags),
+        tags=tuple(rule.tags),
     )
 
 
 def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of: date) -> CitationStatus:
-    statuses: list[CitationStatus] = [rule.citation.status]
-    for name in rule.reads:
-        th = pack.thresholds.get(name)
-        if th is not None:
-            hit = th.value_on(as_of)
-            if hit is not None and hit[1] is not None:
-                statuses.append(hit[1].status)
-        for source in (pack.tables.get(name), pack.sets.get(name)):
-            if source is not None and isinstance(source.citation, Citation):
-                statuses.append(source.citation.status)
-    return max(statuses, key=lambda s: s.rank)
+    """The weakest status among the rule's citation, the thresholds in force on ``as_of`` that it reads and
+    the tables and sets it reads (ranks are distinct, so the weakest is one status)."""
+    key = ("statics", rule.citation.status, rule.reads)
+    statics = pack.memo.get(key)
+    if statics is None:  # what does not depend on the date: once per pack and rule
+        fixed: list[CitationStatus] = [rule.citation.status]
+        thresholds: list[CompiledThreshold] = []
+        for name in rule.reads:
+            th = pack.thresholds.get(name)
+            if th is not None:
+                thresholds.append(th)
+            for source in (pack.tables.get(name), pack.sets.get(name)):
+                if source is not None and isinstance(source.citation, Citation):
+                    fixed.append(source.citation.status)
+        statics = (max(fixed, key=lambda s: s.rank), thresholds)
+        pack.memo[key] = statics
+    weakest, thresholds = statics
+    for th in thresholds:
+        hit = th.value_on(as_of)
+        if hit is not None and hit[1] is not None and hit[1].status.rank > weakest.rank:
+            weakest = hit[1].status
+    return weakest
 
 
 def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: dict[str, Any], as_of: date) -> Text:
