@@ -5,13 +5,20 @@ Interleaved rounds in one process (fair on a shared machine); prints per-project
 ``check`` of one file against ``python -c "import pint"`` (best of 10, subprocess).
 
     python benchmarks/quick_native.py [--rounds 15] [--profile check] [--cold]
+    python benchmarks/quick_native.py --compare /tmp/base/src   # before (that source tree) against after
+
+``--compare SRC`` alternates subprocess runs of this script on ``SRC`` (e.g. ``git archive main src``
+unpacked somewhere) and on this tree, and prints each step's time after/before (medians over the runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
+import os
 import pstats
+import random
 import statistics
 import subprocess
 import sys
@@ -34,23 +41,53 @@ def _dicts() -> list[dict[str, Any]]:
     return out
 
 
-def _cold(n: int = 10) -> None:
-    def best(cmd: list[str]) -> float:
+def _env(src: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src
+    return env
+
+
+def _compare(src: str, runs: int, rounds: int) -> None:
+    here = str(ROOT / "src")
+    got: dict[str, dict[str, list[float]]] = {"before": {}, "after": {}}
+    for _ in range(runs):
+        for side, tree in (("before", src), ("after", here)):
+            cmd = [sys.executable, __file__, "--rounds", str(rounds), "--emit"]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(tree)).stdout
+            for name, value in json.loads(out.splitlines()[-1]).items():
+                got[side].setdefault(name, []).append(value)
+    print(f"{runs} alternating runs of {rounds} interleaved rounds; per-project medians")
+    print(
+        f"  {'step':6} {'before us':>10} {'after us':>10} {'after/before':>13} {'xchk before':>12} {'xchk after':>11}"
+    )
+    cb, ca = statistics.median(got["before"]["check"]), statistics.median(got["after"]["check"])
+    for name in got["after"]:
+        b, a = statistics.median(got["before"][name]), statistics.median(got["after"][name])
+        print(f"  {name:6} {b * 1e6:10.0f} {a * 1e6:10.0f} {a / b:13.2f} {b / cb:12.2f} {a / ca:11.2f}")
+
+
+def _cold(n: int = 10, src: str | None = None) -> None:
+    def best(cmd: list[str], tree: str | None = None) -> float:
         times = []
         for _ in range(n):
             t = time.perf_counter()
-            subprocess.run(cmd, check=False, capture_output=True)
+            subprocess.run(cmd, check=False, capture_output=True, env=_env(tree))
             times.append(time.perf_counter() - t)
         return min(times)
 
     target = str(ROOT / "examples" / "projects" / "pv-module-plant.toml")
     pint = [sys.executable, "-c", "import pint"]
     check = [sys.executable, "-m", "heshan_vetting", "check", target]
-    a = b = float("inf")
-    for _ in range(2):  # interleave the two
+    a = b = c = float("inf")
+    for _ in range(2):  # interleave them
         a = min(a, best(pint))
-        b = min(b, best(check))
-    print(f"cold: import pint {a * 1000:.0f} ms, check {b * 1000:.0f} ms, ratio {b / a:.2f}x")
+        b = min(b, best(check, str(ROOT / "src")))
+        if src:
+            c = min(c, best(check, src))
+    print(f"cold (best of {2 * n}): import pint {a * 1000:.0f} ms, check {b * 1000:.0f} ms, ratio {b / a:.2f}x")
+    if src:
+        print(f"  before ({src}): check {c * 1000:.0f} ms, ratio {c / a:.2f}x")
 
 
 def main() -> None:
@@ -59,9 +96,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--profile", choices=["check", "dict", "json", "text"])
     ap.add_argument("--cold", action="store_true")
+    ap.add_argument("--compare", metavar="SRC")
+    ap.add_argument("--runs", type=int, default=4)
+    ap.add_argument("--emit", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.cold:
-        _cold()
+        _cold(src=args.compare)
+        return
+    if args.compare:
+        _compare(args.compare, args.runs, args.rounds)
         return
     from heshan_vetting import Vetter
 
@@ -99,11 +142,18 @@ def main() -> None:
         pstats.Stats(prof).sort_stats("tottime").print_stats(30)
         return
     times: dict[str, list[float]] = {k: [] for k in steps}
+    order = list(steps)
+    rng = random.Random(1)
     for _ in range(args.rounds):
-        for name, fn in steps.items():
+        rng.shuffle(order)  # no step always runs first (after the others' garbage)
+        for name in order:
+            fn = steps[name]
             t = time.perf_counter()
             fn()
             times[name].append((time.perf_counter() - t) / len(projects))
+    if args.emit:
+        print(json.dumps({name: statistics.median(ts) for name, ts in times.items()}))
+        return
     base = statistics.median(times["check"])
     print(f"{len(projects)} projects, {args.rounds} interleaved rounds (median per project)")
     for name, ts in times.items():

@@ -77,16 +77,22 @@ def colour(text: str, name: str | None, on: bool) -> str:
 
 def pieces(text: str) -> list[tuple[str, int]]:
     """The unbreakable pieces (atoms) of ``text`` in order, each with the number of spaces before it."""
+    return [(atom, space) for atom, space, _w in _atoms(text)]
+
+
+def _atoms(text: str) -> list[tuple[str, int, int]]:
+    """:func:`pieces` with each atom's display width as well (summed as the atom is cut)."""
     n = len(text)
     protected = bytearray(n + 1)  # protected[i + 1] is character i's; protected[0] stands for "before the text"
     for m in _NUMBER.finditer(text):
         start, end = m.span()
         protected[start + 1 : end + 1] = b"\x01" * (end - start)
     widths = _WIDTHS
-    atoms: list[tuple[str, int]] = []
+    atoms: list[tuple[str, int, int]] = []
     append = atoms.append
     start = -1  # where the current atom starts (-1: no atom open); atoms are slices of ``text``
     cur_space = 0
+    cur_w = 0  # the current atom's display width
     cur_narrow = False  # the current atom is open for more narrow characters
     space = 0
     glue_next = False  # the last atom ends with opening punctuation: the next character joins it
@@ -94,7 +100,7 @@ def pieces(text: str) -> list[tuple[str, int]]:
         both = protected[i + 1] and protected[i]  # this character and the one before are in numbers
         if ch.isspace() and not both:
             if start >= 0:
-                append((text[start:i], cur_space))
+                append((text[start:i], cur_space, cur_w))
                 start, cur_narrow = -1, False
             space += 1
             continue
@@ -109,23 +115,25 @@ def pieces(text: str) -> list[tuple[str, int]]:
         if start < 0 and atoms and not space and ch in NO_LINE_START:
             # closing punctuation after a finished atom: reopen it (atoms are contiguous slices, so the
             # reopened atom is the last one's text continued up to here)
-            last, last_space = atoms.pop()
+            last, last_space, cur_w = atoms.pop()
             start, cur_space = i - len(last), last_space
             joins = True
         if not joins and start >= 0:
-            append((text[start:i], cur_space))
+            append((text[start:i], cur_space, cur_w))
             start = -1
         if start < 0:
             cur_space = space
             start = i
+            cur_w = 0
+        cur_w += w
         space = 0
         cur_narrow = not wide
         glue_next = ch in NO_LINE_END
         if wide and not glue_next and not protected[i + 1]:
-            append((text[start : i + 1], cur_space))
+            append((text[start : i + 1], cur_space, cur_w))
             start, cur_narrow = -1, False
     if start >= 0:
-        atoms.append((text[start:], cur_space))
+        atoms.append((text[start:], cur_space, cur_w))
     return atoms
 
 
@@ -143,7 +151,7 @@ def wrap(text: str, width: int) -> list[str]:
         if display_width(line) <= width and not _OTHER_SPACE.search(line):
             lines.append(line)
         else:
-            lines.extend(_fill(pieces(paragraph), width))
+            lines.extend(_fill_measured(_atoms(paragraph), width))
     return lines
 
 
@@ -153,6 +161,24 @@ def _fill(atoms: Iterable[tuple[str, int]], width: int) -> list[str]:
     used = 0
     for atom, space in atoms:
         w = display_width(atom)
+        gap = space if cur else 0
+        if cur and used + gap + w > width:
+            lines.append("".join(cur))
+            cur, used, gap = [], 0, 0
+        if gap:
+            cur.append(" " * gap)
+        cur.append(atom)
+        used += gap + w
+    lines.append("".join(cur))
+    return lines
+
+
+def _fill_measured(atoms: Iterable[tuple[str, int, int]], width: int) -> list[str]:
+    """:func:`_fill` of atoms whose display widths are known."""
+    lines: list[str] = []
+    cur: list[str] = []
+    used = 0
+    for atom, space, w in atoms:
         gap = space if cur else 0
         if cur and used + gap + w > width:
             lines.append("".join(cur))
