@@ -11,7 +11,7 @@ merged pack is compiled (:mod:`.compiler`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,18 @@ def _read_toml(path: Path, docs: dict[str, TomlDocument | RulePackError] | None)
     return hit
 
 
+# The parsed TOML of the pack files read in this process, by the sha256 of their text (so never stale), for
+# readers that need a pack's raw data again (the text renderer's glossary of titles) without parsing it a
+# second time. Read-only by contract: nothing may change the data. At most _PARSED_MAX files are kept.
+_PARSED: dict[str, Mapping[str, Any]] = {}
+_PARSED_MAX = 64
+
+
+def parsed_pack_data(sha256: str) -> Mapping[str, Any] | None:
+    """The parsed TOML (read-only) of a pack file this process has read, by the sha256 of its text; else ``None``."""
+    return _PARSED.get(sha256)
+
+
 def read_pack_file(path: Path, docs: dict[str, TomlDocument | RulePackError] | None = None) -> LoadedPack:
     """Parse and schema-check one pack file (no layering); ``docs`` as for :func:`index_packs`."""
     doc = _read_toml(path, docs)
@@ -166,6 +178,10 @@ def read_pack_file(path: Path, docs: dict[str, TomlDocument | RulePackError] | N
         raise _schema_error(doc, exc) from None
     _check_names(model, doc)
     sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+    if sha not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)), None)
+        _PARSED[sha] = doc.data
     return LoadedPack(model=model, doc=doc, sha256=sha)
 
 
