@@ -48,6 +48,14 @@ exit codes / 退出码:
 """
 
 
+def outcomes(item: Any) -> Outcomes:
+    """:func:`heshan_vetting.impact_report.outcomes`, imported on first use (a module-level function of this
+    module, so that ``map_many`` can send it to worker processes and tests can replace it)."""
+    from heshan_vetting.impact_report import outcomes as outcomes_of
+
+    return outcomes_of(item)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -158,7 +166,7 @@ def run_impact(
     :param waivers: governed waivers applied on both sides (a waiver file, as ``Vetter(waivers=...)`` takes it).
     :param inputs: a list to which every file the run reads is appended (for the caller's own output check).
     """
-    from heshan_vetting.impact_report import ImpactBuilder, outcomes
+    from heshan_vetting.impact_report import ImpactBuilder
     from heshan_vetting.packdiff import Side, diff_packs
 
     options: dict[str, Any] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,6 @@ from heshan_vetting.report import (
     Finding,
     Label,
     Outcome,
-    Severity,
     Text,
 )
 from heshan_vetting.terms import format_quantity
@@ -81,35 +80,29 @@ def missing_facts(pack: CompiledPack, env: dict[str, Any], fn: BoolFn, reads: Se
 
 
 def _text(zh: str, en: str) -> Text:
-    # both are str already: what validation would check and keep as they are
-    return Text.model_construct(zh=zh, en=en)
+    return Text(zh=zh, en=en)
 
 
-# Values a FactValue holds exactly as given (validation turns an int into a float and a list into a tuple).
-_KEPT = (float, str, bool, type(None))
-
-
-def _fact_value(name: str, title: Text, raw: Any, unit: str, source: str | None) -> FactValue:
-    """``FactValue(...)``, without validating again what is already of the field's types."""
-    kind = type(raw)
-    if kind is int:
-        raw = float(raw)
-    elif kind is list and all(type(x) is str for x in raw):
-        raw = tuple(raw)
-    if (type(raw) in _KEPT or (type(raw) is tuple and all(type(x) is str for x in raw))) and (
-        source is None or type(source) is str
-    ):
-        return FactValue.model_construct(name=name, title=title, value=raw, unit=unit, source=source)
-    return FactValue(name=name, title=title, value=raw, unit=unit, source=source)
-
-
-def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], reads: Sequence[str]) -> list[FactValue]:
+def _fact_values(
+    pack: CompiledPack,
+    project: Project,
+    env: dict[str, Any],
+    reads: Sequence[str],
+    seen: dict[str, FactValue] | None = None,
+) -> list[FactValue]:
+    """The facts ``reads`` names, with their values. ``seen`` keeps those already made for the same project
+    and facts (one check): a fact's entry depends only on its name then, so each is made once per check."""
     derived_names = pack.derived_names
     titles, units_of, sources = pack.titles, pack.units_of, project.sources
     out: list[FactValue] = []
     for name in reads:
         if name not in pack.fact_types and name not in derived_names:
             continue
+        if seen is not None:
+            done = seen.get(name)
+            if done is not None:
+                out.append(done)
+                continue
         raw: Any
         if name in pack.plugin_facts:
             v = env.get(name)
@@ -122,11 +115,16 @@ def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], read
         if isinstance(raw, float):
             raw = float(round_half_up(raw, 6))
         title = titles.get(name)
-        out.append(
-            _fact_value(
-                name, _text(name, name) if title is None else title, raw, units_of.get(name, ""), sources.get(name)
-            )
+        fact = FactValue(
+            name=name,
+            title=_text(name, name) if title is None else title,
+            value=raw,
+            unit=units_of.get(name, ""),
+            source=sources.get(name),
         )
+        if seen is not None:
+            seen[name] = fact
+        out.append(fact)
     return out
 
 
@@ -161,7 +159,7 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
                 need_zh += f"，超出 {_quantity(gap, check.unit)}"
                 need_en += f"; over by {_quantity(gap, check.unit)}"
         text = _text(need_zh, need_en)
-    cmp = Comparison.model_construct(  # every value below is already of its field's type
+    cmp = Comparison(
         expression=check.expression,
         op=check.op,
         actual=None if actual is None else float(actual),
@@ -181,7 +179,10 @@ def rule_finding(
     env: dict[str, Any],
     as_of: date,
     decided: tuple[Any, Any],
+    seen: dict[str, FactValue] | None = None,
 ) -> Finding:
+    """The finding of ``rule`` for ``project`` from the engine's decision; ``seen``: a dict shared by the
+    findings and labels of one check (of one project, one fact namespace), so that each fact is made once."""
     outcome: Outcome
     detail: Text
     missing: list[str] = []
@@ -237,17 +238,7 @@ def rule_finding(
             detail = _text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
     status = _figure_status(pack, rule, as_of)
     unverified = status not in ("verified", "computed")
-    # the fields taken from the rule are as the compiler makes them (checked here, cheaply): nothing to validate
-    typed = (
-        type(rule.id) is str
-        and type(rule.pack_id) is str
-        and type(rule.title) is Text
-        and type(rule.severity) is Severity
-        and type(rule.citation) is Citation
-        and all(type(t) is str for t in rule.tags)
-    )
-    make: Callable[..., Finding] = Finding.model_construct if typed else Finding
-    return make(
+    return Finding(
         rule_id=rule.id,
         pack_id=rule.pack_id,
         title=rule.title,
@@ -255,7 +246,7 @@ def rule_finding(
         outcome=outcome,
         explanation=detail,
         comparisons=tuple(comparisons),
-        facts=tuple(_fact_values(pack, project, env, rule.reads)),
+        facts=tuple(_fact_values(pack, project, env, rule.reads, seen)),
         missing=tuple(missing),
         citation=rule.citation,
         unverified=unverified,
@@ -310,8 +301,15 @@ def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: di
 
 
 def label_result(
-    pack: CompiledPack, label: CompiledLabel, project: Project, env: dict[str, Any], as_of: date, cases: tuple[Any, ...]
+    pack: CompiledPack,
+    label: CompiledLabel,
+    project: Project,
+    env: dict[str, Any],
+    as_of: date,
+    cases: tuple[Any, ...],
+    seen: dict[str, FactValue] | None = None,
 ) -> Label:
+    """The label's value for ``project`` from the engine's cases; ``seen`` as for :func:`rule_finding`."""
     value: Text | None = label.otherwise
     outcome = "decided" if value is not None else "none"
     missing: list[str] = []
@@ -330,6 +328,6 @@ def label_result(
     return Label(
         id=label.id, title=label.title, value=value,
         outcome="decided" if outcome == "decided" else ("none" if outcome == "none" else "insufficient_data"),
-        missing=tuple(missing), facts=tuple(_fact_values(pack, project, env, label.reads)),
+        missing=tuple(missing), facts=tuple(_fact_values(pack, project, env, label.reads, seen)),
         citation=label.citation, figure_status=_figure_status(pack, label, as_of),
     )  # fmt: skip
