@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -55,6 +56,12 @@ __all__ = [
 
 REPORT_SCHEMA = "heshan-vetting/report/v2"
 _OUT_OF_SCOPE_TEXT = ("不属本规则包评审范围，暂缓评审", "deferred: outside the scope of the rule pack")
+
+
+@cache
+def _outcome_text(outcome: Outcome) -> Text:
+    # one frozen Text per outcome (five), not one per finding each time a report is dumped
+    return Text(zh=outcome.label("zh"), en=outcome.label("en"))
 
 
 class FactValue(FrozenModel):
@@ -146,7 +153,7 @@ class Finding(FrozenModel):
     @property
     def outcome_text(self) -> Text:
         """The outcome in words, zh and en (derived from ``outcome``)."""
-        return Text(zh=self.outcome.label("zh"), en=self.outcome.label("en"))
+        return _outcome_text(self.outcome)
 
 
 class IndicatorScore(FrozenModel):

@@ -142,8 +142,14 @@ def wrap(text: str, width: int) -> list[str]:
 
     Line breaks in ``text`` are kept; spaces at a break are dropped. Never returns an empty list.
     """
+    return list(_wrapped(text, max(1, width)))
+
+
+# Reports repeat many texts (titles, citations, notices, the same explanation for many projects): a wrapped
+# text is kept, by text and width, for the next time (a pure function's results, bounded; nothing else).
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int) -> tuple[str, ...]:
     lines: list[str] = []
-    width = max(1, width)
     for paragraph in text.split("\n"):
         # A paragraph that fits, with plain spaces only, is itself less its outer spaces: the same line
         # pieces and _fill would make, without cutting it into atoms.
@@ -152,7 +158,7 @@ def wrap(text: str, width: int) -> list[str]:
             lines.append(line)
         else:
             lines.extend(_fill_measured(_atoms(paragraph), width))
-    return lines
+    return tuple(lines)
 
 
 def _fill(atoms: Iterable[tuple[str, int]], width: int) -> list[str]:
