@@ -67,25 +67,24 @@ def _compare(src: str, runs: int, rounds: int) -> None:
         print(f"  {name:6} {b * 1e6:10.0f} {a * 1e6:10.0f} {a / b:13.2f} {b / cb:12.2f} {a / ca:11.2f}")
 
 
-def _cold(n: int = 10, src: str | None = None) -> None:
-    def best(cmd: list[str], tree: str | None = None) -> float:
-        times = []
-        for _ in range(n):
-            t = time.perf_counter()
-            subprocess.run(cmd, check=False, capture_output=True, env=_env(tree))
-            times.append(time.perf_counter() - t)
-        return min(times)
+def _cold(n: int = 15, src: str | None = None) -> None:
+    """Best of ``n`` of each, run in turn (pint, after, before) so that all see the same load."""
+
+    def once(cmd: list[str], tree: str | None = None) -> float:
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=_env(tree))  # a failed run times nothing
+        return time.perf_counter() - t
 
     target = str(ROOT / "examples" / "projects" / "pv-module-plant.toml")
     pint = [sys.executable, "-c", "import pint"]
     check = [sys.executable, "-m", "heshan_vetting", "check", target]
     a = b = c = float("inf")
-    for _ in range(2):  # interleave them
-        a = min(a, best(pint))
-        b = min(b, best(check, str(ROOT / "src")))
+    for _ in range(n):
+        a = min(a, once(pint))
+        b = min(b, once(check, str(ROOT / "src")))
         if src:
-            c = min(c, best(check, src))
-    print(f"cold (best of {2 * n}): import pint {a * 1000:.0f} ms, check {b * 1000:.0f} ms, ratio {b / a:.2f}x")
+            c = min(c, once(check, src))
+    print(f"cold (best of {n}, in turn): import pint {a * 1000:.0f} ms, check {b * 1000:.0f} ms, ratio {b / a:.2f}x")
     if src:
         print(f"  before ({src}): check {c * 1000:.0f} ms, ratio {c / a:.2f}x")
 
