@@ -156,7 +156,8 @@ def test_a_required_rule_on_a_yes_no_fact_and_referrals_that_remain(vetter: Vett
     assert "pv_glass_hearing_held" in hearing.facts
     assert not path.possible  # three referrals remain: at best conditional, whatever the figures
     assert len(path.referrals) == 3
-    assert all("not something figures fix" in r.text.en for r in path.referrals)
+    assert all("not something one figure fixes" in r.text.en for r in path.referrals)
+    assert path.summary.en.startswith("Heshan cannot approve it on its own while referrals are due")
 
 
 def test_solve_finds_the_grid_value_the_check_accepts() -> None:

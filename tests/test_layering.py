@@ -24,7 +24,7 @@ LAYERS: tuple[str, ...] = (
     "cli | testing | hookdoc",
     "impact",
     "runner | packinit | rulesdoc | schemas",
-    "packtests | impact_render",
+    "permu | packtests | impact_render",
     "impact_report",
     "packdiff",
     "config",
@@ -45,7 +45,24 @@ LAYERS: tuple[str, ...] = (
 
 INSIDE: dict[str, tuple[str, ...]] = {
     "lang": ("compiler | parser", "ops", "types", "syntax | values"),
-    "packs": ("compiler | coverage | env | lint", "commitments", "data", "compiled | load", "merge", "schema"),
+    "packs": (
+        "compiler | coverage | env | lint",
+        "commitments",
+        "data",
+        "compiled | load",
+        "merge",
+        "schema",
+        "evalschema",
+        "basics",
+    ),
+    "permu": (
+        "command",
+        "html | render",
+        "agreements | movement | score | targets",
+        "compile",
+        "register",
+        "classing | results",
+    ),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": (

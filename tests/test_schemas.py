@@ -22,6 +22,7 @@ from heshan_vetting.errors import ProjectError
 from heshan_vetting.fields import FIELD_SPECS, LOCATION_FIELDS
 from heshan_vetting.impact_report import IMPACT_SCHEMA
 from heshan_vetting.model import project_from_mapping
+from heshan_vetting.permu.results import EVALUATION_SCHEMA
 from heshan_vetting.report import REPORT_SCHEMA
 from heshan_vetting.results import RESULTS_SCHEMA
 from heshan_vetting.schemas import SCHEMA_NAMES, json_schema, schema_text
@@ -38,7 +39,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "docs" / "schemas"
 UPDATE = os.environ.get("HESHAN_UPDATE_GOLDEN", "") not in ("", "0")
 #: The schema id each versioned document carries; a breaking change of its schema must change it.
-VERSIONED = {"report": REPORT_SCHEMA, "results": RESULTS_SCHEMA, "impact": IMPACT_SCHEMA}
+VERSIONED = {
+    "report": REPORT_SCHEMA,
+    "results": RESULTS_SCHEMA,
+    "impact": IMPACT_SCHEMA,
+    "evaluation": EVALUATION_SCHEMA,
+}
 
 
 def _validator(name: str) -> Any:

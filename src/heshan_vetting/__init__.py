@@ -31,11 +31,15 @@ from heshan_vetting.extension import (
     Check,
     CheckContext,
     CheckResult,
+    EvaluationFormat,
+    EvaluationRenderer,
     FactProvider,
+    HeaderRule,
     LoadedItem,
     NotConfigured,
     RenderContext,
     Renderer,
+    Table,
     Template,
 )
 from heshan_vetting.fields import FIELD_SPECS, FactKind, FieldSpec
@@ -43,6 +47,7 @@ from heshan_vetting.hookspecs import hookimpl
 from heshan_vetting.ledger import ResultColumns, formula_safe
 from heshan_vetting.model import Location, Project, project_from_mapping
 from heshan_vetting.packs.schema import VerdictDef
+from heshan_vetting.permu.results import EnterpriseResult, EvaluationResult
 from heshan_vetting.report import (
     Citation,
     CitationStatus,
@@ -89,6 +94,10 @@ __all__ = [
     "Comparison",
     "Engine",
     "EngineSpec",
+    "EnterpriseResult",
+    "EvaluationFormat",
+    "EvaluationRenderer",
+    "EvaluationResult",
     "Explained",
     "FactKind",
     "FactProvider",
@@ -96,6 +105,7 @@ __all__ = [
     "FieldChange",
     "FieldSpec",
     "Finding",
+    "HeaderRule",
     "IndicatorInput",
     "IndicatorPath",
     "IndicatorScore",
@@ -127,6 +137,7 @@ __all__ = [
     "Severity",
     "Summary",
     "Supply",
+    "Table",
     "Template",
     "Text",
     "Units",

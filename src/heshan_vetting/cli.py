@@ -218,13 +218,16 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     _plugin_arguments(init)
     schema = sub.add_parser(
         "schema",
-        help="print a JSON Schema (project, pack, report, results, waivers, impact) / 输出 JSON Schema",
+        help="print a JSON Schema (project, pack, report, results, waivers, impact, evaluation) / 输出 JSON Schema",
         description="Print the JSON Schema (draft 2020-12) of a project file, a rule pack, a report, a batch's "
-        "results, a waiver file or the impact of a pack change (diff); the same as docs/schemas/NAME.schema.json. "
-        "输出项目文件、规则包、评审报告、批量结果、豁免文件或规则包变更影响的 JSON Schema。",
+        "results, a waiver file, the impact of a pack change (diff) or an evaluation; the same as "
+        "docs/schemas/NAME.schema.json. "
+        "输出项目文件、规则包、评审报告、批量结果、豁免文件、规则包变更影响或亩均效益评价结果的 JSON Schema。",
     )
     schema.add_argument(
-        "name", choices=["project", "pack", "report", "results", "waivers", "impact"], help="which schema"
+        "name",
+        choices=["project", "pack", "report", "results", "waivers", "impact", "evaluation"],
+        help="which schema",
     )
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     # `diff`: the impact of a pack change on a portfolio (heshan_vetting.impact)
@@ -269,6 +272,9 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     from heshan_vetting.rulesdoc import add_rules_parsers
 
     add_rules_parsers(rules_sub)  # list, show, check
+    from heshan_vetting.permu.command import add_evaluate_parser
+
+    add_evaluate_parser(sub)  # evaluate: per-mu evaluation of a register (亩均效益评价)
     return parser
 
 
@@ -517,6 +523,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from heshan_vetting.impact import run_diff
 
             return run_diff(args)
+        if args.command == "evaluate":
+            from heshan_vetting.permu.command import run_evaluate
+
+            return run_evaluate(args)
         if settings is not None and config_options(argv[1:]) != (args.no_config, args.config):
             raise UsageError(
                 "Write --config and --no-config in full.", message_zh="请完整写出 --config 与 --no-config。"

@@ -14,9 +14,10 @@ and the exception, and the verdict cannot be ``approve`` while it stands (``stri
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from heshan_vetting.errors import InputError
@@ -28,12 +29,15 @@ __all__ = [
     "Check",
     "CheckContext",
     "CheckResult",
+    "EvaluationRenderer",
     "FactProvider",
     "FactValueType",
+    "HeaderRule",
     "LoadedItem",
     "NotConfigured",
     "RenderContext",
     "Renderer",
+    "Table",
     "Template",
 ]
 
@@ -235,6 +239,70 @@ class Template:
             raise ValueError(f"Template.name {self.name!r} must be lower case letters, digits and _")
         if not callable(self.build):
             raise TypeError(f"Template {self.name!r}: build must be callable")
+
+
+#: Finds the header row of a table below its title rows: given (row number, cells left to right, ``None`` for
+#: an empty cell) of each of the table's first rows that holds a value, it returns the header row's number, or
+#: ``None`` when there is none. The core owns the rule (which headers count); a reader only applies it.
+HeaderRule = Callable[[Sequence[tuple[int, Sequence[object]]]], "int | None"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table read from a file the core cannot read itself (a workbook's sheet) by an :class:`EvaluationFormat`.
+
+    :ivar rows: the header row first, then each later row that holds a value: (row number, cells left to right
+        from column 1, ``None`` for an empty cell). A cell is a text, a number, or, for a cell that cannot be
+        read (a formula without a saved result), a :class:`~heshan_vetting.BilingualValueError` saying why,
+        which the core reports at that cell. A value merged down over several rows is given in each.
+    :ivar sheet: the sheet's title, named with the cell in error entries (``用地面积 (企业!D7)``).
+    """
+
+    rows: list[tuple[int, list[object]]]
+    sheet: str | None = None
+
+
+class EvaluationRenderer(Protocol):
+    """An output format of ``evaluate`` (a per-mu evaluation), given by an :class:`EvaluationFormat`'s ``render``.
+
+    It receives the :class:`~heshan_vetting.EvaluationResult` (whose ``register_file``, ``register_sheet`` and
+    ``register_header_row`` say where the register came from) and the language, and returns ``str`` (text) or
+    ``bytes`` (a binary format, which the command line writes only to ``--output``).
+    """
+
+    def __call__(self, result: Any, lang: str) -> str | bytes:
+        """Render ``result`` (an evaluation) in ``lang`` (``zh`` or ``en``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class EvaluationFormat:
+    """A file format for ``evaluate``, given through ``heshan_evaluation_formats``: registers read from it, the
+    evaluation written to it (``--format NAME``), or both.
+
+    :ivar name: the format's name; with ``render``, what ``--format`` takes (``xlsx``). The built-in formats
+        (``text``, ``json``, ``html``) cannot be replaced.
+    :ivar suffixes: the register files ``read`` handles (``.xlsx``), lower case with the dot; empty for none.
+        ``.csv`` and ``.jsonl`` registers are the core's own.
+    :ivar read: ``read(path, header_row)``: the register's :class:`Table`. Call ``header_row`` (a
+        :data:`HeaderRule`) with the first rows (at most ten) that hold a value, and take the row it names as the
+        header. Raise :class:`~heshan_vetting.ProjectError` for a file that cannot be read at all; the core
+        checks the headers and every cell as it does a CSV register's.
+    :ivar render: the :class:`EvaluationRenderer` of ``--format NAME``.
+    """
+
+    name: str
+    suffixes: tuple[str, ...] = ()
+    read: Callable[[Path, HeaderRule], Table] | None = None
+    render: EvaluationRenderer | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise ValueError(f"EvaluationFormat.name {self.name!r} must be lower case letters, digits and _")
+        if self.suffixes and self.read is None:
+            raise ValueError(f"EvaluationFormat {self.name!r} names suffixes but has no read function")
+        if not all(isinstance(x, str) and x.startswith(".") and x == x.lower() for x in self.suffixes):
+            raise ValueError(f"EvaluationFormat {self.name!r}: suffixes are lower case with the dot, e.g. '.xlsx'")
 
 
 class Renderer(Protocol):

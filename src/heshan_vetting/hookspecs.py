@@ -27,7 +27,7 @@ import pluggy
 if TYPE_CHECKING:
     from heshan_vetting.engines.protocol import EngineSpec
     from heshan_vetting.evaluation.scoring import IndicatorInput
-    from heshan_vetting.extension import Check, FactProvider, LoadedItem, Template
+    from heshan_vetting.extension import Check, EvaluationFormat, FactProvider, LoadedItem, Template
     from heshan_vetting.model import Project
     from heshan_vetting.packs.schema import VerdictDef
     from heshan_vetting.report import Finding, Report, Score
@@ -266,4 +266,26 @@ def heshan_engines() -> list[EngineSpec]:  # type: ignore[empty-body]
     ``durable``. An engine name given twice, or a result that is not a list of ``EngineSpec``, is a
     :class:`~heshan_vetting.PluginError`. An unknown ``--engine`` / ``Vetter(engine=...)`` is a
     :class:`~heshan_vetting.UsageError` listing the registered names.
+    """
+
+
+@hookspec
+def heshan_evaluation_formats() -> list[EvaluationFormat]:  # type: ignore[empty-body]
+    """Contribute file formats for ``evaluate`` (the per-mu evaluation of an enterprise register).
+
+    :return: :class:`~heshan_vetting.EvaluationFormat` objects: each a name, the register suffixes it reads
+        (``.xlsx``) with a ``read(path, header_row)`` that returns the sheet as a :class:`~heshan_vetting.Table`
+        (header row first, found with the core's :data:`~heshan_vetting.HeaderRule`), and/or a
+        ``render(result, lang)`` for ``--format NAME`` that returns text (``str``) or a binary document
+        (``bytes``, written only to ``--output``) from the :class:`~heshan_vetting.EvaluationResult`.
+
+    When: when ``evaluate`` reads a register (or a ``--previous`` register) whose suffix is not ``.csv`` or
+    ``.jsonl``, and when it is given a ``--format`` that is not its own (``text``, ``json``, ``html``). The core
+    checks a table's headers and every cell as it does a CSV register's: a bad cell is an error entry naming
+    the file, the sheet, the row and the column, and the rest is read. A renderer that copies the register back
+    reads it from the result's ``register_file`` (``register_sheet`` and ``register_header_row`` say where).
+
+    Results: all are used, built-ins first; for one name or one suffix a later-registered plugin's format wins.
+    A result that is not a list of ``EvaluationFormat`` is a :class:`~heshan_vetting.PluginError`; a register
+    whose suffix no format reads is refused with the formats that exist.
     """

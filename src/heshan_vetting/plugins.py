@@ -29,7 +29,18 @@ from heshan_vetting import hookspecs
 from heshan_vetting.engines.protocol import EngineSpec
 from heshan_vetting.errors import InputError, PluginError, UsageError, did_you_mean
 from heshan_vetting.evaluation.scoring import IndicatorInput
-from heshan_vetting.extension import Check, FactProvider, LoadedItem, NotConfigured, Renderer, Template
+from heshan_vetting.extension import (
+    Check,
+    EvaluationFormat,
+    EvaluationRenderer,
+    FactProvider,
+    HeaderRule,
+    LoadedItem,
+    NotConfigured,
+    Renderer,
+    Table,
+    Template,
+)
 from heshan_vetting.model import Project
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import Finding, PluginNote, PluginRef, Report, Score
@@ -467,6 +478,52 @@ class Hooks:
         for mapping in reversed(self.pm.hook.heshan_renderers()):
             out.update(mapping)
         return out
+
+    def evaluation_formats(self) -> dict[str, EvaluationFormat]:
+        """Format name → format for ``evaluate`` (``heshan_evaluation_formats``); later-registered plugins win."""
+        out: dict[str, EvaluationFormat] = {}
+        for name, call in self._each("heshan_evaluation_formats", {}):
+            try:
+                formats = call()
+            except Exception as exc:
+                raise PluginError(f"heshan_evaluation_formats raised {type(exc).__name__}: {exc}", plugin=name) from exc
+            if formats is None:
+                continue
+            if not isinstance(formats, (list, tuple)) or not all(isinstance(f, EvaluationFormat) for f in formats):
+                raise PluginError(
+                    f"heshan_evaluation_formats must return a list of EvaluationFormat objects, got {formats!r}",
+                    plugin=name,
+                )
+            for f in formats:
+                out.pop(f.name, None)
+                out[f.name] = f
+        return out
+
+    def read_table(self, path: Path, header_row: HeaderRule) -> Table | None:
+        """The table in ``path`` from the format that reads its suffix (the last registered), or ``None``.
+
+        An :class:`InputError` raised by a reader passes through; any other exception, or a result that is not a
+        :class:`Table`, is a :class:`PluginError`.
+        """
+        suffix = Path(path).suffix.lower()
+        readers = [f for f in self.evaluation_formats().values() if suffix in f.suffixes and f.read is not None]
+        if not readers:
+            return None
+        fmt = readers[-1]
+        assert fmt.read is not None
+        try:
+            table = fmt.read(Path(path), header_row)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"the {fmt.name} reader raised {type(exc).__name__}: {exc}", plugin=fmt.name) from exc
+        if not isinstance(table, Table):
+            raise PluginError(f"the {fmt.name} reader must return a Table, got {table!r}", plugin=fmt.name)
+        return table
+
+    def evaluation_renderers(self) -> dict[str, EvaluationRenderer]:
+        """Format name → renderer for ``evaluate --format``, from the formats that render."""
+        return {n: f.render for n, f in self.evaluation_formats().items() if f.render is not None}
 
     def add_options(self, parser: argparse.ArgumentParser) -> list[str]:
         """Let each plugin add its options to ``parser`` (one group per plugin); returns their dests."""

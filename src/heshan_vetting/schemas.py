@@ -16,6 +16,7 @@ from typing import Any
 from heshan_vetting.fields import FIELD_SPECS, LOCATION_FIELDS, ZH_FIELD_NAMES, FieldSpec
 from heshan_vetting.impact_report import IMPACT_SCHEMA, ImpactReport
 from heshan_vetting.packs.schema import PackFile
+from heshan_vetting.permu.results import EVALUATION_SCHEMA, EvaluationResult
 from heshan_vetting.report import REPORT_SCHEMA, Report
 from heshan_vetting.results import RESULTS_SCHEMA, ReportSet
 from heshan_vetting.waivers import WAIVERS_SCHEMA, WaiverFile
@@ -157,6 +158,17 @@ def impact_schema() -> dict[str, Any]:
     )
 
 
+def evaluation_schema() -> dict[str, Any]:
+    """A per-mu evaluation of a register (``evaluate --format json``; ``EvaluationResult.to_dict()``)."""
+    return _model_schema(
+        EvaluationResult,
+        "serialization",
+        EVALUATION_SCHEMA,
+        "evaluation",
+        f"heshan-vetting per-mu evaluation ({EVALUATION_SCHEMA})",
+    )
+
+
 _BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "project": project_schema,
     "pack": pack_schema,
@@ -164,6 +176,7 @@ _BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "results": results_schema,
     "waivers": waivers_schema,
     "impact": impact_schema,
+    "evaluation": evaluation_schema,
 }
 
 #: The schema names ``json_schema`` knows, as ``python -m heshan_vetting schema NAME`` takes them.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
@@ -198,9 +198,13 @@ def format_number(x: float | Decimal, places: int | None = 2) -> str:
     d = x if isinstance(x, Decimal) else Decimal(repr(float(x)))
     if not d.is_finite():
         return str(x)
-    if places is not None:
-        d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = format(d.normalize(), "f")
+    with localcontext() as ctx:
+        # enough digits for any finite float (1e308 has 309 before the point): quantize and normalize must
+        # not run out of precision (and normalize must not round a large figure)
+        ctx.prec = max(ctx.prec, d.adjusted() + (places or 0) + 30)
+        if places is not None:
+            d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        text = format(d.normalize(), "f")
     return "0" if text in ("-0", "") else text
 
 

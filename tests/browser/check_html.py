@@ -18,6 +18,10 @@ Python package):
   page; and the page must have fetched no resource and refer to no other file or address;
 - ``--print-to-pdf`` of the batch: a PDF of A4 pages, more than one page.
 
+The per-mu evaluation page of the synthetic register (``evaluate examples/registers/synthetic-2025.csv
+--format html``, ``evaluation.zh.html`` and ``evaluation.en.html``) gets the same checks (it has no verdict
+banner; its charts must be drawn, one per group and indicator), and a PDF of A4 pages.
+
 It prints one line per page and exits 1 if any check failed (0 when all passed).
 """
 
@@ -33,9 +37,12 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from datetime import date
 from pathlib import Path
 
 from heshan_vetting import ReportSet, Vetter
+from heshan_vetting.permu.command import evaluate
+from heshan_vetting.permu.html import render_html as render_evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH, HEIGHT = 1240, 1754
@@ -52,6 +59,10 @@ PROBE = """<script>
       || el.getAttribute("poster");
     if (ref.charAt(0) !== "#") { out.resources.push(ref); }
   });
+  out.charts = Array.prototype.filter.call(document.querySelectorAll("svg.hist"), function (el) {
+    var box = el.getBoundingClientRect();
+    return box.width > 100 && box.height > 40 && el.querySelectorAll("rect.bar").length > 0;
+  }).length;
   document.querySelectorAll(".banner .verdict").forEach(function (el) {
     var style = getComputedStyle(el), box = el.getBoundingClientRect();
     out.verdicts.push({
@@ -163,7 +174,7 @@ def pdf_problems(pdf: Path, min_pages: int) -> list[str]:
     return problems
 
 
-def page_problems(browser: Browser, page: Path, expected: list[str], png: Path) -> list[str]:
+def page_problems(browser: Browser, page: Path, expected: list[str], png: Path, charts: int = 0) -> list[str]:
     """Every check of one page: screenshot, console, verdicts shown, nothing fetched."""
     browser.screenshot(page, png)
     problems = png_problems(png)
@@ -183,6 +194,8 @@ def page_problems(browser: Browser, page: Path, expected: list[str], png: Path) 
     if len(texts) != len(expected) or any(want not in got for want, got in zip(expected, texts, strict=False)):
         problems.append(f"verdicts shown {texts}, expected {expected}")
     problems += [f"verdict {v['text']!r} is not visible" for v in result["verdicts"] if not v["shown"]]
+    if result["charts"] != charts:
+        problems.append(f"{result['charts']} distribution charts drawn, expected {charts}")
     return problems
 
 
@@ -199,6 +212,21 @@ def render(vetter: Vetter, out: Path) -> list[tuple[Path, list[str]]]:
         page = out / f"batch.{lang}.html"
         page.write_text(vetter.render(results, "html", lang=lang), encoding="utf-8")
         pages.append((page, [i.verdict_text.get(lang) for i in results.items]))
+    return pages
+
+
+EVALUATION_REGISTER = ROOT / "examples" / "registers" / "synthetic-2025.csv"
+
+
+def render_evaluations(out: Path) -> list[tuple[Path, int]]:
+    """Write the evaluation page of the synthetic register in both languages; each with the charts it must draw."""
+    result, _inputs = evaluate(EVALUATION_REGISTER, as_of=date(2026, 6, 30))
+    charts = sum(len(g.benchmarks) for g in result.groups)
+    pages = []
+    for lang in ("zh", "en"):
+        page = out / f"evaluation.{lang}.html"
+        page.write_text(render_evaluation(result, lang), encoding="utf-8")
+        pages.append((page, charts))
     return pages
 
 
@@ -232,14 +260,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'FAIL' if problems else 'ok  '} {page.name}: {shown}")
             for p in problems:
                 print(f"       {p}")
-        pdf = out / "batch.zh.pdf"
-        browser.pdf(out / "batch.zh.html", pdf)
-        problems = pdf_problems(pdf, min_pages=2)
-        pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf.read_bytes())) if pdf.is_file() else 0
-        print(f"{'FAIL' if problems else 'ok  '} {pdf.name}: {pages} A4 pages")
-        for p in problems:
-            print(f"       {p}")
-        failures += bool(problems)
+        for page, charts in render_evaluations(out):
+            problems = page_problems(browser, page, [], page.with_suffix(".png"), charts)
+            failures += bool(problems)
+            print(f"{'FAIL' if problems else 'ok  '} {page.name}: {charts} distribution charts")
+            for p in problems:
+                print(f"       {p}")
+        for name in ("batch.zh", "evaluation.zh"):
+            pdf = out / f"{name}.pdf"
+            browser.pdf(out / f"{name}.html", pdf)
+            problems = pdf_problems(pdf, min_pages=2)
+            pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf.read_bytes())) if pdf.is_file() else 0
+            print(f"{'FAIL' if problems else 'ok  '} {pdf.name}: {pages} A4 pages")
+            for p in problems:
+                print(f"       {p}")
+            failures += bool(problems)
     print(f"{failures} failure(s)" if failures else "all pages passed")
     return 1 if failures else 0
 

@@ -516,6 +516,7 @@ def test_the_entry_point_is_discovered() -> None:
     assert xlsx["version"] == metadata.version(DISTRIBUTION)
     assert xlsx["hooks"] == [
         "heshan_add_options",
+        "heshan_evaluation_formats",
         "heshan_load_project",
         "heshan_project_suffixes",
         "heshan_renderers",

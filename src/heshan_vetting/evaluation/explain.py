@@ -419,9 +419,10 @@ def _referrals(ctx: _Context, report: Report) -> list[Explained]:
             )
         else:
             text = Text(
-                zh=f"须转报{r.to.zh}：另一机关须作决定，本地结论至多为有条件准入，数值调整不能改变这一点。",
-                en=f"Must also be decided by {r.to.en}: another body decides, so the local verdict is at best "
-                "conditional; this is not something figures fix.",
+                zh=f"须转报{r.to.zh}：另一机关须作决定；只要转报条件成立，本地结论至多为有条件准入，"
+                "不是调整某项数值就能准入的事项。",
+                en=f"Must also be decided by {r.to.en}: another body decides; while the referral is due, the local "
+                "verdict is at best conditional, and this is not something one figure fixes.",
             )
         out.append(Explained(id=r.id, title=r.to, needed_by=r.missing, text=text))
     return out

@@ -127,12 +127,20 @@ def summary(
                 )
             )
         joined = join(why)
-        parts.append(
-            Text(
-                zh=f"无论数值如何调整均不能准予准入：{joined.zh}。",
-                en=f"No change of figures leads to approval: {joined.en}.",
+        if fixed_vetoes or not in_scope:
+            parts.append(
+                Text(
+                    zh=f"无论数值如何调整均不能准予准入：{joined.zh}。",
+                    en=f"No change of figures leads to approval: {joined.en}.",
+                )
             )
-        )
+        else:  # only referrals: their conditions may rest on figures, but while they are due Heshan cannot approve
+            parts.append(
+                Text(
+                    zh=f"转报须办理，本地不能单独准予准入：{joined.zh}。",
+                    en=f"Heshan cannot approve it on its own while referrals are due: {joined.en}.",
+                )
+            )
     elif singles:
         seen: dict[str, Text] = {}
         for c in singles:

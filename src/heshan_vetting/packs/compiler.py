@@ -33,7 +33,7 @@ from heshan_vetting.packs.compiled import (
     intersect,
 )
 from heshan_vetting.packs.data import PackData, fact_types, plugin_fact_types
-from heshan_vetting.packs.load import is_shipped
+from heshan_vetting.packs.load import is_shipped, refuse_other_kind
 from heshan_vetting.packs.merge import MergedPack, Sourced
 from heshan_vetting.packs.schema import WAIVER_FACTS
 from heshan_vetting.report import PackRef, Severity, Text
@@ -470,4 +470,5 @@ def compile_pack(
     ``plugin_facts`` are (plugin name, provider) pairs from the ``heshan_facts`` hook; conditions
     may read them like project fields.
     """
+    refuse_other_kind(merged, "access")
     return _PackCompiler(merged, units, plugin_facts).compile()

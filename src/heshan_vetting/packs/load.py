@@ -24,6 +24,7 @@ from pydantic import (
 from heshan_vetting.errors import RulePackError, did_you_mean
 from heshan_vetting.inputs.messages import pydantic_message
 from heshan_vetting.inputs.toml import TomlDocument, dotted, load_toml
+from heshan_vetting.packs.evalschema import EvaluationDef
 from heshan_vetting.packs.merge import LoadedPack, MergedPack, ShadowedPack, merge_chain
 from heshan_vetting.packs.schema import (
     NAME,
@@ -114,7 +115,7 @@ def _value_at(data: Any, path: Sequence[Any]) -> Any:
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
     "pack": PackMeta, "sets": SetDef, "tables": TableDef, "thresholds": ThresholdDef, "derived": DerivedDef,
     "rules": RuleDef, "indicators": IndicatorDef, "verdict": VerdictDef, "labels": LabelDef, "gaps": GapDef,
-    "referrals": ReferralDef, "scope": ScopeDef,
+    "referrals": ReferralDef, "scope": ScopeDef, "evaluation": EvaluationDef,
 }  # fmt: skip
 
 
@@ -374,3 +375,32 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
     merged = merge_chain(chain)
     merged.shadowed = shadowed
     return merged
+
+
+def refuse_other_kind(merged: MergedPack, kind: str) -> None:
+    """Raise :class:`RulePackError` unless every pack of the chain is of ``kind`` (``access`` or ``evaluation``)."""
+    for lp in reversed(merged.chain):  # the pack asked for first: the message names it
+        if lp.model.pack.kind == kind:
+            continue
+        line, col = lp.doc.locate(("pack", "kind"))
+        pid = lp.model.pack.id
+        if kind == "evaluation":
+            en = (
+                f'The pack {pid!r} is a vetting pack (kind = "{lp.model.pack.kind}"); `evaluate` needs an evaluation '
+                'pack (kind = "evaluation"), e.g. --pack heshan-evaluation.'
+            )
+            zh = (
+                f'规则包 {pid!r} 是准入评审规则包（kind = "{lp.model.pack.kind}"）；evaluate 需要亩均效益评价规则包'
+                '（kind = "evaluation"），如 --pack heshan-evaluation。'
+            )
+        else:
+            en = (
+                f'The pack {pid!r} is an evaluation pack (kind = "evaluation") for the per-mu evaluation of '
+                f"existing enterprises: run `python -m heshan_vetting evaluate REGISTER --pack {pid}`; vetting "
+                'a project needs a vetting pack (kind = "access").'
+            )
+            zh = (
+                f'规则包 {pid!r} 是现有企业亩均效益评价规则包（kind = "evaluation"）：请运行 python -m heshan_vetting '
+                f'evaluate 台账文件 --pack {pid}；项目准入评审需要 kind = "access" 的规则包。'
+            )
+        raise RulePackError(en, message_zh=zh, file=lp.doc.path, line=line, column=col, field="pack.kind")

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
 from heshan_vetting.errors import BilingualValueError
-from heshan_vetting.limits import MAX_PACK_NUMBER, number_text
+from heshan_vetting.packs.basics import Dated, Number, Strict, Weight, check_pack_number
+from heshan_vetting.packs.evalschema import EvaluationDef
 from heshan_vetting.report import Citation, Severity, Text
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]*$")
@@ -31,34 +29,6 @@ a rule only as a waiver, applied to a rule the pack marks ``waivable`` with ``wa
 of grounds it accepts. Referrals, labels and advisory rules may read them."""
 
 
-def check_pack_number(value: Any) -> Any:
-    """Refuse a bare number (int or float) that is not finite or exceeds :data:`~heshan_vetting.limits.MAX_PACK_NUMBER`
-    in magnitude; anything else passes unchanged to the field's own type check."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return value
-    try:
-        magnitude = abs(float(value))
-    except OverflowError:  # an int beyond the range of a float
-        magnitude = math.inf
-    if math.isnan(magnitude):
-        raise BilingualValueError("nan is not a number a pack may use", "nan 不是规则包可用的数值")
-    if magnitude > MAX_PACK_NUMBER:
-        if isinstance(value, int) and math.isinf(magnitude):
-            shown = "an integer of more than 308 digits"
-        else:
-            shown = f"{value:.6g}"
-        raise BilingualValueError(
-            f"{shown} is out of range: numbers in a rule pack are at most {number_text(MAX_PACK_NUMBER)} in magnitude",
-            f"{shown} 超出范围：规则包中的数值绝对值最大为 {number_text(MAX_PACK_NUMBER)}",
-        )
-    return value
-
-
-Number = Annotated[float | str, BeforeValidator(check_pack_number)]
-"""A number in the unit of its field, or a quantity text such as ``"20 万元/亩"``."""
-Weight = Annotated[float, BeforeValidator(check_pack_number), Field(gt=0)]
-
-
 def _rule_id(value: str) -> str:
     if not RULE_ID.match(value):
         raise BilingualValueError(
@@ -68,30 +38,14 @@ def _rule_id(value: str) -> str:
     return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Dated(_Strict):
-    effective_from: date | None = None
-    effective_until: date | None = None
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> _Dated:
-        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
-            raise BilingualValueError(
-                f"effective_until ({self.effective_until}) is before effective_from ({self.effective_from})",
-                f"effective_until（{self.effective_until}）早于 effective_from（{self.effective_from}）",
-            )
-        return self
-
-
-class PackMeta(_Dated):
+class PackMeta(Dated):
     """The ``[pack]`` table: identity and layering."""
 
     id: str
     version: str
-    kind: Literal["access"]
+    kind: Literal["access", "evaluation"]
+    """``access``: vetting of candidate projects (``check``); ``evaluation``: per-mu evaluation of a register
+    of existing enterprises (``evaluate``, docs/evaluation.md). A chain of packs is all of one kind."""
     title: Text
     jurisdiction: str
     extends: str | None = None
@@ -123,7 +77,7 @@ class PackMeta(_Dated):
         return value
 
 
-class SetDef(_Strict):
+class SetDef(Strict):
     """A named set of strings. ``match = "prefix"`` makes ``x in set`` a prefix match."""
 
     title: Text | None = None
@@ -133,7 +87,7 @@ class SetDef(_Strict):
     citation: Citation | None = None
 
 
-class TableDef(_Strict):
+class TableDef(Strict):
     """A lookup table keyed by industry-code prefix (longest prefix wins)."""
 
     title: Text | None = None
@@ -143,14 +97,14 @@ class TableDef(_Strict):
     citation: Citation | None = None
 
 
-class ThresholdValue(_Dated):
+class ThresholdValue(Dated):
     """One effective-dated value of a threshold."""
 
     value: Number
     citation: Citation | None = None
 
 
-class ThresholdDef(_Strict):
+class ThresholdDef(Strict):
     """A named threshold; ``value`` for one value or ``values`` for effective-dated ones."""
 
     title: Text
@@ -184,7 +138,7 @@ class ThresholdDef(_Strict):
         return [ThresholdValue(value=self.value, citation=self.citation)]
 
 
-class DerivedDef(_Strict):
+class DerivedDef(Strict):
     """A derived metric computed once per project from facts and other derived metrics."""
 
     title: Text
@@ -192,7 +146,7 @@ class DerivedDef(_Strict):
     unit: str = ""
 
 
-class RuleDef(_Dated):
+class RuleDef(Dated):
     """A rule: when ``applies_if`` holds, ``require`` must hold."""
 
     id: str
@@ -236,7 +190,7 @@ class RuleDef(_Dated):
         return _rule_id(value)
 
 
-class IndicatorDef(_Dated):
+class IndicatorDef(Dated):
     """A scoring indicator: ``weight × clamp((value − floor) / (target − floor), 0, 1)`` points."""
 
     id: str
@@ -252,14 +206,14 @@ class IndicatorDef(_Dated):
     replaces: bool = False
 
 
-class LabelCase(_Strict):
+class LabelCase(Strict):
     """One case of a label: when ``when`` holds (and no earlier case did), the label reads ``value``."""
 
     when: str
     value: Text
 
 
-class LabelDef(_Dated):
+class LabelDef(Dated):
     """A label on the report (e.g. which authority does the energy review): a classification, not a pass or fail.
 
     Cases are tried in order; the first whose condition holds gives the value. A case that cannot be
@@ -274,7 +228,7 @@ class LabelDef(_Dated):
     replaces: bool = False
 
 
-class CommitmentDef(_Dated):
+class CommitmentDef(Dated):
     """A commitment to write into the supervision agreement (监管协议) of an approved or conditional project.
 
     ``fact`` is the figure (a number fact or derived metric, e.g. ``tax_per_mu``), ``floor`` the pack
@@ -307,7 +261,7 @@ class CommitmentDef(_Dated):
         return value
 
 
-class ReferralDef(_Dated):
+class ReferralDef(Dated):
     """A referral (转报): another body that must also decide on a project for which ``when`` holds.
 
     A project with an open referral is never a plain ``approve``; the report names the body, the reason
@@ -328,7 +282,7 @@ class ReferralDef(_Dated):
         return _rule_id(value)
 
 
-class ScopeDef(_Strict):
+class ScopeDef(Strict):
     """The projects a pack covers (``[scope]``): a project for which ``when`` is false is outside it.
 
     An out-of-scope project is not approved or made conditional: the report says the pack does not cover
@@ -343,7 +297,7 @@ class ScopeDef(_Strict):
     citation: Citation
 
 
-class GapDef(_Strict):
+class GapDef(Strict):
     """A policy element the pack knows of but does not encode, and why (shown on the coverage page)."""
 
     id: str
@@ -352,7 +306,7 @@ class GapDef(_Strict):
     citation: Citation | None = None
 
 
-class VerdictDef(_Strict):
+class VerdictDef(Strict):
     """Score thresholds: ``approve`` at or above ``approve_min``, ``conditional`` at or above ``conditional_min``."""
 
     approve_min: Annotated[float, BeforeValidator(check_pack_number), Field(ge=0, le=100)]
@@ -370,7 +324,7 @@ class VerdictDef(_Strict):
         return self
 
 
-class PackFile(_Strict):
+class PackFile(Strict):
     """One rule-pack TOML file."""
 
     pack: PackMeta
@@ -386,3 +340,36 @@ class PackFile(_Strict):
     gaps: list[GapDef] = Field(default_factory=list)
     verdict: VerdictDef | None = None
     commitments: list[CommitmentDef] = Field(default_factory=list)
+    evaluation: EvaluationDef | None = None
+    """The per-mu evaluation (only in a pack of ``kind = "evaluation"``)."""
+
+    @model_validator(mode="after")
+    def _sections_of_kind(self) -> PackFile:
+        if self.pack.kind == "access" and self.evaluation is not None:
+            raise BilingualValueError(
+                'an [evaluation] table belongs in a pack of kind = "evaluation", not "access"',
+                '[evaluation] 表只能出现在 kind = "evaluation" 的规则包中，而不是 "access"',
+            )
+        if self.pack.kind == "evaluation":
+            vetting = [k for k in _VETTING_SECTIONS if getattr(self, k)]
+            if vetting:
+                raise BilingualValueError(
+                    f"an evaluation pack holds no vetting sections, but this one has {', '.join(vetting)}",
+                    f"评价类规则包不包含评审部分，但本文件含有 {'、'.join(vetting)}",
+                )
+        return self
+
+
+_VETTING_SECTIONS = (
+    "sets",
+    "tables",
+    "derived",
+    "rules",
+    "indicators",
+    "labels",
+    "referrals",
+    "scope",
+    "gaps",
+    "verdict",
+    "commitments",
+)

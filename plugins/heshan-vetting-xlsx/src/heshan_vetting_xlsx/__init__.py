@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heshan_vetting import (
+    EvaluationFormat,
     LoadedItem,
     Project,
     ProjectError,
@@ -90,6 +91,8 @@ from ._headers import (
 if TYPE_CHECKING:
     from openpyxl.cell.read_only import ReadOnlyCell
 
+    from heshan_vetting import EvaluationResult, HeaderRule, Table
+
     from ._sheet import SheetData
 
 # openpyxl (in ._sheet, ._ledger and ._template) is imported when a workbook is read or written, not with
@@ -97,6 +100,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_IGNORED_COLUMNS",
+    "EVALUATION_FORMAT",
     "EXCEL_COLUMNS",
     "EXCEL_ROWS",
     "HEADER_ROWS",
@@ -111,6 +115,7 @@ __all__ = [
     "SUFFIXES",
     "build_ledger",
     "heshan_add_options",
+    "heshan_evaluation_formats",
     "heshan_load_project",
     "heshan_project_suffixes",
     "heshan_renderers",
@@ -118,6 +123,8 @@ __all__ = [
     "ignored_columns",
     "read_items",
     "read_projects",
+    "read_register_table",
+    "render_evaluation",
     "render_ledger",
 ]
 
@@ -390,3 +397,31 @@ LEDGER_TEMPLATE = Template(
     filename="招商项目台账.xlsx",
     build=build_ledger,
 )
+
+
+def _read_register_table(path: Path, header_row: HeaderRule) -> Table:
+    """:func:`._register.read_register_table`, imported (with openpyxl) when a register is read."""
+    from ._register import read_register_table
+
+    return read_register_table(path, header_row)
+
+
+def _render_evaluation(result: EvaluationResult, lang: str = "zh") -> bytes:
+    """:func:`._evaluation.render_evaluation`, imported (with openpyxl) when an evaluation is written."""
+    from ._evaluation import render_evaluation
+
+    return render_evaluation(result, lang)
+
+
+#: ``evaluate``'s xlsx format: registers read from workbooks, and the evaluation written back into one.
+EVALUATION_FORMAT = EvaluationFormat(
+    name="xlsx", suffixes=SUFFIXES, read=_read_register_table, render=_render_evaluation
+)
+
+
+@hookimpl
+def heshan_evaluation_formats() -> list[EvaluationFormat]:
+    """``xlsx`` for ``evaluate``: an enterprise register read from an ``.xlsx`` / ``.xlsm`` workbook, and
+    ``--format xlsx``: the register back with each enterprise's class, score, rank, points, policy and
+    low-efficiency flag, a summary sheet, the low-efficiency land list and the supervision agreements."""
+    return [EVALUATION_FORMAT]
