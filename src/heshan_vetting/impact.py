@@ -15,18 +15,21 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from heshan_vetting.errors import ProjectError, UsageError, VettingError
-from heshan_vetting.impact_render import impact_html, impact_text
-from heshan_vetting.impact_report import ImpactBuilder, ImpactReport, Outcomes, outcomes
 from heshan_vetting.output import open_output, validate_output
-from heshan_vetting.packdiff import Side, diff_packs
 from heshan_vetting.packs.load import load_pack
 from heshan_vetting.results import ItemError
 from heshan_vetting.runner import warn
 from heshan_vetting.version import __version__
 from heshan_vetting.vetter import Vetter
+
+if TYPE_CHECKING:
+    from heshan_vetting.impact_report import ImpactReport, Outcomes
+
+# The report, its renderers and the pack comparison are imported when a diff runs, not when the command
+# line is built (build_parser imports this module for add_diff_arguments on every run, check included).
 
 __all__ = ["FORMATS", "add_diff_arguments", "run_diff", "run_impact"]
 
@@ -43,6 +46,14 @@ exit codes / 退出码:
      a bad option
   3  internal or plugin error                          内部错误或插件错误
 """
+
+
+def outcomes(item: Any) -> Outcomes:
+    """:func:`heshan_vetting.impact_report.outcomes`, imported on first use (a module-level function of this
+    module, so that ``map_many`` can send it to worker processes and tests can replace it)."""
+    from heshan_vetting.impact_report import outcomes as outcomes_of
+
+    return outcomes_of(item)
 
 
 def _date(text: str) -> date:
@@ -155,6 +166,9 @@ def run_impact(
     :param waivers: governed waivers applied on both sides (a waiver file, as ``Vetter(waivers=...)`` takes it).
     :param inputs: a list to which every file the run reads is appended (for the caller's own output check).
     """
+    from heshan_vetting.impact_report import ImpactBuilder
+    from heshan_vetting.packdiff import Side, diff_packs
+
     options: dict[str, Any] = {
         "engine": engine,
         "disable_plugins": disable_plugins,
@@ -244,6 +258,8 @@ def run_diff(args: argparse.Namespace) -> int:
                     f"{n} projects have an as-of date outside the period the {side_en} pack covers: their verdicts "
                     "cannot be relied on.",
                 )
+    from heshan_vetting.impact_render import impact_html, impact_text
+
     if args.format == "json":
         text = report.to_json()
     elif args.format == "html":

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from heshan_vetting.errors import InputError
-from heshan_vetting.report import Report, dumps_json
+from heshan_vetting.report import Report, model_json
 from heshan_vetting.terms import FrozenModel, Outcome, Text, Verdict
 
 __all__ = [
@@ -293,7 +293,7 @@ class ReportSet(FrozenModel):
 
     def to_json(self) -> str:
         """Deterministic JSON: same inputs, same bytes."""
-        return dumps_json(self.to_dict())
+        return model_json(self)
 
 
 def failed_rules(report: Report) -> tuple[tuple[str, Text], ...]:

@@ -85,7 +85,9 @@ _OUTCOME_TEXT = {
 
 
 class FrozenModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities are written as bare constants by model_dump_json, so that report.model_json can see
+    # them and fall back to json.dumps, which refuses them (a report never holds one silently as null).
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="constants")
 
 
 class Text(FrozenModel):

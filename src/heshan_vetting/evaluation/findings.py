@@ -14,6 +14,7 @@ from heshan_vetting.packs.compiled import (
     CompiledLabel,
     CompiledPack,
     CompiledRule,
+    CompiledThreshold,
     NumericCheck,
 )
 from heshan_vetting.report import (
@@ -78,12 +79,30 @@ def missing_facts(pack: CompiledPack, env: dict[str, Any], fn: BoolFn, reads: Se
     return missing_names(pack, env, relevant) or missing_names(pack, env, reads)
 
 
-def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], reads: Sequence[str]) -> list[FactValue]:
-    derived_names = {d.name for d in pack.derived}
+def _text(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
+
+
+def _fact_values(
+    pack: CompiledPack,
+    project: Project,
+    env: dict[str, Any],
+    reads: Sequence[str],
+    seen: dict[str, FactValue] | None = None,
+) -> list[FactValue]:
+    """The facts ``reads`` names, with their values. ``seen`` keeps those already made for the same project
+    and facts (one check): a fact's entry depends only on its name then, so each is made once per check."""
+    derived_names = pack.derived_names
+    titles, units_of, sources = pack.titles, pack.units_of, project.sources
     out: list[FactValue] = []
     for name in reads:
         if name not in pack.fact_types and name not in derived_names:
             continue
+        if seen is not None:
+            done = seen.get(name)
+            if done is not None:
+                out.append(done)
+                continue
         raw: Any
         if name in pack.plugin_facts:
             v = env.get(name)
@@ -95,15 +114,17 @@ def _fact_values(pack: CompiledPack, project: Project, env: dict[str, Any], read
             raw = None if isinstance(v, Unknown) else float(round_half_up(v, 6))
         if isinstance(raw, float):
             raw = float(round_half_up(raw, 6))
-        out.append(
-            FactValue(
-                name=name,
-                title=pack.titles.get(name, Text(zh=name, en=name)),
-                value=raw,
-                unit=pack.units_of.get(name, ""),
-                source=project.sources.get(name),
-            )
+        title = titles.get(name)
+        fact = FactValue(
+            name=name,
+            title=_text(name, name) if title is None else title,
+            value=raw,
+            unit=units_of.get(name, ""),
+            source=sources.get(name),
         )
+        if seen is not None:
+            seen[name] = fact
+        out.append(fact)
     return out
 
 
@@ -137,7 +158,7 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
                 gap = actual - threshold
                 need_zh += f"，超出 {_quantity(gap, check.unit)}"
                 need_en += f"; over by {_quantity(gap, check.unit)}"
-        text = Text(zh=need_zh, en=need_en)
+        text = _text(need_zh, need_en)
     cmp = Comparison(
         expression=check.expression,
         op=check.op,
@@ -158,7 +179,10 @@ def rule_finding(
     env: dict[str, Any],
     as_of: date,
     decided: tuple[Any, Any],
+    seen: dict[str, FactValue] | None = None,
 ) -> Finding:
+    """The finding of ``rule`` for ``project`` from the engine's decision; ``seen``: a dict shared by the
+    findings and labels of one check (of one project, one fact namespace), so that each fact is made once."""
     outcome: Outcome
     detail: Text
     missing: list[str] = []
@@ -181,17 +205,17 @@ def rule_finding(
     joined_en = "; ".join(t.en for t in texts)
     if result is True:
         outcome = Outcome.PASS
-        detail = Text(zh=f"符合。{joined_zh}".rstrip(), en=f"Passes. {joined_en}".rstrip())
+        detail = _text(zh=f"符合。{joined_zh}".rstrip(), en=f"Passes. {joined_en}".rstrip())
     elif result is False and stage == "applies":
         outcome = Outcome.NOT_APPLICABLE
-        detail = Text(
+        detail = _text(
             zh="不适用：本项目不属于该规则的适用范围。",
             en="Not applicable: the rule's scope does not cover this project.",
         )
     elif result is False:
         outcome = Outcome.FAIL
-        msg = rule.message or Text(zh=f"不符合：{rule.title.zh}。", en=f"Fails: {rule.title.en}.")
-        detail = Text(
+        msg = rule.message or _text(zh=f"不符合：{rule.title.zh}。", en=f"Fails: {rule.title.en}.")
+        detail = _text(
             zh=msg.zh + (f"（{joined_zh}）" if joined_zh else ""),
             en=msg.en + (f" ({joined_en})" if joined_en else ""),
         )
@@ -203,7 +227,7 @@ def rule_finding(
             missing = missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
             names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in missing) or "—"
             names_en = ", ".join(missing) or "—"
-            detail = Text(
+            detail = _text(
                 zh=f"数据不足，无法判断：缺少 {names_zh}。", en=f"Insufficient data to decide: missing {names_en}."
             )
         elif result.kind == "na":
@@ -211,7 +235,7 @@ def rule_finding(
             detail = _na_detail(pack, rule, project, env, as_of)
         else:
             outcome = Outcome.ERROR
-            detail = Text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
+            detail = _text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
     status = _figure_status(pack, rule, as_of)
     unverified = status not in ("verified", "computed")
     return Finding(
@@ -221,28 +245,39 @@ def rule_finding(
         severity=rule.severity,
         outcome=outcome,
         explanation=detail,
-        comparisons=comparisons,
-        facts=_fact_values(pack, project, env, rule.reads),
-        missing=missing,
+        comparisons=tuple(comparisons),
+        facts=tuple(_fact_values(pack, project, env, rule.reads, seen)),
+        missing=tuple(missing),
         citation=rule.citation,
         unverified=unverified,
         figure_status=status,
-        tags=list(rule.tags),
+        tags=tuple(rule.tags),
     )
 
 
 def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of: date) -> CitationStatus:
-    statuses: list[CitationStatus] = [rule.citation.status]
-    for name in rule.reads:
-        th = pack.thresholds.get(name)
-        if th is not None:
-            hit = th.value_on(as_of)
-            if hit is not None and hit[1] is not None:
-                statuses.append(hit[1].status)
-        for source in (pack.tables.get(name), pack.sets.get(name)):
-            if source is not None and isinstance(source.citation, Citation):
-                statuses.append(source.citation.status)
-    return max(statuses, key=lambda s: s.rank)
+    """The weakest status among the rule's citation, the thresholds in force on ``as_of`` that it reads and
+    the tables and sets it reads (ranks are distinct, so the weakest is one status)."""
+    key = ("statics", rule.citation.status, rule.reads)
+    statics = pack.memo.get(key)
+    if statics is None:  # what does not depend on the date: once per pack and rule
+        fixed: list[CitationStatus] = [rule.citation.status]
+        thresholds: list[CompiledThreshold] = []
+        for name in rule.reads:
+            th = pack.thresholds.get(name)
+            if th is not None:
+                thresholds.append(th)
+            for source in (pack.tables.get(name), pack.sets.get(name)):
+                if source is not None and isinstance(source.citation, Citation):
+                    fixed.append(source.citation.status)
+        statics = (max(fixed, key=lambda s: s.rank), thresholds)
+        pack.memo[key] = statics
+    weakest, thresholds = statics
+    for th in thresholds:
+        hit = th.value_on(as_of)
+        if hit is not None and hit[1] is not None and hit[1].status.rank > weakest.rank:
+            weakest = hit[1].status
+    return weakest
 
 
 def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: dict[str, Any], as_of: date) -> Text:
@@ -266,8 +301,15 @@ def _na_detail(pack: CompiledPack, rule: CompiledRule, project: Project, env: di
 
 
 def label_result(
-    pack: CompiledPack, label: CompiledLabel, project: Project, env: dict[str, Any], as_of: date, cases: tuple[Any, ...]
+    pack: CompiledPack,
+    label: CompiledLabel,
+    project: Project,
+    env: dict[str, Any],
+    as_of: date,
+    cases: tuple[Any, ...],
+    seen: dict[str, FactValue] | None = None,
 ) -> Label:
+    """The label's value for ``project`` from the engine's cases; ``seen`` as for :func:`rule_finding`."""
     value: Text | None = label.otherwise
     outcome = "decided" if value is not None else "none"
     missing: list[str] = []
@@ -286,6 +328,6 @@ def label_result(
     return Label(
         id=label.id, title=label.title, value=value,
         outcome="decided" if outcome == "decided" else ("none" if outcome == "none" else "insufficient_data"),
-        missing=tuple(missing), facts=tuple(_fact_values(pack, project, env, label.reads)),
+        missing=tuple(missing), facts=tuple(_fact_values(pack, project, env, label.reads, seen)),
         citation=label.citation, figure_status=_figure_status(pack, label, as_of),
     )  # fmt: skip

@@ -32,6 +32,7 @@ from heshan_vetting.packs.env import project_env, thresholds_env
 from heshan_vetting.report import (
     AsOfSource,
     Commitment,
+    FactValue,
     Finding,
     Label,
     Notice,
@@ -198,7 +199,8 @@ class Pipeline:
             active.append(rule)
         labels_in_force = [lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, as_of)]
         decided, label_cases = self.engine(pack, active, labels_in_force, env)
-        findings = [rule_finding(pack, rule, project, env, as_of, decided[rule.id]) for rule in active]
+        seen: dict[str, FactValue] = {}  # each fact's entry made once for all the rules' findings
+        findings = [rule_finding(pack, rule, project, env, as_of, decided[rule.id], seen) for rule in active]
         if runner.checks or fact_errors:
             findings.extend([*fact_errors, *runner.run_checks(project, as_of, env)])
         if runner.processors:
@@ -222,12 +224,13 @@ class Pipeline:
             scope_missing=scope_missing,
         )
         labels: list[Label] = []
+        seen = {}  # and once for the labels (plugin checks ran in between: nothing is carried over)
         for label in pack.labels:
             if not in_force(label.effective_from, label.effective_until, as_of):
                 skipped.append(Skipped(kind="label", id=label.id, effective_from=label.effective_from,
                                        effective_until=label.effective_until))  # fmt: skip
                 continue
-            labels.append(label_result(pack, label, project, env, as_of, label_cases[label.id]))
+            labels.append(label_result(pack, label, project, env, as_of, label_cases[label.id], seen))
         basis = [f.rule_id for f in findings if f.unverified and f.outcome in (Outcome.PASS, Outcome.FAIL)]
         return Evaluation(
             findings,

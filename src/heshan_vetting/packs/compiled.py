@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from heshan_vetting.lang import syntax as ast
@@ -218,6 +219,18 @@ class CompiledPack:
     """Facts computed by plugins (``heshan_facts``): name → plugin name."""
     commitments: tuple[CompiledCommitment, ...] = ()
     """Commitments for the supervision agreement of an approved or conditional project."""
+
+    @cached_property
+    def derived_names(self) -> frozenset[str]:
+        """The names of the derived metrics (worked out once per pack, on first use)."""
+        return frozenset(d.name for d in self.derived)
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """A cache of what explaining findings derives from this pack alone (never from a project or a date),
+        filled on first use: each value is a pure function of its key and the pack, so a race only computes
+        one twice. Owned by the pack, so by its Vetter: nothing global."""
+        return {}
 
 
 def intersect(

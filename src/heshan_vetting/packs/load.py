@@ -11,7 +11,7 @@ merged pack is compiled (:mod:`.compiler`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -140,15 +140,49 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def read_pack_file(path: Path) -> LoadedPack:
-    """Parse and schema-check one pack file (no layering)."""
-    doc = load_toml(path, RulePackError)
+def _read_toml(path: Path, docs: dict[str, TomlDocument | RulePackError] | None) -> TomlDocument:
+    """``load_toml(path, RulePackError)``, each file parsed once for all who pass the same ``docs`` (the
+    files of one :func:`load_pack` call: it indexes the same directories for each parent pack)."""
+    if docs is None:
+        return load_toml(path, RulePackError)
+    key = str(path)
+    hit = docs.get(key)
+    if hit is None:
+        try:
+            hit = load_toml(path, RulePackError)
+        except RulePackError as exc:
+            hit = exc
+        docs[key] = hit
+    if isinstance(hit, RulePackError):
+        raise hit
+    return hit
+
+
+# The parsed TOML of the pack files read in this process, by the sha256 of their text (so never stale), for
+# readers that need a pack's raw data again (the text renderer's glossary of titles) without parsing it a
+# second time. Read-only by contract: nothing may change the data. At most _PARSED_MAX files are kept.
+_PARSED: dict[str, Mapping[str, Any]] = {}
+_PARSED_MAX = 64
+
+
+def parsed_pack_data(sha256: str) -> Mapping[str, Any] | None:
+    """The parsed TOML (read-only) of a pack file this process has read, by the sha256 of its text; else ``None``."""
+    return _PARSED.get(sha256)
+
+
+def read_pack_file(path: Path, docs: dict[str, TomlDocument | RulePackError] | None = None) -> LoadedPack:
+    """Parse and schema-check one pack file (no layering); ``docs`` as for :func:`index_packs`."""
+    doc = _read_toml(path, docs)
     try:
         model = PackFile.model_validate(doc.data)
     except ValidationError as exc:
         raise _schema_error(doc, exc) from None
     _check_names(model, doc)
     sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+    if sha not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)), None)
+        _PARSED[sha] = doc.data
     return LoadedPack(model=model, doc=doc, sha256=sha)
 
 
@@ -208,13 +242,19 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def index_packs(search_paths: Iterable[Path], unreadable: list[RulePackError] | None = None) -> dict[str, list[Path]]:
+def index_packs(
+    search_paths: Iterable[Path],
+    unreadable: list[RulePackError] | None = None,
+    docs: dict[str, TomlDocument | RulePackError] | None = None,
+) -> dict[str, list[Path]]:
     """Map pack id → every distinct file with that id in ``search_paths``, in search order.
 
     Files that are not valid TOML are skipped (other files, such as projects, may sit beside
     packs); their errors are appended to ``unreadable`` so a "not found" message can mention them.
     A directory listed twice, or one file reached by two paths, counts once. Two files with one id
     in the same directory are an error naming both (neither can be said to come first).
+
+    ``docs``, when given, keeps each file's parse (or its error) by path, for the other calls that pass it.
     """
     found: dict[str, list[Path]] = {}
     for base in search_paths:
@@ -223,7 +263,7 @@ def index_packs(search_paths: Iterable[Path], unreadable: list[RulePackError] | 
         here: dict[str, Path] = {}
         for path in sorted(base.glob("*.toml")):
             try:
-                doc = load_toml(path, RulePackError)
+                doc = _read_toml(path, docs)
             except RulePackError as exc:
                 if unreadable is not None:
                     unreadable.append(exc)
@@ -278,11 +318,12 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
     """
     index: dict[str, list[Path]] | None = None
     shadowed: list[ShadowedPack] = []
+    docs: dict[str, TomlDocument | RulePackError] = {}  # each file parsed once in this call
     if _is_path_spec(spec):
-        top = read_pack_file(Path(spec))
+        top = read_pack_file(Path(spec), docs)
     else:
         bad: list[RulePackError] = []
-        index = index_packs(search_paths, bad)
+        index = index_packs(search_paths, bad, docs)
         if str(spec) not in index:
             known = ", ".join(sorted(index)) or "none"
             note_en, note_zh = _unreadable_note(bad)
@@ -292,7 +333,7 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
                 field="pack",
             )
         first, *others = index[str(spec)]
-        top = read_pack_file(first)
+        top = read_pack_file(first, docs)
         if others:
             shadowed.append(ShadowedPack(str(spec), str(first), tuple(str(o) for o in others)))
     chain = [top]
@@ -311,9 +352,9 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
                 field="pack.extends",
             )
         bad = []
-        candidates = list(index_packs([Path(child.doc.path).parent], bad).get(parent_id, []))
+        candidates = list(index_packs([Path(child.doc.path).parent], bad, docs).get(parent_id, []))
         if index is None:
-            index = index_packs(search_paths, bad)
+            index = index_packs(search_paths, bad, docs)
         for path in index.get(parent_id, []):
             if not any(_same_file(path, c) for c in candidates):
                 candidates.append(path)
@@ -330,7 +371,7 @@ def load_pack(spec: str | Path, search_paths: Sequence[Path]) -> MergedPack:
             )
         if len(candidates) > 1:
             shadowed.append(ShadowedPack(parent_id, str(candidates[0]), tuple(str(c) for c in candidates[1:])))
-        chain.insert(0, read_pack_file(candidates[0]))
+        chain.insert(0, read_pack_file(candidates[0], docs))
     merged = merge_chain(chain)
     merged.shadowed = shadowed
     return merged

@@ -45,9 +45,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from openpyxl.cell.read_only import ReadOnlyCell
+from typing import TYPE_CHECKING, Any
 
 from heshan_vetting import (
     EvaluationFormat,
@@ -56,13 +54,28 @@ from heshan_vetting import (
     ProjectError,
     ReportSet,
     Template,
+    Text,
     Units,
     hookimpl,
     project_from_mapping,
 )
 
 from ._cells import cell_value
-from ._evaluation import render_evaluation
+from ._common import (
+    EXCEL_COLUMNS,
+    EXCEL_ROWS,
+    HEADER_ROWS,
+    MAX_CELLS,
+    MAX_MERGED_RANGES,
+    MAX_PARTS,
+    MAX_PROJECT_ROWS,
+    MAX_XML_BYTES,
+    MAX_XML_PART_BYTES,
+    SHEET_NAMES,
+)
+from ._common import fail as _fail
+from ._common import is_blank as _is_blank
+from ._common import sheet_ref as _sheet_ref
 from ._headers import (
     DEFAULT_IGNORED_COLUMNS,
     IGNORE_OPTION,
@@ -74,26 +87,16 @@ from ._headers import (
     ignored_columns,
     where,
 )
-from ._ledger import render_xlsx
-from ._register import read_register_table
-from ._sheet import (
-    EXCEL_COLUMNS,
-    EXCEL_ROWS,
-    HEADER_ROWS,
-    MAX_CELLS,
-    MAX_MERGED_RANGES,
-    MAX_PARTS,
-    MAX_PROJECT_ROWS,
-    MAX_XML_BYTES,
-    MAX_XML_PART_BYTES,
-    SHEET_NAMES,
-    SheetData,
-    read_sheet,
-)
-from ._sheet import fail as _fail
-from ._sheet import is_blank as _is_blank
-from ._sheet import sheet_ref as _sheet_ref
-from ._template import LEDGER_TEMPLATE, build_ledger
+
+if TYPE_CHECKING:
+    from openpyxl.cell.read_only import ReadOnlyCell
+
+    from heshan_vetting import EvaluationResult, HeaderRule, Table
+
+    from ._sheet import SheetData
+
+# openpyxl (in ._sheet, ._ledger and ._template) is imported when a workbook is read or written, not with
+# the plugin: every run that loads the entry points imports this module.
 
 __all__ = [
     "DEFAULT_IGNORED_COLUMNS",
@@ -243,6 +246,8 @@ def read_items(path: Path, units: Units, ignored: Sequence[str] | None = None) -
     """
     path = Path(path)
     skip = ignored_columns(None if ignored is None else {IGNORE_OPTION: list(ignored)})
+    from ._sheet import read_sheet
+
     data: SheetData = read_sheet(path, chooser(skip))
     title, sheet = data.title, _sheet_ref(data.title)
     if not data.header:
@@ -362,6 +367,8 @@ def render_ledger(reports: ReportSet, lang: str = "zh") -> bytes:
 
     See :mod:`._ledger`; the command line needs ``--output FILE`` for it (a binary format).
     """
+    from ._ledger import render_xlsx
+
     return render_xlsx(reports, lang, _header_row)
 
 
@@ -377,8 +384,39 @@ def heshan_templates() -> list[Template]:
     return [LEDGER_TEMPLATE]
 
 
+def build_ledger(lang: str = "zh") -> bytes:
+    """The XLSX intake ledger template in ``lang`` (see :mod:`._template`)."""
+    from ._template import build_ledger as build
+
+    return build(lang)
+
+
+LEDGER_TEMPLATE = Template(
+    name="ledger",
+    title=Text(zh="招商项目台账（XLSX 申报模板）", en="investment project ledger (XLSX intake template)"),
+    filename="招商项目台账.xlsx",
+    build=build_ledger,
+)
+
+
+def _read_register_table(path: Path, header_row: HeaderRule) -> Table:
+    """:func:`._register.read_register_table`, imported (with openpyxl) when a register is read."""
+    from ._register import read_register_table
+
+    return read_register_table(path, header_row)
+
+
+def _render_evaluation(result: EvaluationResult, lang: str = "zh") -> bytes:
+    """:func:`._evaluation.render_evaluation`, imported (with openpyxl) when an evaluation is written."""
+    from ._evaluation import render_evaluation
+
+    return render_evaluation(result, lang)
+
+
 #: ``evaluate``'s xlsx format: registers read from workbooks, and the evaluation written back into one.
-EVALUATION_FORMAT = EvaluationFormat(name="xlsx", suffixes=SUFFIXES, read=read_register_table, render=render_evaluation)
+EVALUATION_FORMAT = EvaluationFormat(
+    name="xlsx", suffixes=SUFFIXES, read=_read_register_table, render=_render_evaluation
+)
 
 
 @hookimpl

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
-
-from openpyxl.cell.read_only import ReadOnlyCell
+from typing import TYPE_CHECKING, Any
 
 from ._headers import CellError as _CellError
 from ._headers import Column as _Column
 from ._headers import Field as _Field
+
+if TYPE_CHECKING:
+    from openpyxl.cell.read_only import ReadOnlyCell
 
 __all__ = ["cell_value"]
 

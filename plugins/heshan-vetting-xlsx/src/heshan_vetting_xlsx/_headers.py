@@ -8,16 +8,17 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from openpyxl.cell.read_only import ReadOnlyCell
+from typing import TYPE_CHECKING, Any
 
 from heshan_vetting import FIELD_SPECS, BilingualValueError, FactKind, Units, UsageError, dimension_label
 
-from ._sheet import HeaderChoice
-from ._sheet import fail as _fail
-from ._sheet import is_blank as _is_blank
-from ._sheet import sheet_ref as _sheet_ref
+from ._common import HeaderChoice
+from ._common import fail as _fail
+from ._common import is_blank as _is_blank
+from ._common import sheet_ref as _sheet_ref
+
+if TYPE_CHECKING:
+    from openpyxl.cell.read_only import ReadOnlyCell
 
 __all__ = [
     "DEFAULT_IGNORED_COLUMNS",

@@ -18,9 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from heshan_vetting import FIELD_SPECS, FieldSpec, Template, Text
+from heshan_vetting import FIELD_SPECS, FieldSpec, Text
 
-__all__ = ["LEDGER_TEMPLATE", "build_ledger"]
+__all__ = ["build_ledger"]  # the Template object (LEDGER_TEMPLATE) is in the package, free of openpyxl
 
 #: Rows of the intake sheet that get the drop-down lists (below the header row).
 TEMPLATE_ROWS = 1000
@@ -155,12 +155,3 @@ def _instructions(ws: Worksheet, specs: list[FieldSpec], lang: str) -> None:
             ws.cell(row=row, column=column, value=value).data_type = "s"
     for column, width in enumerate((28, 26, 40, 22, 10, 36, 22), start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
-
-
-#: ``init ledger``: the template, named ``招商项目台账.xlsx`` by default.
-LEDGER_TEMPLATE = Template(
-    name="ledger",
-    title=Text(zh="招商项目台账（XLSX 申报模板）", en="investment project ledger (XLSX intake template)"),
-    filename="招商项目台账.xlsx",
-    build=build_ledger,
-)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from heshan_vetting.fields import FIELD_SPECS
+from heshan_vetting.packs.load import parsed_pack_data
 from heshan_vetting.report import PackRef, Report, Text
 
 if sys.version_info >= (3, 11):
@@ -122,7 +123,9 @@ def _titles_of(path: str, sha256: str) -> dict[str, Text]:
         text = Path(path).read_text(encoding="utf-8")
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
             return {}
-        data = tomllib.loads(text)
+        data = parsed_pack_data(sha256)  # the loader's parse of this very text, when this process loaded it
+        if data is None:
+            data = tomllib.loads(text)
     except (OSError, UnicodeError, tomllib.TOMLDecodeError):
         return {}
     out: dict[str, Text] = {}

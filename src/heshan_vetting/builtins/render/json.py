@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 
+from heshan_vetting.report import model_json, model_json_line
 from heshan_vetting.results import RESULTS_SCHEMA, Item, ReportSet, Summary, SummaryBuilder
 
 __all__ = [
@@ -39,8 +40,7 @@ def stream_json(items: Iterable[Item]) -> Iterator[str]:
 
 def item_text(item: Item, format: str) -> str:
     """One item's text in ``format``: ``json`` (indented, as inside :func:`render_json`) or ``jsonl`` (a line)."""
-    data = item.model_dump(mode="json", by_alias=True)
-    return _dumps(data) if format == "json" else _line(data)
+    return model_json(item)[:-1] if format == "json" else model_json_line(item)
 
 
 def join_json(texts: Iterable[str], summary: Callable[[], Summary]) -> Iterator[str]:
