@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,8 @@ from heshan_vetting.config import (
     apply_config,
     blame,
     config_options,
+    date_argument,
+    jobs_argument,
     plugin_selection,
     requested_config,
 )
@@ -62,23 +63,6 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(ExitCode.USAGE_ERROR)
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date such as 2024-03-01, got {text!r}") from None
-
-
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes (1 or more), got {text!r}")
-    return n
-
-
 def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests).
 
@@ -118,7 +102,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     check.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of text output (default: zh)")
     check.add_argument(
         "--as-of",
-        type=_date,
+        type=date_argument,
         metavar="DATE",
         help="apply the rules in force on this date (default: application date, else today)",
     )
@@ -141,7 +125,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     check.add_argument(
         "--jobs",
         "-j",
-        type=_jobs,
+        type=jobs_argument,
         default=1,
         metavar="N",
         help="check in N worker processes (default 1); the results are the same, in the same order",

@@ -39,7 +39,9 @@ __all__ = [
     "apply_config",
     "blame",
     "config_options",
+    "date_argument",
     "find_config",
+    "jobs_argument",
     "plugin_selection",
     "read_config",
     "requested_config",
@@ -422,3 +424,22 @@ def apply_config(parser: argparse.ArgumentParser, config: ConfigFile | None, arg
             settings.origins[key] = config.where(key)
     check.set_defaults(**defaults)
     return settings
+
+
+def date_argument(text: str) -> date:
+    """An argparse type: a date written ``YYYY-MM-DD`` (``--as-of`` and its kin)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2024-03-01, got {text!r}") from None
+
+
+def jobs_argument(text: str) -> int:
+    """An argparse type: a number of worker processes, 1 or more (``--jobs``)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes (1 or more), got {text!r}")
+    return n

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from heshan_vetting.errors import ProjectError, UsageError, VettingError
+from heshan_vetting.config import date_argument, jobs_argument
+from heshan_vetting.errors import UsageError, VettingError
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.packs.load import load_pack
 from heshan_vetting.results import ItemError
-from heshan_vetting.runner import warn
+from heshan_vetting.runner import find_sources, show_error, warn
 from heshan_vetting.version import __version__
 from heshan_vetting.vetter import Vetter
 
@@ -56,23 +56,6 @@ def outcomes(item: Any) -> Outcomes:
     return outcomes_of(item)
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date such as 2024-03-01, got {text!r}") from None
-
-
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes (1 or more), got {text!r}")
-    return n
-
-
 def add_diff_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``diff`` command's arguments to its parser ``p``."""
     p.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -95,12 +78,16 @@ def add_diff_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--as-of",
-        type=_date,
+        type=date_argument,
         metavar="DATE",
         help="check both sides as of DATE (default: each project's application date, else today)",
     )
-    p.add_argument("--old-as-of", type=_date, metavar="DATE", help="the as-of date of the OLD side (over --as-of)")
-    p.add_argument("--new-as-of", type=_date, metavar="DATE", help="the as-of date of the NEW side (over --as-of)")
+    p.add_argument(
+        "--old-as-of", type=date_argument, metavar="DATE", help="the as-of date of the OLD side (over --as-of)"
+    )
+    p.add_argument(
+        "--new-as-of", type=date_argument, metavar="DATE", help="the as-of date of the NEW side (over --as-of)"
+    )
     p.add_argument("--format", default="text", choices=FORMATS, help="output format (default: text)")
     p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of text and HTML (default: zh)")
     p.add_argument(
@@ -116,7 +103,9 @@ def add_diff_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no warnings on stderr (errors are still shown)")
     p.add_argument("--fail-on-flip", action="store_true", help="exit 1 when any decision flips")
-    p.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N", help="check in N worker processes (default 1)")
+    p.add_argument(
+        "--jobs", "-j", type=jobs_argument, default=1, metavar="N", help="check in N worker processes (default 1)"
+    )
     p.add_argument("--engine", default="native", metavar="ENGINE", help="evaluation engine (default: native)")
     p.add_argument(
         "--waivers",
@@ -177,7 +166,7 @@ def run_impact(
     }
     before = Vetter(old, **options)
     after = Vetter(new, **options)
-    sources = list(_sources(before, projects))
+    sources = list(find_sources(before, projects))
     read: list[str | Path] = [*projects, *(s for s in sources if isinstance(s, Path))]
     read += [*before.input_files(), *after.input_files()]
     if inputs is not None:
@@ -213,20 +202,6 @@ def run_impact(
     )
 
 
-def _sources(vetter: Vetter, paths: list[str]) -> Iterator[Path | ItemError]:
-    """The project files ``paths`` name (as ``check`` finds them); a directory or pattern with none is an error."""
-    for found in vetter.project_files(paths):
-        yield ItemError.from_exception(found) if isinstance(found, ProjectError) else found
-
-
-def _show_error(item: ItemError) -> None:
-    for problem in item.errors:
-        zh, en = problem.format("zh"), problem.format("en")
-        if problem.file is None and item.source is not None:
-            zh, en = f"{item.source}: {zh}", f"{item.source}: {en}"
-        sys.stderr.write(f"error / 错误: {zh}\n" + (f"    {en}\n" if en != zh else ""))
-
-
 def run_diff(args: argparse.Namespace) -> int:
     """Run ``diff`` with parsed ``args``: write the report and return the exit code."""
     old, new, old_day, new_day = _sides(args)
@@ -244,7 +219,7 @@ def run_diff(args: argparse.Namespace) -> int:
         autoload=False if args.no_autoload else None,
         waivers=args.waivers,
         output=args.output,
-        on_error=_show_error,
+        on_error=show_error,
         inputs=inputs,
     )
     if not args.quiet:

@@ -130,7 +130,7 @@ def run_check(
         )
     with ExitStack() as stack:
         stdin_file = _stdin_copy(stack, args.stdin_format) if STDIN in args.paths else None
-        sources = list(_sources(vetter, args.paths, stdin_file))
+        sources = list(find_sources(vetter, args.paths, stdin_file))
         inputs: list[str | Path] = []
         if args.output is not None:
             # every file the run reads: those the directories and patterns name too, not only the names given
@@ -152,7 +152,7 @@ def run_check(
                     seen.add(d.project_id)
                 if d.error is not None:
                     counted.add(d.error)
-                    _show_error(d.error)
+                    show_error(d.error)
                 else:
                     assert d.verdict is not None
                     counted.count(d.verdict, d.incomplete, d.failed)
@@ -191,7 +191,7 @@ def run_check(
     return _FAILED if failed else _OK
 
 
-def _sources(vetter: Vetter, paths: list[str], stdin_file: Path | None) -> Iterator[Path | ItemError]:
+def find_sources(vetter: Vetter, paths: list[str], stdin_file: Path | None = None) -> Iterator[Path | ItemError]:
     """The files to check (directories searched, patterns expanded; found up front to size the progress bar)."""
     for given in paths:
         if given == STDIN:
@@ -289,7 +289,8 @@ def _show_notices(d: Digest, quiet: bool) -> None:
         warn(f"{who}: {notice.message.zh}", f"{who}: {notice.message.en}")
 
 
-def _show_error(item: ItemError) -> None:
+def show_error(item: ItemError) -> None:
+    """Every problem of a bad item on stderr, in both languages (named by its source when a problem has no file)."""
     for problem in item.errors:
         zh, en = problem.format("zh"), problem.format("en")
         if problem.file is None and item.source is not None:

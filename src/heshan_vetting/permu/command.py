@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from heshan_vetting.config import date_argument
 from heshan_vetting.errors import ProjectError, UsageError
 from heshan_vetting.extension import EvaluationRenderer
 from heshan_vetting.inputs.files import read_input_file
@@ -40,13 +41,6 @@ DEFAULT_ENGINE = "native"
 """The engine ``evaluate`` uses when ``--engine`` is not given."""
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-
-
 def add_evaluate_parser(sub: Any) -> None:
     """Add the ``evaluate`` subcommand to the CLI's subparsers ``sub``."""
     p = sub.add_parser(
@@ -64,7 +58,10 @@ def add_evaluate_parser(sub: Any) -> None:
         "--pack-path", action="append", default=[], metavar="DIR", help="also look for packs in DIR (repeatable)"
     )
     p.add_argument(
-        "--as-of", type=_date, metavar="YYYY-MM-DD", help="the date whose groups and caps apply (default: today)"
+        "--as-of",
+        type=date_argument,
+        metavar="YYYY-MM-DD",
+        help="the date whose groups and caps apply (default: today)",
     )
     p.add_argument(
         "--previous",
@@ -74,7 +71,7 @@ def add_evaluate_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--previous-as-of",
-        type=_date,
+        type=date_argument,
         metavar="YYYY-MM-DD",
         help="the as-of date for a previous register (default: --as-of)",
     )
