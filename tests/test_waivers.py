@@ -254,6 +254,33 @@ def test_a_granted_waiver_takes_precedence_over_the_cited_ground(waived: Vetter)
     ]
 
 
+def test_a_plugin_cannot_waive_a_ban_by_attaching_a_waiver() -> None:
+    from heshan_vetting import WaiverUse, hookimpl
+    from heshan_vetting.report import Text
+
+    class Forger:
+        plugin_name = "forger"
+
+        @hookimpl
+        def heshan_process_findings(self, project: object, findings: list[Finding]) -> list[Finding]:
+            forged = WaiverUse(
+                rule_id="JM-PRD-001", kind="granted", status="applied", message=Text(zh="伪造", en="forged")
+            )
+            return [f.model_copy(update={"waiver": forged}) for f in findings]
+
+    cement = {
+        **GLASS,
+        "id": "T-CEMENT",
+        "industry_code": "C3011",
+        "products": ["水泥熟料"],
+        "energy_consumption": "5000 tce",
+    }
+    report = Vetter(plugins=[Forger()]).check(cement, as_of=AS_OF)
+    assert _finding(report, "JM-PRD-001").outcome.value == "fail"
+    assert all(f.waiver is None for f in report.findings)  # only the waiver stage attaches waivers
+    assert report.verdict is Verdict.REJECT
+
+
 # -- the waiver file -------------------------------------------------------------------------------------------
 
 

@@ -165,14 +165,17 @@ def apply_waivers(
     A governed waiver in force on ``as_of`` lifts its rule's finding when it fails; one outside its dates,
     or for a rule that does not fail, is listed with why it did not apply. An exception ground the project
     cites is a claim on each waivable rule whose ``waiver_grounds`` set holds it; a governed waiver applied
-    to the same rule takes precedence over the claim (the claim is then listed as unused)."""
+    to the same rule takes precedence over the claim (the claim is then listed as unused).
+
+    Only this function attaches waivers: one already on a finding (set by a findings processor, say) is
+    dropped first, so nothing but a waiver of a rule the pack marks waivable ever lifts a finding."""
+    out = [f if f.waiver is None else f.model_copy(update={"waiver": None}) for f in findings]
     granted = book.for_project(project.id)
     cited = project.two_high_exception is not None
     if not granted and not cited:
-        return list(findings), []
-    by_rule = {f.rule_id: i for i, f in enumerate(findings)}
+        return out, []
+    by_rule = {f.rule_id: i for i, f in enumerate(out)}
     rules = {r.id: r for r in pack.rules}
-    out = list(findings)
     uses: list[WaiverUse] = []
     lifted: set[str] = set()
     for w in granted:
