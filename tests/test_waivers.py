@@ -254,6 +254,15 @@ def test_a_granted_waiver_takes_precedence_over_the_cited_ground(waived: Vetter)
     ]
 
 
+def test_the_path_to_approval_asks_nothing_of_a_waived_rule() -> None:
+    plain = Vetter(explain=True).check(GLASS, as_of=AS_OF).path_to_approval
+    assert plain is not None
+    assert "HS-2H-001" in {r.rule_id for r in plain.rules}
+    waived = Vetter(waivers=[_waiver()], explain=True).check(GLASS, as_of=AS_OF).path_to_approval
+    assert waived is not None
+    assert "HS-2H-001" not in {r.rule_id for r in waived.rules}  # lifted: nothing to change for it
+
+
 def test_a_plugin_cannot_waive_a_ban_by_attaching_a_waiver() -> None:
     from heshan_vetting import WaiverUse, hookimpl
     from heshan_vetting.report import Text
