@@ -35,25 +35,13 @@ def _quantity(x: Decimal, unit: str) -> str:
 
 
 def missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
-    """The missing facts behind ``reads``, through derived metrics, in the order they are first reached.
-
-    Depth first without recursion, each name visited once (derived metrics may form long chains and diamonds).
-    """
-    derived = {d.name: d for d in pack.derived}
+    """The missing facts behind ``reads``, through derived metrics, in the order they are first reached
+    (:meth:`CompiledPack.facts_behind`)."""
     out: list[str] = []
-    seen: set[str] = set()
-    todo = list(reversed(reads))
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in derived:
-            todo.extend(reversed(derived[name].reads))
-        elif name in pack.fact_types:
-            v = env.get(name)
-            if isinstance(v, Unknown) and v.kind == "missing":
-                out.append(name)
+    for name in pack.facts_behind(reads):
+        v = env.get(name)
+        if isinstance(v, Unknown) and v.kind == "missing":
+            out.append(name)
     return out
 
 

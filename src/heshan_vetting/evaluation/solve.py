@@ -48,24 +48,13 @@ def with_field(pack: CompiledPack, env: dict[str, Any], field: str, value: float
 
 def numeric_inputs(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
     """The numeric project fields behind ``reads`` (through derived metrics) that have a value."""
-    derived = {d.name: d for d in pack.derived}
     out: list[str] = []
-    seen: set[str] = set()
-    todo = list(reversed(reads))
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in derived:
-            todo.extend(reversed(derived[name].reads))
-            continue
+    for name in pack.facts_behind(reads):
         spec = FIELD_SPECS.get(name)
         if (
             spec is not None
             and spec.kind == "number"
             and name != "employees"  # a head count, not a quantity to solve for
-            and name in pack.fact_types
             and name not in pack.plugin_facts
             and isinstance(env.get(name), float)
         ):
@@ -75,20 +64,7 @@ def numeric_inputs(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]
 
 def other_facts(pack: CompiledPack, reads: Sequence[str]) -> list[str]:
     """The project facts behind ``reads`` that are not numbers (an industry, a product, a yes/no)."""
-    derived = {d.name: d for d in pack.derived}
-    out: list[str] = []
-    seen: set[str] = set()
-    todo = list(reversed(reads))
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in derived:
-            todo.extend(reversed(derived[name].reads))
-        elif name in pack.fact_types and (name not in FIELD_SPECS or FIELD_SPECS[name].kind != "number"):
-            out.append(name)
-    return out
+    return [n for n in pack.facts_behind(reads) if n not in FIELD_SPECS or FIELD_SPECS[n].kind != "number"]
 
 
 def on_grid(x: float, places: int, up: bool) -> float:

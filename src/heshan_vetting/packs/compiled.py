@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -224,6 +225,29 @@ class CompiledPack:
     def derived_names(self) -> frozenset[str]:
         """The names of the derived metrics (worked out once per pack, on first use)."""
         return frozenset(d.name for d in self.derived)
+
+    def facts_behind(self, reads: Sequence[str]) -> tuple[str, ...]:
+        """The facts behind ``reads`` (names read by a condition or value), through derived metrics, in the order
+        they are first reached: depth first without recursion, each name visited once (derived metrics may form
+        long chains and diamonds); thresholds, sets and tables are left out. Worked out once per ``reads``."""
+        key = ("facts_behind", tuple(reads))
+        found = self.memo.get(key)
+        if found is None:
+            derived = {d.name: d for d in self.derived}
+            out: list[str] = []
+            seen: set[str] = set()
+            todo = list(reversed(reads))
+            while todo:
+                name = todo.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                if name in derived:
+                    todo.extend(reversed(derived[name].reads))
+                elif name in self.fact_types:
+                    out.append(name)
+            found = self.memo[key] = tuple(out)
+        return found
 
     @cached_property
     def memo(self) -> dict[Any, Any]:
