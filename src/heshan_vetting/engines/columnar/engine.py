@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from heshan_vetting.engines.protocol import LabelResults, RuleResults
 from heshan_vetting.lang import syntax as ast
 from heshan_vetting.lang.types import BoolFn
 from heshan_vetting.lang.values import Env, Unknown
+from heshan_vetting.model import Project
 from heshan_vetting.packs.compiled import CompiledLabel, CompiledPack, CompiledRule
 
 ColFn = Callable[[Batch], BoolCol]
@@ -137,6 +139,20 @@ class ColumnarDecider:
             else:
                 return _Result(closure, col.v.tolist(), col.ok.tolist(), col)
         return _Result(closure, None, None, None)
+
+    def decide_projects(
+        self,
+        pack: CompiledPack,
+        rules: Sequence[CompiledRule],
+        labels: Sequence[CompiledLabel],
+        projects: Sequence[Project],
+        as_of: date,
+        env: Callable[[int], Env],
+    ) -> BatchDecisions:
+        """Decide ``rules`` and ``labels`` for validated ``projects`` as of ``as_of``: facts and thresholds read by
+        column, derived metrics computed by column; ``env(i)`` builds project ``i``'s namespace where a row is decided
+        natively (see :class:`~heshan_vetting.engines.protocol.BatchEngine`)."""
+        return self.decide_batch(pack, rules, labels, Batch.from_projects(pack, projects, as_of, env))
 
     def decide_batch(
         self, pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], batch: Batch

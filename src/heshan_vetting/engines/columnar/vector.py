@@ -257,6 +257,7 @@ class ColumnCompiler:
             raise Unsupported("the pack has no unit registry")
         self.pack = pack
         self.ns = pack.namespace
+        self.units = pack.units
         self.native = Compiler(pack.units, pack.namespace, precision=precision, target_unit=target_unit)
         self.precision = precision
         self.step = 10.0 ** (-precision)
@@ -390,7 +391,7 @@ class ColumnCompiler:
         k = 1.0
         if op in ("+", "-"):
             lt, rt = self._type(node.left), self._type(node.right)
-            k = self.native._check_same_dim(lt, rt, node.pos, "add" if op == "+" else "subtract")
+            k = self.units.factor(rt.unit, lt.unit)  # as the native compiler's same-dimension check gives it
         sk = (1.0 if op == "+" else -1.0) * k  # the native closure computes ``a + sign * k * b``
 
         def arith(b: Batch) -> Col:
@@ -417,10 +418,10 @@ class ColumnCompiler:
     def _compare(self, node: ast.Compare) -> VecFn:
         probe = Compiler(self.native.units, self.native.ns, self.native.precision, self.native.target_unit)
         lt, rt = probe.compile(node.left)[1], probe.compile(node.right)[1]
-        k_right = self.native._check_same_dim(lt, rt, node.pos, "compare")
+        k_right = self.units.factor(rt.unit, lt.unit)
         k_left = 1.0
         if self.native.target_unit is not None:
-            k_left = self.native._factor(lt.unit, self.native.target_unit, node.pos)
+            k_left = self.units.factor(lt.unit, self.native.target_unit)
             k_right *= k_left
         lf = self._scaled(self._compile(node.left), k_left)
         rf = self._scaled(self._compile(node.right), k_right)
