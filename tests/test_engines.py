@@ -201,6 +201,7 @@ def test_the_builtin_engines_plugin_is_registered_by_name() -> None:
     assert {name: plugin for name, (plugin, _spec) in vetter.hooks.engines().items()} == {
         "native": "engines",
         "durable": "engines",
+        "columnar": "engines",
     }
 
 
