@@ -142,7 +142,9 @@ def choose_engine(registry: Mapping[str, object], name: object, *, builtin_block
     hint_en, hint_zh = did_you_mean(shown, registry) if isinstance(name, str) else ("", "")
     names = list(registry)
     blocked_en = (
-        " (the built-in 'engines' plugin, which provides native, durable and columnar, is disabled)" if builtin_blocked else ""
+        " (the built-in 'engines' plugin, which provides native, durable and columnar, is disabled)"
+        if builtin_blocked
+        else ""
     )
     blocked_zh = "（提供 native、durable 与 columnar 的内置插件 engines 已被禁用）" if builtin_blocked else ""
     raise UsageError(

@@ -7,7 +7,6 @@ compiles condition trees to column functions; :mod:`.engine` decides a batch wit
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,17 +25,14 @@ REASON_ZH = (
 
 def unavailable_reason() -> tuple[str, str] | None:
     """``None`` when numpy can be imported (1.24 or later), else why not and what to do, in English and Chinese."""
-    if importlib.util.find_spec("numpy") is None:
-        return REASON_EN, REASON_ZH
     try:
         import numpy
+    except ModuleNotFoundError as exc:
+        if exc.name == "numpy":
+            return REASON_EN, REASON_ZH
+        return _broken(exc)
     except Exception as exc:  # a broken install: say what failed
-        return (
-            f"numpy is installed but cannot be imported ({type(exc).__name__}: {exc}). Reinstall it with: "
-            "pip install 'heshan-vetting[columnar]', or use the native engine, which gives the same findings.",
-            f"columnar 引擎不可用：numpy 已安装但无法导入（{type(exc).__name__}: {exc}）。请重新安装"
-            "（pip install 'heshan-vetting[columnar]'），或使用 native 引擎，结论完全相同。",
-        )
+        return _broken(exc)
     major, minor = (int(x) for x in numpy.__version__.split(".")[:2])
     if (major, minor) < (1, 24):
         return (
@@ -46,6 +42,16 @@ def unavailable_reason() -> tuple[str, str] | None:
             "（pip install 'heshan-vetting[columnar]'），或使用 native 引擎，结论完全相同。",
         )
     return None
+
+
+def _broken(exc: Exception) -> tuple[str, str]:
+    """Why an installed numpy that fails to import cannot be used."""
+    return (
+        f"numpy is installed but cannot be imported ({type(exc).__name__}: {exc}). Reinstall it with: "
+        "pip install 'heshan-vetting[columnar]', or use the native engine, which gives the same findings.",
+        f"columnar 引擎不可用：numpy 已安装但无法导入（{type(exc).__name__}: {exc}）。请重新安装"
+        "（pip install 'heshan-vetting[columnar]'），或使用 native 引擎，结论完全相同。",
+    )
 
 
 def version() -> str:

@@ -18,6 +18,7 @@ from the shipped packs' and the benchmark pack's conditions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -451,7 +452,10 @@ class ColumnCompiler:
                 xv, yv = x.v, y.v
                 for i in rows.tolist():
                     a, c = float(xv[i]), float(yv[i])
-                    v[i] = test(round_half_up(a, places), round_half_up(c, places))
+                    if math.isfinite(a) and math.isfinite(c):
+                        v[i] = test(round_half_up(a, places), round_half_up(c, places))
+                    else:  # NaN or an infinity (never in a checked project): the native closure decides the row
+                        ok[i] = False
             return BoolCol(v, ok)
 
         return cmp
