@@ -137,6 +137,8 @@ class ColumnarDecider:
             except Unsupported:
                 self.row_by_row.add(what)
             else:
+                if col.native is not None:
+                    col = BoolCol(col.v, col.ok & ~col.native)
                 return _Result(closure, col.v.tolist(), col.ok.tolist(), col)
         return _Result(closure, None, None, None)
 

@@ -54,10 +54,13 @@ class NumCol:
 
 @dataclass(frozen=True)
 class BoolCol:
-    """True/false results (``v``) and where they are known (``ok``)."""
+    """True/false results (``v``) and where they are known (``ok``); ``native``: rows the whole condition must be
+    decided for by the native closure (a comparison met NaN or an infinity, where the closure raises, or not, by the
+    order it reads the parts in), or ``None`` for none."""
 
     v: Bools
     ok: Bools
+    native: Bools | None = None
 
 
 @dataclass(frozen=True)
@@ -334,7 +337,7 @@ class ColumnCompiler:
                 def negate(b: Batch) -> Col:
                     c = inner_b(b)
                     assert isinstance(c, BoolCol)
-                    return BoolCol(~c.v, c.ok)
+                    return BoolCol(~c.v, c.ok, c.native)
 
                 return negate
             case ast.BoolOp():
@@ -438,7 +441,8 @@ class ColumnCompiler:
             ok = x.ok & y.ok
             d = x.v - y.v
             scale = np.maximum(np.abs(x.v), np.abs(y.v))
-            near = ok & ~(np.abs(d) > band + 1e-12 * scale)  # also NaN differences
+            # near a tie, or NaN or infinite (never in a checked project; judged row by row, as natively)
+            near = ok & ~(np.abs(d) > band + 1e-12 * scale) | (ok & ~np.isfinite(scale))
             if op in ("<", "<="):
                 v = d < 0
             elif op in (">", ">="):
@@ -448,6 +452,7 @@ class ColumnCompiler:
             else:
                 v = np.ones(b.n, dtype=np.bool_)
             rows = np.flatnonzero(near)
+            odd: Bools | None = None
             if rows.size:
                 xv, yv = x.v, y.v
                 for i in rows.tolist():
@@ -456,7 +461,9 @@ class ColumnCompiler:
                         v[i] = test(round_half_up(a, places), round_half_up(c, places))
                     else:  # NaN or an infinity (never in a checked project): the native closure decides the row
                         ok[i] = False
-            return BoolCol(v, ok)
+                        odd = np.zeros(b.n, dtype=np.bool_) if odd is None else odd
+                        odd[i] = True
+            return BoolCol(v, ok, odd)
 
         return cmp
 
@@ -539,6 +546,7 @@ class ColumnCompiler:
                     all_other &= known_false
             ok = decided | all_other
             v = ~decided if is_and else decided
-            return BoolCol(v, ok)
+            odd = [c.native for c in cols if isinstance(c, BoolCol) and c.native is not None]
+            return BoolCol(v, ok, np.logical_or.reduce(odd) if odd else None)
 
         return boolop
