@@ -32,7 +32,7 @@ from heshan_vetting.lang.compiler import Compiler
 from heshan_vetting.lang.ops import CMP
 from heshan_vetting.lang.syntax import CmpOp, assert_never
 from heshan_vetting.lang.values import MISSING, NA, Env, Unknown, Value, norm, round_half_up
-from heshan_vetting.model import Project
+from heshan_vetting.model import Project, fact_getter
 from heshan_vetting.packs.compiled import CompiledPack
 
 Floats = npt.NDArray[np.float64]
@@ -132,12 +132,14 @@ class Batch:
         value_column: Callable[[str], Sequence[Value]],
         env: Callable[[int], Env],
         derived: Callable[[str], NumCol | None] | None = None,
+        fast: Callable[[str, str], Col | None] | None = None,
     ) -> None:
         self.pack = pack
         self.n = n
         self._values = value_column
         self._env = env
         self._derived = derived
+        self._fast = fast
         self._cols: dict[str, Col] = {}
         self._missing: dict[str, Bools] = {}
         self._envs: dict[int, Env] = {}
@@ -165,7 +167,20 @@ class Batch:
                 return [hit[0] if hit is not None else NA] * len(projects)
             return [holder[0].env(i)[name] for i in range(len(projects))]
 
-        batch = cls(pack, len(projects), values, env, lambda name: _derived_column(holder[0], name))
+        n = len(projects)
+
+        def fast(name: str, kind: str) -> Col | None:
+            vt = pack.fact_types.get(name)
+            if vt is not None and name not in pack.plugin_facts and vt.kind == kind:
+                return _project_column(list(map(fact_getter(name), projects)), kind)
+            th = pack.thresholds.get(name)
+            if th is not None and kind == "num":
+                hit = th.value_on(as_of)
+                value = 0.0 if hit is None else hit[0]
+                return NumCol(np.full(n, value, dtype=np.float64), np.full(n, hit is not None, dtype=np.bool_))
+            return None
+
+        batch = cls(pack, n, values, env, lambda name: _derived_column(holder[0], name), fast)
         holder.append(batch)
         return batch
 
@@ -184,7 +199,9 @@ class Batch:
         """The column of ``name`` (a fact, derived metric or threshold) of ``kind``."""
         col = self._cols.get(name)
         if col is None:
-            if kind == "num" and self._derived is not None and name in self.pack.derived_names:
+            if self._fast is not None:
+                col = self._fast(name, kind)
+            if col is None and kind == "num" and self._derived is not None and name in self.pack.derived_names:
                 col = self._derived(name)
             if col is None:
                 vals = self.values(name)
@@ -199,6 +216,10 @@ class Batch:
             self._cols[name] = col
         return col
 
+    def _missing_of(self, name: str) -> Bools:
+        vals = self.values(name)
+        return np.fromiter((isinstance(v, Unknown) and v.kind == "missing" for v in vals), np.bool_, count=self.n)
+
     def missing(self, name: str) -> Bools:
         """Where ``name`` is missing (the kind ``missing``, not any unknown)."""
         m = self._missing.get(name)
@@ -206,9 +227,13 @@ class Batch:
             col = self._cols.get(name)
             if isinstance(col, (NumCol, BoolCol, TextCol)) and name in self.pack.fact_types and col.ok.all():
                 m = np.zeros(self.n, dtype=np.bool_)
+            elif self._fast is not None and name in self.pack.fact_types and name not in self.pack.plugin_facts:
+                kind = self.pack.fact_types[name].kind
+                made = self._fast(name, kind) if kind in ("num", "str", "bool") else None
+                # a fact read from the project is unknown only where it is absent (missing)
+                m = ~made.ok if made is not None else self._missing_of(name)
             else:
-                vals = self.values(name)
-                m = np.fromiter((isinstance(v, Unknown) and v.kind == "missing" for v in vals), np.bool_, count=self.n)
+                m = self._missing_of(name)
             self._missing[name] = m
         return m
 
@@ -222,6 +247,26 @@ def _fact_column(raw: list[Any], kind: str) -> list[Value]:
     if kind == "bool":
         return [MISSING if v is None else bool(v) for v in raw]
     return [MISSING if v is None or not v else tuple(norm(x) for x in v) for v in raw]
+
+
+def _project_column(raw: list[Any], kind: str) -> Col | None:
+    """A column of raw project values (``None``: absent), as :func:`_fact_column` and :func:`numbers`,
+    :func:`texts` or :func:`booleans` make it, in fewer passes; ``None`` for a kind it does not make."""
+    n = len(raw)
+    ok = np.fromiter((x is not None for x in raw), dtype=np.bool_, count=n)
+    if kind == "num":
+        try:
+            v = np.array(raw, dtype=np.float64)  # None gives NaN, where ``ok`` is false
+        except (TypeError, ValueError):
+            return None
+        return NumCol(v, ok)
+    if kind == "str":
+        index: dict[str, int] = {}
+        codes = np.fromiter((-1 if x is None else index.setdefault(x, len(index)) for x in raw), np.intp, count=n)
+        return TextCol(codes, [norm(x) for x in index])
+    if kind == "bool":
+        return BoolCol(np.fromiter((bool(x) for x in raw), dtype=np.bool_, count=n), ok)
+    return None
 
 
 def _derived_column(batch: Batch, name: str) -> NumCol | None:
