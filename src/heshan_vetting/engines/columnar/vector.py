@@ -184,6 +184,24 @@ class Batch:
         holder.append(batch)
         return batch
 
+    @classmethod
+    def from_columns(cls, pack: CompiledPack, n: int, columns: dict[str, Col], env: Callable[[int], Env]) -> Batch:
+        """A batch of ``n`` rows from prepared columns of facts and thresholds (as :meth:`from_projects` makes them,
+        e.g. kept from an earlier batch); derived metrics are computed by column. ``env(i)`` as for
+        :meth:`from_projects`."""
+        holder: list[Batch] = []
+
+        def values(name: str) -> Sequence[Value]:
+            return [holder[0].env(i)[name] for i in range(n)]
+
+        batch = cls(pack, n, values, env, lambda name: _derived_column(holder[0], name), lambda n, k: columns.get(n))
+        holder.append(batch)
+        return batch
+
+    def prepared(self) -> dict[str, Col]:
+        """The columns of facts and thresholds read so far (for :meth:`from_columns`)."""
+        return {k: c for k, c in self._cols.items() if k not in self.pack.derived_names}
+
     def env(self, i: int) -> Env:
         """The fact namespace of row ``i`` (made once)."""
         e = self._envs.get(i)
