@@ -10,7 +10,7 @@ detail included) is the native engine's.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -58,7 +58,6 @@ class BatchDecisions:
     scope: dict[str, _Result | None]
     require: dict[str, _Result]
     cases: dict[str, list[_Result]]
-    _rows: dict[int, tuple[RuleResults, LabelResults]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.batch.n
