@@ -387,3 +387,19 @@ def test_nan_and_infinities_in_a_namespace_are_handled_as_natively(pack_name: st
         _decide_envs_alike(pack_name, envs, day)
 
     run()
+
+
+def test_batches_are_decided_by_the_batch_call_not_project_by_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    v = Vetter(engine="columnar")
+    engine = type(v._pipeline.engine)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("decided one project at a time")
+
+    monkeypatch.setattr(engine, "__call__", refuse)
+    reports = list(v.check_many(EXAMPLES))
+    decisions = list(v.decide_many(EXAMPLES))
+    assert len(reports) == len(decisions) == len(EXAMPLES)
+    assert [r.verdict for r in reports] == [d.verdict for d in decisions]  # type: ignore[union-attr]
+    with pytest.raises(AssertionError, match="one project at a time"):
+        v.check(EXAMPLES[0])

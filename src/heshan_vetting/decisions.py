@@ -25,6 +25,8 @@ Entry = tuple[Project, str | None, int | None]
 """A project of a batch, with the file it came from and its line there (``None`` when not from a file)."""
 Decided = tuple[RuleResults, LabelResults]
 """The engine's results for one project (see :class:`~heshan_vetting.engines.Engine`)."""
+DecidedOn = tuple[date, Decided]
+"""The engine's results for one project, with the as-of date they were decided for."""
 T = TypeVar("T")
 
 BATCH_SIZE = 1024
@@ -75,9 +77,10 @@ def decide_in_batches(
     entries: Iterable[Entry | ItemError],
     day_of: Callable[[Project], date],
     size: int = BATCH_SIZE,
-) -> Iterator[tuple[Entry | ItemError, Decided | None]]:
-    """Each entry with the engine's results for it, decided ``size`` entries at a time by the engine's
-    ``decide_projects`` (one batch per as-of date within them); ``None`` where the engine decides one by one
+) -> Iterator[tuple[Entry | ItemError, DecidedOn | None]]:
+    """Each entry with the engine's results for it (and the date they are for), decided ``size`` entries at a time
+    by the engine's ``decide_projects`` (one batch per as-of date within them); ``None`` where the engine decides one
+    by one
     (an engine without ``decide_projects``), and for errors. Lazy: a batch is decided when its first entry is asked
     for."""
     decide = getattr(pipeline.engine, "decide_projects", None)
@@ -86,7 +89,7 @@ def decide_in_batches(
         chunk = list(islice(it, size))
         if not chunk:
             return
-        results: list[Decided | None] = [None] * len(chunk)
+        results: list[DecidedOn | None] = [None] * len(chunk)
         if decide is not None:
             groups: dict[date, list[int]] = {}
             for k, entry in enumerate(chunk):
@@ -101,7 +104,7 @@ def decide_in_batches(
 
                 batch = decide(pipeline.pack, rules, labels, projects, day, env)
                 for i, k in enumerate(rows):
-                    results[k] = batch.row(i)
+                    results[k] = (day, batch.row(i))
         yield from zip(chunk, results, strict=True)
 
 
@@ -109,10 +112,11 @@ def decision(
     pipeline: Pipeline,
     entry: Entry,
     day: date,
-    decided: Decided | None,
+    decided: DecidedOn | None,
     build: Callable[[], Report] | None,
 ) -> Decision:
-    """The :class:`Decision` of one project as of ``day`` (``decided``: the engine's results, if made in a batch)."""
+    """The :class:`Decision` of one project as of ``day`` (``decided``: the engine's results, if made in a batch;
+    used only if made for ``day``)."""
     project, source, line = entry
     findings: Sequence[Finding]
     if pipeline.plugins.observers and build is not None:
@@ -120,7 +124,7 @@ def decision(
         report = build()
         verdict, findings, score, incomplete = report.verdict, report.findings, report.score, report.incomplete
     else:
-        ev = pipeline.evaluate(project, day, decided)
+        ev = pipeline.evaluate(project, day, decided[1] if decided is not None and decided[0] == day else None)
         verdict, findings, score, incomplete = ev.verdict, ev.findings, ev.score, ev.incomplete
     return Decision(
         project_id=project.id,

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from heshan_vetting.batch import run_parallel, worker_arguments
-from heshan_vetting.decisions import BATCH_SIZE, Decided, Decision, Entry, decide_in_batches, decision
+from heshan_vetting.decisions import BATCH_SIZE, DecidedOn, Decision, Entry, decide_in_batches, decision
 from heshan_vetting.engines.protocol import Engine, EngineSpec, choose_engine
 from heshan_vetting.errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
 from heshan_vetting.evaluation.explain import path_to_approval
@@ -438,7 +438,7 @@ class Vetter:
             when, how = self._day(project, day)
             self._outside_notices(when, how, source)
 
-            def build(entry: Entry = entry, decided: Decided | None = decided) -> Report:
+            def build(entry: Entry = entry, decided: DecidedOn | None = decided) -> Report:
                 return self._check_one(entry[0], entry[1], day, entry[2], decided=decided)
 
             yield decision(self._pipeline, entry, when, decided, build)
@@ -559,12 +559,13 @@ class Vetter:
         line: int | None = None,
         *,
         explain: bool | None = None,
-        decided: Decided | None = None,
+        decided: DecidedOn | None = None,
     ) -> Report:
         day, how = self._day(project, as_of)
+        results = decided[1] if decided is not None and decided[0] == day else None  # decided for this date only
         notices = self._outside_notices(day, how, source)
         report = self._pipeline.report(
-            project, day, source=source, as_of_source=_as_of_source(how), notices=notices, line=line, decided=decided
+            project, day, source=source, as_of_source=_as_of_source(how), notices=notices, line=line, decided=results
         )
         if self.explain if explain is None else explain:
             report = report.model_copy(
