@@ -62,7 +62,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
         "conditions",
         "compile",
         "register",
-        "classing | results",
+        "arguments | classing | results",
     ),
     "engines": ("durable | native", "protocol"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
