@@ -62,7 +62,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
         "conditions",
         "compile",
         "register",
-        "classing | results",
+        "arguments | classing | results",
     ),
     "engines": ("columnar | durable", "native", "protocol"),
     "engines.columnar": ("engine", "vector"),
