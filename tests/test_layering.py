@@ -29,7 +29,7 @@ LAYERS: tuple[str, ...] = (
     "packdiff",
     "config",
     "vetter",
-    "plugins | batch",
+    "plugins | batch | decisions",
     "builtins",
     "hookspecs",
     "evaluation",
@@ -64,7 +64,8 @@ INSIDE: dict[str, tuple[str, ...]] = {
         "register",
         "arguments | classing | results",
     ),
-    "engines": ("durable | native", "protocol"),
+    "engines": ("columnar | durable", "native", "protocol"),
+    "engines.columnar": ("engine", "vector"),
     "engines.durable": ("host", "layout", "translate", "dnf"),
     "evaluation": (
         "explain",
