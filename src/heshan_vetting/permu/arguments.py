@@ -64,7 +64,8 @@ def add_evaluate_parser(sub: Any) -> None:
         "--engine",
         default=DEFAULT_ENGINE,
         metavar="NAME",
-        help="the engine that decides the groups' and caps' conditions: native, durable (needs durable-rules) or a "
-        f"plugin's; every engine gives the same result (default: {DEFAULT_ENGINE})",
+        help="the engine that decides the groups' and caps' conditions: native, durable (needs durable-rules), "
+        "columnar (needs numpy; the whole register in one batch) or a plugin's; every engine gives the same result "
+        f"(default: {DEFAULT_ENGINE})",
     )
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (never over an input)")

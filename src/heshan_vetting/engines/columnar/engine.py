@@ -155,6 +155,13 @@ class ColumnarDecider:
         natively (see :class:`~heshan_vetting.engines.protocol.BatchEngine`)."""
         return self.decide_batch(pack, rules, labels, Batch.from_projects(pack, projects, as_of, env))
 
+    def decide_namespaces(
+        self, pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], envs: Sequence[Env]
+    ) -> BatchDecisions:
+        """Decide ``rules`` and ``labels`` for ready fact namespaces (what the native engine reads for each row), by
+        column: ``evaluate`` asks this for a register's groups and caps."""
+        return self.decide_batch(pack, rules, labels, Batch.from_envs(pack, envs))
+
     def decide_batch(
         self, pack: CompiledPack, rules: Sequence[CompiledRule], labels: Sequence[CompiledLabel], batch: Batch
     ) -> BatchDecisions:
