@@ -390,7 +390,7 @@ class Vetter:
             )
         numbered = enumerate(self._expand(projects))
         if jobs > 1:
-            return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs, then=function)
+            return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs, then=function, local=self)
         results = (result for index, item in numbered for result in self._input_items(item, as_of=day, index=index))
         if function is None:
             return results  # type: ignore[return-value]
