@@ -114,6 +114,7 @@ def run_parallel(
     chunk: int = CHUNK,
     then: Callable[[Item], Any] | None = None,
     local: _Checker | None = None,
+    head_start: bool = True,
 ) -> Iterator[Any]:
     """Check ``numbered`` inputs in ``jobs`` processes; yield the results in input order.
 
@@ -126,7 +127,8 @@ def run_parallel(
     yet, and every chunk while the workers start (a fresh interpreter takes about a second to import the package
     and compile the pack). Without it, ``jobs`` workers check everything. At most ``4 × workers`` chunks are in
     the workers' hands and ``LOCAL_AHEAD`` chunks checked here wait behind them, so memory does not grow with the
-    length of the input.
+    length of the input. ``head_start=False`` hands chunks out from the first (tests use it to be sure that
+    workers take part).
     """
     import multiprocessing  # imported here: a process pool costs nothing to a program that never starts one
     from concurrent.futures import ProcessPoolExecutor
@@ -152,7 +154,7 @@ def run_parallel(
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start, initargs=(factory, arguments)
     ) as pool:
-        if local is not None:
+        if local is not None and head_start:
             started = pool.submit(_ready)
             while not started.done():  # the workers are starting: check here, in order, and hand nothing out
                 batch = take()
