@@ -59,9 +59,11 @@ def joined(form: Form, items: list[Item]) -> str:
 def test_the_parts_joined_are_the_renderers_text(vetter: Vetter, items: list[Item], kind: str, lang: str) -> None:
     context = RenderContext(width=72, color=kind == "text")
     form = form_of(vetter.renderers[kind], lang, context)
-    assert form is not None and form.kind == kind
+    assert form is not None
+    assert form.kind == kind
     error = next(i for i in items if isinstance(i, ItemError))
-    for some in (items, items[:1], [error], items[:2], [error, items[0]], []):
+    batches: list[list[Item]] = [items, items[:1], [error], items[:2], [error, items[0]], []]
+    for some in batches:
         expected = vetter.render(ReportSet(items=tuple(some)), kind, lang, context=context)
         assert joined(form, some) == expected, (kind, lang, len(some))
 
@@ -69,15 +71,17 @@ def test_the_parts_joined_are_the_renderers_text(vetter: Vetter, items: list[Ite
 def test_other_formats_have_no_parts(vetter: Vetter) -> None:
     assert form_of(vetter.renderers["html"], "zh") is None
     assert form_of(lambda reports, lang: "", "zh") is None  # a plugin's renderer: rendered from the reports
-    assert STREAMED == {"json", "jsonl", "text", "markdown"}
+    assert {"json", "jsonl", "text", "markdown"} == STREAMED
 
 
 def test_a_digest_carries_the_part_and_not_the_report(vetter: Vetter, items: list[Item]) -> None:
     form = Form("text", "zh")
     report = next(i for i in items if isinstance(i, Report))
     d = digest(form, None, report)
-    assert d.item is None and d.part == item_part(form, report)
-    assert d.verdict is report.verdict and d.project_id == report.project.id
+    assert d.item is None
+    assert d.part == item_part(form, report)
+    assert d.verdict is report.verdict
+    assert d.project_id == report.project.id
     assert digest(None, None, report).item is report  # a format without parts: the report itself
 
 
@@ -131,11 +135,11 @@ def test_workers_and_the_calling_process_share_a_batch_in_order(vetter: Vetter, 
 def test_a_failure_here_comes_after_the_results_before_it(vetter: Vetter, tmp_path: Path) -> None:
     files = inputs(tmp_path, 1)
     got: list[Any] = []
+    results = run_parallel(
+        Vetter, vetter._worker_arguments(), enumerate(files), AS_OF, 2, local=Counting(vetter, fail_at=3)
+    )
     with pytest.raises(RuntimeError, match="broken at 3"):
-        for result in run_parallel(
-            Vetter, vetter._worker_arguments(), enumerate(files), AS_OF, 2, local=Counting(vetter, fail_at=3)
-        ):
-            got.append(result)
+        got.extend(results)
     assert [r.project.source for r in got] == [str(f) for f in files[:3]]
 
 
