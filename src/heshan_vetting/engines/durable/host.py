@@ -9,8 +9,9 @@ Hazards of durable-rules and how they are contained (docs/engines.md has the ful
 per content hash and never again (rulesets can never be freed); one state per check under a fresh ``sid``, deleted
 afterwards; facts (seen by every rule, unlike events) asserted one by one (the batch call hides errors and returns
 a garbage handle) and written as JSON here (durable-rules cannot read Python's ``1e+16``); a catch-all rule so no
-fact is unhandled; ``state['exception']`` and the action callback checked after every call; a ruleset durable-rules
-failed on is never touched again; long texts compared by digest (durable-rules compares at most 65,535 bytes).
+fact is unhandled; the actions taken from the C core by this module, so no Python action runs (none can hide an
+exception in the state) and an action of an unknown rule is an error; a ruleset durable-rules failed on is never
+touched again; long texts compared by digest (durable-rules compares at most 65,535 bytes).
 """
 
 from __future__ import annotations
