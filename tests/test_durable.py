@@ -750,8 +750,9 @@ def test_a_fact_no_rule_matches_is_caught_by_the_catch_all() -> None:
 
 
 @needs_durable
-def test_an_exception_inside_an_action_is_raised_not_swallowed() -> None:
-    """durable-rules stores an action's exception in the state and returns normally; the engine raises it."""
+def test_no_python_action_runs_and_an_action_of_no_known_rule_fails_closed() -> None:
+    """The engine takes the actions from durable-rules' core itself (durable-rules would store an exception of a
+    Python action in the state and return normally): an action it does not know is an error, never ignored."""
     backend = _durable._backend()
     name = "heshan_test_raising_action"
     if name not in backend.host._ruleset_directory:
@@ -760,8 +761,16 @@ def test_an_exception_inside_an_action_is_raised_not_swallowed() -> None:
             raise RuntimeError("boom")
 
         backend.host.register_rulesets({name: {"r": {"all": [{"m": {"$ex": {"g": 1}}}], "run": boom}}})
-    with pytest.raises(VettingError, match="boom"):
+    with pytest.raises(VettingError, match="an action no rule of this pack names") as err:
         backend.run(backend.host.get_ruleset(name), [{"g": 0}])
+    assert "boom" not in str(err.value)
+
+
+def test_the_rule_an_action_starts_is_read_from_its_message() -> None:
+    assert _durable._action_name('{"r3.s1.n0.T.0": {"m": {"sid": "1", "g": 0}}}') == "r3.s1.n0.T.0"
+    assert _durable._action_name('{"catch_all": {}}') == "catch_all"
+    assert _durable._action_name("[]") == ""
+    assert _durable._action_name('{"unterminated') == ""
 
 
 @needs_durable

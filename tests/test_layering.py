@@ -74,7 +74,11 @@ INSIDE: dict[str, tuple[str, ...]] = {
         "commitments | explain_text | findings | scoring | solve | verdict | waivers",
     ),
     "builtins": ("engines | jsonl_loader | render | scoring | shipped_packs | toml_loader | units",),
-    "builtins.render": ("csv | html | json | markdown | text", "glossary | html_parts | html_style | layout | words"),
+    "builtins.render": (
+        "parts",
+        "csv | html | json | markdown | text",
+        "glossary | html_parts | html_style | layout | words",
+    ),
     "inputs": ("discover | messages | toml", "files | toml_scan"),
 }
 """Each subpackage's modules, top down (a subpackage's ``__init__`` is its face: it only hands names on)."""

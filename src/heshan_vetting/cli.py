@@ -128,7 +128,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
         type=jobs_argument,
         default=1,
         metavar="N",
-        help="check in N worker processes (default 1); the results are the same, in the same order",
+        help="check in N processes: this one and N-1 workers (default 1); the results are the same, in the same order",
     )
     check.add_argument(
         "--stdin-format",

@@ -14,39 +14,32 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from heshan_vetting.builtins.render.json import item_text, join_json, join_jsonl, render_json, render_jsonl
+from heshan_vetting.builtins.render.parts import Form, Part, form_of, item_part, join_parts
 from heshan_vetting.errors import InputError, UsageError
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.plugins import Hooks
 from heshan_vetting.report import Notice, Text, Verdict
-from heshan_vetting.results import Item, ItemError, ReportSet, Summary, SummaryBuilder, UnusedWaiver, failed_rules
+from heshan_vetting.results import Item, ItemError, ReportSet, SummaryBuilder, UnusedWaiver, failed_rules
 from heshan_vetting.vetter import Vetter, unknown_format
 
 __all__ = ["STDIN", "Progress", "run_check"]
 
-_Join = Callable[[Iterable[str], Callable[[], Summary]], Iterator[str]]
-#: The built-in renderers that are written as the items come: the format of each item's text, and the joiner.
-_STREAMS: dict[object, tuple[str, _Join]] = {
-    render_json: ("json", join_json),
-    render_jsonl: ("jsonl", join_jsonl),
-}
-
 
 @dataclass(frozen=True)
 class Digest:
-    """What the run needs of one checked item: its text (streamed formats), what the summary, the exit code and
-    stderr need, and the item itself (for the formats rendered at the end). Small, so cheap to send back from a
-    worker process."""
+    """What the run needs of one checked item: its part of the output (the built-in formats,
+    :mod:`~heshan_vetting.builtins.render.parts`), what the summary, the exit code and stderr need, and the item
+    itself (only for the other formats, rendered at the end). Small, so cheap to send back from a worker process."""
 
-    text: str
+    part: Part | None
     item: Item | None
     error: ItemError | None
     verdict: Verdict | None
@@ -58,17 +51,17 @@ class Digest:
     notices: tuple[Notice, ...]
 
 
-def digest(format: str | None, stdin_copy: str | None, item: Item) -> Digest:
-    """The :class:`Digest` of ``item``: with a streamed ``format``, its text and not the item itself."""
+def digest(form: Form | None, stdin_copy: str | None, item: Item) -> Digest:
+    """The :class:`Digest` of ``item``: with a built-in ``form``, its part of the output and not the item."""
     item = _rename_stdin(item, stdin_copy)
-    text = item_text(item, format) if format is not None else ""
-    keep = item if format is None else None
+    part = item_part(form, item) if form is not None else None
+    keep = item if form is None else None
     if isinstance(item, ItemError):
-        return Digest(text, keep, item, None, False, (), item.source, item.line, item.project_id, ())
+        return Digest(part, keep, item, None, False, (), item.source, item.line, item.project_id, ())
     outside = tuple(n for n in item.notices if n.code == "as_of_outside_pack_period")
     project = item.project
     return Digest(
-        text,
+        part,
         keep,
         None,
         item.verdict,
@@ -177,15 +170,17 @@ def run_check(
                             f"waiver {w.name} (rule {w.rule}) is unused: no project {w.project} in this run.",
                         )
 
-        stream = _STREAMS.get(vetter.renderers[args.format])  # the built-in json and jsonl, not a plugin's
+        context = RenderContext(width=_width(args.output), color=args.output is None and _colour(sys.stdout))
+        form = form_of(vetter.renderers[args.format], args.lang, context)  # a built-in format, not a plugin's
         copy = str(stdin_file) if stdin_file is not None else None
-        # streamed formats: each item's text is made where it is checked (in the workers with --jobs N)
-        then = partial(digest, stream[0] if stream is not None else None, copy)
+        # built-in formats: each item's part is made where it is checked (in the workers with --jobs N)
+        then = partial(digest, form, copy)
         checked = watch(vetter.map_many(then, sources, as_of=args.as_of, jobs=args.jobs))
-        if stream is not None:
-            _write_stream(args, stream[1]((d.text for d in checked), counted.build), inputs)
+        if form is not None:
+            parts = (d.part for d in checked if d.part is not None)
+            _write_stream(args, join_parts(form, parts, counted.build), inputs, binary=form.binary)
         else:
-            _write(vetter, args, (d.item for d in checked if d.item is not None), inputs)
+            _write(vetter, args, (d.item for d in checked if d.item is not None), inputs, context)
     if counted.errors:
         return _USAGE
     return _FAILED if failed else _OK
@@ -225,10 +220,16 @@ def _rename_stdin(item: Item, copy: str | None) -> Item:
     return item.model_copy(update={"project": item.project.model_copy(update={"source": _STDIN_NAME})})
 
 
-def _write_stream(args: argparse.Namespace, texts: Iterator[str], inputs: list[str | Path]) -> None:
-    """Write the pieces of a streamed format as they come (to a temporary file renamed at the end, for ``-o``)."""
+def _write_stream(args: argparse.Namespace, texts: Iterator[str], inputs: list[str | Path], *, binary: bool) -> None:
+    """Write the pieces of a built-in format as they come (to a temporary file renamed at the end, for ``-o``);
+    to standard output as UTF-8 bytes if ``binary`` (JSON), else as text (as :meth:`Vetter.render`'s is)."""
     pieces = (text.encode("utf-8") for text in texts)
     if args.output is None:
+        if not binary:
+            for text in texts:
+                sys.stdout.write(text)
+            sys.stdout.flush()
+            return
         for piece in pieces:
             sys.stdout.buffer.write(piece)
         sys.stdout.flush()
@@ -238,9 +239,10 @@ def _write_stream(args: argparse.Namespace, texts: Iterator[str], inputs: list[s
             write(piece)
 
 
-def _write(vetter: Vetter, args: argparse.Namespace, items: Iterator[Item], inputs: list[str | Path]) -> None:
+def _write(
+    vetter: Vetter, args: argparse.Namespace, items: Iterator[Item], inputs: list[str | Path], context: RenderContext
+) -> None:
     results = ReportSet.collect(items)
-    context = RenderContext(width=_width(args.output), color=args.output is None and _colour(sys.stdout))
     if args.output is None:
         try:
             out = vetter.render(results, args.format, args.lang, context=context)

@@ -356,9 +356,10 @@ class Vetter:
         (a caller's own error for an input it could not find) passes through in its place.
 
         :param as_of: as for :meth:`check`.
-        :param jobs: worker processes; ``1`` (default) checks in this process. With ``jobs > 1`` each worker
-            builds its own Vetter with this one's arguments (so plugins given as objects must be modules or
-            picklable) and the results are the same as with ``jobs=1``, in the same order.
+        :param jobs: processes that check; ``1`` (default) checks in this process alone. With ``jobs > 1`` this
+            process checks too, with ``jobs - 1`` worker processes, each of which builds its own Vetter with this
+            one's arguments (so plugins given as objects must be modules or picklable); the results are the same as
+            with ``jobs=1``, in the same order.
         """
         return self.map_many(None, projects, as_of=as_of, jobs=jobs)
 
@@ -391,7 +392,7 @@ class Vetter:
             )
         numbered = enumerate(self._expand(projects))
         if jobs > 1:
-            return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs, then=function)
+            return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs, then=function, local=self)
         results: Iterator[Item]
         if hasattr(self._pipeline.engine, "decide_projects"):  # an engine deciding batches: reports as consumed
             results = self._batched_items(numbered, day)

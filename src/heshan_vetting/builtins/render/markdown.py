@@ -11,7 +11,8 @@ number of columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
 from heshan_vetting.builtins.render.words import (
@@ -31,7 +32,7 @@ from heshan_vetting.report import Citation, CitationStatus, Outcome, Report
 from heshan_vetting.results import ItemError, ReportSet, Summary
 from heshan_vetting.terms import format_number, format_quantity
 
-__all__ = ["cell", "render_markdown", "table"]
+__all__ = ["cell", "item_section", "join_sections", "render_markdown", "table"]
 
 _SPECIAL = str.maketrans({"\\": "\\\\", "|": "\\|", "*": "\\*", "`": "\\`", "<": "&lt;", ">": "&gt;"})
 
@@ -314,17 +315,41 @@ def _summary(doc: _Doc, summary: Summary) -> None:
 def render_markdown(reports: ReportSet, lang: str = "zh") -> str:
     """Each item of the batch as a Markdown section in input order (numbered when there are several),
     separated by a horizontal rule; for more than one item, a summary at the end."""
-    many = len(reports.items) > 1
-    blocks: list[list[str]] = []
-    for i, item in enumerate(reports.items, start=1):
-        doc = _Doc(lang)
-        if isinstance(item, Report):
-            _report(doc, item, i if many else None)
-        else:
-            _error(doc, item, i if many else None)
-        blocks.append(doc.lines)
-    if many:
-        doc = _Doc(lang)
-        _summary(doc, reports.summary)
-        blocks.append(doc.lines)
-    return "\n\n---\n\n".join("\n".join(b) for b in blocks) + "\n"
+    return "".join(join_sections([item_section(item, lang) for item in reports.items], lambda: reports.summary, lang))
+
+
+def item_section(item: Report | ItemError, lang: str) -> str:
+    """One item's section of :func:`render_markdown`, unnumbered (:func:`join_sections` numbers it in a batch)."""
+    doc = _Doc(lang)
+    if isinstance(item, Report):
+        _report(doc, item, None)
+    else:
+        _error(doc, item, None)
+    return "\n".join(doc.lines)
+
+
+def join_sections(sections: Iterable[str], summary: Callable[[], Summary], lang: str) -> Iterator[str]:
+    """The pieces of :func:`render_markdown` from the items' :func:`item_section` (in input order), as they come:
+    for several items numbered and followed by the summary (``summary`` is called only then). The first section
+    is held until the second arrives (or the input ends): only then is it known whether to number it."""
+    rule = "\n\n---\n\n"
+    it = iter(sections)
+    first = next(it, None)
+    second = next(it, None) if first is not None else None
+    if second is None:
+        yield (first or "") + "\n"
+        return
+    yield _numbered(first, 1) if first is not None else ""
+    number = 2
+    for section in chain((second,), it):
+        yield rule + _numbered(section, number)
+        number += 1
+    doc = _Doc(lang)
+    _summary(doc, summary())
+    yield rule + "\n".join(doc.lines) + "\n"
+
+
+def _numbered(section: str, number: int) -> str:
+    """An unnumbered section's heading given its number in the batch (as ``_report`` and ``_error`` write it)."""
+    assert section.startswith("## "), section[:20]
+    return f"## {number}. {section[3:]}"

@@ -11,6 +11,8 @@ item that could not be read as a short error block) and ends with a summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
 from heshan_vetting.builtins.render.layout import colour, display_width, hang, pad, wrap
 from heshan_vetting.builtins.render.words import (
@@ -31,7 +33,7 @@ from heshan_vetting.report import Commitment, Finding, Outcome, PathToApproval, 
 from heshan_vetting.results import ItemError, ReportSet, Summary
 from heshan_vetting.terms import format_number, format_quantity
 
-__all__ = ["VERDICT_COLOUR", "render_text", "summary_lines"]
+__all__ = ["VERDICT_COLOUR", "item_block", "join_blocks", "render_text", "summary_lines"]
 
 #: The colour of each verdict (an item error is red).
 VERDICT_COLOUR = {
@@ -342,12 +344,27 @@ def render_text(reports: ReportSet, lang: str = "zh", *, context: RenderContext 
     a summary at the end. Lines fit ``context.width`` (100 without a context); colours only with
     ``context.color``."""
     ctx = context or RenderContext()
-    width = max(20, ctx.width)
-    blocks = [
-        _report(item, lang, width, ctx.color) if isinstance(item, Report) else _error(item, lang, width, ctx.color)
-        for item in reports.items
-    ]
-    if len(reports.items) > 1:
-        blocks.append(summary_lines(reports.summary, lang, width))
+    blocks = [item_block(item, lang, ctx.width, ctx.color) for item in reports.items]
+    return "".join(join_blocks(blocks, lambda: reports.summary, lang, ctx.width))
+
+
+def item_block(item: Report | ItemError, lang: str, width: int, color: bool) -> str:
+    """One item's block of :func:`render_text` (a report, or an input error), without the rule around it."""
+    width = max(20, width)
+    lines = _report(item, lang, width, color) if isinstance(item, Report) else _error(item, lang, width, color)
+    return "\n".join(lines)
+
+
+def join_blocks(blocks: Iterable[str], summary: Callable[[], Summary], lang: str, width: int) -> Iterator[str]:
+    """The pieces of :func:`render_text` from the items' :func:`item_block` (in input order), as they come: the
+    blocks with a rule line between them and, for more than one item, the summary block at the end (``summary``
+    is called only then)."""
+    width = max(20, width)
     rule = "\n\n" + "=" * min(78, width) + "\n\n"
-    return rule.join("\n".join(b) for b in blocks) + "\n"
+    count = 0
+    for block in blocks:
+        yield (rule if count else "") + block
+        count += 1
+    if count > 1:
+        yield rule + "\n".join(summary_lines(summary(), lang, width))
+    yield "\n"

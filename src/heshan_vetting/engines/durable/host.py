@@ -9,8 +9,9 @@ Hazards of durable-rules and how they are contained (docs/engines.md has the ful
 per content hash and never again (rulesets can never be freed); one state per check under a fresh ``sid``, deleted
 afterwards; facts (seen by every rule, unlike events) asserted one by one (the batch call hides errors and returns
 a garbage handle) and written as JSON here (durable-rules cannot read Python's ``1e+16``); a catch-all rule so no
-fact is unhandled; ``state['exception']`` and the action callback checked after every call; a ruleset durable-rules
-failed on is never touched again; long texts compared by digest (durable-rules compares at most 65,535 bytes).
+fact is unhandled; the actions taken from the C core by this module, so no Python action runs (none can hide an
+exception in the state) and an action of an unknown rule is an error; a ruleset durable-rules failed on is never
+touched again; long texts compared by digest (durable-rules compares at most 65,535 bytes).
 """
 
 from __future__ import annotations
@@ -142,6 +143,21 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_CATCH_ALL = (-1, -1, -1, None)
+"""The code of the rule that every fact matches (so no fact is ever "not handled"); it decides nothing."""
+
+
+def _action_name(message: str) -> str:
+    """The name of the rule whose action a message of durable-rules starts: the message's first key.
+
+    The message is ``{"NAME": {...the facts that matched...}}`` and this engine's rule names are plain ASCII
+    (``r0.s1.n0.T.0``, ``catch_all``), so the name is read without parsing the facts."""
+    if not message.startswith('{"'):
+        return ""
+    end = message.find('"', 2)
+    return message[2:end] if end > 0 else ""
+
+
 # -- the process-wide host ------------------------------------------------------------------------------------------
 
 
@@ -162,15 +178,16 @@ class _Backend:
         self.host = _QuietHost()
         self.lock = threading.Lock()
         self.rulesets: dict[str, Any] = {}
-        self.collector: list[tuple[int, int, int, Any]] | None = None
+        self.codes: dict[Any, dict[str, tuple[int, int, int, Any]]] = {}
+        """For each registered ruleset (by handle): the code of each of its rules, by name."""
         self.broken: set[Any] = set()
         """Handles of rulesets whose assert failed inside durable-rules: refused from then on (fail closed)."""
         self.sids = itertools.count(1)
 
-    def _action(self, code: tuple[int, int, int, Any]) -> Callable[[Any], None]:
-        def action(c: Any) -> None:  # one argument: durable-rules runs it synchronously
-            if self.collector is not None:
-                self.collector.append(code)
+    @staticmethod
+    def _action(code: tuple[int, int, int, Any]) -> Callable[[Any], None]:
+        def action(c: Any) -> None:  # durable-rules wants a function for each rule; :meth:`run` takes the actions
+            raise AssertionError(f"durable-rules ran the action of {code} itself")
 
         return action
 
@@ -183,7 +200,7 @@ class _Backend:
                 rules: dict[str, Any] = {
                     n: {**cond, "run": self._action(code)} for n, (code, cond) in plan.definition.items()
                 }
-                rules["catch_all"] = {"all": [{"m": {"$ex": {"g": 1}}}], "run": self._action((-1, -1, -1, None))}
+                rules["catch_all"] = {"all": [{"m": {"$ex": {"g": 1}}}], "run": self._action(_CATCH_ALL)}
                 try:
                     self.host.register_rulesets({name: rules})
                 except Exception as exc:
@@ -193,10 +210,19 @@ class _Backend:
                         field="engine",
                     ) from None
                 rs = self.rulesets[plan.key] = self.host.get_ruleset(name)
+                self.codes[rs._handle] = {n: code for n, (code, _cond) in plan.definition.items()}
+                self.codes[rs._handle]["catch_all"] = _CATCH_ALL
             return rs
 
     def run(self, rs: Any, facts: list[dict[str, Any]]) -> list[tuple[int, int, int, Any]]:
-        """Assert ``facts`` in a fresh state, run the actions, delete the state; the codes the actions recorded."""
+        """Assert ``facts`` in a fresh state, take the actions it starts, delete the state; the rules that fired.
+
+        The actions are taken here, straight from durable-rules' C core (``start_action_for_state``, then
+        ``complete_and_start_action`` until none is left), not through its Python ``do_actions``: that builds a
+        closure, parses the whole state and writes it back, and reads the clock, for each action, and it is
+        nearly all of a check's cost on durable-rules, while this engine's actions only say which rule fired (the
+        first key of the action's message is the rule's name). No Python action runs, so none can leave an
+        exception in the state."""
         sid = str(next(self.sids))
         # one assert_fact per fact: the batch assert_facts reports a refused fact as success and hands back a
         # garbage state handle, which crashes the process on first use
@@ -208,7 +234,10 @@ class _Backend:
             else:  # ints, texts and lists of texts: the standard encoder writes them as durable-rules reads them
                 texts.append(json.dumps(fact, ensure_ascii=False))
         handle = rs._handle
+        codes = self.codes.get(handle, {})  # a ruleset registered elsewhere: every action it starts is an error
+        native = self.native
         errors: list[Any] = []
+        collected: list[tuple[int, int, int, Any]] = []
         with self.lock:
             if handle in self.broken:
                 raise internal_error(
@@ -216,33 +245,33 @@ class _Backend:
                     "or use the native engine",
                     "此前的内部错误使该规则包的 durable-rules 状态不可用；请重启进程，或使用 native 引擎",
                 )
-            collected: list[tuple[int, int, int, Any]] = []
-            self.collector = collected
             try:
                 state: Any = None
                 try:
                     for text in texts:
-                        state = rs._handle_result(self.native.assert_fact(handle, text), text)
+                        state = rs._handle_result(native.assert_fact(handle, text), text)
                 except self.not_handled:
                     state = None
                     errors.append("no rule handled the facts")
-                except Exception:
-                    # durable-rules can leave a half-built state behind (deleting it then crashes the process):
-                    # never touch this ruleset again
-                    self.broken.add(handle)
-                    raise
                 if state is not None:
-                    rs.do_actions(state, lambda e, _state: errors.append(e) if e else None)
-                    exception = json.loads(self.native.get_state(handle, sid)).get("exception")
-                    if exception:
-                        errors.append(exception)
+                    started = native.start_action_for_state(handle, state)
+                    message = started[1] if started else None
+                    while message:
+                        code = codes.get(_action_name(message))
+                        if code is None:
+                            errors.append(f"an action no rule of this pack names: {message[:80]}")
+                        else:
+                            collected.append(code)
+                        message = native.complete_and_start_action(handle, state)
             except Exception as exc:
+                # durable-rules can leave a half-built state behind (deleting it then crashes the process):
+                # never touch this ruleset again
+                self.broken.add(handle)
                 errors.append(exc)
             finally:
-                self.collector = None
                 if handle not in self.broken:
                     with contextlib.suppress(Exception):  # error 309: the state was never created, nothing to free
-                        self.native.delete_state(handle, sid)
+                        native.delete_state(handle, sid)
         if errors:
             raise internal_error(f"durable-rules failed: {errors[0]}", f"durable-rules 出错：{errors[0]}")
         return collected

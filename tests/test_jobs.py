@@ -1,0 +1,186 @@
+"""Batches in several processes (issue 15): each item's part of the output made where it is checked, the calling
+process checking too, and the same bytes whatever the number of jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from heshan_vetting import ItemError, Report, ReportSet, Vetter
+from heshan_vetting.batch import run_parallel
+from heshan_vetting.builtins.render.parts import STREAMED, Form, form_of, item_part, join_parts
+from heshan_vetting.extension import RenderContext
+from heshan_vetting.results import Item, SummaryBuilder
+from heshan_vetting.runner import digest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "projects"
+AS_OF = date(2024, 6, 1)
+KINDS = ("json", "jsonl", "text", "markdown", "csv")
+BAD = 'id = "BAD-1"\nname = "坏项目"\nland_area = "abc"\n'
+
+
+@pytest.fixture(scope="module")
+def vetter() -> Vetter:
+    return Vetter(disable_plugins=["credit", "xlsx"], autoload=False)
+
+
+@pytest.fixture(scope="module")
+def items(vetter: Vetter, tmp_path_factory: pytest.TempPathFactory) -> list[Item]:
+    """Every example's report, with a bad file's error in the middle."""
+    bad = tmp_path_factory.mktemp("bad") / "bad.toml"
+    bad.write_text(BAD, encoding="utf-8")
+    files: list[Any] = sorted(EXAMPLES.glob("*.toml"))
+    files.insert(len(files) // 2, bad)
+    out = list(vetter.check_many(files, as_of=AS_OF))
+    assert any(isinstance(i, ItemError) for i in out[1:-1])
+    return out
+
+
+def joined(form: Form, items: list[Item]) -> str:
+    summary = SummaryBuilder()
+    for item in items:
+        summary.add(item)
+    return "".join(join_parts(form, [item_part(form, item) for item in items], summary.build))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_parts_joined_are_the_renderers_text(vetter: Vetter, items: list[Item], kind: str, lang: str) -> None:
+    context = RenderContext(width=72, color=kind == "text")
+    form = form_of(vetter.renderers[kind], lang, context)
+    assert form is not None
+    assert form.kind == kind
+    error = next(i for i in items if isinstance(i, ItemError))
+    batches: list[list[Item]] = [items, items[:1], [error], items[:2], [error, items[0]], []]
+    for some in batches:
+        expected = vetter.render(ReportSet(items=tuple(some)), kind, lang, context=context)
+        assert joined(form, some) == expected, (kind, lang, len(some))
+
+
+def test_other_formats_have_no_parts(vetter: Vetter) -> None:
+    assert form_of(vetter.renderers["html"], "zh") is None
+    assert form_of(lambda reports, lang: "", "zh") is None  # a plugin's renderer: rendered from the reports
+    assert {"json", "jsonl", "text", "markdown"} == STREAMED
+
+
+def test_a_digest_carries_the_part_and_not_the_report(vetter: Vetter, items: list[Item]) -> None:
+    form = Form("text", "zh")
+    report = next(i for i in items if isinstance(i, Report))
+    d = digest(form, None, report)
+    assert d.item is None
+    assert d.part == item_part(form, report)
+    assert d.verdict is report.verdict
+    assert d.project_id == report.project.id
+    assert digest(None, None, report).item is report  # a format without parts: the report itself
+
+
+class Counting:
+    """The calling process's checker, slowed down and counting what it checks."""
+
+    def __init__(self, vetter: Vetter, pause: float = 0.0, fail_at: int | None = None) -> None:
+        self.vetter, self.pause, self.fail_at, self.indices = vetter, pause, fail_at, list[int]()
+
+    def check_input(self, item: Any, *, as_of: date | None = None, index: int | None = None) -> list[Item]:
+        if index == self.fail_at:
+            raise RuntimeError(f"broken at {index}")
+        self.indices.append(index if index is not None else -1)
+        time.sleep(self.pause)
+        return self.vetter.check_input(item, as_of=as_of, index=index)
+
+
+def inputs(tmp_path: Path, copies: int) -> list[Path]:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD, encoding="utf-8")
+    files = sorted(EXAMPLES.glob("*.toml"))[:6] * copies
+    files.insert(len(files) // 2, bad)
+    return files
+
+
+def test_workers_and_the_calling_process_share_a_batch_in_order(vetter: Vetter, tmp_path: Path) -> None:
+    files = inputs(tmp_path, 4)
+    form = Form("jsonl", "zh")
+    then = partial(digest, form, None)
+    serial = [then(r) for r in vetter.check_many(files, as_of=AS_OF)]
+    local = Counting(vetter, pause=0.05)
+    mixed = list(
+        run_parallel(
+            Vetter,
+            vetter._worker_arguments(),
+            enumerate(files),
+            AS_OF,
+            2,
+            chunk=1,
+            then=then,
+            local=local,
+            head_start=False,
+        )
+    )
+    assert [d.part for d in mixed] == [d.part for d in serial]
+    assert [d.error for d in mixed] == [d.error for d in serial]
+    assert 0 not in local.indices  # the first chunks went to the worker
+    assert len(local.indices) < len(files)
+
+
+def test_a_failure_here_comes_after_the_results_before_it(vetter: Vetter, tmp_path: Path) -> None:
+    files = inputs(tmp_path, 1)
+    got: list[Any] = []
+    results = run_parallel(
+        Vetter, vetter._worker_arguments(), enumerate(files), AS_OF, 2, local=Counting(vetter, fail_at=3)
+    )
+    with pytest.raises(RuntimeError, match="broken at 3"):
+        got.extend(results)
+    assert [r.project.source for r in got] == [str(f) for f in files[:3]]
+
+
+def test_check_many_with_two_jobs_gives_the_same_reports(vetter: Vetter, tmp_path: Path) -> None:
+    files = inputs(tmp_path, 2)
+    assert list(vetter.check_many(files, as_of=AS_OF, jobs=2)) == list(vetter.check_many(files, as_of=AS_OF))
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "heshan_vetting", *args], capture_output=True, env=env, timeout=300, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def batch_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Copies of the examples with a bad file among them (so the batch's exit code is 2)."""
+    directory = tmp_path_factory.mktemp("batch")
+    for n in range(3):
+        for src in sorted(EXAMPLES.glob("*.toml")):
+            shutil.copy(src, directory / f"{n}-{src.name}")
+    (directory / "1-m-bad.toml").write_text(BAD, encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_cli_jobs_1_and_2_write_the_same_bytes(batch_dir: Path, tmp_path: Path, kind: str) -> None:
+    base = ("check", str(batch_dir), "--format", kind, "--as-of", "2024-06-01", "-q", "--fail-on", "never")
+    one, two = tmp_path / f"one.{kind}", tmp_path / f"two.{kind}"
+    first, second = run(*base, "-o", str(one)), run(*base, "-o", str(two), "--jobs", "2")
+    assert first.returncode == second.returncode == 2, (first.stderr, second.stderr)  # the bad file
+    assert one.read_bytes() == two.read_bytes()
+    assert b"1-m-bad.toml" in one.read_bytes()  # the bad item is reported in its place
+    to_stdout = run(*base, "--jobs", "2")
+    assert to_stdout.returncode == 2
+    assert to_stdout.stdout == one.read_bytes()
+    assert first.stderr.count(b"land_area") == second.stderr.count(b"land_area") == 2  # zh and en lines
+    if kind == "jsonl":
+        lines = one.read_text(encoding="utf-8").splitlines()
+        assert json.loads(lines[-1])["errors"] == 1
