@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
+from heshan_vetting.evaluation.trusted import trusted
 from heshan_vetting.lang.types import BoolFn
 from heshan_vetting.lang.values import NA, Unknown, round_half_up
 from heshan_vetting.model import Project
@@ -29,9 +31,33 @@ from heshan_vetting.report import (
 )
 from heshan_vetting.terms import format_quantity
 
+# enough digits that normalize never rounds a figure (terms.format_number raises its precision likewise)
+_WIDE = Context(prec=400, rounding=ROUND_HALF_UP)
+
 
 def _quantity(x: Decimal, unit: str) -> str:
-    return format_quantity(x, unit, None)
+    """``terms.format_quantity(x, unit, None)`` without a local context per call: the figures here are floats
+    rounded to at most 10 places (at most 320 digits) or a difference of two in the default context (28
+    digits), which normalize rounds in neither context, so the text is the same."""
+    if not x.is_finite():
+        return format_quantity(x, unit, None)
+    number = format(x.normalize(_WIDE), "f")
+    if number == "-0":
+        number = "0"
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_SHOWN_OP = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
 
 
 def missing_names(pack: CompiledPack, env: dict[str, Any], reads: Sequence[str]) -> list[str]:
@@ -68,34 +94,70 @@ def missing_facts(pack: CompiledPack, env: dict[str, Any], fn: BoolFn, reads: Se
 
 
 def _text(zh: str, en: str) -> Text:
-    return Text(zh=zh, en=en)
+    return trusted(Text, {"zh": zh, "en": en})
+
+
+_NOT_APPLICABLE = Text(
+    zh="不适用：本项目不属于该规则的适用范围。",
+    en="Not applicable: the rule's scope does not cover this project.",
+)
+_NO_TEXTS: tuple[Text, ...] = ()
+
+
+def _reads_shown(pack: CompiledPack, reads: tuple[str, ...]) -> tuple[str, ...]:
+    """The names in ``reads`` that a finding lists (declared facts and derived metrics), once per pack."""
+    key = ("reads_shown", reads)
+    found: tuple[str, ...] | None = pack.memo.get(key)
+    if found is None:
+        derived_names, fact_types = pack.derived_names, pack.fact_types
+        found = pack.memo[key] = tuple(n for n in reads if n in fact_types or n in derived_names)
+    return found
+
+
+def _fact_value(name: str, title: Text, raw: Any, unit: str, source: str | None) -> FactValue:
+    """A :class:`FactValue`, not validated when ``raw`` already has a type validation keeps (an int becomes
+    the float validation makes of it, a list the tuple); anything else is validated."""
+    kind = type(raw)
+    if kind is int:
+        raw = float(raw)
+    elif kind is list and all(type(x) is str for x in raw):
+        raw = tuple(raw)
+    elif not (
+        raw is None
+        or kind is float
+        or kind is str
+        or kind is bool
+        or (kind is tuple and all(type(x) is str for x in raw))
+    ):
+        return FactValue(name=name, title=title, value=raw, unit=unit, source=source)
+    if source is not None and type(source) is not str:
+        return FactValue(name=name, title=title, value=raw, unit=unit, source=source)
+    return trusted(FactValue, {"name": name, "title": title, "value": raw, "unit": unit, "source": source})
 
 
 def _fact_values(
     pack: CompiledPack,
     project: Project,
     env: dict[str, Any],
-    reads: Sequence[str],
+    reads: tuple[str, ...],
     seen: dict[str, FactValue] | None = None,
-) -> list[FactValue]:
+) -> tuple[FactValue, ...]:
     """The facts ``reads`` names, with their values. ``seen`` keeps those already made for the same project
     and facts (one check): a fact's entry depends only on its name then, so each is made once per check."""
-    derived_names = pack.derived_names
     titles, units_of, sources = pack.titles, pack.units_of, project.sources
+    plugin_facts, fact_types = pack.plugin_facts, pack.fact_types
     out: list[FactValue] = []
-    for name in reads:
-        if name not in pack.fact_types and name not in derived_names:
-            continue
+    for name in _reads_shown(pack, reads):
         if seen is not None:
             done = seen.get(name)
             if done is not None:
                 out.append(done)
                 continue
         raw: Any
-        if name in pack.plugin_facts:
+        if name in plugin_facts:
             v = env.get(name)
             raw = None if isinstance(v, Unknown) else v
-        elif name in pack.fact_types:
+        elif name in fact_types:
             raw = project.fact_value(name)
         else:
             v = env[name]
@@ -103,17 +165,13 @@ def _fact_values(
         if isinstance(raw, float):
             raw = float(round_half_up(raw, 6))
         title = titles.get(name)
-        fact = FactValue(
-            name=name,
-            title=_text(name, name) if title is None else title,
-            value=raw,
-            unit=units_of.get(name, ""),
-            source=sources.get(name),
+        fact = _fact_value(
+            name, _text(name, name) if title is None else title, raw, units_of.get(name, ""), sources.get(name)
         )
         if seen is not None:
             seen[name] = fact
         out.append(fact)
-    return out
+    return tuple(out)
 
 
 def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[Comparison, Text | None]:
@@ -125,37 +183,36 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
     text: Text | None = None
     if actual is not None and threshold is not None:
         op = check.op
-        passed = {
-            "<": actual < threshold,
-            "<=": actual <= threshold,
-            ">": actual > threshold,
-            ">=": actual >= threshold,
-            "==": actual == threshold,
-            "!=": actual != threshold,
-        }[op]
-        shown_op = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(op, op)
-        need, has = _quantity(threshold, check.unit), _quantity(actual, check.unit)
+        passed = _OPS[op](actual, threshold)
+        shown_op = _SHOWN_OP.get(op, op)
+        unit = check.unit
+        need, has = _quantity(threshold, unit), _quantity(actual, unit)
         need_zh = f"需 {shown_op} {need}，现为 {has}"
         need_en = f"needs {shown_op} {need}; has {has}"
         if not passed:
             if op in (">=", ">"):
                 gap = threshold - actual
-                need_zh += f"，差 {_quantity(gap, check.unit)}"
-                need_en += f"; short by {_quantity(gap, check.unit)}"
+                shown = _quantity(gap, unit)
+                need_zh += f"，差 {shown}"
+                need_en += f"; short by {shown}"
             elif op in ("<=", "<"):
                 gap = actual - threshold
-                need_zh += f"，超出 {_quantity(gap, check.unit)}"
-                need_en += f"; over by {_quantity(gap, check.unit)}"
+                shown = _quantity(gap, unit)
+                need_zh += f"，超出 {shown}"
+                need_en += f"; over by {shown}"
         text = _text(need_zh, need_en)
-    cmp = Comparison(
-        expression=check.expression,
-        op=check.op,
-        actual=None if actual is None else float(actual),
-        threshold=None if threshold is None else float(threshold),
-        threshold_name=check.threshold_name,
-        unit=check.unit,
-        passed=passed,
-        gap=None if gap is None else float(gap),
+    cmp = trusted(
+        Comparison,
+        {
+            "expression": check.expression,
+            "op": check.op,
+            "actual": None if actual is None else float(actual),
+            "threshold": None if threshold is None else float(threshold),
+            "threshold_name": check.threshold_name,
+            "unit": check.unit,
+            "passed": passed,
+            "gap": None if gap is None else float(gap),
+        },
     )
     return cmp, text
 
@@ -173,7 +230,7 @@ def rule_finding(
     findings and labels of one check (of one project, one fact namespace), so that each fact is made once."""
     outcome: Outcome
     detail: Text
-    missing: list[str] = []
+    missing: tuple[str, ...] = ()
     scope, requirement = decided
     if scope is True:
         result = requirement
@@ -181,65 +238,71 @@ def rule_finding(
     else:
         result = scope
         stage = "applies"
-    comparisons: list[Comparison] = []
+    comparisons: tuple[Comparison, ...] = ()
     texts: list[Text] = []
-    if stage == "require":
+    if stage == "require" and rule.checks:
+        made: list[Comparison] = []
         for check in rule.checks:
             cmp, text = _comparison(check, env, rule.precision)
-            comparisons.append(cmp)
+            made.append(cmp)
             if text is not None:
                 texts.append(text)
-    joined_zh = "；".join(t.zh for t in texts)
-    joined_en = "; ".join(t.en for t in texts)
+        comparisons = tuple(made)
+    if texts:
+        joined_zh = "；".join([t.zh for t in texts])
+        joined_en = "; ".join([t.en for t in texts])
+    else:
+        joined_zh = joined_en = ""
     if result is True:
         outcome = Outcome.PASS
-        detail = _text(zh=f"符合。{joined_zh}".rstrip(), en=f"Passes. {joined_en}".rstrip())
+        detail = _text(f"符合。{joined_zh}".rstrip(), f"Passes. {joined_en}".rstrip())
     elif result is False and stage == "applies":
         outcome = Outcome.NOT_APPLICABLE
-        detail = _text(
-            zh="不适用：本项目不属于该规则的适用范围。",
-            en="Not applicable: the rule's scope does not cover this project.",
-        )
+        detail = _NOT_APPLICABLE
     elif result is False:
         outcome = Outcome.FAIL
-        msg = rule.message or _text(zh=f"不符合：{rule.title.zh}。", en=f"Fails: {rule.title.en}.")
+        msg = rule.message or _text(f"不符合：{rule.title.zh}。", f"Fails: {rule.title.en}.")
         detail = _text(
-            zh=msg.zh + (f"（{joined_zh}）" if joined_zh else ""),
-            en=msg.en + (f" ({joined_en})" if joined_en else ""),
+            msg.zh + (f"（{joined_zh}）" if joined_zh else ""),
+            msg.en + (f" ({joined_en})" if joined_en else ""),
         )
     else:
         assert isinstance(result, Unknown)
         if result.kind == "missing":
             outcome = Outcome.INSUFFICIENT_DATA
             # name only what would decide it: the scope's facts while the scope is undecided
-            missing = missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
-            names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in missing) or "—"
-            names_en = ", ".join(missing) or "—"
+            names = missing_names(pack, env, rule.scope_reads if stage == "applies" else rule.reads)
+            missing = tuple(names)
+            names_zh = "、".join(f"{pack.titles[m].zh}（{m}）" for m in names) or "—"
+            names_en = ", ".join(names) or "—"
             detail = _text(
-                zh=f"数据不足，无法判断：缺少 {names_zh}。", en=f"Insufficient data to decide: missing {names_en}."
+                f"数据不足，无法判断：缺少 {names_zh}。", f"Insufficient data to decide: missing {names_en}."
             )
         elif result.kind == "na":
             outcome = Outcome.NOT_APPLICABLE
             detail = _na_detail(pack, rule, project, env, as_of)
         else:
             outcome = Outcome.ERROR
-            detail = _text(zh=f"无法计算：{result.detail}。", en=f"Cannot be evaluated: {result.detail}.")
+            detail = _text(f"无法计算：{result.detail}。", f"Cannot be evaluated: {result.detail}.")
     status = _figure_status(pack, rule, as_of)
-    unverified = status not in ("verified", "computed")
-    return Finding(
-        rule_id=rule.id,
-        pack_id=rule.pack_id,
-        title=rule.title,
-        severity=rule.severity,
-        outcome=outcome,
-        explanation=detail,
-        comparisons=tuple(comparisons),
-        facts=tuple(_fact_values(pack, project, env, rule.reads, seen)),
-        missing=tuple(missing),
-        citation=rule.citation,
-        unverified=unverified,
-        figure_status=status,
-        tags=tuple(rule.tags),
+    return trusted(
+        Finding,
+        {
+            "rule_id": rule.id,
+            "pack_id": rule.pack_id,
+            "title": rule.title,
+            "severity": rule.severity,
+            "outcome": outcome,
+            "explanation": detail,
+            "comparisons": comparisons,
+            "facts": _fact_values(pack, project, env, rule.reads, seen),
+            "missing": missing,
+            "citation": rule.citation,
+            "unverified": status is not CitationStatus.VERIFIED and status is not CitationStatus.COMPUTED,
+            "figure_status": status,
+            "tags": rule.tags if type(rule.tags) is tuple else tuple(rule.tags),
+            "waiver": None,
+        },
     )
 
 
@@ -254,11 +317,16 @@ def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of
         for name in rule.reads:
             th = pack.thresholds.get(name)
             if th is not None:
-                thresholds.append(th)
+                if len(th.values) == 1 and th.values[0][0] is None and th.values[0][1] is None:
+                    # one value in force on every date: its status is the same on every date
+                    if th.values[0][3] is not None:
+                        fixed.append(th.values[0][3].status)
+                else:
+                    thresholds.append(th)
             for source in (pack.tables.get(name), pack.sets.get(name)):
                 if source is not None and isinstance(source.citation, Citation):
                     fixed.append(source.citation.status)
-        statics = (max(fixed, key=lambda s: s.rank), thresholds)
+        statics = (max(fixed, key=lambda s: s.rank), tuple(thresholds))
         pack.memo[key] = statics
     weakest, thresholds = statics
     for th in thresholds:
@@ -313,9 +381,9 @@ def label_result(
             for fn, _v in label.cases[i:]:
                 missing.extend(m for m in missing_facts(pack, env, fn, label.reads) if m not in missing)
             break
-    return Label(
-        id=label.id, title=label.title, value=value,
-        outcome="decided" if outcome == "decided" else ("none" if outcome == "none" else "insufficient_data"),
-        missing=tuple(missing), facts=tuple(_fact_values(pack, project, env, label.reads, seen)),
-        citation=label.citation, figure_status=_figure_status(pack, label, as_of),
-    )  # fmt: skip
+    return trusted(Label, {
+        "id": label.id, "title": label.title, "value": value,
+        "outcome": "decided" if outcome == "decided" else ("none" if outcome == "none" else "insufficient_data"),
+        "missing": tuple(missing), "facts": _fact_values(pack, project, env, label.reads, seen),
+        "citation": label.citation, "figure_status": _figure_status(pack, label, as_of),
+    })  # fmt: skip
