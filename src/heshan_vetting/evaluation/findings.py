@@ -101,7 +101,6 @@ _NOT_APPLICABLE = Text(
     zh="不适用：本项目不属于该规则的适用范围。",
     en="Not applicable: the rule's scope does not cover this project.",
 )
-_NO_TEXTS: tuple[Text, ...] = ()
 
 
 def _reads_shown(pack: CompiledPack, reads: tuple[str, ...]) -> tuple[str, ...]:
@@ -174,13 +173,33 @@ def _fact_values(
     return tuple(out)
 
 
-def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[Comparison, Text | None]:
+_ROUNDED: dict[tuple[float, int], Decimal] = {}
+
+
+def _rounded(x: float, places: int) -> Decimal:
+    """``round_half_up(x, places)``, remembered for the figures that recur from project to project (thresholds,
+    table values): at most 4,096 of them (then forgotten all at once). Zero is not remembered (0.0 and -0.0 are
+    equal keys but round to different Decimals), nor anything but a float."""
+    if type(x) is not float or x == 0:
+        return round_half_up(x, places)
+    key = (x, places)
+    found = _ROUNDED.get(key)
+    if found is None:
+        if len(_ROUNDED) >= 4096:
+            _ROUNDED.clear()
+        found = _ROUNDED[key] = round_half_up(x, places)
+    return found
+
+
+def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[Comparison, tuple[str, str] | None]:
+    """The comparison of ``check`` on ``env`` rounded to ``places``, and its text (zh, en) when both sides have
+    a value."""
     a, b = check.left(env), check.right(env)
     actual = None if isinstance(a, Unknown) else round_half_up(a, places)
-    threshold = None if isinstance(b, Unknown) else round_half_up(b, places)
+    threshold = None if isinstance(b, Unknown) else _rounded(b, places)
     passed: bool | None = None
     gap: Decimal | None = None
-    text: Text | None = None
+    text: tuple[str, str] | None = None
     if actual is not None and threshold is not None:
         op = check.op
         passed = _OPS[op](actual, threshold)
@@ -200,7 +219,7 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
                 shown = _quantity(gap, unit)
                 need_zh += f"，超出 {shown}"
                 need_en += f"; over by {shown}"
-        text = _text(need_zh, need_en)
+        text = (need_zh, need_en)
     cmp = trusted(
         Comparison,
         {
@@ -239,7 +258,7 @@ def rule_finding(
         result = scope
         stage = "applies"
     comparisons: tuple[Comparison, ...] = ()
-    texts: list[Text] = []
+    texts: list[tuple[str, str]] = []
     if stage == "require" and rule.checks:
         made: list[Comparison] = []
         for check in rule.checks:
@@ -249,8 +268,8 @@ def rule_finding(
                 texts.append(text)
         comparisons = tuple(made)
     if texts:
-        joined_zh = "；".join([t.zh for t in texts])
-        joined_en = "; ".join([t.en for t in texts])
+        joined_zh = "；".join([t[0] for t in texts])
+        joined_en = "; ".join([t[1] for t in texts])
     else:
         joined_zh = joined_en = ""
     if result is True:
