@@ -10,7 +10,7 @@ from typing import Any
 
 from heshan_vetting.evaluation.trusted import trusted
 from heshan_vetting.lang.types import BoolFn
-from heshan_vetting.lang.values import NA, Unknown, round_half_up
+from heshan_vetting.lang.values import NA, Unknown, round_half_up, rounded_float
 from heshan_vetting.model import Project
 from heshan_vetting.packs.compiled import (
     CompiledLabel,
@@ -160,9 +160,9 @@ def _fact_values(
             raw = project.fact_value(name)
         else:
             v = env[name]
-            raw = None if isinstance(v, Unknown) else float(round_half_up(v, 6))
+            raw = None if isinstance(v, Unknown) else rounded_float(v, 6)
         if isinstance(raw, float):
-            raw = float(round_half_up(raw, 6))
+            raw = rounded_float(raw, 6)
         title = titles.get(name)
         fact = _fact_value(
             name, _text(name, name) if title is None else title, raw, units_of.get(name, ""), sources.get(name)
@@ -173,21 +173,23 @@ def _fact_values(
     return tuple(out)
 
 
-_ROUNDED: dict[tuple[float, int], Decimal] = {}
+_THRESHOLDS: dict[tuple[float, int, str], tuple[Decimal, str]] = {}
 
 
-def _rounded(x: float, places: int) -> Decimal:
-    """``round_half_up(x, places)``, remembered for the figures that recur from project to project (thresholds,
-    table values): at most 4,096 of them (then forgotten all at once). Zero is not remembered (0.0 and -0.0 are
-    equal keys but round to different Decimals), nor anything but a float."""
+def _threshold(x: float, places: int, unit: str) -> tuple[Decimal, str]:
+    """``round_half_up(x, places)`` and its text in ``unit``, remembered for the figures that recur from project
+    to project (thresholds, table values): at most 4,096 (then forgotten all at once). Zero is not remembered
+    (0.0 and -0.0 are equal keys but round to different Decimals), nor anything but a float."""
     if type(x) is not float or x == 0:
-        return round_half_up(x, places)
-    key = (x, places)
-    found = _ROUNDED.get(key)
+        d = round_half_up(x, places)
+        return d, _quantity(d, unit)
+    key = (x, places, unit)
+    found = _THRESHOLDS.get(key)
     if found is None:
-        if len(_ROUNDED) >= 4096:
-            _ROUNDED.clear()
-        found = _ROUNDED[key] = round_half_up(x, places)
+        if len(_THRESHOLDS) >= 4096:
+            _THRESHOLDS.clear()
+        d = round_half_up(x, places)
+        found = _THRESHOLDS[key] = (d, _quantity(d, unit))
     return found
 
 
@@ -195,8 +197,9 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
     """The comparison of ``check`` on ``env`` rounded to ``places``, and its text (zh, en) when both sides have
     a value."""
     a, b = check.left(env), check.right(env)
+    unit = check.unit
     actual = None if isinstance(a, Unknown) else round_half_up(a, places)
-    threshold = None if isinstance(b, Unknown) else _rounded(b, places)
+    threshold, need = (None, "") if isinstance(b, Unknown) else _threshold(b, places, unit)
     passed: bool | None = None
     gap: Decimal | None = None
     text: tuple[str, str] | None = None
@@ -204,8 +207,7 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
         op = check.op
         passed = _OPS[op](actual, threshold)
         shown_op = _SHOWN_OP.get(op, op)
-        unit = check.unit
-        need, has = _quantity(threshold, unit), _quantity(actual, unit)
+        has = _quantity(actual, unit)
         need_zh = f"需 {shown_op} {need}，现为 {has}"
         need_en = f"needs {shown_op} {need}; has {has}"
         if not passed:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from heshan_vetting.evaluation.trusted import trusted
-from heshan_vetting.lang.values import round_half_up
+from heshan_vetting.lang.values import round_half_up, rounded_float
 from heshan_vetting.packs.compiled import (
     CompiledIndicator,
 )
@@ -60,12 +60,12 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
                 {
                     "id": ind.id,
                     "title": ind.title,
-                    "value": None if i.value is None else float(round_half_up(i.value, 4)),
+                    "value": None if i.value is None else rounded_float(i.value, 4),
                     "unit": ind.unit,
                     "weight": float(ind.weight),
                     "floor": floor,
                     "target": target,
-                    "points": float(round_half_up(scaled, 2)),
+                    "points": rounded_float(scaled, 2),
                     "outcome": i.outcome,
                     "citation": ind.citation,
                     "missing": i.missing if type(i.missing) is tuple else tuple(i.missing),
@@ -79,9 +79,9 @@ def score_indicators(inputs: Sequence[IndicatorInput], verdict: VerdictDef | Non
     return trusted(
         Score,
         {
-            "total": float(round_half_up(points_sum, 2)),
+            "total": rounded_float(points_sum, 2),
             "maximum": 100.0,
-            "attainable": float(round_half_up(points_sum + pending, 2)) if pending else None,
+            "attainable": rounded_float(points_sum + pending, 2) if pending else None,
             "approve_min": None if approve_min is None else float(approve_min),
             "conditional_min": None if conditional_min is None else float(conditional_min),
             "indicators": tuple(parts),

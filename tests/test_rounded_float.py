@@ -1,0 +1,61 @@
+"""``rounded_float`` is ``float(round_half_up(x, places))`` without the Decimal: the same float, bit for bit."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from heshan_vetting.lang.values import round_half_up, rounded_float
+
+
+def _same(x: float, places: int) -> None:
+    got, want = rounded_float(x, places), float(round_half_up(x, places))
+    assert repr(got) == repr(want), (x, places)  # repr: -0.0 and 0.0 differ
+
+
+@settings(max_examples=2000, deadline=None)
+@given(x=st.floats(allow_nan=False, allow_infinity=False), places=st.sampled_from([0, 1, 2, 4, 6, 10]))
+def test_any_float(x: float, places: int) -> None:
+    _same(x, places)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    units=st.integers(min_value=-(10**9), max_value=10**9),
+    scale=st.integers(min_value=0, max_value=8),
+    places=st.sampled_from([0, 1, 2, 4, 6]),
+)
+def test_decimal_looking_floats(units: int, scale: int, places: int) -> None:
+    _same(units / 10**scale, places)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [0.0, -0.0, 0.5, -0.5, 1.5, 2.5, 0.125, 0.00005, -0.00005, 0.00015, 1.00005, 2.675, 1.005, 1e16, 1e15 + 0.5,
+     123456789012.34567, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, 433.33333333333337, -1e-7, 12.34499999999],
+)  # fmt: skip
+def test_ties_and_edges(x: float) -> None:
+    for places in range(11):
+        _same(x, places)
+
+
+def test_decimal_ties_round_up_as_written() -> None:
+    assert rounded_float(2.675, 2) == 2.68  # 2.675 is below 2.675 in binary; as written it is a tie: up
+    assert rounded_float(1.005, 2) == 1.01
+    assert rounded_float(-0.125, 2) == -0.13  # half-up is away from zero
+    assert math.copysign(1, rounded_float(-0.00001, 4)) == -1  # -0.0, as the Decimal gives
+
+
+def test_non_finite_takes_the_decimal_path() -> None:
+    for x in (math.inf, -math.inf, math.nan):
+        try:
+            want: object = float(round_half_up(x, 2))
+        except Exception as exc:  # the Decimal path's own error
+            with pytest.raises(type(exc)):
+                rounded_float(x, 2)
+        else:
+            got = rounded_float(x, 2)
+            assert repr(got) == repr(want)
