@@ -14,6 +14,7 @@ in order, nothing changed by validation): ``tests/test_trusted.py`` runs the exa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -51,3 +52,8 @@ def _checked(cls: type[M], values: dict[str, Any]) -> M:
         if type(got) is not type(value) or repr(got) != repr(value):
             raise AssertionError(f"trusted({cls.__name__}).{name}: {value!r} validates to {got!r}")
     return model
+
+
+def all_of(cls: type, items: Iterable[Any]) -> bool:
+    """Whether every item is exactly a ``cls`` (not a subclass): what validation would keep as it is."""
+    return all(type(item) is cls for item in items)
