@@ -103,13 +103,24 @@ _NOT_APPLICABLE = Text(
 )
 
 
-def _reads_shown(pack: CompiledPack, reads: tuple[str, ...]) -> tuple[str, ...]:
-    """The names in ``reads`` that a finding lists (declared facts and derived metrics), once per pack."""
-    key = ("reads_shown", reads)
-    found: tuple[str, ...] | None = pack.memo.get(key)
+_PLUGIN, _DECLARED, _DERIVED = 0, 1, 2
+
+
+def _shown_facts(pack: CompiledPack, reads: tuple[str, ...]) -> tuple[tuple[str, Text, str, int], ...]:
+    """The names in ``reads`` that a finding lists (declared facts and derived metrics), each with its title,
+    unit and where its value comes from: worked out once per pack and ``reads``."""
+    key = ("shown_facts", reads)
+    found: tuple[tuple[str, Text, str, int], ...] | None = pack.memo.get(key)
     if found is None:
-        derived_names, fact_types = pack.derived_names, pack.fact_types
-        found = pack.memo[key] = tuple(n for n in reads if n in fact_types or n in derived_names)
+        derived_names, fact_types, titles = pack.derived_names, pack.fact_types, pack.titles
+        out: list[tuple[str, Text, str, int]] = []
+        for name in reads:
+            if name not in fact_types and name not in derived_names:
+                continue
+            title = titles.get(name)
+            how = _PLUGIN if name in pack.plugin_facts else _DECLARED if name in fact_types else _DERIVED
+            out.append((name, Text(zh=name, en=name) if title is None else title, pack.units_of.get(name, ""), how))
+        found = pack.memo[key] = tuple(out)
     return found
 
 
@@ -117,17 +128,13 @@ def _fact_value(name: str, title: Text, raw: Any, unit: str, source: str | None)
     """A :class:`FactValue`, not validated when ``raw`` already has a type validation keeps (an int becomes
     the float validation makes of it, a list the tuple); anything else is validated."""
     kind = type(raw)
-    if kind is int:
+    if kind is float or raw is None or kind is str or kind is bool:
+        pass
+    elif kind is int:
         raw = float(raw)
-    elif kind is list and all(type(x) is str for x in raw):
+    elif (kind is list or kind is tuple) and all(type(x) is str for x in raw):
         raw = tuple(raw)
-    elif not (
-        raw is None
-        or kind is float
-        or kind is str
-        or kind is bool
-        or (kind is tuple and all(type(x) is str for x in raw))
-    ):
+    else:
         return FactValue(name=name, title=title, value=raw, unit=unit, source=source)
     if source is not None and type(source) is not str:
         return FactValue(name=name, title=title, value=raw, unit=unit, source=source)
@@ -143,32 +150,22 @@ def _fact_values(
 ) -> tuple[FactValue, ...]:
     """The facts ``reads`` names, with their values. ``seen`` keeps those already made for the same project
     and facts (one check): a fact's entry depends only on its name then, so each is made once per check."""
-    titles, units_of, sources = pack.titles, pack.units_of, project.sources
-    plugin_facts, fact_types = pack.plugin_facts, pack.fact_types
+    if seen is None:
+        seen = {}
+    sources = project.sources
     out: list[FactValue] = []
-    for name in _reads_shown(pack, reads):
-        if seen is not None:
-            done = seen.get(name)
-            if done is not None:
-                out.append(done)
-                continue
-        raw: Any
-        if name in plugin_facts:
-            v = env.get(name)
-            raw = None if isinstance(v, Unknown) else v
-        elif name in fact_types:
-            raw = project.fact_value(name)
-        else:
-            v = env[name]
-            raw = None if isinstance(v, Unknown) else rounded_float(v, 6)
-        if isinstance(raw, float):
-            raw = rounded_float(raw, 6)
-        title = titles.get(name)
-        fact = _fact_value(
-            name, _text(name, name) if title is None else title, raw, units_of.get(name, ""), sources.get(name)
-        )
-        if seen is not None:
-            seen[name] = fact
+    for name, title, unit, how in _shown_facts(pack, reads):
+        fact = seen.get(name)
+        if fact is None:
+            raw: Any
+            if how == _DECLARED:
+                raw = project.fact_value(name)
+            else:
+                v = env.get(name) if how == _PLUGIN else env[name]
+                raw = None if isinstance(v, Unknown) else v if how == _PLUGIN else rounded_float(v, 6)
+            if isinstance(raw, float):
+                raw = rounded_float(raw, 6)
+            fact = seen[name] = _fact_value(name, title, raw, unit, sources.get(name))
         out.append(fact)
     return tuple(out)
 
