@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting.lang.values import round_half_up, rounded_float
+from heshan_vetting.terms import format_number
 
 
 def _same(x: float, places: int) -> None:
@@ -59,3 +61,25 @@ def test_non_finite_takes_the_decimal_path() -> None:
         else:
             got = rounded_float(x, 2)
             assert repr(got) == repr(want)
+
+
+def _format_reference(x: float | Decimal, places: int | None) -> str:
+    """terms.format_number as it was: in a local context with the digits it needs."""
+    d = x if isinstance(x, Decimal) else Decimal(repr(float(x)))
+    if not d.is_finite():
+        return str(x)
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, d.adjusted() + (places or 0) + 30)
+        if places is not None:
+            d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    x=st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.decimals(allow_nan=False, allow_infinity=False)),
+    places=st.sampled_from([None, 0, 1, 2, 4, 6, 10]),
+)
+def test_format_number_same_as_in_a_local_context(x: float | Decimal, places: int | None) -> None:
+    assert format_number(x, places) == _format_reference(x, places)
