@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from heshan_vetting.evaluation import findings
 from heshan_vetting.lang.values import round_half_up, rounded_float
+from heshan_vetting.packs.compiled import NumericCheck
 from heshan_vetting.terms import format_number
 
 
@@ -83,3 +85,43 @@ def _format_reference(x: float | Decimal, places: int | None) -> str:
 )
 def test_format_number_same_as_in_a_local_context(x: float | Decimal, places: int | None) -> None:
     assert format_number(x, places) == _format_reference(x, places)
+
+
+OPS = ["<", "<=", ">", ">=", "==", "!="]
+FIGURES = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-(10**9), max_value=10**9).flatmap(
+        lambda u: st.integers(min_value=0, max_value=7).map(lambda k: u / 10**k)
+    ),
+    st.sampled_from([0.0, -0.0, 0.5, -0.5, 2.675, 1.005, 1e-5, -1e-5, 0.00005, -0.00004, 1e16, 123.45, 123.4500001]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    a=FIGURES,
+    b=FIGURES,
+    op=st.sampled_from(OPS),
+    places=st.sampled_from([0, 1, 2, 4, 6, 10]),
+    unit=st.sampled_from(["", "%", "万元/亩"]),
+)
+def test_comparison_on_integers_same_as_on_decimals(a: float, b: float, op: str, places: int, unit: str) -> None:
+    check = NumericCheck(expression="x", left=lambda env: a, right=lambda env: b, op=op, unit=unit,  # type: ignore[arg-type]
+                         threshold_name="t")  # fmt: skip
+    want_cmp, want_text = findings._comparison_decimal(check, a, b, places)
+    got_cmp, got_text = findings._comparison(check, {}, places)
+    assert got_text == want_text
+    assert repr(got_cmp) == repr(want_cmp)  # repr: -0.0 and 0.0 differ
+    assert got_cmp.model_dump_json() == want_cmp.model_dump_json()
+
+
+def test_comparison_integer_path_is_taken() -> None:
+    check = NumericCheck(expression="x", left=lambda env: 12.345, right=lambda env: 20.0, op=">=", unit="万元",  # type: ignore[arg-type]
+                         threshold_name="t")  # fmt: skip
+    assert findings._comparison_scaled(check, 12.345, 20.0, 2) is not None
+    cmp, text = findings._comparison(check, {}, 2)
+    assert (cmp.actual, cmp.threshold, cmp.gap, cmp.passed) == (12.35, 20.0, 7.65, False)
+    assert text == (
+        "需 ≥ 20 万元，现为 12.35 万元，差 7.65 万元",
+        "needs ≥ 20 万元; has 12.35 万元; short by 7.65 万元",
+    )

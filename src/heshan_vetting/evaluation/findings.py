@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
 from typing import Any
 
 from heshan_vetting.evaluation.trusted import trusted
@@ -194,6 +194,131 @@ def _comparison(check: NumericCheck, env: dict[str, Any], places: int) -> tuple[
     """The comparison of ``check`` on ``env`` rounded to ``places``, and its text (zh, en) when both sides have
     a value."""
     a, b = check.left(env), check.right(env)
+    if type(a) is float and type(b) is float and b != 0 and 0 <= places <= 10 and getcontext().prec >= 28:
+        fast = _comparison_scaled(check, a, b, places)
+        if fast is not None:
+            return fast
+    return _comparison_decimal(check, a, b, places)
+
+
+_LIMIT = 10**27  # scaled figures below this: any difference of two has at most 28 digits (the Decimal context's)
+
+
+def _scaled(x: float, places: int) -> tuple[int, bool] | None:
+    """``round_half_up(x, places)`` as (its digits as an integer, ``10**places`` times its magnitude; whether it
+    is negative), read from ``repr(x)`` as ``round_half_up`` reads it; ``None`` for an exponent form."""
+    text = repr(x)
+    if "e" in text or "n" in text:  # 1e+16, inf, nan
+        return None
+    negative = text[0] == "-"
+    if negative:
+        text = text[1:]
+    dot = text.find(".")
+    if dot < 0:
+        return None
+    frac = text[dot + 1 :]
+    if len(frac) <= places:
+        n = int(text[:dot] + frac + "0" * (places - len(frac)))
+    else:
+        n = int(text[:dot] + frac[:places])
+        if frac[places] >= "5":
+            n += 1
+    return n, negative
+
+
+def _scaled_text(n: int, negative: bool, places: int) -> str:
+    """The text ``format_number(Decimal, None)`` gives the figure ``n / 10**places`` (sign as given)."""
+    if places:
+        digits = str(n).rjust(places + 1, "0")
+        fraction = digits[-places:].rstrip("0")
+        text = digits[:-places] + "." + fraction if fraction else digits[:-places]
+    else:
+        text = str(n)
+    return "-" + text if negative and n else text
+
+
+def _with_unit(number: str, unit: str) -> str:
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+_SCALED_THRESHOLDS: dict[tuple[float, int, str], tuple[int, float, str] | None] = {}
+
+
+def _threshold_scaled(x: float, places: int, unit: str) -> tuple[int, float, str] | None:
+    """The threshold ``x`` rounded to ``places`` as (``10**places`` times it, its float, its text in ``unit``),
+    worked out by the Decimal path and remembered (at most 4,096; ``x`` is a nonzero float); ``None`` when
+    it is too long for the integer path."""
+    key = (x, places, unit)
+    try:
+        return _SCALED_THRESHOLDS[key]
+    except KeyError:
+        pass
+    d, text = _threshold(x, places, unit)
+    scaled = int(d.scaleb(places, context=_WIDE))
+    found = (scaled, float(d), text) if -_LIMIT < scaled < _LIMIT else None
+    if len(_SCALED_THRESHOLDS) >= 4096:
+        _SCALED_THRESHOLDS.clear()
+    _SCALED_THRESHOLDS[key] = found
+    return found
+
+
+def _comparison_scaled(
+    check: NumericCheck, a: float, b: float, places: int
+) -> tuple[Comparison, tuple[str, str] | None] | None:
+    """:func:`_comparison_decimal` on integers ``10**places`` times the rounded figures: the same comparison,
+    figures and texts (exact: both sides have the same scale and fewer than 28 digits; a quotient of two
+    integers rounds to the float once, as ``float(Decimal)`` does). ``None`` where it cannot say the same (an
+    exponent form, a figure too long, a gap of zero, whose sign the Decimal keeps)."""
+    got = _scaled(a, places)
+    th = _threshold_scaled(b, places, check.unit)
+    if got is None or th is None or got[0] >= _LIMIT:
+        return None
+    n, negative = got
+    t, t_float, need = th
+    actual = -n if negative else n
+    op, unit = check.op, check.unit
+    passed = _OPS[op](actual, t)
+    has = _with_unit(_scaled_text(n, negative, places), unit)
+    shown_op = _SHOWN_OP.get(op, op)
+    need_zh = f"需 {shown_op} {need}，现为 {has}"
+    need_en = f"needs {shown_op} {need}; has {has}"
+    gap: float | None = None
+    if not passed and op in (">=", ">", "<=", "<"):
+        g = t - actual if op in (">=", ">") else actual - t
+        if g <= 0:
+            return None
+        gap = g / _TENS[places]
+        shown = _with_unit(_scaled_text(g, False, places), unit)
+        if op in (">=", ">"):
+            need_zh += f"，差 {shown}"
+            need_en += f"; short by {shown}"
+        else:
+            need_zh += f"，超出 {shown}"
+            need_en += f"; over by {shown}"
+    value = n / _TENS[places]
+    cmp = trusted(
+        Comparison,
+        {
+            "expression": check.expression,
+            "op": op,
+            "actual": -value if negative else value,
+            "threshold": t_float,
+            "threshold_name": check.threshold_name,
+            "unit": unit,
+            "passed": passed,
+            "gap": gap,
+        },
+    )
+    return cmp, (need_zh, need_en)
+
+
+_TENS = [10**p for p in range(11)]
+
+
+def _comparison_decimal(check: NumericCheck, a: Any, b: Any, places: int) -> tuple[Comparison, tuple[str, str] | None]:
+    """The comparison of the values ``a`` and ``b`` of ``check``, rounded to ``places`` as Decimals."""
     unit = check.unit
     actual = None if isinstance(a, Unknown) else round_half_up(a, places)
     threshold, need = (None, "") if isinstance(b, Unknown) else _threshold(b, places, unit)
