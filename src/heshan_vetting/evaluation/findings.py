@@ -161,7 +161,7 @@ def _fact_values(
             if how == _DECLARED:
                 raw = project.fact_value(name)
             else:
-                v = env.get(name) if how == _PLUGIN else env[name]
+                v: Any = env.get(name) if how == _PLUGIN else env[name]
                 raw = None if isinstance(v, Unknown) else v if how == _PLUGIN else rounded_float(v, 6)
             if isinstance(raw, float):
                 raw = rounded_float(raw, 6)
@@ -471,8 +471,8 @@ def _figure_status(pack: CompiledPack, rule: CompiledRule | CompiledLabel, as_of
                     fixed.append(source.citation.status)
         statics = (max(fixed, key=lambda s: s.rank), tuple(thresholds))
         pack.memo[key] = statics
-    weakest, thresholds = statics
-    for th in thresholds:
+    weakest, dated = statics
+    for th in dated:
         hit = th.value_on(as_of)
         if hit is not None and hit[1] is not None and hit[1].status.rank > weakest.rank:
             weakest = hit[1].status

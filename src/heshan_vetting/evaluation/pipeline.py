@@ -171,12 +171,12 @@ class Pipeline:
         self.not_configured = tuple(not_configured)
         covers = pack.covers
         packs = tuple(pack.packs)
-        plugins = tuple(self.plugin_refs)
+        refs = tuple(self.plugin_refs)
         # the provenance's parts that do not change from check to check, when they are what validation keeps
         self._provenance_parts: tuple[tuple[PackRef, ...], tuple[PluginRef, ...]] | None = (
-            (packs, plugins)
+            (packs, refs)
             if all_of(PackRef, packs)
-            and all_of(PluginRef, plugins)
+            and all_of(PluginRef, refs)
             and all(d is None or type(d) is date for d in covers)
             and type(engine_name) is str
             and (engine_version is None or type(engine_version) is str)

@@ -71,7 +71,7 @@ def rounded_float(x: float, places: int) -> float:
     n = int(text[1 if negative else 0 : dot] + text[dot + 1 : cut])
     if text[cut] >= "5":
         n += 1
-    value = n / _TENS[places]
+    value: float = n / _TENS[places]
     return -value if negative else value
 
 
