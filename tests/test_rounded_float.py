@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heshan_vetting.evaluation import findings
-from heshan_vetting.lang.values import round_half_up, rounded_float
+from heshan_vetting.lang.ops import CMP, compare_numbers
+from heshan_vetting.lang.values import round_half_up, rounded_float, scaled_half_up
 from heshan_vetting.packs.compiled import NumericCheck
 from heshan_vetting.terms import format_number
 
@@ -125,3 +126,19 @@ def test_comparison_integer_path_is_taken() -> None:
         "需 ≥ 20 万元，现为 12.35 万元，差 7.65 万元",
         "needs ≥ 20 万元; has 12.35 万元; short by 7.65 万元",
     )
+
+
+@settings(max_examples=3000, deadline=None)
+@given(x=FIGURES, places=st.sampled_from([0, 1, 2, 4, 6, 10, 11]))
+def test_scaled_half_up_is_the_rounded_figure_scaled(x: float, places: int) -> None:
+    got = scaled_half_up(x, places)
+    if got is not None:
+        assert got == int(round_half_up(x, places).scaleb(places, context=Context(prec=1000)))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(a=FIGURES, b=FIGURES, op=st.sampled_from(OPS), places=st.sampled_from([0, 1, 2, 4, 6, 10]))
+def test_compiled_comparison_same_as_on_decimals(a: float, b: float, op: str, places: int) -> None:
+    fn = compare_numbers(lambda env: a, lambda env: b, op, places)  # type: ignore[arg-type]
+    want = CMP[op](round_half_up(a, places), round_half_up(b, places))  # type: ignore[index]
+    assert fn({}) is want
