@@ -192,7 +192,7 @@ def bench(session: nox.Session) -> None:
     under a minute): the table is printed and the figures and targets go to the session's temporary folder as
     bench.json (its path is printed). zen-engine (the ZEN Rust core) and durable-rules are installed in this session
     only: they are benchmark peers, never runtime dependencies of heshan-vetting."""
-    session.install("-e", ".[durable]", "zen-engine>=2.1")
+    session.install("-e", ".[durable,columnar]", "zen-engine>=2.1")
     out = os.path.join(os.path.abspath(session.create_tmp()), "bench.json")
     session.run("python", "benchmarks/run.py", "--json", out, *session.posargs)
     session.log(f"figures and targets: {out}")

@@ -109,7 +109,7 @@ def test_an_unknown_engine_suggests_the_nearest_and_lists_the_registered_ones() 
     with pytest.raises(UsageError) as info:
         make_vetter(CountingPlugin(), engine="countng")
     assert "did you mean 'counting'?" in info.value.message_en
-    assert "available: native, durable, counting." in info.value.message_en
+    assert "available: native, durable, columnar, counting." in info.value.message_en
     assert "是否应为 'counting'？" in info.value.message_zh
     assert info.value.field == "engine"
     with pytest.raises(UsageError, match="did you mean 'native'"):
@@ -123,7 +123,7 @@ def test_blocking_the_builtin_engines_plugin_is_a_clear_error() -> None:
     assert "'engines' plugin disabled?" in info.value.message_en
     assert "内置插件 engines" in info.value.message_zh
     with pytest.raises(
-        UsageError, match="the built-in 'engines' plugin, which provides native and durable, is disabled"
+        UsageError, match="the built-in 'engines' plugin, which provides native, durable and columnar, is disabled"
     ):
         make_vetter(CountingPlugin(), disable_plugins=["engines"])  # engine="native" by default
     vetter = make_vetter(CountingPlugin(), disable_plugins=["engines"], engine="counting")
@@ -201,6 +201,7 @@ def test_the_builtin_engines_plugin_is_registered_by_name() -> None:
     assert {name: plugin for name, (plugin, _spec) in vetter.hooks.engines().items()} == {
         "native": "engines",
         "durable": "engines",
+        "columnar": "engines",
     }
 
 
@@ -208,10 +209,10 @@ def test_the_plugins_command_shows_which_plugin_provides_which_engine(capsys: py
     assert main(["plugins", "--no-autoload"]) == 0
     text = capsys.readouterr().out
     assert "engines  (builtin; heshan-vetting" in text
-    assert "    hooks: heshan_engines\n    engines: native, durable\n" in text
+    assert "    hooks: heshan_engines\n    engines: native, durable, columnar\n" in text
     assert main(["plugins", "--no-autoload", "--format", "json"]) == 0
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)["plugins"]}
-    assert rows["engines"]["engines"] == ["native", "durable"]
+    assert rows["engines"]["engines"] == ["native", "durable", "columnar"]
     assert rows["scoring"]["engines"] == []
 
 
@@ -219,12 +220,14 @@ def test_the_engine_option_lists_the_registered_engines(capsys: pytest.CaptureFi
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "--engine {native,durable}" in out
+    assert "--engine {native,durable,columnar}" in out
     assert "native: the pack's conditions compiled to Python closures;" in out
     assert "durable: the same conditions decided by a Rete network on durable-rules" in out
+    assert "columnar: the same conditions as numpy expressions over whole batches" in out
 
 
-def test_listing_and_choosing_native_never_import_durable_rules() -> None:
+def test_listing_and_choosing_native_never_import_durable_rules_or_the_columnar_engine() -> None:
+    # (numpy itself may be loaded: pint imports it when it is installed)
     code = textwrap.dedent(
         """
         import contextlib, io, sys
@@ -236,7 +239,8 @@ def test_listing_and_choosing_native_never_import_durable_rules() -> None:
             with contextlib.suppress(SystemExit):
                 main(["check", "--help"])
         Vetter().check("examples/projects/pv-module-plant.toml")
-        print(sorted(m for m in sys.modules if m.startswith(("durable", "heshan_vetting.engines.durable"))))
+        print(sorted(m for m in sys.modules if m.startswith(("durable", "heshan_vetting.engines.durable",
+                                                             "heshan_vetting.engines.columnar"))))
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)

@@ -353,3 +353,46 @@ def test_engines_agree_on_every_condition_true_false_and_undecided(tmp_path: Pat
         assert any(cap in e.capped_by for e in classed), cap
         assert any(cap in e.caps_undecided for e in classed), cap
         assert any(cap not in e.capped_by and cap not in e.caps_undecided for e in classed), cap
+
+
+try:
+    import numpy  # noqa: F401
+except ImportError:  # pragma: no cover - the dev extra installs numpy
+    NUMPY_MISSING: str | None = "numpy is not installed (pip install 'heshan-vetting[columnar]')"
+else:
+    NUMPY_MISSING = None
+needs_numpy = pytest.mark.skipif(NUMPY_MISSING is not None, reason=f"columnar engine: {NUMPY_MISSING}")
+
+
+@needs_numpy
+def test_columnar_agrees_on_the_synthetic_registers() -> None:
+    common = [str(REGISTERS / "synthetic-2025.csv"), "--as-of", "2026-06-30", "--format", "json"]
+    native, columnar = run(*common), run(*common, "--engine", "columnar")
+    assert native.returncode == columnar.returncode == 0, columnar.stderr.decode("utf-8")
+    assert b'"class": "D"' in native.stdout
+    assert columnar.stdout == native.stdout
+
+
+@needs_numpy
+def test_columnar_decides_a_register_in_one_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from heshan_vetting.engines.columnar.engine import ColumnarDecider
+
+    pack, register = _files(tmp_path)
+    native = evaluate(register, pack, as_of=DAY)[0]
+    batches: list[int] = []
+    real = ColumnarDecider.decide_namespaces
+
+    def counted(self: ColumnarDecider, *args: object) -> object:
+        batches.append(len(args[3]))  # type: ignore[arg-type]
+        return real(self, *args)  # type: ignore[arg-type]
+
+    def one_at_a_time(*args: object) -> object:
+        raise AssertionError("the columnar engine was asked one enterprise at a time")
+
+    monkeypatch.setattr(ColumnarDecider, "decide_namespaces", counted)
+    monkeypatch.setattr(ColumnarDecider, "__call__", one_at_a_time)
+    columnar = evaluate(register, pack, as_of=DAY, engine="columnar")[0]
+    assert batches == [len(native.enterprises)]
+    # every condition true, false and undecided (the register of the test above) decided as native decides it
+    assert columnar.to_json() == native.to_json()
+    assert {e.group for e in columnar.enterprises} == {"big", "tech", "towns", "rest", None}

@@ -256,7 +256,7 @@ def build_parser(hooks: Hooks | None = None) -> argparse.ArgumentParser:
     from heshan_vetting.rulesdoc import add_rules_parsers
 
     add_rules_parsers(rules_sub)  # list, show, check
-    from heshan_vetting.permu.command import add_evaluate_parser
+    from heshan_vetting.permu.arguments import add_evaluate_parser
 
     add_evaluate_parser(sub)  # evaluate: per-mu evaluation of a register (亩均效益评价)
     return parser

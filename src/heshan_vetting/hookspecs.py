@@ -1,7 +1,7 @@
 """Hook specifications: the contract between heshan_vetting and its plugins.
 
 Every hook is prefixed ``heshan_``. Built-in behaviour (the TOML project loader, the shipped unit
-definitions and rule packs, the default scoring, the native and durable engines and the text and JSON
+definitions and rule packs, the default scoring, the native, durable and columnar engines and the text and JSON
 renderers) is implemented as
 plugins of these same hooks. Arguments may be added in later versions but never renamed or removed;
 a hook implementation may accept any subset of a spec's arguments (pluggy passes only those named).
@@ -262,8 +262,8 @@ def heshan_engines() -> list[EngineSpec]:  # type: ignore[empty-body]
     help, and when the ``plugins`` command lists which plugin provides which engine. Return the specs
     without importing what an engine needs: do that inside its functions.
 
-    Results: all are used, built-ins first; the built-in ``engines`` plugin gives ``native`` and
-    ``durable``. An engine name given twice, or a result that is not a list of ``EngineSpec``, is a
+    Results: all are used, built-ins first; the built-in ``engines`` plugin gives ``native``,
+    ``durable`` and ``columnar``. An engine name given twice, or a result that is not a list of ``EngineSpec``, is a
     :class:`~heshan_vetting.PluginError`. An unknown ``--engine`` / ``Vetter(engine=...)`` is a
     :class:`~heshan_vetting.UsageError` listing the registered names.
     """

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from pydantic import (
@@ -368,6 +369,13 @@ class Project(BaseModel):
         if name in ("town", "park"):
             return getattr(self.location, name)
         return getattr(self, name)
+
+
+def fact_getter(name: str) -> Callable[[Project], Any]:
+    """A function giving :meth:`Project.fact_value` of ``name`` for any project (to read one fact of many)."""
+    if name in ("town", "park"):
+        return attrgetter(f"location.{name}")
+    return attrgetter(name)
 
 
 _TOP_KEYS = sorted([*Project.model_fields])

@@ -123,6 +123,8 @@ class Units:
         # parsing a unit and naming its dimension are pint work; a project repeats the same few units
         self._unit = lru_cache(maxsize=1024)(self._unit_uncached)
         self._dimensionality = lru_cache(maxsize=1024)(self._dimensionality_uncached)
+        # pint's formatting of a unit costs about a millisecond; a pack names the same few units many times
+        self._symbol = lru_cache(maxsize=1024)(self._symbol_uncached)
         self.quantity_plans: dict[tuple[str, str], tuple[int, float]] = {}
         """(unit text as written after a number, target unit) → (power of ten of its multiplier, factor to the
         target): filled by ``model`` for the unit texts it has parsed without error (a bounded cache)."""
@@ -293,6 +295,9 @@ class Units:
         Each unit is shown by its symbol in the registry (the first alias of its definition, so a
         plugin's units show as it defines them).
         """
+        return self._symbol(unit)
+
+    def _symbol_uncached(self, unit: Any) -> str:
         if unit == self._ureg.dimensionless:
             return ""
         return _pretty(format(unit, "~"))

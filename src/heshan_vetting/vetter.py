@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from heshan_vetting.batch import run_parallel, worker_arguments
+from heshan_vetting.decisions import BATCH_SIZE, DecidedOn, Decision, Entry, decide_in_batches, decision
 from heshan_vetting.engines.protocol import Engine, EngineSpec, choose_engine
 from heshan_vetting.errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
 from heshan_vetting.evaluation.explain import path_to_approval
@@ -391,10 +392,98 @@ class Vetter:
         numbered = enumerate(self._expand(projects))
         if jobs > 1:
             return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs, then=function)
-        results = (result for index, item in numbered for result in self._input_items(item, as_of=day, index=index))
+        results: Iterator[Item]
+        if hasattr(self._pipeline.engine, "decide_projects"):  # an engine deciding batches: reports as consumed
+            results = self._batched_items(numbered, day)
+        else:
+            results = (result for index, item in numbered for result in self._input_items(item, as_of=day, index=index))
         if function is None:
             return results  # type: ignore[return-value]
         return (function(result) for result in results)
+
+    def decide_many(
+        self,
+        projects: Iterable[ProjectInput | ItemError],
+        *,
+        as_of: date | str | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> Iterator[Decision | ItemError]:
+        """Each project's verdict and rule outcomes, without building its report; in input order, lazily.
+
+        Takes what :meth:`check_many` takes and yields, for each item, a :class:`~heshan_vetting.decisions.Decision`
+        (``verdict``, ``outcomes`` by rule id, ``score``; exactly what :meth:`check` would report) or the
+        :class:`~heshan_vetting.ItemError` ``check_many`` gives for it. ``decision.report()`` builds the full
+        report on demand (identical to :meth:`check`). With an engine that decides batches (``engine="columnar"``)
+        the rules of ``batch_size`` projects at a time are decided together; other engines decide each project.
+        """
+        if isinstance(projects, (Project, Mapping, str, Path)):
+            raise UsageError(
+                "decide_many() takes an iterable of projects; use check() for one.",
+                message_zh="decide_many() 接受多个项目（可迭代对象）；单个项目请用 check()。",
+                field="projects",
+            )
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise UsageError(
+                f"batch_size must be a whole number of at least 1, not {batch_size!r}.",
+                message_zh=f"batch_size 应为不小于 1 的整数，而非 {batch_size!r}。",
+                field="batch_size",
+            )
+        day = _as_of(as_of)
+        entries = (e for index, item in enumerate(self._expand(projects)) for e in self._entries(item, index))
+        for entry, decided in decide_in_batches(self._pipeline, entries, lambda p: self._day(p, day)[0], batch_size):
+            if isinstance(entry, ItemError):
+                yield entry
+                continue
+            project, source, _line = entry
+            when, how = self._day(project, day)
+            self._outside_notices(when, how, source)
+
+            def build(entry: Entry = entry, decided: DecidedOn | None = decided) -> Report:
+                return self._check_one(entry[0], entry[1], day, entry[2], decided=decided)
+
+            yield decision(self._pipeline, entry, when, decided, build)
+
+    def _batched_items(
+        self, numbered: Iterable[tuple[int, ProjectInput | ItemError]], day: date | None
+    ) -> Iterator[Item]:
+        """:meth:`_input_items` of every input, the engine's results decided a batch at a time."""
+        entries = (e for index, item in numbered for e in self._entries(item, index))
+        for entry, decided in decide_in_batches(self._pipeline, entries, lambda p: self._day(p, day)[0]):
+            if isinstance(entry, ItemError):
+                yield entry
+            else:
+                yield self._check_one(entry[0], entry[1], day, entry[2], decided=decided)
+
+    def _entries(self, item: ProjectInput | ItemError, index: int) -> Iterator[Entry | ItemError]:
+        """The projects of one input (with their file and line), or its errors, as :meth:`_input_items` reads it."""
+        if isinstance(item, (ItemError, Project)):
+            yield item if isinstance(item, ItemError) else (item, None, None)
+            return
+        if isinstance(item, Mapping):
+            try:
+                yield (self.project(item), None, None)
+            except ProjectError as exc:
+                ident = item.get("id")
+                yield ItemError.from_exception(exc, index=index, project_id=ident if isinstance(ident, str) else None)
+            return
+        if not isinstance(item, (str, Path)):
+            raise UsageError(
+                f"Item {index} of the batch is a {type(item).__name__}; give Projects, dicts or paths.",
+                message_zh=f"批量中的第 {index} 项是 {type(item).__name__}；应为 Project、字典或文件路径。",
+                field="projects",
+            )
+        source = str(item)
+        try:
+            loaded = self.load_items(item)
+        except ProjectError as exc:
+            yield ItemError.from_exception(exc, source=source)
+            return
+        for entry in loaded:
+            if entry.project is not None:
+                yield (entry.project, source, entry.line)
+            else:
+                assert entry.error is not None
+                yield ItemError.from_exception(entry.error, source=source, line=entry.line, project_id=entry.project_id)
 
     def _expand(self, inputs: Iterable[ProjectInput | ItemError]) -> Iterator[ProjectInput | ItemError]:
         """Directories and glob patterns among ``inputs`` replaced by the project files they name."""
@@ -470,13 +559,31 @@ class Vetter:
         line: int | None = None,
         *,
         explain: bool | None = None,
+        decided: DecidedOn | None = None,
     ) -> Report:
+        day, how = self._day(project, as_of)
+        results = decided[1] if decided is not None and decided[0] == day else None  # decided for this date only
+        notices = self._outside_notices(day, how, source)
+        report = self._pipeline.report(
+            project, day, source=source, as_of_source=_as_of_source(how), notices=notices, line=line, decided=results
+        )
+        if self.explain if explain is None else explain:
+            report = report.model_copy(
+                update={"path_to_approval": path_to_approval(self._pipeline, project, day, report)}
+            )
+        return report
+
+    @staticmethod
+    def _day(project: Project, as_of: date | None) -> tuple[date, str]:
+        """The date whose rules apply to ``project``, and where it came from (the option, application date, today)."""
         if as_of is not None:
-            day, how = as_of, "option"
-        elif project.application_date is not None:
-            day, how = project.application_date, "application_date"
-        else:
-            day, how = date.today(), "today"
+            return as_of, "option"
+        if project.application_date is not None:
+            return project.application_date, "application_date"
+        return date.today(), "today"
+
+    def _outside_notices(self, day: date, how: str, source: str | None) -> tuple[Notice, ...]:
+        """The pack's notices, with one for a date outside the period it covers (a UsageError when strict)."""
         notices = self._pack_notices
         outside = self._outside(day, how)
         if outside is not None:
@@ -484,14 +591,7 @@ class Vetter:
                 field = "application_date" if how == "application_date" else "as_of"
                 raise UsageError(outside.message.en, message_zh=outside.message.zh, field=field, file=source)
             notices = (*notices, outside)
-        report = self._pipeline.report(
-            project, day, source=source, as_of_source=_as_of_source(how), notices=notices, line=line
-        )
-        if self.explain if explain is None else explain:
-            report = report.model_copy(
-                update={"path_to_approval": path_to_approval(self._pipeline, project, day, report)}
-            )
-        return report
+        return notices
 
     def _outside(self, day: date, how: str) -> Notice | None:
         start, end = self.pack.covers

@@ -1,4 +1,5 @@
-"""Built-in plugin: the ``native`` and ``durable`` engines; durable-rules is imported only when durable is chosen."""
+"""Built-in plugin: the ``native``, ``durable`` and ``columnar`` engines; durable-rules and numpy are imported only
+when their engine is chosen."""
 
 from __future__ import annotations
 
@@ -33,6 +34,24 @@ def _durable_engine(pack: CompiledPack) -> Engine:
     return _durable.DurableDecider(pack)
 
 
+def _columnar_available() -> tuple[str, str] | None:
+    from heshan_vetting.engines import columnar
+
+    return columnar.unavailable_reason()
+
+
+def _columnar_version() -> str:
+    from heshan_vetting.engines import columnar
+
+    return columnar.version()
+
+
+def _columnar_engine(pack: CompiledPack) -> Engine:
+    from heshan_vetting.engines import columnar
+
+    return columnar.build(pack)
+
+
 NATIVE = EngineSpec(
     name="native",
     description="the pack's conditions compiled to Python closures",
@@ -47,8 +66,16 @@ DURABLE = EngineSpec(
     version=_durable_version,
 )
 
+COLUMNAR = EngineSpec(
+    name="columnar",
+    description="the same conditions as numpy expressions over whole batches (pip install 'heshan-vetting[columnar]')",
+    factory=_columnar_engine,
+    available=_columnar_available,
+    version=_columnar_version,
+)
+
 
 @hookimpl
 def heshan_engines() -> list[EngineSpec]:
-    """``native`` (the default) and ``durable``."""
-    return [NATIVE, DURABLE]
+    """``native`` (the default), ``durable`` and ``columnar``."""
+    return [NATIVE, DURABLE, COLUMNAR]

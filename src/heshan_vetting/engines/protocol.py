@@ -49,6 +49,34 @@ class Engine(Protocol):
         ...  # pragma: no cover
 
 
+class BatchResults(Protocol):
+    """What a batch engine decided for a batch: each row's results, exactly as the engine gives them one by one."""
+
+    def row(self, i: int) -> tuple[RuleResults, LabelResults]:
+        """The results of row ``i`` of the batch (the ``i``-th project given)."""
+        ...  # pragma: no cover
+
+
+class BatchEngine(Engine, Protocol):
+    """An engine that can also decide a whole batch at once (the columnar engine). The Vetter looks for
+    ``decide_projects`` (``Vetter.decide_many``, and ``check_many``/``map_many`` with ``jobs=1``) and, where an
+    engine has none, calls it once per project."""
+
+    def decide_projects(
+        self,
+        pack: CompiledPack,
+        rules: Sequence[CompiledRule],
+        labels: Sequence[CompiledLabel],
+        projects: Sequence[Any],
+        as_of: Any,
+        env: Callable[[int], dict[str, Any]],
+    ) -> BatchResults:
+        """Decide ``rules`` and ``labels`` (those in force on ``as_of``) for each of ``projects`` (validated
+        :class:`~heshan_vetting.Project` objects); ``env(i)`` is the fact namespace of project ``i``, the one the
+        per-project call would be given (for rows the engine does not decide by column)."""
+        ...  # pragma: no cover
+
+
 def _always_available() -> tuple[str, str] | str | None:
     return None
 
@@ -114,9 +142,11 @@ def choose_engine(registry: Mapping[str, object], name: object, *, builtin_block
     hint_en, hint_zh = did_you_mean(shown, registry) if isinstance(name, str) else ("", "")
     names = list(registry)
     blocked_en = (
-        " (the built-in 'engines' plugin, which provides native and durable, is disabled)" if builtin_blocked else ""
+        " (the built-in 'engines' plugin, which provides native, durable and columnar, is disabled)"
+        if builtin_blocked
+        else ""
     )
-    blocked_zh = "（提供 native 与 durable 的内置插件 engines 已被禁用）" if builtin_blocked else ""
+    blocked_zh = "（提供 native、durable 与 columnar 的内置插件 engines 已被禁用）" if builtin_blocked else ""
     raise UsageError(
         f"Unknown engine {shown!r}{hint_en or ';'} available: {', '.join(names)}{blocked_en}.",
         message_zh=f"未知的引擎 {shown!r}{hint_zh or '；'}可用：{'、'.join(names)}{blocked_zh}。",

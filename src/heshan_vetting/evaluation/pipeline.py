@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from heshan_vetting.engines.protocol import Engine
+from heshan_vetting.engines.protocol import Engine, LabelResults, RuleResults
 from heshan_vetting.evaluation.commitments import commitments
 from heshan_vetting.evaluation.findings import label_result, missing_facts, missing_names, rule_finding
 from heshan_vetting.evaluation.plugin_run import PluginRunner
@@ -196,9 +196,12 @@ class Pipeline:
             env[d.name] = d.fn(env)
         return env, fact_errors
 
-    def evaluate(self, project: Project, as_of: date) -> Evaluation:
+    def evaluate(
+        self, project: Project, as_of: date, decided: tuple[RuleResults, LabelResults] | None = None
+    ) -> Evaluation:
         """Evaluate ``project`` as of ``as_of``: the engine decides each rule's conditions; explanations,
-        plugin checks, the score and the verdict follow."""
+        plugin checks, the score and the verdict follow. ``decided``: the engine's results for this project and
+        date already decided with a batch (an engine's ``decide_batch``), used instead of calling the engine."""
         pack, runner = self.pack, self.plugins
         env, fact_errors = self.facts(project, as_of)
         skipped: list[Skipped] = []
@@ -214,9 +217,9 @@ class Pipeline:
                 continue
             active.append(rule)
         labels_in_force = [lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, as_of)]
-        decided, label_cases = self.engine(pack, active, labels_in_force, env)
+        results, label_cases = self.engine(pack, active, labels_in_force, env) if decided is None else decided
         seen: dict[str, FactValue] = {}  # each fact's entry made once for all the rules' findings
-        findings = [rule_finding(pack, rule, project, env, as_of, decided[rule.id], seen) for rule in active]
+        findings = [rule_finding(pack, rule, project, env, as_of, results[rule.id], seen) for rule in active]
         if runner.checks or fact_errors:
             findings.extend([*fact_errors, *runner.run_checks(project, as_of, env)])
         if runner.processors:
@@ -276,10 +279,12 @@ class Pipeline:
         as_of_source: AsOfSource,
         notices: Sequence[Notice],
         line: int | None = None,
+        decided: tuple[RuleResults, LabelResults] | None = None,
     ) -> Report:
-        """Check ``project`` as of ``as_of`` and write the :class:`Report` (shown to the report observers)."""
+        """Check ``project`` as of ``as_of`` and write the :class:`Report` (shown to the report observers);
+        ``decided`` as for :meth:`evaluate`."""
 
-        ev = self.evaluate(project, as_of)
+        ev = self.evaluate(project, as_of, decided)
         runner = self.plugins
         not_in_force = [*ev.skipped, *runner.not_in_force(as_of)] if runner.checks else ev.skipped
         industry_name = classification().name(project.industry_code) if project.industry_code else None

@@ -89,6 +89,10 @@ class CompiledDerived:
     fn: NumFn
     unit: str
     reads: tuple[str, ...]
+    tree: ast.Node | None = None
+    """The parsed expression, for engines that translate it (the columnar engine computes it by column)."""
+    factor: float = 1.0
+    """What ``fn`` multiplies the expression's value by to give it in ``unit``."""
 
 
 @dataclass(frozen=True)

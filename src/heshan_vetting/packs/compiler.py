@@ -157,7 +157,13 @@ class _PackCompiler(PackData):
             self.units_of[name] = self.units.symbol(declared)
             out.append(
                 CompiledDerived(
-                    name, src.item.title, num_fn, self.units.symbol(declared), tuple(dict.fromkeys(comp.reads))
+                    name,
+                    src.item.title,
+                    num_fn,
+                    self.units.symbol(declared),
+                    tuple(dict.fromkeys(comp.reads)),
+                    tree=trees[name],
+                    factor=k,
                 )
             )
         return tuple(out)

@@ -12,17 +12,17 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from heshan_vetting.config import date_argument
 from heshan_vetting.errors import ProjectError, UsageError
 from heshan_vetting.extension import EvaluationRenderer
 from heshan_vetting.inputs.files import read_input_file
 from heshan_vetting.output import open_output, validate_output
 from heshan_vetting.packs.load import load_pack
 from heshan_vetting.permu.agreements import add_agreements
+from heshan_vetting.permu.arguments import DEFAULT_ENGINE, DEFAULT_PACK
+from heshan_vetting.permu.arguments import add_evaluate_parser as add_evaluate_parser  # where it was
 from heshan_vetting.permu.compile import EvaluationPack, compile_evaluation_pack
 from heshan_vetting.permu.html import render_html
 from heshan_vetting.permu.movement import compare
@@ -34,63 +34,6 @@ from heshan_vetting.permu.targets import propose_targets
 from heshan_vetting.plugins import Hooks, make_plugin_manager
 from heshan_vetting.units import Units
 from heshan_vetting.vetter import engine_builder
-
-DEFAULT_PACK = "heshan-evaluation"
-"""The pack ``evaluate`` uses when ``--pack`` is not given."""
-DEFAULT_ENGINE = "native"
-"""The engine ``evaluate`` uses when ``--engine`` is not given."""
-
-
-def add_evaluate_parser(sub: Any) -> None:
-    """Add the ``evaluate`` subcommand to the CLI's subparsers ``sub``."""
-    p = sub.add_parser(
-        "evaluate",
-        help="per-mu evaluation of an enterprise register (A/B/C/D) / 亩均效益评价",
-        description="Evaluate every enterprise of a register (CSV or JSON Lines) with an evaluation pack: indicator "
-        "values and points, score, rank in its group, class (A/B/C/D) and the policy it triggers, a summary, and "
-        "the low-efficiency land list. Exit 0: all rows evaluated; 2: bad input (some rows could not be read: "
-        "the output names them); 3: internal error. See docs/evaluation.md. "
-        "按评价规则包对企业台账逐户评价：指标、得分、组内排名、分类及相应政策，以及低效用地清单。",
-    )
-    p.add_argument("register", metavar="REGISTER", help="the register: a .csv, .jsonl or (xlsx plugin) .xlsx file")
-    p.add_argument("--pack", default=DEFAULT_PACK, help=f"evaluation pack id or file (default: {DEFAULT_PACK})")
-    p.add_argument(
-        "--pack-path", action="append", default=[], metavar="DIR", help="also look for packs in DIR (repeatable)"
-    )
-    p.add_argument(
-        "--as-of",
-        type=date_argument,
-        metavar="YYYY-MM-DD",
-        help="the date whose groups and caps apply (default: today)",
-    )
-    p.add_argument(
-        "--previous",
-        metavar="FILE",
-        help="last year's register (.csv, .jsonl; evaluated with the same pack) or evaluation (.json from "
-        "--format json): show who moved between classes and why",
-    )
-    p.add_argument(
-        "--previous-as-of",
-        type=date_argument,
-        metavar="YYYY-MM-DD",
-        help="the as-of date for a previous register (default: --as-of)",
-    )
-    p.add_argument(
-        "--format",
-        default="text",
-        metavar="FORMAT",
-        help="output format: text, json, html, or a plugin's (xlsx: the register back with the results added; "
-        "needs -o) (default: text)",
-    )
-    p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the text output (default: zh)")
-    p.add_argument(
-        "--engine",
-        default=DEFAULT_ENGINE,
-        metavar="NAME",
-        help="the engine that decides the groups' and caps' conditions: native, durable (needs durable-rules) or a "
-        f"plugin's; every engine gives the same result (default: {DEFAULT_ENGINE})",
-    )
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (never over an input)")
 
 
 def load_evaluation_pack(spec: str | Path, units: Units, pack_paths: list[Path]) -> EvaluationPack:

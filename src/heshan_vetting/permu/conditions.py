@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from heshan_vetting.engines.protocol import Engine
+from heshan_vetting.engines.protocol import Engine, LabelResults, RuleResults
 from heshan_vetting.errors import VettingError
 from heshan_vetting.lang.compiler import Compiler
 from heshan_vetting.lang.syntax import unparse
@@ -118,9 +118,21 @@ class ConditionView:
         )
         return cls(view, tuple(groups), tuple(caps))
 
+    def ask_all(self, engine: Engine, envs: Sequence[Env]) -> list[Answer]:
+        """What ``engine`` decides for each enterprise's namespace in ``envs``, in order: in one batch where the
+        engine decides namespaces by column (``decide_namespaces``, the columnar engine), else once per enterprise
+        (:meth:`ask`). Either way each answer is the one :meth:`ask` gives."""
+        batch = getattr(engine, "decide_namespaces", None)
+        if batch is None or not envs:
+            return [self.ask(engine, env) for env in envs]
+        decided = batch(self.pack, self.pack.rules, self.pack.labels, envs)
+        return [self._answer(*decided.row(i)) for i in range(len(envs))]
+
     def ask(self, engine: Engine, env: Env) -> Answer:
         """Call ``engine`` once for one enterprise's namespace ``env``: its group and the caps that hold."""
-        rules, labels = engine(self.pack, self.pack.rules, self.pack.labels, env)
+        return self._answer(*engine(self.pack, self.pack.rules, self.pack.labels, env))
+
+    def _answer(self, rules: RuleResults, labels: LabelResults) -> Answer:
         cases = labels.get(GROUPS_LABEL)
         if not isinstance(cases, tuple) or len(cases) > len(self.groups) or not all(map(_is_result, cases)):
             raise VettingError(f"the engine gave no valid result for the groups' conditions: {cases!r}")

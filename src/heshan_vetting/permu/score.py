@@ -100,8 +100,9 @@ def evaluate_register(
     members = [_Member(i, pack.env(e.values)) for i, e in enumerate(register.enterprises)]
     group_of: dict[int, Group] = {}
     decided: dict[int, Answer] = {}
-    for m in members:
-        d = decided[m.index] = view.ask(engine, m.env)  # the engine decides the group and the caps
+    answers = view.ask_all(engine, [m.env for m in members])  # the engine decides the groups and the caps
+    for m, d in zip(members, answers, strict=True):
+        decided[m.index] = d
         if d.group is not None:
             group_of[m.index] = d.group
             continue
