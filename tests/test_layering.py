@@ -72,6 +72,7 @@ INSIDE: dict[str, tuple[str, ...]] = {
         "pipeline",
         "plugin_run",
         "commitments | explain_text | findings | scoring | solve | verdict | waivers",
+        "trusted",
     ),
     "builtins": ("engines | jsonl_loader | render | scoring | shipped_packs | toml_loader | units",),
     "builtins.render": (

@@ -9,6 +9,7 @@ validated, to the canonical unit of the field (万元, 亩, tce, 万千瓦时, %
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import lru_cache
@@ -50,6 +51,12 @@ def _headcount(value: str, units: Units) -> float:
     return magnitude
 
 
+_SIMPLE_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?) ?([^\s0-9.,eE+\-、。﹐﹑﹒·'’_\uff01-\uff5e][^\s\uff01-\uff5e]*)")
+"""A quantity in its plainest spelling: digits (with a decimal point), at most one space, a unit text with no
+space, no full-width character and nothing :meth:`Units.parse_quantity` would read as part of the number. For
+such a text ``parse_quantity`` reads the number as written and the unit text alone decides the rest (the
+multiplier, the unit, whether it converts): :func:`_quantity` remembers that per unit text
+(``Units.quantity_plans``) once it has parsed one without error, and then only reads the number."""
 _QUANTITY_FIELDS = tuple(n for n, s in FIELD_SPECS.items() if s.kind == "number" and n != "employees")
 
 
@@ -125,6 +132,15 @@ def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
             f"expected a quantity such as {spec.example}, got {type(value).__name__}",
             f"应为数量（如 {spec.example}），实际类型为 {type(value).__name__}",
         )
+    simple = _SIMPLE_QUANTITY.fullmatch(value)
+    if simple is not None:
+        plan = units.quantity_plans.get((simple.group(2), spec.unit))
+        if plan is not None:
+            # the unit text parsed before, into this field's unit: only the number is new
+            magnitude = float(f"{simple.group(1)}e{plan[0]}")
+            converted = magnitude * plan[1]
+            if magnitude != 0 and math.isfinite(converted) and converted != 0:
+                return float(f"{converted:.15g}") + 0.0
     # a bare multiplier ("12.5亿", "5000万") is read as 亿元/万元 on money fields only
     money = units.dimensionality(target) == "[currency]"
     magnitude, unit = _parse(value, spec, units, "元" if money else None)
@@ -153,6 +169,12 @@ def _quantity(value: Any, spec: FieldSpec, units: Units) -> float:
             f"{shown(value)} is too small once converted to {spec.unit} (it would be read as 0)",
             f"{shown(value)} 换算为 {spec.unit} 后数值过小（会被当作 0）",
         )
+    if simple is not None and not simple.group(2).endswith("人民币"):
+        plans = units.quantity_plans
+        if len(plans) >= 4096:
+            plans.clear()
+        power, parsed = units.unit_with_multiplier(simple.group(2), "元" if money else None)
+        plans[(simple.group(2), spec.unit)] = (power, units.factor(parsed, target))
     # 15 significant digits drop the binary noise of the conversion (1.8 万吨标准煤 → 18000.000000000004
     # with some pint versions), so a value is the same on every platform and survives a dump
     return float(f"{converted:.15g}") + 0.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, getcontext, localcontext
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
@@ -192,12 +192,28 @@ class Citation(FrozenModel):
         return out
 
 
+_WIDE = Context(prec=1000, rounding=ROUND_HALF_UP)
+_QUANTA = [Decimal(1).scaleb(-p) for p in range(16)]
+
+
 def format_number(x: float | Decimal, places: int | None = 2) -> str:
     """A figure as reports write it: rounded half-up to ``places`` decimals (``None``: as it is), trailing
     zeros dropped, never in exponent form (``433.33``, ``20``, ``0.7``, ``-3.5``, ``1000000``)."""
     d = x if isinstance(x, Decimal) else Decimal(repr(float(x)))
     if not d.is_finite():
         return str(x)
+    need = d.adjusted() + (places or 0) + 30
+    if need <= _WIDE.prec and (
+        (places is not None and 0 <= places < len(_QUANTA))
+        or (places is None and len(d.as_tuple().digits) <= max(getcontext().prec, need))
+    ):
+        # the same digits without a local context (a report formats hundreds of numbers): quantize gives at
+        # most ``need`` digits, which neither context rounds, and normalize rounds in neither when the
+        # figure has no more digits than the local context would hold
+        if places is not None:
+            d = d.quantize(_QUANTA[places], rounding=ROUND_HALF_UP, context=_WIDE)
+        text = format(d.normalize(_WIDE), "f")
+        return "0" if text in ("-0", "") else text
     with localcontext() as ctx:
         # enough digits for any finite float (1e308 has 309 before the point): quantize and normalize must
         # not run out of precision (and normalize must not round a large figure)

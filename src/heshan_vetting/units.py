@@ -125,6 +125,9 @@ class Units:
         self._dimensionality = lru_cache(maxsize=1024)(self._dimensionality_uncached)
         # pint's formatting of a unit costs about a millisecond; a pack names the same few units many times
         self._symbol = lru_cache(maxsize=1024)(self._symbol_uncached)
+        self.quantity_plans: dict[tuple[str, str], tuple[int, float]] = {}
+        """(unit text as written after a number, target unit) → (power of ten of its multiplier, factor to the
+        target): filled by ``model`` for the unit texts it has parsed without error (a bounded cache)."""
 
     @property
     def registry(self) -> Any:
@@ -222,6 +225,12 @@ class Units:
                 f"{shown(text)} 数值过小，无法计算（会被当作 0）",
             )
         return magnitude + 0.0, unit  # + 0.0: "-0" is 0
+
+    def unit_with_multiplier(self, unit_text: str, bare_unit: str | None) -> tuple[int, Any]:
+        """The power of ten of a Chinese multiplier and the unit, of the text after a quantity's number, as
+        :meth:`parse_quantity` reads it (``"万元"`` → ``(0, 万元)``, ``"万平方米"`` → ``(4, 平方米)``)."""
+        text = narrow(unit_text).strip()
+        return self._unit_with_multiplier(text, text, bare_unit)
 
     def _unit_with_multiplier(self, unit_text: str, text: str, bare_unit: str | None) -> tuple[int, Any]:
         """The unit of ``unit_text`` and the power of ten of a Chinese multiplier in front of it."""

@@ -17,6 +17,7 @@ from heshan_vetting.evaluation.commitments import commitments
 from heshan_vetting.evaluation.findings import label_result, missing_facts, missing_names, rule_finding
 from heshan_vetting.evaluation.plugin_run import PluginRunner
 from heshan_vetting.evaluation.scoring import IndicatorInput, Scorer
+from heshan_vetting.evaluation.trusted import all_of, trusted
 from heshan_vetting.evaluation.verdict import decide
 from heshan_vetting.evaluation.waivers import apply_waivers
 from heshan_vetting.fields import FIELD_SPECS
@@ -30,6 +31,7 @@ from heshan_vetting.packs.compiled import (
 )
 from heshan_vetting.packs.env import project_env, thresholds_env
 from heshan_vetting.report import (
+    REPORT_SCHEMA,
     AsOfSource,
     Commitment,
     FactValue,
@@ -37,6 +39,7 @@ from heshan_vetting.report import (
     Label,
     Notice,
     Outcome,
+    PackRef,
     PluginNote,
     PluginRef,
     ProjectRef,
@@ -166,6 +169,19 @@ class Pipeline:
         self.engine_version = engine_version
         self.plugin_refs = list(plugin_refs)
         self.not_configured = tuple(not_configured)
+        covers = pack.covers
+        packs = tuple(pack.packs)
+        refs = tuple(self.plugin_refs)
+        # the provenance's parts that do not change from check to check, when they are what validation keeps
+        self._provenance_parts: tuple[tuple[PackRef, ...], tuple[PluginRef, ...]] | None = (
+            (packs, refs)
+            if all_of(PackRef, packs)
+            and all_of(PluginRef, refs)
+            and all(d is None or type(d) is date for d in covers)
+            and type(engine_name) is str
+            and (engine_version is None or type(engine_version) is str)
+            else None
+        )
 
     def facts(self, project: Project, as_of: date) -> tuple[dict[str, Any], list[Finding]]:
         """The fact namespace of ``project`` as of ``as_of`` (fields, plugin facts, thresholds in force, derived
@@ -270,6 +286,42 @@ class Pipeline:
 
         ev = self.evaluate(project, as_of, decided)
         runner = self.plugins
+        not_in_force = [*ev.skipped, *runner.not_in_force(as_of)] if runner.checks else ev.skipped
+        industry_name = classification().name(project.industry_code) if project.industry_code else None
+        parts = self._provenance_parts
+        if (
+            parts is not None
+            and type(as_of) is date
+            and as_of_source in ("option", "application_date", "today")
+            and (source is None or type(source) is str)
+            and (line is None or type(line) is int)
+            and (industry_name is None or type(industry_name) is str)
+            and _trusted_evaluation(ev, not_in_force, notices, self.not_configured)
+        ):
+            # every part is already what validation would keep: built as it is (evaluation.trusted)
+            provenance = trusted(Provenance, {
+                "library_version": __version__, "engine": self.engine_name, "engine_version": self.engine_version,
+                "packs": parts[0], "plugins": parts[1], "as_of": as_of, "as_of_source": as_of_source,
+                "covers_from": self.pack.covers[0], "covers_until": self.pack.covers[1],
+            })  # fmt: skip
+            report = trusted(Report, {
+                "schema_id": REPORT_SCHEMA,
+                "project": trusted(ProjectRef, {
+                    "id": project.id, "name": project.name, "applicant": project.applicant,
+                    "industry_code": project.industry_code, "industry_name": industry_name, "source": source,
+                    "line": line,
+                }),
+                "verdict": ev.verdict, "incomplete": ev.incomplete, "reasons": tuple(ev.reasons),
+                "conditions": tuple(ev.conditions), "missing_fields": tuple(ev.missing_fields),
+                "to_supply": tuple(ev.to_supply), "referrals": tuple(ev.referrals),
+                "commitments": tuple(ev.commitments), "out_of_scope": ev.out_of_scope, "score": ev.score,
+                "labels": tuple(ev.labels), "findings": tuple(ev.findings),
+                "unverified_basis": tuple(ev.unverified_basis), "not_in_force": tuple(not_in_force),
+                "notices": tuple(notices), "not_configured": self.not_configured, "waivers": tuple(ev.waivers),
+                "provenance": provenance,
+                "path_to_approval": None,
+            })  # fmt: skip
+            return runner.observe(report) if runner.observers else report
         provenance = Provenance(
             library_version=__version__,
             engine=self.engine_name,
@@ -287,7 +339,7 @@ class Pipeline:
                 name=project.name,
                 applicant=project.applicant,
                 industry_code=project.industry_code,
-                industry_name=classification().name(project.industry_code) if project.industry_code else None,
+                industry_name=industry_name,
                 source=source,
                 line=line,
             ),
@@ -304,13 +356,39 @@ class Pipeline:
             unverified_basis=ev.unverified_basis,
             score=ev.score,
             findings=ev.findings,
-            not_in_force=[*ev.skipped, *runner.not_in_force(as_of)] if runner.checks else ev.skipped,
+            not_in_force=not_in_force,
             notices=notices,
             not_configured=self.not_configured,
             waivers=ev.waivers,
             provenance=provenance,
         )
         return runner.observe(report) if runner.observers else report
+
+
+def _trusted_evaluation(
+    ev: Evaluation, not_in_force: Sequence[Any], notices: Sequence[Any], not_configured: Sequence[Any]
+) -> bool:
+    """Whether every part of ``ev`` (and the lists beside it) is exactly what the Report's validation keeps:
+    instances of the field's own class (not a subclass, not a dict from a plugin), strings, a Verdict."""
+    return (
+        type(ev.verdict) is Verdict
+        and type(ev.incomplete) is bool
+        and all_of(Finding, ev.findings)
+        and all_of(Text, ev.reasons)
+        and all_of(str, ev.conditions)
+        and all_of(str, ev.missing_fields)
+        and all_of(str, ev.unverified_basis)
+        and all_of(Supply, ev.to_supply)
+        and all_of(Commitment, ev.commitments)
+        and all_of(Referral, ev.referrals)
+        and all_of(Label, ev.labels)
+        and all_of(WaiverUse, ev.waivers)
+        and all_of(Skipped, not_in_force)
+        and all_of(Notice, notices)
+        and all_of(PluginNote, not_configured)
+        and (ev.out_of_scope is None or type(ev.out_of_scope) is Text)
+        and (ev.score is None or type(ev.score) is Score)
+    )
 
 
 _KIND_TEXT = {

@@ -28,8 +28,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
+from heshan_vetting.evaluation.trusted import trusted
 from heshan_vetting.packs.schema import VerdictDef
 from heshan_vetting.report import CitationStatus, Finding, Outcome, Referral, Score, Severity, Text, Verdict
+
+
+def _said(*, zh: str, en: str) -> Text:
+    """A reason's text (both are strings made here: see :mod:`.trusted`)."""
+    return trusted(Text, {"zh": zh, "en": en})
+
 
 __all__ = [
     "DATA_QUALITY",
@@ -72,35 +79,35 @@ _NONE = Effect(Verdict.APPROVE)
 
 
 def _error(f: Finding) -> Text:
-    return Text(
+    return _said(
         zh=f"{f.rule_id} 无法计算，结论不完整。", en=f"{f.rule_id} could not be evaluated; the result is incomplete."
     )
 
 
 def _veto_failed(f: Finding) -> Text:
-    return Text(zh=f"一票否决：{f.rule_id} {f.title.zh}。", en=f"Veto: {f.rule_id} {f.title.en}.")
+    return _said(zh=f"一票否决：{f.rule_id} {f.title.zh}。", en=f"Veto: {f.rule_id} {f.title.en}.")
 
 
 def _veto_no_data(f: Finding) -> Text:
-    return Text(
+    return _said(
         zh=f"否决项 {f.rule_id} 因缺少数据无法判断（{'、'.join(f.missing)}）。",
         en=f"Veto {f.rule_id} cannot be decided for lack of data ({', '.join(f.missing)}).",
     )
 
 
 def _required_failed(f: Finding) -> Text:
-    return Text(zh=f"须整改：{f.rule_id} {f.title.zh}。", en=f"Must be fixed: {f.rule_id} {f.title.en}.")
+    return _said(zh=f"须整改：{f.rule_id} {f.title.zh}。", en=f"Must be fixed: {f.rule_id} {f.title.en}.")
 
 
 def _required_no_data(f: Finding) -> Text:
-    return Text(
+    return _said(
         zh=f"必备条件 {f.rule_id} 缺少数据（{'、'.join(f.missing)}）。",
         en=f"Required rule {f.rule_id} lacks data ({', '.join(f.missing)}).",
     )
 
 
 def _data_quality(f: Finding) -> Text:
-    return Text(
+    return _said(
         zh=f"请核实：{f.rule_id} {f.title.zh}未通过，核实或更正前暂缓评审。",
         en=f"To confirm: {f.rule_id} {f.title.en} fails; the decision waits until the figure is confirmed.",
     )
@@ -109,7 +116,7 @@ def _data_quality(f: Finding) -> Text:
 def _unverified_only(f: Finding) -> Text:
     what_zh = "未通过" if f.outcome is Outcome.FAIL else "缺少数据"
     what_en = "fails" if f.outcome is Outcome.FAIL else "lacks data"
-    return Text(
+    return _said(
         zh=f"{f.rule_id} {what_zh}，但其依据数值未经核实，仅作提示，不影响结论。",
         en=f"{f.rule_id} {what_en}, but its figure is unverified: reported only, it does not decide the verdict.",
     )
@@ -203,7 +210,7 @@ def _score_reasons(score: Score, verdict_def: VerdictDef) -> tuple[Verdict, list
         best = _by_score(score.attainable, verdict_def)
         if best.rank < by_score.rank:
             reasons.append(
-                Text(
+                _said(
                     zh=f"综合评分 {_fmt(score.total)} 分中有指标缺少数据；补齐后最高可达 {_fmt(score.attainable)} 分，"
                     "暂缓评审。",
                     en=f"Score {_fmt(score.total)} has indicators without data; with them it could reach "
@@ -216,7 +223,7 @@ def _score_reasons(score: Score, verdict_def: VerdictDef) -> tuple[Verdict, list
         line = _fmt(verdict_def.approve_min if near else verdict_def.conditional_min)
         total = _fmt(score.total)
         reasons.append(
-            Text(
+            _said(
                 zh=f"综合评分 {total} 分，低于{'准入' if near else '有条件准入'}线 {line} 分。",
                 en=f"Score {total} is below the {'approval' if near else 'conditional'} line of {line}.",
             )
@@ -278,7 +285,7 @@ def decide(
             needs(m, ("scope", "scope"))
         apply(
             SCOPE_UNKNOWN,
-            Text(
+            _said(
                 zh=f"缺少数据（{'、'.join(scope_missing)}），无法判断项目是否属本规则包评审范围。",
                 en=f"Whether the pack covers the project cannot be told without {', '.join(scope_missing)}.",
             ),
@@ -329,14 +336,14 @@ def decide(
         if pending:
             apply(
                 Effect(Verdict.DEFERRED),
-                Text(zh=zh + "；补齐缺少数据的指标前暂缓评审。", en=en + "; the decision waits for their data."),
+                _said(zh=zh + "；补齐缺少数据的指标前暂缓评审。", en=en + "; the decision waits for their data."),
             )
             for ind in pending:
                 missing.extend(m for m in ind.missing if m not in missing)
                 for m in ind.missing:
                     needs(m, (ind.id, "score"))
         else:
-            reasons.append(Text(zh=zh + "，结论不以评分为依据。", en=en + " and the verdict does not rest on it."))
+            reasons.append(_said(zh=zh + "，结论不以评分为依据。", en=en + " and the verdict does not rest on it."))
     elif in_scope and score is not None and verdict_def is not None:
         by_score, score_reasons, deferred = _score_reasons(score, verdict_def)
         reasons.extend(score_reasons)
@@ -354,13 +361,13 @@ def decide(
             for m in ref.missing:
                 needs(m, (ref.id, "referral"))
         if ref.missing:
-            reason = Text(
+            reason = _said(
                 zh=f"可能须转报{ref.to.zh}（{ref.rule_id or ref.id}），缺少 {'、'.join(ref.missing)} 无法判断。",
                 en=f"May need referral to {ref.to.en} ({ref.rule_id or ref.id}); "
                 f"{', '.join(ref.missing)} missing to tell.",
             )
         else:
-            reason = Text(
+            reason = _said(
                 zh=f"须转报{ref.to.zh}（{ref.rule_id or ref.id}）。",
                 en=f"Must also be decided by {ref.to.en} ({ref.rule_id or ref.id}).",
             )
@@ -368,7 +375,7 @@ def decide(
     if broken_indicators:
         apply(
             INDICATOR_ERROR,
-            Text(
+            _said(
                 zh=f"评分指标 {'、'.join(broken_indicators)} 无法计算（按 0 分计），结论不完整。",
                 en=f"Scoring indicator(s) {', '.join(broken_indicators)} could not be computed (scored 0); "
                 "the result is incomplete.",
@@ -377,7 +384,7 @@ def decide(
     if failed_observers:
         apply(
             OBSERVER_ERROR,
-            Text(
+            _said(
                 zh=f"插件 {'、'.join(failed_observers)} 处理报告时出错，结论不完整。",
                 en=f"Plugin(s) {', '.join(failed_observers)} failed on the finished report; the result is incomplete.",
             ),

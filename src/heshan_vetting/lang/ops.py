@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from heshan_vetting.lang.syntax import CmpOp, LogicOp
 from heshan_vetting.lang.types import BoolFn, NumFn, TextFn, TextsFn
-from heshan_vetting.lang.values import Env, Unknown, finite, round_half_up, worst
+from heshan_vetting.lang.values import Env, Unknown, finite, round_half_up, scaled_half_up, worst
 
 CMP: dict[CmpOp, Callable[[Decimal, Decimal], bool]] = {
     "<": lambda a, b: a < b,
@@ -98,6 +98,11 @@ def compare_numbers(lf: NumFn, rf: NumFn, op: CmpOp, places: int) -> BoolFn:
         a, b = lf(env), rf(env)
         if isinstance(a, Unknown) or isinstance(b, Unknown):
             return worst(a, b)
+        if type(a) is float and type(b) is float:
+            # the rounded figures as integers at the same scale: the same comparison, without two Decimals
+            sa, sb = scaled_half_up(a, places), scaled_half_up(b, places)
+            if sa is not None and sb is not None:
+                return test(sa, sb)  # type: ignore[arg-type]
         return test(round_half_up(a, places), round_half_up(b, places))
 
     return cmp

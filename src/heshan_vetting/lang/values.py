@@ -48,6 +48,52 @@ def round_half_up(x: float, places: int) -> Decimal:
     return Decimal(repr(x)).quantize(_QUANTA[places], rounding=ROUND_HALF_UP, context=_DEC)
 
 
+_TENS = [10**p for p in range(11)]
+
+
+def rounded_float(x: float, places: int) -> float:
+    """``float(round_half_up(x, places))``, the same float, mostly without a Decimal.
+
+    ``repr(x)`` is the decimal text ``round_half_up`` rounds. With at most ``places`` decimals it needs no
+    rounding, and its float is ``x`` itself. Otherwise the digits kept (an integer ``n``), plus one when the
+    first dropped digit is 5 or more (half-up, away from zero), give ``n / 10**places``: an exact quotient of
+    two integers, rounded once to the nearest float as ``float(Decimal)`` rounds, so the same float.
+    Exponent forms, infinities and NaN take the Decimal path.
+    """
+    text = repr(x)
+    dot = text.find(".")
+    if dot < 0 or "e" in text or places > 10:
+        return float(round_half_up(x, places))
+    cut = dot + 1 + places
+    if len(text) <= cut:
+        return x
+    negative = text[0] == "-"
+    n = int(text[1 if negative else 0 : dot] + text[dot + 1 : cut])
+    if text[cut] >= "5":
+        n += 1
+    value: float = n / _TENS[places]
+    return -value if negative else value
+
+
+def scaled_half_up(x: float, places: int) -> int | None:
+    """``round_half_up(x, places)`` times ``10**places``, as an integer (``-0`` is ``0``), read from ``repr(x)``
+    as ``round_half_up`` reads it; ``None`` for an exponent form, an infinity or NaN, or ``places`` above 10.
+    Two figures rounded to the same places compare as these integers compare (the same scale, exactly)."""
+    text = repr(x)
+    dot = text.find(".")
+    if dot < 0 or "e" in text or places > 10:
+        return None
+    negative = text[0] == "-"
+    cut = dot + 1 + places
+    if len(text) <= cut:
+        n = int(text[1 if negative else 0 : dot] + text[dot + 1 :] + "0" * (cut - len(text)))
+    else:
+        n = int(text[1 if negative else 0 : dot] + text[dot + 1 : cut])
+        if text[cut] >= "5":
+            n += 1
+    return -n if negative else n
+
+
 def norm(text: str) -> str:
     """The form strings are compared in: stripped of surrounding spaces, case-folded."""
     return text.strip().casefold()

@@ -14,17 +14,20 @@ from heshan_vetting.packs.compiled import CompiledPack
 def project_env(pack: CompiledPack, project: Project) -> Env:
     """The fact namespace of a project: canonical floats, normalised strings, MISSING for absent."""
     env: Env = {}
-    for name, vt in pack.fact_types.items():
-        if name in pack.plugin_facts:
-            continue  # set by the caller from the plugins' providers
-        v = project.fact_value(name)
-        if v is None or (vt.kind == "strs" and not v):
+    plan: tuple[tuple[str, str], ...] | None = pack.memo.get("project_env")
+    if plan is None:  # the declared facts and their kinds, in order (plugin facts are set by the caller)
+        plan = tuple((name, vt.kind) for name, vt in pack.fact_types.items() if name not in pack.plugin_facts)
+        pack.memo["project_env"] = plan
+    fact_value = project.fact_value
+    for name, kind in plan:
+        v = fact_value(name)
+        if v is None or (kind == "strs" and not v):
             env[name] = MISSING
-        elif vt.kind == "str":
+        elif kind == "str":
             env[name] = norm(v)
-        elif vt.kind == "strs":
+        elif kind == "strs":
             env[name] = tuple(norm(x) for x in v)
-        elif vt.kind == "bool":
+        elif kind == "bool":
             env[name] = bool(v)
         else:
             env[name] = float(v)

@@ -51,8 +51,8 @@ class Glossary:
     def __init__(self, report: Report) -> None:
         titles: dict[str, Text] = {}
         for pack in report.provenance.packs:
-            titles.update(_pack_titles(pack))
-        titles.update({name: Text(zh=s.title_zh, en=s.title_en) for name, s in FIELD_SPECS.items()})
+            titles.update(_pack_titles_cached(pack.sha256, pack.file))
+        titles.update(_field_titles())
         for f in report.findings:
             titles.update({fv.name: fv.title for fv in f.facts})
         for label in report.labels:
@@ -95,8 +95,23 @@ class Glossary:
         return _NAME.sub(lambda m: self.title(m.group(1), "zh"), text)
 
 
+_LOWER = re.compile("[a-z]")
+
+
 def _has_name(text: str) -> bool:
-    return any("a" <= ch <= "z" for ch in text)
+    return _LOWER.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _field_titles() -> dict[str, Text]:
+    """Each project field's title (made once: a report's glossary copies them)."""
+    return {name: Text(zh=s.title_zh, en=s.title_en) for name, s in FIELD_SPECS.items()}
+
+
+@lru_cache(maxsize=64)
+def _pack_titles_cached(sha256: str, file: str | None) -> dict[str, Text]:
+    """:func:`_pack_titles` of a pack reference (by what it reads of it), worked out once per pack."""
+    return _pack_titles(PackRef(id="", version="", sha256=sha256, file=file))
 
 
 @lru_cache(maxsize=1)
