@@ -145,6 +145,12 @@ def rounds(contenders: dict[str, Callable[[], object]], count: int) -> dict[str,
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def _each(call: Callable[[Any], object], items: list[Any]) -> None:
+    """``call`` on each of ``items``, each result dropped at once."""
+    for item in items:
+        call(item)
+
+
 def bench_pack_section(n: int, count: int, seed: int, skip: dict[str, str]) -> dict[str, Any]:
     """The benchmark pack: every contender over ``n`` projects, verdicts checked, µs per project."""
     items = workload.projects(n, seed)
@@ -196,8 +202,13 @@ def bench_pack_section(n: int, count: int, seed: int, skip: dict[str, str]) -> d
         "Report.to_json()": lambda: [r.to_json() for r in reports],
         "text rendering": lambda: [native.render(r, "text") for r in reports],
     }
+    # the same calls with each result dropped at once, as a request handler does: kept results make the
+    # collector's full passes grow with the batch, which is the batch's cost, not a project's
+    contenders["native check(Project), dropped"] = lambda: _each(native.check, projects)
+    contenders["native check(dict), dropped"] = lambda: _each(native.check, dicts)
     if zen_decision is not None:
         contenders["zen-engine (verdicts)"] = lambda: [zen_decision.evaluate(p) for p in items]
+        contenders["zen-engine, dropped"] = lambda: _each(zen_decision.evaluate, items)
     if durable is not None:
         durable_decide = _decisions(durable)
         contenders["durable decisions only"] = lambda: [durable_decide(p) for p in projects]
@@ -307,7 +318,7 @@ def generated_pack(count: int) -> str:
 
 def scaling(counts: list[int], n: int, seed: int, count: int) -> dict[str, Any]:
     """Compile time (building the Vetter; the best of ``count``) and check(Project) time per project (the median of
-    ``count`` interleaved rounds), for generated packs of ``counts`` rules."""
+    ``count`` interleaved rounds, each report dropped at once), for generated packs of ``counts`` rules."""
     dicts = [workload.as_dict(p) for p in workload.projects(n, seed)]
     compile_s = {c: float("inf") for c in counts}
     vetters: dict[int, Vetter] = {}
@@ -324,7 +335,9 @@ def scaling(counts: list[int], n: int, seed: int, count: int) -> dict[str, Any]:
     projects = {c: [v.project(d) for d in dicts] for c, v in vetters.items()}
 
     def checks(c: int) -> Callable[[], object]:
-        return lambda: [vetters[c].check(p) for p in projects[c]]
+        # each report dropped at once: kept, a 2,000-rule pack's reports (some 44,000 objects each) make the
+        # collector's full passes, not the rules, the cost that grows
+        return lambda: _each(vetters[c].check, projects[c])
 
     medians = rounds({str(c): checks(c) for c in counts}, count)
     rows = [{"rules": c, "compile_ms": compile_s[c] * 1e3, "check_ms_per_project": medians[str(c)] / n * 1e3}
@@ -429,8 +442,14 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
     project, dict_ = us["native check(Project)"], us["native check(dict)"]
     skipped = data["skipped"]
     if zen:
-        add("1 check(Project) full report / ZEN per project", project / zen, "≤ 1.0", project / zen <= 1.0)
-        add("2a check(dict) / ZEN per project", dict_ / zen, "≤ 1.5", dict_ / zen <= 1.5)
+        # both measured the same two ways: every result kept in a list (the batch's collector cost included) and
+        # each dropped at once (a request handler); the target is judged on the first, the second is the note
+        zd = us.get("zen-engine, dropped")
+        pd, dd = us.get("native check(Project), dropped"), us.get("native check(dict), dropped")
+        n1 = f"each result dropped: {pd / zd:.2f}×" if zd and pd else ""
+        n2 = f"each result dropped: {dd / zd:.2f}×" if zd and dd else ""
+        add("1 check(Project) full report / ZEN per project", project / zen, "≤ 1.0", project / zen <= 1.0, n1)
+        add("2a check(dict) / ZEN per project", dict_ / zen, "≤ 1.5", dict_ / zen <= 1.5, n2)
     else:
         add("1 check(Project) full report / ZEN per project", None, "≤ 1.0", False, skipped.get("zen", ""))
         add("2a check(dict) / ZEN per project", None, "≤ 1.5", False, skipped.get("zen", ""))
