@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from heshan_vetting.version import __version__
 
 if TYPE_CHECKING:
+    from heshan_vetting.decisions import Decision
     from heshan_vetting.engines.protocol import Engine, EngineSpec
     from heshan_vetting.errors import (
         Bilingual,
@@ -97,6 +98,7 @@ _LAZY: dict[str, str] = {
     "Commitment": "heshan_vetting.report",
     "Comparison": "heshan_vetting.report",
     "DEFAULT_PACK": "heshan_vetting.vetter",
+    "Decision": "heshan_vetting.decisions",
     "Engine": "heshan_vetting.engines.protocol",
     "EngineSpec": "heshan_vetting.engines.protocol",
     "EnterpriseResult": "heshan_vetting.permu.results",
@@ -177,6 +179,7 @@ __all__ = [
     "CitationStatus",
     "Commitment",
     "Comparison",
+    "Decision",
     "Engine",
     "EngineSpec",
     "EnterpriseResult",
