@@ -403,3 +403,27 @@ def test_batches_are_decided_by_the_batch_call_not_project_by_project(monkeypatc
     assert [r.verdict for r in reports] == [d.verdict for d in decisions]  # type: ignore[union-attr]
     with pytest.raises(AssertionError, match="one project at a time"):
         v.check(EXAMPLES[0])
+
+
+def test_diff_on_columnar_gives_native_flips_and_counts() -> None:
+    """The impact analysis over the examples (a batch of 33 under two packs) on columnar: the same JSON as on
+    native but for the engine's name, and the flip the what-if pack makes."""
+    import json
+
+    def diff(engine: str) -> dict[str, Any]:
+        out = subprocess.run(
+            [sys.executable, "-m", "heshan_vetting", "diff", "heshan", "examples/what-if/heshan-tax-floor-25.toml",
+             "--projects", "examples/projects", "--engine", engine, "--format", "json"],
+            capture_output=True, text=True, cwd=ROOT, check=False, encoding="utf-8",
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        data: dict[str, Any] = json.loads(out.stdout)
+        return data
+
+    native, columnar = diff("native"), diff("columnar")
+    assert columnar.pop("engine") == "columnar"
+    assert native.pop("engine") == "native"
+    assert columnar == native
+    assert [(f["project"]["id"], f["old_verdict"], f["new_verdict"]) for f in native["flips"]] == [
+        ("EX-2024-001", "approve", "conditional")
+    ]
