@@ -455,7 +455,7 @@ class Vetter:
             else:
                 yield self._check_one(entry[0], entry[1], day, entry[2], decided=decided)
 
-    def _entries(self, item: ProjectInput | ItemError, index: int) -> Iterator[Entry | ItemError]:
+    def _entries(self, item: ProjectInput | ItemError, index: int | None) -> Iterator[Entry | ItemError]:
         """The projects of one input (with their file and line), or its errors, as :meth:`_input_items` reads it."""
         if isinstance(item, (ItemError, Project)):
             yield item if isinstance(item, ItemError) else (item, None, None)
@@ -509,35 +509,11 @@ class Vetter:
     ) -> Iterator[Item]:
         """:meth:`check_input`, one result at a time: a file's rows are checked as they are taken, so the reports
         of a large register are never all held at once (``check_many(jobs=1)`` streams them)."""
-        if isinstance(item, ItemError):
-            yield item
-            return
-        if isinstance(item, Project):
-            yield self._check_one(item, None, as_of)
-            return
-        if isinstance(item, Mapping):
-            try:
-                project = self.project(item)
-            except ProjectError as exc:
-                ident = item.get("id")
-                yield ItemError.from_exception(exc, index=index, project_id=ident if isinstance(ident, str) else None)
-                return
-            yield self._check_one(project, None, as_of)
-            return
-        if not isinstance(item, (str, Path)):
-            raise UsageError(
-                f"Item {index} of the batch is a {type(item).__name__}; give Projects, dicts or paths.",
-                message_zh=f"批量中的第 {index} 项是 {type(item).__name__}；应为 Project、字典或文件路径。",
-                field="projects",
-            )
-        source = str(item)
-        try:
-            loaded = self.load_items(item)
-        except ProjectError as exc:
-            yield ItemError.from_exception(exc, source=source)
-            return
-        for entry in loaded:
-            yield self.check_loaded(entry, source=source, as_of=as_of)
+        for entry in self._entries(item, index):
+            if isinstance(entry, ItemError):
+                yield entry
+            else:
+                yield self._check_one(entry[0], entry[1], as_of, entry[2])
 
     def check_loaded(self, item: LoadedItem, *, source: str | None = None, as_of: date | str | None = None) -> Item:
         """The result of one item a loader read (a ledger row, a JSON line): the same as :meth:`check_many` gives
