@@ -364,7 +364,6 @@ def columnar_section(n: int, count: int, seed: int, check_verdicts: int) -> dict
     ``Vetter.decide_many`` gives by evaluating each project (findings, score, verdict table). Checked: every
     rule outcome of every project against the baseline's, and the verdicts of ``decide_many`` against the
     baseline's on the first ``check_verdicts`` projects (all of them in the full run); a mismatch fails the run."""
-    from heshan_vetting.decisions import in_force_today
     from heshan_vetting.engines.columnar.engine import FAIL, NOT_APPLICABLE, PASS
     from heshan_vetting.engines.columnar.vector import Batch
 
@@ -377,7 +376,7 @@ def columnar_section(n: int, count: int, seed: int, check_verdicts: int) -> dict
     t0 = time.perf_counter()
     projects = [vetter.project(workload.as_dict(p)) for p in items]
     validate_us = (time.perf_counter() - t0) / n * 1e6
-    rules, labels = in_force_today(pipe, AS_OF)
+    rules, labels, _skipped = pipe.in_force(AS_OF)
 
     def env(i: int) -> dict[str, Any]:
         return pipe.facts(projects[i], AS_OF)[0]

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from heshan_vetting.engines.protocol import LabelResults, RuleResults
 from heshan_vetting.evaluation.pipeline import Pipeline
 from heshan_vetting.model import Project
-from heshan_vetting.packs.compiled import in_force
 from heshan_vetting.report import Finding, Outcome, Report, Verdict
 from heshan_vetting.results import ItemError
 
@@ -64,14 +63,6 @@ class Decision:
         return self.build()
 
 
-def in_force_today(pipeline: Pipeline, day: date) -> tuple[list[Any], list[Any]]:
-    """The rules and labels of the pipeline's pack in force on ``day`` (as the evaluation selects them)."""
-    pack = pipeline.pack
-    rules = [r for r in pack.rules if in_force(r.effective_from, r.effective_until, day)]
-    labels = [lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, day)]
-    return rules, labels
-
-
 def decide_in_batches(
     pipeline: Pipeline,
     entries: Iterable[Entry | ItemError],
@@ -97,7 +88,7 @@ def decide_in_batches(
                     groups.setdefault(day_of(entry[0]), []).append(k)
             for day, rows in groups.items():
                 projects: Sequence[Project] = [chunk[k][0] for k in rows]  # type: ignore[index]
-                rules, labels = in_force_today(pipeline, day)
+                rules, labels, _skipped = pipeline.in_force(day)
 
                 def env(i: int, projects: Sequence[Project] = projects, day: date = day) -> dict[str, Any]:
                     return pipeline.facts(projects[i], day)[0]

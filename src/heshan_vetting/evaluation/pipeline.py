@@ -25,6 +25,7 @@ from heshan_vetting.industry import classification
 from heshan_vetting.lang.values import NA, Unknown
 from heshan_vetting.model import Project
 from heshan_vetting.packs.compiled import (
+    CompiledLabel,
     CompiledPack,
     CompiledRule,
     in_force,
@@ -140,6 +141,13 @@ def indicator_inputs(
     return inputs
 
 
+InForce = tuple[tuple[CompiledRule, ...], tuple[CompiledLabel, ...], tuple[Skipped, ...]]
+"""What :meth:`Pipeline.in_force` gives for one date: the rules and labels in force, and what is not."""
+
+_IN_FORCE_DATES = 256
+"""How many as-of dates :meth:`Pipeline.in_force` remembers (a batch of application dates; cleared whole when full)."""
+
+
 class Pipeline:
     """One check of one project against one compiled pack, with one engine, scorer and set of plugins.
 
@@ -172,6 +180,7 @@ class Pipeline:
         covers = pack.covers
         packs = tuple(pack.packs)
         refs = tuple(self.plugin_refs)
+        self._in_force: dict[date, InForce] = {}
         # the provenance's parts that do not change from check to check, when they are what validation keeps
         self._provenance_parts: tuple[tuple[PackRef, ...], tuple[PluginRef, ...]] | None = (
             (packs, refs)
@@ -196,14 +205,14 @@ class Pipeline:
             env[d.name] = d.fn(env)
         return env, fact_errors
 
-    def evaluate(
-        self, project: Project, as_of: date, decided: tuple[RuleResults, LabelResults] | None = None
-    ) -> Evaluation:
-        """Evaluate ``project`` as of ``as_of``: the engine decides each rule's conditions; explanations,
-        plugin checks, the score and the verdict follow. ``decided``: the engine's results for this project and
-        date already decided with a batch (an engine's ``decide_batch``), used instead of calling the engine."""
-        pack, runner = self.pack, self.plugins
-        env, fact_errors = self.facts(project, as_of)
+    def in_force(self, as_of: date) -> InForce:
+        """The rules and labels in force on ``as_of``, and the thresholds' periods and rules that are not (in the
+        pack's order, thresholds by name first): the same for every project checked on that date, so worked out
+        once per date (a bounded memo; a race only works one out twice)."""
+        got = self._in_force.get(as_of)
+        if got is not None:
+            return got
+        pack = self.pack
         skipped: list[Skipped] = []
         for name in sorted(pack.thresholds):
             for start, end, _v, _c in pack.thresholds[name].values:
@@ -216,7 +225,23 @@ class Pipeline:
                                        effective_until=rule.effective_until))  # fmt: skip
                 continue
             active.append(rule)
-        labels_in_force = [lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, as_of)]
+        labels = tuple(lb for lb in pack.labels if in_force(lb.effective_from, lb.effective_until, as_of))
+        got = (tuple(active), labels, tuple(skipped))
+        if len(self._in_force) >= _IN_FORCE_DATES:
+            self._in_force.clear()
+        self._in_force[as_of] = got
+        return got
+
+    def evaluate(
+        self, project: Project, as_of: date, decided: tuple[RuleResults, LabelResults] | None = None
+    ) -> Evaluation:
+        """Evaluate ``project`` as of ``as_of``: the engine decides each rule's conditions; explanations,
+        plugin checks, the score and the verdict follow. ``decided``: the engine's results for this project and
+        date already decided with a batch (an engine's ``decide_batch``), used instead of calling the engine."""
+        pack, runner = self.pack, self.plugins
+        env, fact_errors = self.facts(project, as_of)
+        active, labels_in_force, not_in_force = self.in_force(as_of)
+        skipped = list(not_in_force)  # the indicators' and referrals' periods are added to this check's own list
         results, label_cases = self.engine(pack, active, labels_in_force, env) if decided is None else decided
         seen: dict[str, FactValue] = {}  # each fact's entry made once for all the rules' findings
         findings = [rule_finding(pack, rule, project, env, as_of, results[rule.id], seen) for rule in active]
