@@ -131,18 +131,53 @@ def heshan_workload(n: int, seed: int) -> list[dict[str, Any]]:
 # -- timing ---------------------------------------------------------------------------------------------------------
 
 
-def rounds(contenders: dict[str, Callable[[], object]], count: int) -> dict[str, float]:
-    """Run every contender ``count`` times, interleaved (a rotated order each round); median seconds of each."""
+def rounds(
+    contenders: dict[str, Callable[[], object]], count: int, collector: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Run every contender ``count`` times, interleaved (a rotated order each round); median seconds of each.
+
+    With ``collector`` given, it receives each contender's median seconds spent in the garbage collector's passes
+    during its runs (timed by a ``gc.callbacks`` hook, which costs two clock reads a pass)."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
+    in_gc: dict[str, list[float]] = {name: [] for name in contenders}
+    spent = [0.0, 0.0]  # seconds in passes so far, start of the current pass
+
+    def hook(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            spent[1] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - spent[1]
+
     names = list(contenders)
-    for r in range(count):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for name in order:
-            gc.collect()  # no contender pays for the garbage of the one before
-            start = time.perf_counter()
-            contenders[name]()
-            times[name].append(time.perf_counter() - start)
+    if collector is not None:
+        gc.callbacks.append(hook)
+    try:
+        for r in range(count):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                gc.collect()  # no contender pays for the garbage of the one before
+                spent[0] = 0.0
+                start = time.perf_counter()
+                contenders[name]()
+                times[name].append(time.perf_counter() - start)
+                in_gc[name].append(spent[0])
+    finally:
+        if collector is not None:
+            gc.callbacks.remove(hook)
+    if collector is not None:
+        collector.update({name: statistics.median(t) for name, t in in_gc.items()})
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def tracked_objects(make: Callable[[], object], count: int = 200) -> float:
+    """How many objects the garbage collector tracks for each of ``count`` results of ``make`` kept alive."""
+    gc.collect()
+    before = len(gc.get_objects())
+    kept = [make() for _ in range(count)]
+    gc.collect()
+    after = len(gc.get_objects())
+    del kept
+    return (after - before - 1) / count  # the list itself is one
 
 
 def _each(call: Callable[[Any], object], items: list[Any]) -> None:
@@ -215,8 +250,16 @@ def bench_pack_section(n: int, count: int, seed: int, skip: dict[str, str]) -> d
         contenders["durable check(Project)"] = lambda: [durable.check(p) for p in projects]
     if bare is not None:
         contenders["bare durable-rules"] = lambda: [bare.verdict(p) for p in items]
-    medians = rounds(contenders, count)
+    collector: dict[str, float] = {}
+    medians = rounds(contenders, count, collector)
+    first = iter(projects)
+    objects = {"native check(Project)": tracked_objects(lambda: native.check(next(first)), min(n, 200))}
+    if zen_decision is not None:
+        zen_items = iter(items)
+        objects["zen-engine (verdicts)"] = tracked_objects(lambda: zen_decision.evaluate(next(zen_items)), min(n, 200))
     return {"projects": n, "rounds": count, "us_per_project": {k: v / n * 1e6 for k, v in medians.items()},
+            "gc_us_per_project": {k: v / n * 1e6 for k, v in collector.items()},
+            "tracked_objects_per_result": objects,
             "verdicts": {v: verdicts.count(v) for v in workload.VERDICTS}}  # fmt: skip
 
 
@@ -447,6 +490,22 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         pd, dd = us.get("native check(Project), dropped"), us.get("native check(dict), dropped")
         n1 = f"each result dropped: {pd / zd:.2f}×" if zd and pd else ""
         n2 = f"each result dropped: {dd / zd:.2f}×" if zd and dd else ""
+        # kept: how much of it is the collector's passes over the kept results (ZEN's results are a few dicts)
+        gcu = data["bench_pack"].get("gc_us_per_project", {})
+        objects = data["bench_pack"].get("tracked_objects_per_result", {})
+        for key, label in (("native check(Project)", "n1"), ("native check(dict)", "n2")):
+            if key in gcu and "zen-engine (verdicts)" in gcu:
+                own = us[key] - gcu[key]
+                zen_own = zen - gcu["zen-engine (verdicts)"]
+                extra = (f"; kept, the collector's passes {gcu[key]:.0f} µs of {us[key]:.0f} a project (ZEN "
+                         f"{gcu['zen-engine (verdicts)']:.0f}); without them {own / zen_own:.2f}×")  # fmt: skip
+                if key == "native check(Project)" and len(objects) == 2:
+                    extra += (f"; objects the collector tracks a kept result: {objects[key]:.0f} (ZEN "
+                              f"{objects['zen-engine (verdicts)']:.0f})")  # fmt: skip
+                if label == "n1":
+                    n1 += extra
+                else:
+                    n2 += extra
         add("1 check(Project) full report / ZEN per project", project / zen, "≤ 1.0", project / zen <= 1.0, n1)
         add("2a check(dict) / ZEN per project", dict_ / zen, "≤ 1.5", dict_ / zen <= 1.5, n2)
     else:
@@ -539,13 +598,15 @@ def print_table(data: dict[str, Any]) -> None:
         zen = us.get("zen-engine (verdicts)")
         print(f"\n{title}: {sec['projects']} projects, median of {sec['rounds']} interleaved rounds; "
               f"verdicts {sec['verdicts']}")  # fmt: skip
-        print(f"  {'what':<28} {'µs/project':>11} {'× baseline':>11} {'× ZEN':>8} {'× check':>8}")
+        gcu = sec.get("gc_us_per_project", {})
+        print(f"  {'what':<28} {'µs/project':>11} {'× baseline':>11} {'× ZEN':>8} {'× check':>8} {'of it GC µs':>12}")
         check = us["native check(Project)"]
         for name, value in us.items():
             xb = f"{value / base:.1f}" if base else "-"
             xz = f"{value / zen:.2f}" if zen else "-"
             xc = f"{value / check:.2f}"
-            print(f"  {name:<28} {value:>11.1f} {xb:>11} {xz:>8} {xc:>8}")
+            xg = f"{gcu[name]:.1f}" if name in gcu else "-"
+            print(f"  {name:<28} {value:>11.1f} {xb:>11} {xz:>8} {xc:>8} {xg:>12}")
     col = data.get("columnar_run")
     if col:
         us = col["us_per_project"]
