@@ -142,3 +142,36 @@ def test_the_evaluate_command_still_finds_its_arguments(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert "--previous-as-of" in done.stdout
+
+
+_BUILT_AFTER_CHECK = """
+import json, runpy, sys
+out, argv = sys.argv[1], sys.argv[2:]
+sys.argv = ["heshan_vetting", *argv]
+try:
+    runpy.run_module("heshan_vetting", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+import heshan_vetting.report as report
+from pydantic import BaseModel
+models = [v for v in vars(report).values()
+          if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == report.__name__]
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({m.__name__: m.__pydantic_complete__ for m in models}, f)
+"""
+
+
+def test_a_text_check_builds_no_validator_or_serializer_for_the_report(tmp_path: Path) -> None:
+    # the report's models are built without validation (evaluation/trusted.py) and a text report does not serialize
+    # them: their pydantic schemas (some 30 ms to build) are deferred to the first validation or JSON (defer_build)
+    out = tmp_path / "built.json"
+    argv = ["check", str(EXAMPLE), "--no-config", "--quiet"]
+    subprocess.run([sys.executable, "-c", _BUILT_AFTER_CHECK, str(out), *argv], check=True, capture_output=True)
+    built = json.loads(out.read_text(encoding="utf-8"))
+    assert {"Report", "Finding", "Comparison", "Score"} <= set(built)
+    assert not built["Report"], built
+    assert not built["Finding"], built
+    # JSON output builds them when it first serializes one
+    argv_json = [*argv, "--format", "json"]
+    subprocess.run([sys.executable, "-c", _BUILT_AFTER_CHECK, str(out), *argv_json], check=True, capture_output=True)
+    assert json.loads(out.read_text(encoding="utf-8"))["Report"] is True

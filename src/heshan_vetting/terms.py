@@ -87,7 +87,9 @@ _OUTCOME_TEXT = {
 class FrozenModel(BaseModel):
     # NaN and infinities are written as bare constants by model_dump_json, so that report.model_json can see
     # them and fall back to json.dumps, which refuses them (a report never holds one silently as null).
-    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="constants")
+    # defer_build: a model's validator and serializer are built on first use, not at import. A check builds its
+    # report without validation (evaluation/trusted.py), so a cold text check never builds the report's (~30 ms).
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="constants", defer_build=True)
 
 
 class Text(FrozenModel):
