@@ -22,7 +22,18 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["NO_LINE_END", "NO_LINE_START", "colour", "display_width", "hang", "pad", "pieces", "wrap"]
+__all__ = [
+    "NO_LINE_END",
+    "NO_LINE_START",
+    "clear_caches",
+    "colour",
+    "display_width",
+    "hang",
+    "hung",
+    "pad",
+    "pieces",
+    "wrap",
+]
 
 #: Characters that must not start a line (they close or separate: kept with the character before them).
 NO_LINE_START = frozenset("。，、；：！？）》」』】〕〉”’…—·,.;:!?)]}%")
@@ -200,6 +211,23 @@ def _fill_measured(atoms: Iterable[tuple[str, int, int]], width: int) -> list[st
 def hang(text: str, width: int, first: str = "", rest: str | None = None) -> list[str]:
     """``text`` wrapped to ``width`` with ``first`` before its first line and ``rest`` (a hanging indent,
     by default spaces as wide as ``first``) before the others."""
+    return list(hung(text, width, first, rest))
+
+
+# A report says many of its lines in every report (headings, citations, labels, score lines): the lines of a
+# hung text are kept, by text, width and indents, for the next time (a pure function's results, bounded).
+@lru_cache(maxsize=4096)
+def hung(text: str, width: int, first: str = "", rest: str | None = None) -> tuple[str, ...]:
+    """:func:`hang` as a tuple, kept for the next call with the same arguments (do not change what it returns)."""
     rest = " " * display_width(first) if rest is None else rest
     inner = max(1, width - max(display_width(first), display_width(rest)))
-    return [((first if i == 0 else rest) + line).rstrip() for i, line in enumerate(wrap(text, inner))]
+    lines = _wrapped(text, inner)
+    if len(lines) == 1:
+        return ((first + lines[0]).rstrip(),)
+    return ((first + lines[0]).rstrip(), *[(rest + line).rstrip() for line in lines[1:]])
+
+
+def clear_caches() -> None:
+    """Forget every kept result of this module (wrapped and hung texts), as in a new process: for benchmarks."""
+    _wrapped.cache_clear()
+    hung.cache_clear()

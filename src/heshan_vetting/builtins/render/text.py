@@ -12,9 +12,10 @@ item that could not be read as a short error block) and ends with a summary.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
-from heshan_vetting.builtins.render.layout import colour, display_width, hang, pad, wrap
+from heshan_vetting.builtins.render.layout import colour, display_width, hung, wrap
 from heshan_vetting.builtins.render.words import (
     ERROR_TEXT,
     SEVERITY_TEXT,
@@ -64,7 +65,11 @@ class _Page:
     def say(self, text: str, first: str = "", rest: str | None = None, tint: str | None = None) -> None:
         """``text`` wrapped to the width behind ``first`` (hanging indent ``rest``), each line in the colour
         ``tint`` when colours are on."""
-        self.lines.extend(colour(line, tint, self.color) for line in hang(text, self.width, first, rest))
+        lines = hung(text, self.width, first, rest)
+        if self.color and tint:
+            self.lines.extend(colour(line, tint, True) for line in lines)
+        else:
+            self.lines.extend(lines)
 
     def blank(self) -> None:
         self.lines.append("")
@@ -81,26 +86,35 @@ def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
         f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
         for f in findings
     ]
-    widths = [max([display_width(heads[i]), *(display_width(c[i]) for c in cells)]) for i in range(3)]
+    widths = [max([_cell_width(heads[i]), *(_cell_width(c[i]) for c in cells)]) for i in range(3)]
     left = sum(widths) + _GAP * 3
     detail = page.width - left
     stacked = detail < _MIN_DETAIL
     if stacked:
         detail = page.width - 4
-    head = (" " * _GAP).join(pad(h, w) for h, w in zip(heads[:3], widths, strict=True))
-    page.lines.append((head + ("" if stacked else " " * _GAP + heads[3])).rstrip())
-    rule = (" " * _GAP).join("-" * w for w in widths) + ("" if stacked else " " * _GAP + "-" * detail)
-    page.lines.append(rule)
-    for f, (outcome, *rest), text in zip(findings, cells, texts, strict=True):
-        shown = colour(pad(outcome, widths[0]), _OUTCOME_COLOUR[f.outcome], page.color)
-        lead = (" " * _GAP).join([shown, *(pad(c, w) for c, w in zip(rest, widths[1:], strict=True))])
-        if stacked:
-            page.lines.append(lead.rstrip())
-            page.lines.extend(("    " + w).rstrip() for w in wrap(text, detail))
-            continue
+    gap = " " * _GAP
+    head = gap.join(h + " " * (w - _cell_width(h)) for h, w in zip(heads[:3], widths, strict=True))
+    lines = page.lines
+    lines.append((head + ("" if stacked else gap + heads[3])).rstrip())
+    lines.append(gap.join("-" * w for w in widths) + ("" if stacked else gap + "-" * detail))
+    indent = "    " if stacked else " " * left
+    w0, w1, w2 = widths
+    for f, (outcome, level, rule_id), text in zip(findings, cells, texts, strict=True):
+        shown = outcome + " " * (w0 - _cell_width(outcome))
+        if page.color:
+            shown = colour(shown, _OUTCOME_COLOUR[f.outcome], True)
+        lead = f"{shown}{gap}{level}{' ' * (w1 - _cell_width(level))}{gap}{rule_id}{' ' * (w2 - _cell_width(rule_id))}"
         wrapped = wrap(text, detail)
-        page.lines.append((lead + " " * _GAP + wrapped[0]).rstrip())
-        page.lines.extend((" " * left + w).rstrip() for w in wrapped[1:])
+        if stacked:
+            lines.append(lead.rstrip())
+            lines.extend((indent + w).rstrip() for w in wrapped)
+            continue
+        lines.append((lead + gap + wrapped[0]).rstrip())
+        lines.extend((indent + w).rstrip() for w in wrapped[1:])
+
+
+# The table's cells repeat in every report (outcomes, levels, rule ids): their widths are kept by text.
+_cell_width = lru_cache(maxsize=1024)(display_width)
 
 
 def _commitments(page: _Page, items: tuple[Commitment, ...]) -> None:
