@@ -260,7 +260,7 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
             if en:
                 what = f"{kind} {sk.id}"
             elif sk.kind in ("rule", "referral"):
-                what = f"{kind} {sk.id}" + (f" {g.title(sk.id, lang)}" if sk.id in g.titles else "")
+                what = f"{kind} {sk.id}" + (f" {g.title(sk.id, lang)}" if sk.id in g else "")
             else:
                 what = f"{kind}“{g.title(sk.id, lang)}”"
             page.say(f"{what}: {span}", "  ", "    ")
