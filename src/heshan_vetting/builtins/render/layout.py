@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import accumulate
+from operator import sub
 
 __all__ = [
     "NO_LINE_END",
@@ -91,61 +94,100 @@ def pieces(text: str) -> list[tuple[str, int]]:
     return [(atom, space) for atom, space, _w in _atoms(text)]
 
 
+# How atoms are cut. Each character is given a class letter (:func:`_classes`): ``s``/``S`` a space (narrow/wide),
+# ``n``/``W`` any other narrow/wide character, ``c``/``C`` closing punctuation (NO_LINE_START), ``o``/``O``
+# opening punctuation (NO_LINE_END); inside a number with its unit (:data:`_NUMBER`) the digits ``1``-``8`` in
+# the same order (n c o W C O s S). An atom starts at any character but a space and goes on while the next
+# character joins the one before it, which it does when both are in a number (a space in a number too), the one
+# before opens, the next one closes, or both are narrow. Every other space separates atoms. (A space in a number
+# always follows a character of the same number, so it never starts an atom.)
+_ATOM = re.compile(r"[ncoWCO1-6](?:(?<=[1-8])[1-8]|(?<=[oO36])[ncoWCO1-6]|[cC25]|(?<=[nco1237])[nco123])*")
+_SPACED_ATOM = re.compile(r"[^ncoWCO1-6]*" + _ATOM.pattern)  # an atom with the spaces before it
+_PROTECTED = str.maketrans("ncoWCOsS", "12345678")
+
+
+class _Classes(dict[int, str]):
+    """The class letter of each character met so far, by code point, for ``str.translate`` (see :data:`_ATOM`)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        wide = _char_width(ch) == 2
+        if ch.isspace():
+            letter = "S" if wide else "s"
+        elif ch in NO_LINE_START:
+            letter = "C" if wide else "c"
+        elif ch in NO_LINE_END:
+            letter = "O" if wide else "o"
+        else:
+            letter = "W" if wide else "n"
+        self[code] = letter
+        return letter
+
+
+_CLASSES = _Classes()
+
+
+def _classes(text: str) -> str:
+    """The class letter of each character of ``text`` (see :data:`_ATOM`), numbers with their units marked."""
+    letters = text.translate(_CLASSES)
+    spans = [m.span() for m in _NUMBER.finditer(text)]
+    if not spans:
+        return letters
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts += (letters[last:start], letters[start:end].translate(_PROTECTED))
+        last = end
+    parts.append(letters[last:])
+    return "".join(parts)
+
+
 def _atoms(text: str) -> list[tuple[str, int, int]]:
-    """:func:`pieces` with each atom's display width as well (summed as the atom is cut)."""
-    n = len(text)
-    protected = bytearray(n + 1)  # protected[i + 1] is character i's; protected[0] stands for "before the text"
-    for m in _NUMBER.finditer(text):
-        start, end = m.span()
-        protected[start + 1 : end + 1] = b"\x01" * (end - start)
-    widths = _WIDTHS
+    """:func:`pieces` with each atom's display width as well."""
     atoms: list[tuple[str, int, int]] = []
-    append = atoms.append
-    start = -1  # where the current atom starts (-1: no atom open); atoms are slices of ``text``
-    cur_space = 0
-    cur_w = 0  # the current atom's display width
-    cur_narrow = False  # the current atom is open for more narrow characters
-    space = 0
-    glue_next = False  # the last atom ends with opening punctuation: the next character joins it
-    for i, ch in enumerate(text):
-        both = protected[i + 1] and protected[i]  # this character and the one before are in numbers
-        if ch.isspace() and not both:
-            if start >= 0:
-                append((text[start:i], cur_space, cur_w))
-                start, cur_narrow = -1, False
-            space += 1
-            continue
-        w = widths.get(ch)
-        if w is None:
-            w = _char_width(ch)
-            widths[ch] = w
-        wide = w == 2
-        joins = start >= 0 and (
-            both or glue_next or (not space and ch in NO_LINE_START) or (not space and not wide and cur_narrow)
-        )
-        if start < 0 and atoms and not space and ch in NO_LINE_START:
-            # closing punctuation after a finished atom: reopen it (atoms are contiguous slices, so the
-            # reopened atom is the last one's text continued up to here)
-            last, last_space, cur_w = atoms.pop()
-            start, cur_space = i - len(last), last_space
-            joins = True
-        if not joins and start >= 0:
-            append((text[start:i], cur_space, cur_w))
-            start = -1
-        if start < 0:
-            cur_space = space
-            start = i
-            cur_w = 0
-        cur_w += w
-        space = 0
-        cur_narrow = not wide
-        glue_next = ch in NO_LINE_END
-        if wide and not glue_next and not protected[i + 1]:
-            append((text[start : i + 1], cur_space, cur_w))
-            start, cur_narrow = -1, False
-    if start >= 0:
-        atoms.append((text[start:], cur_space, cur_w))
+    end = 0
+    for m in _ATOM.finditer(_classes(text)):
+        start = m.start()
+        atom = text[start : m.end()]
+        atoms.append((atom, start - end, display_width(atom)))
+        end = m.end()
     return atoms
+
+
+def _char_widths(text: str) -> list[int]:
+    """The display width of each character of ``text``."""
+    widths = _WIDTHS
+    try:
+        return list(map(widths.__getitem__, text))
+    except KeyError:
+        widths.update((ch, _char_width(ch)) for ch in set(text) if ch not in widths)
+        return list(map(widths.__getitem__, text))
+
+
+def _fill_plain(text: str, width: int) -> list[str]:
+    """:func:`_fill` of the atoms of ``text``, a paragraph whose only whitespace is plain spaces, by positions.
+
+    There the spaces between two atoms take one column each, as in the text: a line from atom i to atom j is
+    the slice of the text from i's start to j's end, and as wide as the columns up to j's end less those up to
+    i's start. Each line is the longest run of atoms that fits (at least one), found by bisection.
+    """
+    letters = _classes(text)
+    ends = list(accumulate(map(len, _SPACED_ATOM.findall(letters))))
+    if not ends:
+        return [""]
+    starts = list(map(sub, ends, map(len, _ATOM.findall(letters))))
+    if text.isascii():
+        start_col, end_col = starts, ends
+    else:
+        columns = list(accumulate(_char_widths(text), initial=0))  # columns[k]: the width of text[:k]
+        start_col, end_col = list(map(columns.__getitem__, starts)), list(map(columns.__getitem__, ends))
+    lines: list[str] = []
+    i, n = 0, len(ends)
+    while i < n:
+        j = max(i, bisect_right(end_col, start_col[i] + width, i) - 1)
+        lines.append(text[starts[i] : ends[j]])
+        i = j + 1
+    return lines
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -162,13 +204,16 @@ def wrap(text: str, width: int) -> list[str]:
 def _wrapped(text: str, width: int) -> tuple[str, ...]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        # A paragraph that fits, with plain spaces only, is itself less its outer spaces: the same line
-        # pieces and _fill would make, without cutting it into atoms.
+        if _OTHER_SPACE.search(paragraph):  # other whitespace becomes plain spaces between atoms
+            lines.extend(_fill_measured(_atoms(paragraph), width))
+            continue
+        # with plain spaces only, a paragraph that fits is itself less its outer spaces (the line pieces and
+        # _fill would make, without cutting it into atoms); a longer one is filled by positions
         line = paragraph.strip(" ")
-        if display_width(line) <= width and not _OTHER_SPACE.search(line):
+        if display_width(line) <= width:
             lines.append(line)
         else:
-            lines.extend(_fill_measured(_atoms(paragraph), width))
+            lines.extend(_fill_plain(paragraph, width))
     return tuple(lines)
 
 

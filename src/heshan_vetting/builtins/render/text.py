@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
+from heshan_vetting.builtins.render import layout
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
 from heshan_vetting.builtins.render.layout import colour, display_width, hung, wrap
 from heshan_vetting.builtins.render.words import (
@@ -32,9 +33,9 @@ from heshan_vetting.builtins.render.words import (
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.report import Commitment, Finding, Outcome, PathToApproval, Report, Verdict
 from heshan_vetting.results import ItemError, ReportSet, Summary
-from heshan_vetting.terms import format_number, format_quantity
+from heshan_vetting.terms import format_quantity
 
-__all__ = ["VERDICT_COLOUR", "item_block", "join_blocks", "render_text", "summary_lines"]
+__all__ = ["VERDICT_COLOUR", "clear_caches", "item_block", "join_blocks", "render_text", "summary_lines"]
 
 #: The colour of each verdict (an item error is red).
 VERDICT_COLOUR = {
@@ -124,8 +125,8 @@ def _commitments(page: _Page, items: tuple[Commitment, ...]) -> None:
     en = page.en
     page.say(page.zh_en("监管协议承诺事项：", "Commitments for the agreement (监管协议):"))
     for c in items:
-        value = "—" if c.value is None else format_quantity(c.value, c.unit)
-        floor = format_quantity(c.floor, c.unit)
+        value = "—" if c.value is None else _figure(c.value, c.unit)
+        floor = _figure(c.floor, c.unit)
         if c.due is not None:
             due = f"{c.due} ({c.due_basis.en})" if en else f"{c.due}（{c.due_basis.zh}）"
         else:
@@ -146,21 +147,38 @@ def _score(page: _Page, rep: Report) -> None:
     if s is None:
         return
     en, lang = page.en, page.lang
-    line = f"{page.zh_en('综合评分', 'Score')}: {format_number(s.total)} / {format_number(s.maximum)}"
+    line = f"{page.zh_en('综合评分', 'Score')}: {_figure(s.total)} / {_figure(s.maximum)}"
     if not s.meaningful:
         line += page.zh_en("（不具参考意义）", " (not meaningful)")
     if s.approve_min is not None and s.conditional_min is not None:
         line += (
-            f"  ({'approve ≥' if en else '准入线 ≥'} {format_number(s.approve_min)}, "
-            f"{'conditional ≥' if en else '有条件线 ≥'} {format_number(s.conditional_min)})"
+            f"  ({'approve ≥' if en else '准入线 ≥'} {_figure(s.approve_min)}, "
+            f"{'conditional ≥' if en else '有条件线 ≥'} {_figure(s.conditional_min)})"
         )
     page.say(line)
     for ind in s.indicators:
         if ind.outcome is Outcome.NOT_APPLICABLE:
             continue  # it leaves the total: not part of this project's score
-        value = "—" if ind.value is None else format_quantity(ind.value, ind.unit)
-        points = format_number(ind.points)
+        value = "—" if ind.value is None else _figure(ind.value, ind.unit)
+        points = _figure(ind.points)
         page.say(f"{ind.title.get(lang)}: {value} → {points} {page.zh_en('分', 'points')}", "  · ", "    ")
+
+
+def _figure(x: float, unit: str = "") -> str:
+    """:func:`~heshan_vetting.terms.format_quantity` (``format_number`` without a unit), kept by value for a
+    float: its text depends on nothing but its value, and scores and thresholds repeat from report to report."""
+    return _float_figure(x, unit) if type(x) is float else format_quantity(x, unit)
+
+
+_float_figure = lru_cache(maxsize=4096)(format_quantity)
+
+
+def clear_caches() -> None:
+    """Forget the texts, lines, widths and figures kept from earlier reports, as in a new process (benchmarks
+    time a round of reports so); the output does not depend on them."""
+    layout.clear_caches()
+    _cell_width.cache_clear()
+    _float_figure.cache_clear()
 
 
 def _head(page: _Page, rep: Report, g: Glossary) -> None:
