@@ -23,7 +23,6 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate
-from operator import sub
 
 __all__ = [
     "NO_LINE_END",
@@ -48,8 +47,8 @@ _UNITS = (
     "万元/公顷|万元/亩|万元/人|tce/万元|kgce/kWh|万千瓦时|万吨标准煤|吨标准煤|万kWh|kWh|亿元|万元|元|"
     "公顷|平方米|m²|m2|亩|tce|吨|万吨|个月|年|月|日|天|号|条|项|宗|家|人|倍|%"
 )
-_NUMBER = re.compile(
-    r"(?:[≥≤≠<>=]\s?)?[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?(?:" + _UNITS + r")(?![A-Za-z]))?",
+_NUMBER = re.compile(  # (the look-ahead names the characters a number may start with: a faster search)
+    r"(?=[≥≤≠<>=+\-−.\d])(?:[≥≤≠<>=]\s?)?[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?(?:" + _UNITS + r")(?![A-Za-z]))?",
 )
 # Widths of the characters met so far (a pure function's results: what any run would compute the same way).
 _WIDTHS: dict[str, int] = {}
@@ -94,63 +93,57 @@ def pieces(text: str) -> list[tuple[str, int]]:
     return [(atom, space) for atom, space, _w in _atoms(text)]
 
 
-# How atoms are cut. Each character is given a class letter (:func:`_classes`): ``s``/``S`` a space (narrow/wide),
-# ``n``/``W`` any other narrow/wide character, ``c``/``C`` closing punctuation (NO_LINE_START), ``o``/``O``
-# opening punctuation (NO_LINE_END); inside a number with its unit (:data:`_NUMBER`) the digits ``1``-``8`` in
-# the same order (n c o W C O s S). An atom starts at any character but a space and goes on while the next
-# character joins the one before it, which it does when both are in a number (a space in a number too), the one
-# before opens, the next one closes, or both are narrow. Every other space separates atoms. (A space in a number
-# always follows a character of the same number, so it never starts an atom.)
-_ATOM = re.compile(r"[ncoWCO1-6](?:(?<=[1-8])[1-8]|(?<=[oO36])[ncoWCO1-6]|[cC25]|(?<=[nco1237])[nco123])*")
-_SPACED_ATOM = re.compile(r"[^ncoWCO1-6]*" + _ATOM.pattern)  # an atom with the spaces before it
-_PROTECTED = str.maketrans("ncoWCOsS", "12345678")
+class _Cuts:
+    """Where ``text`` may break: the atoms of the module docstring, by position.
 
+    A space separates atoms unless it is inside a number with its unit and so is the character before it. Two
+    neighbouring characters that are not separators belong to one atom when both are in a number, the first
+    opens (``（``), the second closes (``，``), or both are narrow; otherwise an atom ends between them.
+    ``widths`` are the characters' display widths (``None``: all narrow, as in ASCII text).
+    """
 
-class _Classes(dict[int, str]):
-    """The class letter of each character met so far, by code point, for ``str.translate`` (see :data:`_ATOM`)."""
+    def __init__(self, text: str, widths: list[int] | None) -> None:
+        self.text, self.widths, self.n = text, widths, len(text)
+        self.number = number = bytearray(self.n)  # 1 for each character inside a number with its unit
+        for m in _NUMBER.finditer(text):
+            number[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
 
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        wide = _char_width(ch) == 2
-        if ch.isspace():
-            letter = "S" if wide else "s"
-        elif ch in NO_LINE_START:
-            letter = "C" if wide else "c"
-        elif ch in NO_LINE_END:
-            letter = "O" if wide else "o"
-        else:
-            letter = "W" if wide else "n"
-        self[code] = letter
-        return letter
+    def separator(self, i: int) -> bool:
+        """Whether character ``i`` is a space between atoms."""
+        return self.text[i].isspace() and not (i and self.number[i] and self.number[i - 1])
 
-
-_CLASSES = _Classes()
-
-
-def _classes(text: str) -> str:
-    """The class letter of each character of ``text`` (see :data:`_ATOM`), numbers with their units marked."""
-    letters = text.translate(_CLASSES)
-    spans = [m.span() for m in _NUMBER.finditer(text)]
-    if not spans:
-        return letters
-    parts: list[str] = []
-    last = 0
-    for start, end in spans:
-        parts += (letters[last:start], letters[start:end].translate(_PROTECTED))
-        last = end
-    parts.append(letters[last:])
-    return "".join(parts)
+    def end(self, e: int) -> bool:
+        """Whether an atom ends before position ``e`` (``0 < e <= n``)."""
+        if self.separator(e - 1):
+            return False
+        if e == self.n or self.separator(e):
+            return True
+        widths = self.widths
+        joined = (
+            (self.number[e] and self.number[e - 1])
+            or self.text[e - 1] in NO_LINE_END
+            or self.text[e] in NO_LINE_START
+            or widths is None
+            or (widths[e - 1] != 2 and widths[e] != 2)
+        )
+        return not joined
 
 
 def _atoms(text: str) -> list[tuple[str, int, int]]:
-    """:func:`pieces` with each atom's display width as well."""
+    """:func:`pieces` with each atom's display width as well (character by character: the slower way)."""
+    cuts = _Cuts(text, None if text.isascii() else _char_widths(text))
     atoms: list[tuple[str, int, int]] = []
-    end = 0
-    for m in _ATOM.finditer(_classes(text)):
-        start = m.start()
-        atom = text[start : m.end()]
-        atoms.append((atom, start - end, display_width(atom)))
-        end = m.end()
+    start, space = -1, 0
+    for i in range(cuts.n):
+        if start < 0:
+            if cuts.separator(i):
+                space += 1
+                continue
+            start = i
+        if cuts.end(i + 1):
+            atom = text[start : i + 1]
+            atoms.append((atom, space, display_width(atom)))
+            start, space = -1, 0
     return atoms
 
 
@@ -167,27 +160,38 @@ def _char_widths(text: str) -> list[int]:
 def _fill_plain(text: str, width: int) -> list[str]:
     """:func:`_fill` of the atoms of ``text``, a paragraph whose only whitespace is plain spaces, by positions.
 
-    There the spaces between two atoms take one column each, as in the text: a line from atom i to atom j is
-    the slice of the text from i's start to j's end, and as wide as the columns up to j's end less those up to
-    i's start. Each line is the longest run of atoms that fits (at least one), found by bisection.
+    There the spaces between atoms take one column each, as in the text, so a line from atom i to atom j is the
+    slice of the text from i's start to j's end, and as wide as the columns up to j's end less those up to i's
+    start. Each line runs to the last atom end within the width (found by bisection on the column counts, then
+    stepping back to an atom's end), or is its first atom alone when that one is wider.
     """
-    letters = _classes(text)
-    ends = list(accumulate(map(len, _SPACED_ATOM.findall(letters))))
-    if not ends:
-        return [""]
-    starts = list(map(sub, ends, map(len, _ATOM.findall(letters))))
-    if text.isascii():
-        start_col, end_col = starts, ends
-    else:
-        columns = list(accumulate(_char_widths(text), initial=0))  # columns[k]: the width of text[:k]
-        start_col, end_col = list(map(columns.__getitem__, starts)), list(map(columns.__getitem__, ends))
+    n = len(text)
+    widths = None if text.isascii() else _char_widths(text)
+    cuts = _Cuts(text, widths)
+    columns = range(n + 1) if widths is None else list(accumulate(widths, initial=0))  # the width of text[:k]
     lines: list[str] = []
-    i, n = 0, len(ends)
-    while i < n:
-        j = max(i, bisect_right(end_col, start_col[i] + width, i) - 1)
-        lines.append(text[starts[i] : ends[j]])
-        i = j + 1
-    return lines
+    pos = 0
+    while pos < n and cuts.separator(pos):
+        pos += 1
+    while pos < n:
+        last = bisect_right(columns, columns[pos] + width) - 1  # the last position the line may reach
+        if last >= n:
+            e = n
+            while cuts.separator(e - 1):
+                e -= 1
+        else:
+            e = last
+            while e > pos and not cuts.end(e):
+                e -= 1
+            if e == pos:  # the first atom is wider than the line: it stands alone
+                e += 1
+                while not cuts.end(e):
+                    e += 1
+        lines.append(text[pos:e])
+        pos = e
+        while pos < n and cuts.separator(pos):
+            pos += 1
+    return lines or [""]
 
 
 def wrap(text: str, width: int) -> list[str]:
