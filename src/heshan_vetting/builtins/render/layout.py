@@ -35,6 +35,7 @@ __all__ = [
     "pad",
     "pieces",
     "wrap",
+    "wrapped",
 ]
 
 #: Characters that must not start a line (they close or separate: kept with the character before them).
@@ -199,7 +200,14 @@ def wrap(text: str, width: int) -> list[str]:
 
     Line breaks in ``text`` are kept; spaces at a break are dropped. Never returns an empty list.
     """
-    return list(_wrapped(text, max(1, width)))
+    return list(wrapped(text, width))
+
+
+def wrapped(text: str, width: int) -> tuple[str, ...]:
+    """:func:`wrap` as a tuple (kept for the next call with the same text and width: do not change it)."""
+    if 2 * len(text) <= width and not _OTHER_SPACE.search(text):
+        return (text.strip(" "),)  # one line, however wide its characters (no line break: that is other space)
+    return _wrapped(text, max(1, width))
 
 
 # Reports repeat many texts (titles, citations, notices, the same explanation for many projects): a wrapped
@@ -270,7 +278,7 @@ def hung(text: str, width: int, first: str = "", rest: str | None = None) -> tup
     """:func:`hang` as a tuple, kept for the next call with the same arguments (do not change what it returns)."""
     rest = " " * display_width(first) if rest is None else rest
     inner = max(1, width - max(display_width(first), display_width(rest)))
-    lines = _wrapped(text, inner)
+    lines = wrapped(text, inner)
     if len(lines) == 1:
         return ((first + lines[0]).rstrip(),)
     return ((first + lines[0]).rstrip(), *[(rest + line).rstrip() for line in lines[1:]])

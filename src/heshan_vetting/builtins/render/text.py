@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from heshan_vetting.builtins.render import layout
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
-from heshan_vetting.builtins.render.layout import colour, display_width, hung, wrap
+from heshan_vetting.builtins.render.layout import colour, display_width, hung, wrapped
 from heshan_vetting.builtins.render.words import (
     ERROR_TEXT,
     SEVERITY_TEXT,
@@ -105,13 +105,13 @@ def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
         if page.color:
             shown = colour(shown, _OUTCOME_COLOUR[f.outcome], True)
         lead = f"{shown}{gap}{level}{' ' * (w1 - _cell_width(level))}{gap}{rule_id}{' ' * (w2 - _cell_width(rule_id))}"
-        wrapped = wrap(text, detail)
+        lines_of = wrapped(text, detail)
         if stacked:
             lines.append(lead.rstrip())
-            lines.extend((indent + w).rstrip() for w in wrapped)
+            lines.extend((indent + w).rstrip() for w in lines_of)
             continue
-        lines.append((lead + gap + wrapped[0]).rstrip())
-        lines.extend((indent + w).rstrip() for w in wrapped[1:])
+        lines.append((lead + gap + lines_of[0]).rstrip())
+        lines.extend((indent + w).rstrip() for w in lines_of[1:])
 
 
 # The table's cells repeat in every report (outcomes, levels, rule ids): their widths are kept by text.
