@@ -33,7 +33,7 @@ from heshan_vetting.builtins.render.words import (
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.report import Commitment, Finding, Outcome, PathToApproval, Report, Verdict
 from heshan_vetting.results import ItemError, ReportSet, Summary
-from heshan_vetting.terms import format_quantity
+from heshan_vetting.terms import Citation, CitationStatus, format_quantity
 
 __all__ = ["VERDICT_COLOUR", "clear_caches", "item_block", "join_blocks", "render_text", "summary_lines"]
 
@@ -82,12 +82,13 @@ class _Page:
 def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
     lang, en = page.lang, page.en
     heads = ("outcome", "level", "rule", "detail") if en else ("结果", "级别", "规则", "说明")
-    cells = [(say(outcome_words(f), lang), say(SEVERITY_TEXT[f.severity], lang), f.rule_id) for f in findings]
-    texts = [
-        f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
-        for f in findings
-    ]
-    widths = [max([_cell_width(heads[i]), *(_cell_width(c[i]) for c in cells)]) for i in range(3)]
+    # each finding's cells with their display widths, and its text
+    rows = []
+    for f in findings:
+        cells = (say(outcome_words(f), lang), say(SEVERITY_TEXT[f.severity], lang), f.rule_id)
+        text = f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
+        rows.append((f, cells, tuple(map(_cell_width, cells)), text))
+    widths = [max([_cell_width(heads[i]), *(row[2][i] for row in rows)]) for i in range(3)]
     left = sum(widths) + _GAP * 3
     detail = page.width - left
     stacked = detail < _MIN_DETAIL
@@ -100,18 +101,19 @@ def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
     lines.append(gap.join("-" * w for w in widths) + ("" if stacked else gap + "-" * detail))
     indent = "    " if stacked else " " * left
     w0, w1, w2 = widths
-    for f, (outcome, level, rule_id), text in zip(findings, cells, texts, strict=True):
-        shown = outcome + " " * (w0 - _cell_width(outcome))
+    for f, (outcome, level, rule_id), (c0, c1, c2), text in rows:
+        shown = outcome + " " * (w0 - c0)
         if page.color:
             shown = colour(shown, _OUTCOME_COLOUR[f.outcome], True)
-        lead = f"{shown}{gap}{level}{' ' * (w1 - _cell_width(level))}{gap}{rule_id}{' ' * (w2 - _cell_width(rule_id))}"
-        lines_of = wrapped(text, detail)
+        lead = f"{shown}{gap}{level}{' ' * (w1 - c1)}{gap}{rule_id}{' ' * (w2 - c2)}"
+        said = wrapped(text, detail)
         if stacked:
             lines.append(lead.rstrip())
-            lines.extend((indent + w).rstrip() for w in lines_of)
+            lines.extend((indent + w).rstrip() for w in said)
             continue
-        lines.append((lead + gap + lines_of[0]).rstrip())
-        lines.extend((indent + w).rstrip() for w in lines_of[1:])
+        lines.append((lead + gap + said[0]).rstrip())
+        if len(said) > 1:
+            lines.extend((indent + w).rstrip() for w in said[1:])
 
 
 # The table's cells repeat in every report (outcomes, levels, rule ids): their widths are kept by text.
@@ -179,6 +181,7 @@ def clear_caches() -> None:
     layout.clear_caches()
     _cell_width.cache_clear()
     _float_figure.cache_clear()
+    _SOURCES.clear()
 
 
 def _head(page: _Page, rep: Report, g: Glossary) -> None:
@@ -257,8 +260,7 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
         page.say(page.zh_en("政策依据：", "Sources:"))
         for f in cited:
             assert f.citation is not None
-            mark = "" if f.figure_status.verified else f"  [{f.figure_status.label(lang)}]"
-            page.say(f"{f.citation.short()}{mark}", f"  {f.rule_id}: ", "      ")
+            page.say(_source(f.citation, f.figure_status, lang), f"  {f.rule_id}: ", "      ")
     if rep.unverified_basis:
         page.blank()
         ids = ", ".join(rep.unverified_basis)
@@ -291,6 +293,24 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
         "",
         "  ",
     )
+
+
+def _source(c: Citation, status: CitationStatus, lang: str) -> str:
+    """A finding's source as the sources block names it: the citation, and its figure's status unless verified."""
+    # The reports of one pack share its Citation objects (frozen models): the text is kept by the object, which
+    # the entry holds (so no other object can take its id while the entry stands), with the status and language.
+    key = (id(c), status, lang)
+    kept = _SOURCES.get(key)
+    if kept is not None and kept[0] is c:
+        return kept[1]
+    text = c.short() + ("" if status.verified else f"  [{status.label(lang)}]")
+    if len(_SOURCES) >= 2048:
+        _SOURCES.clear()
+    _SOURCES[key] = (c, text)
+    return text
+
+
+_SOURCES: dict[tuple[int, CitationStatus, str], tuple[Citation, str]] = {}
 
 
 def _path(page: _Page, path: PathToApproval) -> None:
