@@ -5,29 +5,32 @@ and text). Every report is rendered by both in both languages, at widths 60 and 
 a few), with colours on and off: the reports of every example (with and without ``--explain``), of every case in
 ``tests/cases``, of 300 projects of the benchmark pack and 60 synthetic projects of the shipped pack, and batches
 (numbered items, input errors, the summary). The layout functions are compared on generated text as well:
-wide and narrow characters, combining marks, emoji, tabs and control characters, numbers with units, long words.
+wide and narrow characters, combining marks, emoji, tabs and control characters, numbers with units, long words;
+and a float's text (``format_number``, by its digits) with the text of the same digits as a Decimal.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference_render import glossary as old_glossary
-from reference_render import layout as old_layout
-from reference_render import text as old_text
 
 from heshan_vetting import RenderContext, Report, ReportSet, Vetter
 from heshan_vetting.builtins.render import glossary, layout, text
 from heshan_vetting.results import ItemError, Problem
-from heshan_vetting.terms import Text
+from heshan_vetting.terms import Text, format_number
 from heshan_vetting.testing import load_cases, run_case
+from reference_render import glossary as old_glossary
+from reference_render import layout as old_layout
+from reference_render import text as old_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples" / "projects").glob("*.toml"))
@@ -167,7 +170,7 @@ def test_glossary_same_titles_and_words_as_the_old() -> None:
     for path in EXAMPLES:
         rep = v.check(path)
         new, old = glossary.Glossary(rep), old_glossary.Glossary(rep)
-        for name in sorted(old.titles) + ["no_such_name", "land_area"]:
+        for name in [*sorted(old.titles), "no_such_name", "land_area"]:
             assert (name in new) == (name in old.titles)
             for lang in ("zh", "en"):
                 assert new.title(name, lang) == old.title(name, lang)
@@ -175,3 +178,18 @@ def test_glossary_same_titles_and_words_as_the_old() -> None:
             for lang in ("zh", "en"):
                 said = f.explanation.get(lang)
                 assert new.words(said, lang) == old.words(said, lang)
+
+
+# -- a float's text by its digits against the Decimal way -----------------------------------------------------------
+
+
+_TIES = st.sampled_from([0.125, 2.675, 1.005, -1.005, 0.005, -0.005, 9.995, 99.995, -0.0, 0.0, 0.5, -0.004, 1e15])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True) | _TIES, st.sampled_from([0, 1, 2, 3, 4, 15, None]))
+def test_format_number_of_a_float_same_as_the_decimal_way(x: float, places: int | None) -> None:
+    if math.isfinite(x):
+        assert format_number(x, places) == format_number(Decimal(repr(x)), places)
+    else:
+        assert format_number(x, places) == str(x)
