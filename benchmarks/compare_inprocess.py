@@ -37,15 +37,16 @@ def _load(tree: str, dicts: list[dict[str, Any]]) -> tuple[Any, list[Any], list[
     sys.path.insert(0, tree)
     try:
         hv = importlib.import_module("heshan_vetting")
-        try:
+        # what forgets the text renderer's kept results: its clear_caches (the wrap cache of older trees)
+        clear = getattr(importlib.import_module("heshan_vetting.builtins.render.text"), "clear_caches", None)
+        if clear is None:
             wrapped = getattr(importlib.import_module("heshan_vetting.builtins.render.layout"), "_wrapped", None)
-        except ImportError:
-            wrapped = None
+            clear = wrapped.cache_clear if wrapped is not None else None
     finally:
         sys.path.pop(0)
     vetter = hv.Vetter(str(HERE / "bench_pack.toml"), autoload=False)
     projects = [vetter.project(d) for d in dicts]
-    return vetter, projects, [vetter.check(p) for p in projects], wrapped
+    return vetter, projects, [vetter.check(p) for p in projects], clear
 
 
 def main() -> None:
@@ -85,7 +86,7 @@ def main() -> None:
 
         def text(v: Any = vetter, rs: list[Any] = reports, w: Any = wrapped) -> None:
             if w is not None:
-                w.cache_clear()  # each round renders as a fresh process would
+                w()  # each round renders as a fresh process would
             for r in rs:
                 v.render(r, "text")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib
 import json
 import os
 import pstats
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,16 @@ def _cold(n: int = 15, src: str | None = None) -> None:
         print(f"  before ({src}): check {c * 1000:.0f} ms, ratio {c / a:.2f}x")
 
 
+def _text_cache_clearer() -> Callable[[], None]:
+    """What forgets the text renderer's kept results (its ``clear_caches``; the wrap cache of older trees)."""
+    text = importlib.import_module("heshan_vetting.builtins.render.text")
+    clear = getattr(text, "clear_caches", None)
+    if clear is not None:
+        return clear  # type: ignore[no-any-return]
+    wrapped = getattr(importlib.import_module("heshan_vetting.builtins.render.layout"), "_wrapped", None)
+    return wrapped.cache_clear if wrapped is not None else (lambda: None)
+
+
 def main() -> None:
     """Run the timing (or the profile)."""
     ap = argparse.ArgumentParser()
@@ -107,14 +119,7 @@ def main() -> None:
         return
     from heshan_vetting import Vetter
 
-    try:
-        from heshan_vetting.builtins.render.layout import _wrapped
-    except ImportError:  # before the wrap cache (a --compare base)
-
-        class _wrapped:  # type: ignore[no-redef]
-            @staticmethod
-            def cache_clear() -> None:
-                pass
+    clear_text_caches = _text_cache_clearer()
 
     v = Vetter()
     projects = [p for path in EXAMPLES for p in v.load(path)]
@@ -136,7 +141,7 @@ def main() -> None:
             r.to_json()
 
     def do_text() -> None:
-        _wrapped.cache_clear()  # each round renders the 33 reports as a fresh process would (no earlier rounds)
+        clear_text_caches()  # each round renders the 33 reports as a fresh process would (no earlier rounds)
         for r in reports:
             v.render(r, "text")
 

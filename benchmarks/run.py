@@ -46,6 +46,7 @@ os.environ.setdefault("HESHAN_VETTING_NO_CONFIG", "1")
 import workload  # noqa: E402
 
 from heshan_vetting import Project, Report, UsageError, Vetter  # noqa: E402
+from heshan_vetting.builtins.render import text as text_renderer  # noqa: E402
 
 AS_OF = date(2025, 6, 1)
 PACK = HERE / "bench_pack.toml"
@@ -186,6 +187,23 @@ def _each(call: Callable[[Any], object], items: list[Any]) -> None:
         call(item)
 
 
+def _texts(vetter: Vetter, reports: list[Report]) -> list[str]:
+    """The text report of each of ``reports``, as a fresh process renders them: the renderer's kept texts, lines
+    and figures from earlier rounds forgotten first (a round keeps what its own earlier reports leave; a long-lived
+    process keeps the repeated ones too, never a project's own figures, which the next round would find kept)."""
+    _forget_texts()
+    return [vetter.render(r, "text") for r in reports]
+
+
+def _forget_texts() -> None:
+    """The text renderer's ``clear_caches`` (a tree from before it: the wrap cache)."""
+    clear = getattr(text_renderer, "clear_caches", None)
+    if clear is None:
+        importlib.import_module("heshan_vetting.builtins.render.layout")._wrapped.cache_clear()
+    else:
+        clear()
+
+
 def bench_pack_section(n: int, count: int, seed: int, skip: dict[str, str]) -> dict[str, Any]:
     """The benchmark pack: every contender over ``n`` projects, verdicts checked, µs per project."""
     items = workload.projects(n, seed)
@@ -235,7 +253,8 @@ def bench_pack_section(n: int, count: int, seed: int, skip: dict[str, str]) -> d
         "native check(Project)": lambda: [native.check(p) for p in projects],
         "native check(dict)": lambda: [native.check(d) for d in dicts],
         "Report.to_json()": lambda: [r.to_json() for r in reports],
-        "text rendering": lambda: [native.render(r, "text") for r in reports],
+        "text rendering": lambda: _texts(native, reports),
+        "text rendering, caches kept": lambda: [native.render(r, "text") for r in reports],
     }
     # the same calls with each result dropped at once, as a request handler does: kept results make the
     # collector's full passes grow with the batch, which is the batch's cost, not a project's
@@ -281,7 +300,8 @@ def heshan_section(n: int, count: int, seed: int) -> dict[str, Any]:
         "native check(Project)": lambda: [native.check(p) for p in projects],
         "native check(dict)": lambda: [native.check(d) for d in dicts],
         "Report.to_json()": lambda: [r.to_json() for r in reports],
-        "text rendering": lambda: [native.render(r, "text") for r in reports],
+        "text rendering": lambda: _texts(native, reports),
+        "text rendering, caches kept": lambda: [native.render(r, "text") for r in reports],
     }
     if durable is not None:
         durable_decide = _decisions(durable)
@@ -513,8 +533,16 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         add("2a check(dict) / ZEN per project", None, "≤ 1.5", False, skipped.get("zen", ""))
     add("2b Report.to_json() / check(Project)", us["Report.to_json()"] / project, "≤ 0.3",
         us["Report.to_json()"] / project <= 0.3)  # fmt: skip
-    add("2c text rendering / check(Project)", us["text rendering"] / project, "≤ 0.5",
-        us["text rendering"] / project <= 0.5)  # fmt: skip
+    text = us["text rendering"] / project
+    kept = us["text rendering, caches kept"] / project
+    shipped = data.get("heshan", {}).get("us_per_project", {})
+    on_heshan = (
+        f"; shipped pack {shipped['text rendering'] / shipped['native check(Project)']:.2f}×"
+        if "text rendering" in shipped
+        else ""
+    )
+    add("2c text rendering / check(Project)", text, "≤ 0.5", text <= 0.5,
+        f"fresh caches each round; caches kept from earlier rounds {kept:.2f}×{on_heshan}")  # fmt: skip
     columnar = data.get("columnar_run")
     name = f"3 columnar decisions over {columnar['projects'] if columnar else 100_000:,} / baseline throughput"
     if columnar:

@@ -201,6 +201,10 @@ _QUANTA = [Decimal(1).scaleb(-p) for p in range(16)]
 def format_number(x: float | Decimal, places: int | None = 2) -> str:
     """A figure as reports write it: rounded half-up to ``places`` decimals (``None``: as it is), trailing
     zeros dropped, never in exponent form (``433.33``, ``20``, ``0.7``, ``-3.5``, ``1000000``)."""
+    if type(x) is float and places is not None and 0 <= places < len(_QUANTA):
+        text = _plain_float(repr(x), places)
+        if text is not None:
+            return text
     d = x if isinstance(x, Decimal) else Decimal(repr(float(x)))
     if not d.is_finite():
         return str(x)
@@ -224,6 +228,21 @@ def format_number(x: float | Decimal, places: int | None = 2) -> str:
             d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         text = format(d.normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+def _plain_float(written: str, places: int) -> str | None:
+    """:func:`format_number` of a float written (by ``repr``) without an exponent, on its digits: the same
+    half-up rounding of the same decimal digits, without a Decimal; ``None`` for an exponent, ``inf`` or ``nan``."""
+    negative = written.startswith("-")
+    whole, point, fraction = written.lstrip("-").partition(".")
+    if not point or not whole.isdigit() or not fraction.isdigit():
+        return None
+    if len(fraction) > places:  # round half up (away from zero) at ``places`` decimals
+        digits = str(int(whole + fraction[:places]) + (fraction[places] >= "5")).rjust(places + 1, "0")
+        whole, fraction = digits[: len(digits) - places], digits[len(digits) - places :]
+    fraction = fraction.rstrip("0")
+    text = f"{whole}.{fraction}" if fraction else whole
+    return f"-{text}" if negative and text != "0" else text
 
 
 def format_quantity(x: float | Decimal, unit: str, places: int | None = 2) -> str:

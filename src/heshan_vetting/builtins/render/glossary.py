@@ -46,24 +46,52 @@ KINDS = {
 
 
 class Glossary:
-    """The titles of the names one report uses (see the module docstring)."""
+    """The titles of the names one report uses (see the module docstring).
+
+    The pack files' and the project fields' titles are merged once per set of packs (:func:`_base_titles`); the
+    titles the report itself records are read on the first look-up and take precedence over them.
+    """
 
     def __init__(self, report: Report) -> None:
-        titles: dict[str, Text] = {}
-        for pack in report.provenance.packs:
-            titles.update(_pack_titles_cached(pack.sha256, pack.file))
-        titles.update(_field_titles())
-        for f in report.findings:
-            titles.update({fv.name: fv.title for fv in f.facts})
-        for label in report.labels:
-            titles.update({fv.name: fv.title for fv in label.facts})
-        titles.update({s.field: s.title for s in report.to_supply})
-        titles.update({c.fact: c.fact_title for c in report.commitments})
-        self.titles = titles
+        self._report = report
+        self._base = _base_titles(tuple((pack.sha256, pack.file) for pack in report.provenance.packs))
+        self._recorded: dict[str, Text] | None = None
+
+    @property
+    def titles(self) -> dict[str, Text]:
+        """Every name this glossary knows with its title (a new dict)."""
+        return {**self._base, **self._own()}
+
+    def _own(self) -> dict[str, Text]:
+        """The titles the report records: its facts', supply items' and commitments' (later ones win)."""
+        own = self._recorded
+        if own is None:
+            rep = self._report
+            own = {}
+            for f in rep.findings:
+                for fv in f.facts:
+                    own[fv.name] = fv.title
+            for label in rep.labels:
+                for fv in label.facts:
+                    own[fv.name] = fv.title
+            for s in rep.to_supply:
+                own[s.field] = s.title
+            for c in rep.commitments:
+                own[c.fact] = c.fact_title
+            self._recorded = own
+        return own
+
+    def get(self, name: str) -> Text | None:
+        """The title of ``name``; ``None`` when no title is known."""
+        t = self._own().get(name)
+        return self._base.get(name) if t is None else t
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
 
     def title(self, name: str, lang: str) -> str:
         """The title of ``name`` in ``lang``; the name itself when no title is known."""
-        t = self.titles.get(name)
+        t = self.get(name)
         return t.get(lang) if t is not None else name
 
     def names(self, names: tuple[str, ...] | list[str], lang: str) -> str:
@@ -86,7 +114,7 @@ class Glossary:
 
         def parens(m: re.Match[str]) -> str:
             name = m.group(1) or m.group(2)
-            t = self.titles.get(name)
+            t = self.get(name)
             if t is None:
                 return m.group(0)
             return "" if text[: m.start()].endswith(t.zh) else f"（{t.zh}）"
@@ -100,6 +128,17 @@ _LOWER = re.compile("[a-z]")
 
 def _has_name(text: str) -> bool:
     return _LOWER.search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _base_titles(packs: tuple[tuple[str, str | None], ...]) -> dict[str, Text]:
+    """The titles of the packs (sha256 and file of each, in the report's order), then of the project fields,
+    merged once per set of packs (a shared dict: never changed)."""
+    titles: dict[str, Text] = {}
+    for sha256, file in packs:
+        titles.update(_pack_titles_cached(sha256, file))
+    titles.update(_field_titles())
+    return titles
 
 
 @lru_cache(maxsize=1)

@@ -217,6 +217,7 @@ def _to_fix(rep: Report, lang: str) -> list[str]:
     if not ids:
         return []
     out = [f'<div class="box warn"><h3>{word("to_fix", lang)}</h3><ul>']
+    glossary = Glossary(rep)
     for rule_id in ids:
         f = by_id.get(rule_id)
         if f is None:
@@ -224,7 +225,7 @@ def _to_fix(rep: Report, lang: str) -> list[str]:
         else:
             out.append(
                 f'<li><span class="id">{esc(rule_id)}</span> <b>{esc(f.title.get(lang))}</b>{_colon(lang)}'
-                f"{esc(Glossary(rep).words(f.explanation.get(lang), lang))}</li>"
+                f"{esc(glossary.words(f.explanation.get(lang), lang))}</li>"
             )
     out.append("</ul></div>")
     return out

@@ -19,10 +19,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import accumulate
 
-__all__ = ["NO_LINE_END", "NO_LINE_START", "colour", "display_width", "hang", "pad", "pieces", "wrap"]
+__all__ = [
+    "NO_LINE_END",
+    "NO_LINE_START",
+    "clear_caches",
+    "colour",
+    "display_width",
+    "hang",
+    "hung",
+    "pad",
+    "pieces",
+    "wrap",
+    "wrapped",
+]
 
 #: Characters that must not start a line (they close or separate: kept with the character before them).
 NO_LINE_START = frozenset("。，、；：！？）》」』】〕〉”’…—·,.;:!?)]}%")
@@ -34,8 +48,8 @@ _UNITS = (
     "万元/公顷|万元/亩|万元/人|tce/万元|kgce/kWh|万千瓦时|万吨标准煤|吨标准煤|万kWh|kWh|亿元|万元|元|"
     "公顷|平方米|m²|m2|亩|tce|吨|万吨|个月|年|月|日|天|号|条|项|宗|家|人|倍|%"
 )
-_NUMBER = re.compile(
-    r"(?:[≥≤≠<>=]\s?)?[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?(?:" + _UNITS + r")(?![A-Za-z]))?",
+_NUMBER = re.compile(  # (the look-ahead names the characters a number may start with: a faster search)
+    r"(?=[≥≤≠<>=+\-−.\d])(?:[≥≤≠<>=]\s?)?[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?(?:" + _UNITS + r")(?![A-Za-z]))?",
 )
 # Widths of the characters met so far (a pure function's results: what any run would compute the same way).
 _WIDTHS: dict[str, int] = {}
@@ -80,61 +94,105 @@ def pieces(text: str) -> list[tuple[str, int]]:
     return [(atom, space) for atom, space, _w in _atoms(text)]
 
 
-def _atoms(text: str) -> list[tuple[str, int, int]]:
-    """:func:`pieces` with each atom's display width as well (summed as the atom is cut)."""
-    n = len(text)
-    protected = bytearray(n + 1)  # protected[i + 1] is character i's; protected[0] stands for "before the text"
-    for m in _NUMBER.finditer(text):
-        start, end = m.span()
-        protected[start + 1 : end + 1] = b"\x01" * (end - start)
-    widths = _WIDTHS
-    atoms: list[tuple[str, int, int]] = []
-    append = atoms.append
-    start = -1  # where the current atom starts (-1: no atom open); atoms are slices of ``text``
-    cur_space = 0
-    cur_w = 0  # the current atom's display width
-    cur_narrow = False  # the current atom is open for more narrow characters
-    space = 0
-    glue_next = False  # the last atom ends with opening punctuation: the next character joins it
-    for i, ch in enumerate(text):
-        both = protected[i + 1] and protected[i]  # this character and the one before are in numbers
-        if ch.isspace() and not both:
-            if start >= 0:
-                append((text[start:i], cur_space, cur_w))
-                start, cur_narrow = -1, False
-            space += 1
-            continue
-        w = widths.get(ch)
-        if w is None:
-            w = _char_width(ch)
-            widths[ch] = w
-        wide = w == 2
-        joins = start >= 0 and (
-            both or glue_next or (not space and ch in NO_LINE_START) or (not space and not wide and cur_narrow)
+class _Cuts:
+    """Where ``text`` may break: the atoms of the module docstring, by position.
+
+    A space separates atoms unless it is inside a number with its unit and so is the character before it. Two
+    neighbouring characters that are not separators belong to one atom when both are in a number, the first
+    opens (``（``), the second closes (``，``), or both are narrow; otherwise an atom ends between them.
+    ``widths`` are the characters' display widths (``None``: all narrow, as in ASCII text).
+    """
+
+    def __init__(self, text: str, widths: list[int] | None) -> None:
+        self.text, self.widths, self.n = text, widths, len(text)
+        self.number = number = bytearray(self.n)  # 1 for each character inside a number with its unit
+        for m in _NUMBER.finditer(text):
+            number[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+
+    def separator(self, i: int) -> bool:
+        """Whether character ``i`` is a space between atoms."""
+        return self.text[i].isspace() and not (i and self.number[i] and self.number[i - 1])
+
+    def end(self, e: int) -> bool:
+        """Whether an atom ends before position ``e`` (``0 < e <= n``)."""
+        if self.separator(e - 1):
+            return False
+        if e == self.n or self.separator(e):
+            return True
+        widths = self.widths
+        joined = (
+            (self.number[e] and self.number[e - 1])
+            or self.text[e - 1] in NO_LINE_END
+            or self.text[e] in NO_LINE_START
+            or widths is None
+            or (widths[e - 1] != 2 and widths[e] != 2)
         )
-        if start < 0 and atoms and not space and ch in NO_LINE_START:
-            # closing punctuation after a finished atom: reopen it (atoms are contiguous slices, so the
-            # reopened atom is the last one's text continued up to here)
-            last, last_space, cur_w = atoms.pop()
-            start, cur_space = i - len(last), last_space
-            joins = True
-        if not joins and start >= 0:
-            append((text[start:i], cur_space, cur_w))
-            start = -1
+        return not joined
+
+
+def _atoms(text: str) -> list[tuple[str, int, int]]:
+    """:func:`pieces` with each atom's display width as well (character by character: the slower way)."""
+    cuts = _Cuts(text, None if text.isascii() else _char_widths(text))
+    atoms: list[tuple[str, int, int]] = []
+    start, space = -1, 0
+    for i in range(cuts.n):
         if start < 0:
-            cur_space = space
+            if cuts.separator(i):
+                space += 1
+                continue
             start = i
-            cur_w = 0
-        cur_w += w
-        space = 0
-        cur_narrow = not wide
-        glue_next = ch in NO_LINE_END
-        if wide and not glue_next and not protected[i + 1]:
-            append((text[start : i + 1], cur_space, cur_w))
-            start, cur_narrow = -1, False
-    if start >= 0:
-        atoms.append((text[start:], cur_space, cur_w))
+        if cuts.end(i + 1):
+            atom = text[start : i + 1]
+            atoms.append((atom, space, display_width(atom)))
+            start, space = -1, 0
     return atoms
+
+
+def _char_widths(text: str) -> list[int]:
+    """The display width of each character of ``text``."""
+    widths = _WIDTHS
+    try:
+        return list(map(widths.__getitem__, text))
+    except KeyError:
+        widths.update((ch, _char_width(ch)) for ch in set(text) if ch not in widths)
+        return list(map(widths.__getitem__, text))
+
+
+def _fill_plain(text: str, width: int) -> list[str]:
+    """:func:`_fill` of the atoms of ``text``, a paragraph whose only whitespace is plain spaces, by positions.
+
+    There the spaces between atoms take one column each, as in the text, so a line from atom i to atom j is the
+    slice of the text from i's start to j's end, and as wide as the columns up to j's end less those up to i's
+    start. Each line runs to the last atom end within the width (found by bisection on the column counts, then
+    stepping back to an atom's end), or is its first atom alone when that one is wider.
+    """
+    n = len(text)
+    widths = None if text.isascii() else _char_widths(text)
+    cuts = _Cuts(text, widths)
+    columns = range(n + 1) if widths is None else list(accumulate(widths, initial=0))  # the width of text[:k]
+    lines: list[str] = []
+    pos = 0
+    while pos < n and cuts.separator(pos):
+        pos += 1
+    while pos < n:
+        last = bisect_right(columns, columns[pos] + width) - 1  # the last position the line may reach
+        if last >= n:
+            e = n
+            while cuts.separator(e - 1):
+                e -= 1
+        else:
+            e = last
+            while e > pos and not cuts.end(e):
+                e -= 1
+            if e == pos:  # the first atom is wider than the line: it stands alone
+                e += 1
+                while not cuts.end(e):
+                    e += 1
+        lines.append(text[pos:e])
+        pos = e
+        while pos < n and cuts.separator(pos):
+            pos += 1
+    return lines or [""]
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -142,7 +200,14 @@ def wrap(text: str, width: int) -> list[str]:
 
     Line breaks in ``text`` are kept; spaces at a break are dropped. Never returns an empty list.
     """
-    return list(_wrapped(text, max(1, width)))
+    return list(wrapped(text, width))
+
+
+def wrapped(text: str, width: int) -> tuple[str, ...]:
+    """:func:`wrap` as a tuple (kept for the next call with the same text and width: do not change it)."""
+    if 2 * len(text) <= width and not _OTHER_SPACE.search(text):
+        return (text.strip(" "),)  # one line, however wide its characters (no line break: that is other space)
+    return _wrapped(text, max(1, width))
 
 
 # Reports repeat many texts (titles, citations, notices, the same explanation for many projects): a wrapped
@@ -151,13 +216,16 @@ def wrap(text: str, width: int) -> list[str]:
 def _wrapped(text: str, width: int) -> tuple[str, ...]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        # A paragraph that fits, with plain spaces only, is itself less its outer spaces: the same line
-        # pieces and _fill would make, without cutting it into atoms.
+        if _OTHER_SPACE.search(paragraph):  # other whitespace becomes plain spaces between atoms
+            lines.extend(_fill_measured(_atoms(paragraph), width))
+            continue
+        # with plain spaces only, a paragraph that fits is itself less its outer spaces (the line pieces and
+        # _fill would make, without cutting it into atoms); a longer one is filled by positions
         line = paragraph.strip(" ")
-        if display_width(line) <= width and not _OTHER_SPACE.search(line):
+        if display_width(line) <= width:
             lines.append(line)
         else:
-            lines.extend(_fill_measured(_atoms(paragraph), width))
+            lines.extend(_fill_plain(paragraph, width))
     return tuple(lines)
 
 
@@ -200,6 +268,23 @@ def _fill_measured(atoms: Iterable[tuple[str, int, int]], width: int) -> list[st
 def hang(text: str, width: int, first: str = "", rest: str | None = None) -> list[str]:
     """``text`` wrapped to ``width`` with ``first`` before its first line and ``rest`` (a hanging indent,
     by default spaces as wide as ``first``) before the others."""
+    return list(hung(text, width, first, rest))
+
+
+# A report says many of its lines in every report (headings, citations, labels, score lines): the lines of a
+# hung text are kept, by text, width and indents, for the next time (a pure function's results, bounded).
+@lru_cache(maxsize=4096)
+def hung(text: str, width: int, first: str = "", rest: str | None = None) -> tuple[str, ...]:
+    """:func:`hang` as a tuple, kept for the next call with the same arguments (do not change what it returns)."""
     rest = " " * display_width(first) if rest is None else rest
     inner = max(1, width - max(display_width(first), display_width(rest)))
-    return [((first if i == 0 else rest) + line).rstrip() for i, line in enumerate(wrap(text, inner))]
+    lines = wrapped(text, inner)
+    if len(lines) == 1:
+        return ((first + lines[0]).rstrip(),)
+    return ((first + lines[0]).rstrip(), *[(rest + line).rstrip() for line in lines[1:]])
+
+
+def clear_caches() -> None:
+    """Forget every kept result of this module (wrapped and hung texts), as in a new process: for benchmarks."""
+    _wrapped.cache_clear()
+    hung.cache_clear()

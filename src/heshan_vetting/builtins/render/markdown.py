@@ -130,7 +130,7 @@ def _report(doc: _Doc, rep: Report, number: int | None) -> None:
         rows = []
         for sk in rep.not_in_force:
             what = sk.id if en or sk.kind in ("rule", "referral") else g.title(sk.id, lang)
-            if not en and sk.kind in ("rule", "referral") and sk.id in g.titles:
+            if not en and sk.kind in ("rule", "referral") and sk.id in g:
                 what += f" {g.title(sk.id, lang)}"
             rows.append([KINDS[sk.kind].get(lang), what, str(sk.effective_from or "…"), str(sk.effective_until or "…")])
         doc.lines.extend(table(doc.w("类别|名称|起|止", "kind|name|from|until").split("|"), rows))

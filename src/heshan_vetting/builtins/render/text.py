@@ -12,9 +12,11 @@ item that could not be read as a short error block) and ends with a summary.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
+from heshan_vetting.builtins.render import layout
 from heshan_vetting.builtins.render.glossary import KINDS, Glossary
-from heshan_vetting.builtins.render.layout import colour, display_width, hang, pad, wrap
+from heshan_vetting.builtins.render.layout import colour, display_width, hung, wrapped
 from heshan_vetting.builtins.render.words import (
     ERROR_TEXT,
     SEVERITY_TEXT,
@@ -31,9 +33,9 @@ from heshan_vetting.builtins.render.words import (
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.report import Commitment, Finding, Outcome, PathToApproval, Report, Verdict
 from heshan_vetting.results import ItemError, ReportSet, Summary
-from heshan_vetting.terms import format_number, format_quantity
+from heshan_vetting.terms import Citation, CitationStatus, format_quantity
 
-__all__ = ["VERDICT_COLOUR", "item_block", "join_blocks", "render_text", "summary_lines"]
+__all__ = ["VERDICT_COLOUR", "clear_caches", "item_block", "join_blocks", "render_text", "summary_lines"]
 
 #: The colour of each verdict (an item error is red).
 VERDICT_COLOUR = {
@@ -64,7 +66,11 @@ class _Page:
     def say(self, text: str, first: str = "", rest: str | None = None, tint: str | None = None) -> None:
         """``text`` wrapped to the width behind ``first`` (hanging indent ``rest``), each line in the colour
         ``tint`` when colours are on."""
-        self.lines.extend(colour(line, tint, self.color) for line in hang(text, self.width, first, rest))
+        lines = hung(text, self.width, first, rest)
+        if self.color and tint:
+            self.lines.extend(colour(line, tint, True) for line in lines)
+        else:
+            self.lines.extend(lines)
 
     def blank(self) -> None:
         self.lines.append("")
@@ -76,31 +82,42 @@ class _Page:
 def _table(page: _Page, findings: list[Finding], g: Glossary) -> None:
     lang, en = page.lang, page.en
     heads = ("outcome", "level", "rule", "detail") if en else ("结果", "级别", "规则", "说明")
-    cells = [(say(outcome_words(f), lang), say(SEVERITY_TEXT[f.severity], lang), f.rule_id) for f in findings]
-    texts = [
-        f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
-        for f in findings
-    ]
-    widths = [max([display_width(heads[i]), *(display_width(c[i]) for c in cells)]) for i in range(3)]
+    # each finding's cells with their display widths, and its text
+    rows = []
+    for f in findings:
+        cells = (say(outcome_words(f), lang), say(SEVERITY_TEXT[f.severity], lang), f.rule_id)
+        text = f"{f.title.en}: {f.explanation.en}" if en else f"{f.title.zh}：{g.words(f.explanation.zh, lang)}"
+        rows.append((f, cells, tuple(map(_cell_width, cells)), text))
+    widths = [max([_cell_width(heads[i]), *(row[2][i] for row in rows)]) for i in range(3)]
     left = sum(widths) + _GAP * 3
     detail = page.width - left
     stacked = detail < _MIN_DETAIL
     if stacked:
         detail = page.width - 4
-    head = (" " * _GAP).join(pad(h, w) for h, w in zip(heads[:3], widths, strict=True))
-    page.lines.append((head + ("" if stacked else " " * _GAP + heads[3])).rstrip())
-    rule = (" " * _GAP).join("-" * w for w in widths) + ("" if stacked else " " * _GAP + "-" * detail)
-    page.lines.append(rule)
-    for f, (outcome, *rest), text in zip(findings, cells, texts, strict=True):
-        shown = colour(pad(outcome, widths[0]), _OUTCOME_COLOUR[f.outcome], page.color)
-        lead = (" " * _GAP).join([shown, *(pad(c, w) for c, w in zip(rest, widths[1:], strict=True))])
+    gap = " " * _GAP
+    head = gap.join(h + " " * (w - _cell_width(h)) for h, w in zip(heads[:3], widths, strict=True))
+    lines = page.lines
+    lines.append((head + ("" if stacked else gap + heads[3])).rstrip())
+    lines.append(gap.join("-" * w for w in widths) + ("" if stacked else gap + "-" * detail))
+    indent = "    " if stacked else " " * left
+    w0, w1, w2 = widths
+    for f, (outcome, level, rule_id), (c0, c1, c2), text in rows:
+        shown = outcome + " " * (w0 - c0)
+        if page.color:
+            shown = colour(shown, _OUTCOME_COLOUR[f.outcome], True)
+        lead = f"{shown}{gap}{level}{' ' * (w1 - c1)}{gap}{rule_id}{' ' * (w2 - c2)}"
+        said = wrapped(text, detail)
         if stacked:
-            page.lines.append(lead.rstrip())
-            page.lines.extend(("    " + w).rstrip() for w in wrap(text, detail))
+            lines.append(lead.rstrip())
+            lines.extend((indent + w).rstrip() for w in said)
             continue
-        wrapped = wrap(text, detail)
-        page.lines.append((lead + " " * _GAP + wrapped[0]).rstrip())
-        page.lines.extend((" " * left + w).rstrip() for w in wrapped[1:])
+        lines.append((lead + gap + said[0]).rstrip())
+        if len(said) > 1:
+            lines.extend((indent + w).rstrip() for w in said[1:])
+
+
+# The table's cells repeat in every report (outcomes, levels, rule ids): their widths are kept by text.
+_cell_width = lru_cache(maxsize=1024)(display_width)
 
 
 def _commitments(page: _Page, items: tuple[Commitment, ...]) -> None:
@@ -110,8 +127,8 @@ def _commitments(page: _Page, items: tuple[Commitment, ...]) -> None:
     en = page.en
     page.say(page.zh_en("监管协议承诺事项：", "Commitments for the agreement (监管协议):"))
     for c in items:
-        value = "—" if c.value is None else format_quantity(c.value, c.unit)
-        floor = format_quantity(c.floor, c.unit)
+        value = "—" if c.value is None else _figure(c.value, c.unit)
+        floor = _figure(c.floor, c.unit)
         if c.due is not None:
             due = f"{c.due} ({c.due_basis.en})" if en else f"{c.due}（{c.due_basis.zh}）"
         else:
@@ -132,21 +149,39 @@ def _score(page: _Page, rep: Report) -> None:
     if s is None:
         return
     en, lang = page.en, page.lang
-    line = f"{page.zh_en('综合评分', 'Score')}: {format_number(s.total)} / {format_number(s.maximum)}"
+    line = f"{page.zh_en('综合评分', 'Score')}: {_figure(s.total)} / {_figure(s.maximum)}"
     if not s.meaningful:
         line += page.zh_en("（不具参考意义）", " (not meaningful)")
     if s.approve_min is not None and s.conditional_min is not None:
         line += (
-            f"  ({'approve ≥' if en else '准入线 ≥'} {format_number(s.approve_min)}, "
-            f"{'conditional ≥' if en else '有条件线 ≥'} {format_number(s.conditional_min)})"
+            f"  ({'approve ≥' if en else '准入线 ≥'} {_figure(s.approve_min)}, "
+            f"{'conditional ≥' if en else '有条件线 ≥'} {_figure(s.conditional_min)})"
         )
     page.say(line)
     for ind in s.indicators:
         if ind.outcome is Outcome.NOT_APPLICABLE:
             continue  # it leaves the total: not part of this project's score
-        value = "—" if ind.value is None else format_quantity(ind.value, ind.unit)
-        points = format_number(ind.points)
+        value = "—" if ind.value is None else _figure(ind.value, ind.unit)
+        points = _figure(ind.points)
         page.say(f"{ind.title.get(lang)}: {value} → {points} {page.zh_en('分', 'points')}", "  · ", "    ")
+
+
+def _figure(x: float, unit: str = "") -> str:
+    """:func:`~heshan_vetting.terms.format_quantity` (``format_number`` without a unit), kept by value for a
+    float: its text depends on nothing but its value, and scores and thresholds repeat from report to report."""
+    return _float_figure(x, unit) if type(x) is float else format_quantity(x, unit)
+
+
+_float_figure = lru_cache(maxsize=4096)(format_quantity)
+
+
+def clear_caches() -> None:
+    """Forget the texts, lines, widths and figures kept from earlier reports, as in a new process (benchmarks
+    time a round of reports so); the output does not depend on them."""
+    layout.clear_caches()
+    _cell_width.cache_clear()
+    _float_figure.cache_clear()
+    _SOURCES.clear()
 
 
 def _head(page: _Page, rep: Report, g: Glossary) -> None:
@@ -225,8 +260,7 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
         page.say(page.zh_en("政策依据：", "Sources:"))
         for f in cited:
             assert f.citation is not None
-            mark = "" if f.figure_status.verified else f"  [{f.figure_status.label(lang)}]"
-            page.say(f"{f.citation.short()}{mark}", f"  {f.rule_id}: ", "      ")
+            page.say(_source(f.citation, f.figure_status, lang), f"  {f.rule_id}: ", "      ")
     if rep.unverified_basis:
         page.blank()
         ids = ", ".join(rep.unverified_basis)
@@ -246,7 +280,7 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
             if en:
                 what = f"{kind} {sk.id}"
             elif sk.kind in ("rule", "referral"):
-                what = f"{kind} {sk.id}" + (f" {g.title(sk.id, lang)}" if sk.id in g.titles else "")
+                what = f"{kind} {sk.id}" + (f" {g.title(sk.id, lang)}" if sk.id in g else "")
             else:
                 what = f"{kind}“{g.title(sk.id, lang)}”"
             page.say(f"{what}: {span}", "  ", "    ")
@@ -259,6 +293,24 @@ def _tail(page: _Page, rep: Report, findings: list[Finding], g: Glossary) -> Non
         "",
         "  ",
     )
+
+
+def _source(c: Citation, status: CitationStatus, lang: str) -> str:
+    """A finding's source as the sources block names it: the citation, and its figure's status unless verified."""
+    # The reports of one pack share its Citation objects (frozen models): the text is kept by the object, which
+    # the entry holds (so no other object can take its id while the entry stands), with the status and language.
+    key = (id(c), status, lang)
+    kept = _SOURCES.get(key)
+    if kept is not None and kept[0] is c:
+        return kept[1]
+    text = c.short() + ("" if status.verified else f"  [{status.label(lang)}]")
+    if len(_SOURCES) >= 2048:
+        _SOURCES.clear()
+    _SOURCES[key] = (c, text)
+    return text
+
+
+_SOURCES: dict[tuple[int, CitationStatus, str], tuple[Citation, str]] = {}
 
 
 def _path(page: _Page, path: PathToApproval) -> None:
