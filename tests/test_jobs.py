@@ -318,3 +318,40 @@ def test_check_many_with_three_jobs_keeps_order_and_errors(vetter: Vetter, tmp_p
     files = inputs(tmp_path, 3)
     serial = [r.model_dump_json() for r in vetter.check_many(files, as_of=AS_OF)]
     assert [r.model_dump_json() for r in vetter.check_many(files, as_of=AS_OF, jobs=3)] == serial
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_an_interrupted_run_leaves_no_output_and_no_workers(tmp_path: Path) -> None:
+    import signal
+
+    directory = tmp_path / "many"
+    directory.mkdir()
+    for n in range(15):
+        for src in sorted(EXAMPLES.glob("*.toml")):
+            shutil.copy(src, directory / f"{n:02d}-{src.name}")
+    out = tmp_path / "out" / "results.jsonl"
+    out.parent.mkdir()
+    env = {**os.environ, "HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    args = ["check", str(directory), "--format", "jsonl", "-o", str(out), "--jobs", "2", "-q", "--fail-on", "never"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "heshan_vetting", *args, "--as-of", "2024-06-01"],
+        env=env,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while not any(out.parent.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the output's temporary file appears when the first results are written
+    if proc.poll() is not None:
+        pytest.skip("the run ended before it could be interrupted")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    workers = children.read_text().split() if children.exists() else []
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # the interrupt came too late (or was lost): then the output is whole
+        assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["errors"] == 0
+    else:
+        assert list(out.parent.iterdir()) == []  # neither the output nor a half-written temporary file
+    assert b"heshan-vetting-worker" not in err  # the workers leave the interrupt to the calling process
+    time.sleep(0.5)
+    assert [w for w in workers if Path(f"/proc/{w}").exists()] == []
