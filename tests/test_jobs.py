@@ -22,6 +22,7 @@ import pytest
 from heshan_vetting import ItemError, Report, ReportSet, Vetter, batch
 from heshan_vetting.batch import WorkerError, can_fork, run_parallel
 from heshan_vetting.builtins.render.parts import STREAMED, Form, form_of, item_part, join_parts
+from heshan_vetting.engines.durable.host import unavailable_reason
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.results import Item, SummaryBuilder
 from heshan_vetting.runner import digest
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "projects"
 AS_OF = date(2024, 6, 1)
 KINDS = ("json", "jsonl", "text", "markdown", "csv")
+DURABLE_MISSING = unavailable_reason()
 BAD = 'id = "BAD-1"\nname = "坏项目"\nland_area = "abc"\n'
 
 
@@ -355,3 +357,15 @@ def test_an_interrupted_run_leaves_no_output_and_no_workers(tmp_path: Path) -> N
     assert b"heshan-vetting-worker" not in err  # the workers leave the interrupt to the calling process
     time.sleep(0.5)
     assert [w for w in workers if Path(f"/proc/{w}").exists()] == []
+
+
+@pytest.mark.durable
+@pytest.mark.skipif(DURABLE_MISSING is not None, reason=f"durable engine: {DURABLE_MISSING}")
+def test_cli_durable_engine_workers_are_spawned_and_write_the_same_bytes(batch_dir: Path, tmp_path: Path) -> None:
+    """The durable engine's host runs threads: never forked (spawned), the same bytes as one process."""
+    assert not can_fork({"engine": "durable", "plugins": ()}, {})
+    base = ("check", str(batch_dir), "--engine", "durable", "--format", "jsonl", "--as-of", "2024-06-01", "-q")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first, second = run(*base, "-o", str(one)), run(*base, "-o", str(two), "--jobs", "2")
+    assert first.returncode == second.returncode == 2, (first.stderr, second.stderr)
+    assert one.read_bytes() == two.read_bytes()
