@@ -4,11 +4,14 @@ process checking too, and the same bytes whatever the number of jobs."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -16,9 +19,10 @@ from typing import Any
 
 import pytest
 
-from heshan_vetting import ItemError, Report, ReportSet, Vetter
-from heshan_vetting.batch import run_parallel
+from heshan_vetting import ItemError, Report, ReportSet, Vetter, batch
+from heshan_vetting.batch import WorkerError, can_fork, run_parallel
 from heshan_vetting.builtins.render.parts import STREAMED, Form, form_of, item_part, join_parts
+from heshan_vetting.engines.durable.host import unavailable_reason
 from heshan_vetting.extension import RenderContext
 from heshan_vetting.results import Item, SummaryBuilder
 from heshan_vetting.runner import digest
@@ -27,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "projects"
 AS_OF = date(2024, 6, 1)
 KINDS = ("json", "jsonl", "text", "markdown", "csv")
+DURABLE_MISSING = unavailable_reason()
 BAD = 'id = "BAD-1"\nname = "坏项目"\nland_area = "abc"\n'
 
 
@@ -184,3 +189,183 @@ def test_cli_jobs_1_and_2_write_the_same_bytes(batch_dir: Path, tmp_path: Path, 
     if kind == "jsonl":
         lines = one.read_text(encoding="utf-8").splitlines()
         assert json.loads(lines[-1])["errors"] == 1
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "text"])
+def test_cli_spawned_workers_write_the_same_bytes(batch_dir: Path, tmp_path: Path, kind: str) -> None:
+    """Where fork is not allowed (here forced off), spawned workers give the same output."""
+    base = ("check", str(batch_dir), "--format", kind, "--as-of", "2024-06-01", "-q", "--fail-on", "never")
+    one, two = tmp_path / f"one.{kind}", tmp_path / f"two.{kind}"
+    first = run(*base, "-o", str(one))
+    env = {**os.environ, "HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD": "1", "HESHAN_VETTING_JOBS_START": "spawn"}
+    second = subprocess.run(
+        [sys.executable, "-m", "heshan_vetting", *base, "-o", str(two), "--jobs", "3"],
+        capture_output=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert first.returncode == second.returncode == 2, second.stderr
+    assert one.read_bytes() == two.read_bytes()
+
+
+# -- the pool: fork or spawn, errors, stopping --------------------------------------------------------
+
+
+def test_fork_only_for_known_engines_and_first_party_plugins(vetter: Vetter, monkeypatch: pytest.MonkeyPatch) -> None:
+    infos = vetter.hooks.infos
+    assert can_fork({"engine": "native", "plugins": ()}, infos) == sys.platform.startswith("linux")
+    assert can_fork({"engine": "columnar", "plugins": ()}, infos) == sys.platform.startswith("linux")
+    assert not can_fork({"engine": "durable", "plugins": ()}, infos)  # its host runs threads
+    assert not can_fork({"engine": "native", "plugins": (("module", "x"),)}, infos)  # a caller's own plugin
+    other = {**infos, "theirs": replace(next(iter(infos.values())), name="theirs", distribution="someone-else")}
+    assert not can_fork({"engine": "native", "plugins": ()}, other)
+    blocked = {**infos, "theirs": replace(other["theirs"], blocked=True)}  # not in use: no matter
+    assert can_fork({"engine": "native", "plugins": ()}, blocked) == sys.platform.startswith("linux")
+    monkeypatch.setenv("HESHAN_VETTING_JOBS_START", "spawn")
+    assert not can_fork({"engine": "native", "plugins": ()}, infos)
+
+
+def _explode_at(project_id: str, item: Item) -> str:
+    """A ``then`` that fails in a worker at one project."""
+    if isinstance(item, Report) and item.project.id == project_id:
+        raise ValueError(f"cannot digest {project_id}")
+    return item.project.id if isinstance(item, Report) else "error"
+
+
+def _die_at(project_id: str, item: Item) -> str:
+    """A ``then`` that ends its worker process at one project."""
+    if isinstance(item, Report) and item.project.id == project_id:
+        os._exit(7)
+    return "ok"
+
+
+def _unpicklable(item: Item) -> Any:
+    return lambda: item
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with workers copied by fork (as ``python -m heshan_vetting`` does, with one thread) and
+    spawned."""
+    if request.param == "fork":
+        if not sys.platform.startswith("linux"):
+            pytest.skip("fork is used on Linux only")
+        # the test process runs BLAS threads (numpy): say it has one, as the command's process has
+        monkeypatch.setattr(batch, "_one_thread", lambda: True)
+    return str(request.param)
+
+
+def parallel(vetter: Vetter, files: list[Path], start: str, **kwargs: Any) -> Any:
+    return run_parallel(
+        Vetter,
+        vetter._worker_arguments(),
+        enumerate(files),
+        AS_OF,
+        2,
+        chunk=2,
+        local=vetter,
+        head_start=False,
+        forked=vetter if start == "fork" else None,
+        **kwargs,
+    )
+
+
+def test_both_ways_give_the_serial_results(vetter: Vetter, tmp_path: Path, start: str) -> None:
+    files = inputs(tmp_path, 3)
+    then = partial(digest, Form("jsonl", "zh"), None)
+    serial = [then(r) for r in vetter.check_many(files, as_of=AS_OF)]
+    got = list(parallel(vetter, files, start, then=then))
+    assert [d.part for d in got] == [d.part for d in serial]
+    assert [d.source for d in got] == [str(f) for f in files]  # every file named, the bad one in its place
+    assert sum(d.error is not None for d in got) == 1
+    assert not multiprocessing.active_children()  # the workers ended with the batch
+
+
+def test_a_workers_error_comes_after_the_results_before_it(vetter: Vetter, tmp_path: Path, start: str) -> None:
+    files = sorted(EXAMPLES.glob("*.toml"))[:8]
+    ids = [r.project.id for r in vetter.check_many(files, as_of=AS_OF) if isinstance(r, Report)]
+    victim = ids[1]  # in the first chunk, which a worker checks (head_start=False)
+    got: list[Any] = []
+    with pytest.raises(ValueError, match=f"cannot digest {victim}"):
+        got.extend(parallel(vetter, files, start, then=partial(_explode_at, victim)))
+    assert got == ids[:1]
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for(vetter: Vetter, tmp_path: Path, start: str) -> None:
+    files = sorted(EXAMPLES.glob("*.toml"))[:8]
+    victim = next(r.project.id for r in vetter.check_many(files[:1], as_of=AS_OF) if isinstance(r, Report))
+    with pytest.raises(WorkerError, match="exit code 7"):
+        list(parallel(vetter, files, start, then=partial(_die_at, victim)))
+    assert not multiprocessing.active_children()
+
+
+def test_results_that_do_not_pickle_are_an_error(vetter: Vetter, tmp_path: Path, start: str) -> None:
+    files = sorted(EXAMPLES.glob("*.toml"))[:4]
+    with pytest.raises((WorkerError, AttributeError, pickle.PicklingError), match=r"(?i)pickle"):
+        list(parallel(vetter, files, start, then=_unpicklable))
+    assert not multiprocessing.active_children()
+
+
+def test_stopping_early_ends_the_workers(vetter: Vetter, tmp_path: Path, start: str) -> None:
+    files = inputs(tmp_path, 6)
+    results = parallel(vetter, files, start)
+    assert isinstance(next(results), Report)
+    results.close()
+    assert not multiprocessing.active_children()
+
+
+def test_check_many_with_three_jobs_keeps_order_and_errors(vetter: Vetter, tmp_path: Path) -> None:
+    files = inputs(tmp_path, 3)
+    serial = [r.model_dump_json() for r in vetter.check_many(files, as_of=AS_OF)]
+    assert [r.model_dump_json() for r in vetter.check_many(files, as_of=AS_OF, jobs=3)] == serial
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_an_interrupted_run_leaves_no_output_and_no_workers(tmp_path: Path) -> None:
+    import signal
+
+    directory = tmp_path / "many"
+    directory.mkdir()
+    for n in range(15):
+        for src in sorted(EXAMPLES.glob("*.toml")):
+            shutil.copy(src, directory / f"{n:02d}-{src.name}")
+    out = tmp_path / "out" / "results.jsonl"
+    out.parent.mkdir()
+    env = {**os.environ, "HESHAN_VETTING_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    args = ["check", str(directory), "--format", "jsonl", "-o", str(out), "--jobs", "2", "-q", "--fail-on", "never"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "heshan_vetting", *args, "--as-of", "2024-06-01"],
+        env=env,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while not any(out.parent.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the output's temporary file appears when the first results are written
+    if proc.poll() is not None:
+        pytest.skip("the run ended before it could be interrupted")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    workers = children.read_text().split() if children.exists() else []
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # the interrupt came too late (or was lost): then the output is whole
+        assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["errors"] == 0
+    else:
+        assert list(out.parent.iterdir()) == []  # neither the output nor a half-written temporary file
+    assert b"heshan-vetting-worker" not in err  # the workers leave the interrupt to the calling process
+    time.sleep(0.5)
+    assert [w for w in workers if Path(f"/proc/{w}").exists()] == []
+
+
+@pytest.mark.durable
+@pytest.mark.skipif(DURABLE_MISSING is not None, reason=f"durable engine: {DURABLE_MISSING}")
+def test_cli_durable_engine_workers_are_spawned_and_write_the_same_bytes(batch_dir: Path, tmp_path: Path) -> None:
+    """The durable engine's host runs threads: never forked (spawned), the same bytes as one process."""
+    assert not can_fork({"engine": "durable", "plugins": ()}, {})
+    base = ("check", str(batch_dir), "--engine", "durable", "--format", "jsonl", "--as-of", "2024-06-01", "-q")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first, second = run(*base, "-o", str(one)), run(*base, "-o", str(two), "--jobs", "2")
+    assert first.returncode == second.returncode == 2, (first.stderr, second.stderr)
+    assert one.read_bytes() == two.read_bytes()

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from heshan_vetting.batch import run_parallel, worker_arguments
+from heshan_vetting.batch import can_fork, run_parallel, worker_arguments
 from heshan_vetting.decisions import BATCH_SIZE, DecidedOn, Decision, Entry, decide_in_batches, decision
 from heshan_vetting.engines.protocol import Engine, EngineSpec, choose_engine
 from heshan_vetting.errors import InputError, PluginError, ProjectError, RulePackError, UsageError, did_you_mean
@@ -392,7 +392,10 @@ class Vetter:
             )
         numbered = enumerate(self._expand(projects))
         if jobs > 1:
-            return run_parallel(Vetter, self._worker_arguments(), numbered, day, jobs, then=function, local=self)
+            forked = self if can_fork(self._arguments, self.hooks.infos) else None
+            return run_parallel(
+                Vetter, self._worker_arguments(), numbered, day, jobs, then=function, local=self, forked=forked
+            )
         results: Iterator[Item]
         if hasattr(self._pipeline.engine, "decide_projects"):  # an engine deciding batches: reports as consumed
             results = self._batched_items(numbered, day)
