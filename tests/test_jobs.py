@@ -354,6 +354,9 @@ def test_an_interrupted_run_leaves_no_output_and_no_workers(tmp_path: Path) -> N
         assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["errors"] == 0
     else:
         assert list(out.parent.iterdir()) == []  # neither the output nor a half-written temporary file
+        assert proc.returncode == 130, err
+        assert b"Traceback" not in err
+        assert "已中断" in err.decode("utf-8")
     assert b"heshan-vetting-worker" not in err  # the workers leave the interrupt to the calling process
     time.sleep(0.5)
     assert [w for w in workers if Path(f"/proc/{w}").exists()] == []

@@ -43,6 +43,8 @@ class ExitCode(IntEnum):
     some item (a file, a ledger row) could not be read; the other items are still vetted and reported."""
     INTERNAL_ERROR = 3
     """A plugin failed or an internal error occurred."""
+    INTERRUPTED = 130
+    """Interrupted (Ctrl-C): nothing is written to ``--output`` (its temporary file is removed), no worker is left."""
 
 
 _EPILOG = """\
@@ -538,6 +540,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         sys.stderr.write(f"error / 错误: {where}{exc.strerror or exc}\n")
         return ExitCode.USAGE_ERROR
+    except KeyboardInterrupt:  # the output's temporary file and the workers are gone by now (context managers)
+        sys.stderr.write("\ninterrupted / 已中断\n")
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # last resort: never a bare traceback for the user
         sys.stderr.write(f"internal error / 内部错误: {type(exc).__name__}: {exc}\n")
         return ExitCode.INTERNAL_ERROR
