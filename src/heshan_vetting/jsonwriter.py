@@ -1,0 +1,543 @@
+"""JSON text of frozen pydantic models, byte for byte what ``json.dumps`` gives for their ``model_dump``.
+
+:func:`write` returns ``json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False,
+allow_nan=False, indent=2)`` (``indent=None``: the compact form with ``separators=(",", ":")``) without building
+the dict: a writer generated once per model class (:func:`writer_of`) reads the instance's fields and writes
+their text with ``json``'s own C string encoder and ``float.__repr__`` (what ``json.dumps`` uses), so no scan or
+decode is needed afterwards.
+
+Parts that many reports share by identity (a rule's title, a citation, a pack reference: objects the compiled
+pack owns and every report reuses) are written once and their text kept (:func:`share`, :func:`share_fields`),
+keyed by the identity of the object, which the cache keeps alive (so the identity cannot be reused by another
+object while the entry exists), and by the indentation it was written at. Only frozen models whose fields hold
+immutable values are kept; the cache is bounded (:data:`LIMIT` objects, oldest dropped first).
+
+Whenever a value is not one the writer knows it writes exactly as ``json.dumps`` would (a NaN or an infinity,
+an ``int`` where the field is declared ``float``, a subclass instance, a type it does not know, a class with a
+custom serializer), :func:`write` returns ``None`` and the caller takes the reference path (``model_dump`` +
+``json.dumps``), which also keeps its errors (``ValueError`` for a NaN).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json.encoder
+import re
+import threading
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+__all__ = ["LIMIT", "cache_size", "clear_cache", "share", "share_fields", "write", "writer_of"]
+
+LIMIT = 4096
+"""The most shared objects whose text is kept (the oldest entry is dropped first)."""
+
+Writer = Callable[[Any, str], str]
+
+_encode = json.encoder.encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses
+_float = float.__repr__
+_int = int.__repr__
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class Unlike(Exception):
+    """A value the generated writers do not write as ``json.dumps`` would: the caller takes the reference path."""
+
+
+# --- the cache of shared parts ----------------------------------------------------------------------------------
+
+_KEEP: dict[int, object] = {}
+_BY_INDENT: dict[str, dict[int, str]] = {}
+_LOCK = threading.Lock()
+MAX_INDENTS = 64
+"""The most indentations at which kept texts are written (deeper ones are not kept)."""
+_SHARED_CLASSES: set[type[BaseModel]] = set()
+_SHARED_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+_WRITERS: dict[tuple[type[BaseModel], bool], Writer | None] = {}
+
+
+def share(*classes: type[BaseModel]) -> None:
+    """Keep the text of every instance of ``classes`` (frozen models of immutable values) wherever it appears."""
+    for cls in classes:
+        _check_shareable(cls)
+        _SHARED_CLASSES.add(cls)
+    _WRITERS.clear()
+
+
+def share_fields(cls: type[BaseModel], *names: str) -> None:
+    """Keep the text of the values of ``cls``'s fields ``names`` (frozen models of immutable values): fields
+    that hold objects the pack owns (a title), not ones each report makes (an explanation)."""
+    for name in names:
+        if name not in cls.model_fields and name not in cls.model_computed_fields:
+            raise ValueError(f"{cls.__name__} has no field {name!r}")
+    _SHARED_FIELDS[cls] = _SHARED_FIELDS.get(cls, frozenset()) | frozenset(names)
+    _WRITERS.clear()
+
+
+def clear_cache() -> None:
+    """Drop every kept text (and the objects kept with them)."""
+    with _LOCK:
+        for texts in _BY_INDENT.values():
+            texts.clear()
+        _KEEP.clear()
+        _FLOATS.clear()
+
+
+def cache_size() -> int:
+    """How many shared objects have their text kept."""
+    return len(_KEEP)
+
+
+def _check_shareable(cls: type[BaseModel]) -> None:
+    if not cls.model_config.get("frozen"):
+        raise ValueError(f"{cls.__name__} is not frozen: its text cannot be kept")
+    for name, field in cls.model_fields.items():
+        if not _immutable(field.annotation):
+            raise ValueError(f"{cls.__name__}.{name} may hold a mutable value: its text cannot be kept")
+
+
+def _immutable(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return all(_immutable(a) for a in typing.get_args(annotation))
+    if origin is tuple:
+        args = typing.get_args(annotation)
+        return all(_immutable(a) for a in args if a is not Ellipsis)
+    if annotation in (str, int, float, bool, type(None), _dt.date):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return bool(annotation.model_config.get("frozen")) and all(
+            _immutable(f.annotation) for f in annotation.model_fields.values()
+        )
+    return False
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+
+def write(model: BaseModel, indent: bool = True, depth: int = 0) -> str | None:
+    """``json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False, allow_nan=False)`` with
+    ``indent=2`` (or, with ``indent=False``, ``separators=(",", ":")``), no trailing newline, its lines after the
+    first indented by ``depth`` more levels (as where it sits inside an enclosing object); ``None`` when the
+    caller is to take that reference path: the model holds something the generated writers leave to it (see
+    the module docstring), or this is the first model of its class written (generating a writer costs some
+    tens of milliseconds, which a run that writes one report would not win back)."""
+    key = (type(model), indent)
+    w = _WRITERS.get(key, _MISSING)
+    if w is _MISSING:
+        if key not in _SEEN:
+            _SEEN.add(key)
+            return None
+        w = writer_of(*key)
+    if w is None:
+        return None
+    try:
+        return w(model, ("\n" + "  " * depth) if indent else "")  # type: ignore[operator]
+    except (Unlike, KeyError, TypeError):
+        return None
+
+
+_MISSING = object()
+_SEEN: set[tuple[type[BaseModel], bool]] = set()
+
+
+def writer_of(cls: type[BaseModel], indent: bool = True) -> Writer | None:
+    """The generated writer of ``cls`` (``None`` when the class cannot have one: a custom serializer, a field
+    type it does not know): ``writer(model, nl)`` where ``nl`` is a newline and the indentation of the line
+    the model's text starts on (``""`` for the compact form)."""
+    key = (cls, indent)
+    if key in _WRITERS:
+        return _WRITERS[key]
+    _BUILDING.add(key)
+    try:
+        w: Writer | None = _Gen(indent).writer(cls)
+    except _Unsupported:
+        w = None
+    finally:
+        _BUILDING.discard(key)
+    _WRITERS[key] = w
+    return w
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _unlike(x: object) -> None:
+    raise Unlike(type(x).__name__)
+
+
+_FLOATS: dict[float, str] = {}
+FLOAT_LIMIT = 4096
+"""The most float texts kept (by value: equal floats have the same ``repr``, but for 0.0 and -0.0, never kept)."""
+
+
+def _float_text(x: float) -> str:
+    if type(x) is not float or x - x != 0.0:
+        # NaN or an infinity: json.dumps(allow_nan=False) raises, and the reference path does
+        raise Unlike("float")
+    text = _float(x)
+    if x:
+        if len(_FLOATS) >= FLOAT_LIMIT:
+            _FLOATS.clear()
+        _FLOATS[x] = text
+    return text
+
+
+def _texts_at(n: str) -> dict[int, str]:
+    """The kept texts written at indentation ``n``, by the id of the object (kept alive in ``_KEEP``)."""
+    texts = _BY_INDENT.get(n)
+    if texts is None:
+        if len(_BY_INDENT) >= MAX_INDENTS:
+            return {}  # so deep that it is not kept
+        with _LOCK:
+            texts = _BY_INDENT.setdefault(n, {})
+    return texts
+
+
+def _keeping(write: Writer) -> Writer:
+    """``write``, keeping each object's text (and the object) for the next time it is written at that indentation."""
+
+    def keep(x: Any, n: str) -> str:
+        text = write(x, n)
+        texts = _BY_INDENT.get(n)
+        if texts is not None:
+            with _LOCK:
+                key = id(x)
+                if key not in _KEEP:
+                    while len(_KEEP) >= LIMIT:
+                        old = next(iter(_KEEP))
+                        for kept in _BY_INDENT.values():  # first the texts, then the object they belong to
+                            kept.pop(old, None)
+                        del _KEEP[old]
+                    _KEEP[key] = x
+                texts[key] = text
+        return text
+
+    return keep
+
+
+MAX_INLINE = 6
+"""How deep nested models are written inline in their parent's writer (deeper ones call their own writer)."""
+
+Entry = tuple[str, str, Any, Any, bool]  # key, attribute, annotation, exclude_if, computed
+
+
+def _entries(cls: type[BaseModel]) -> list[Entry]:
+    """The JSON members of ``cls`` in model_dump's order (fields, then computed fields)."""
+    decorators = cls.__pydantic_decorators__
+    if decorators.field_serializers or decorators.model_serializers:
+        raise _Unsupported(cls)
+    if cls.model_config.get("extra") == "allow" or getattr(cls, "__pydantic_root_model__", False):
+        raise _Unsupported(cls)
+    entries: list[Entry] = []
+    for name, field in cls.model_fields.items():
+        if field.exclude:
+            continue
+        key = field.serialization_alias or field.alias or name
+        entries.append((key, name, field.annotation, getattr(field, "exclude_if", None), False))
+    for name, computed in cls.model_computed_fields.items():
+        entries.append((computed.alias or name, name, computed.return_type, None, True))
+    if not entries or entries[0][3] is not None or not all(_KEY.match(e[0]) for e in entries):
+        raise _Unsupported(cls)
+    return entries
+
+
+class _Gen:
+    """Generates the Python source of one writer: nested models inline, arrays as loops, scalars as expressions
+    inside one f-string per model (expressions use no single quote: they sit in a single-quoted f-string)."""
+
+    def __init__(self, indent: bool) -> None:
+        self.indent = indent
+        self.env: dict[str, Any] = {
+            "E": _encode,
+            "I": _int,
+            "U": _unlike,
+            "DATE": _dt.date,
+            "Q": '"',
+            "FM": _FLOATS,
+            "FT": _float_text,
+            "CD": _texts_at,
+        }
+        self.lines: list[str] = []
+        self.count = 0
+        self.stack: list[type[BaseModel]] = []
+        self.deepest = 0
+        self.kept: set[str] = set()
+
+    def deeper(self, n: str) -> str:
+        """The name of the indentation one level below ``n`` (``N0``, ``N1``, … made once per call)."""
+        if not self.indent:
+            return n
+        k = int(n[1:]) + 1
+        self.deepest = max(self.deepest, k)
+        return f"N{k}"
+
+    def fresh(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def const(self, value: object, prefix: str) -> str:
+        name = self.fresh(prefix)
+        self.env[name] = value
+        return name
+
+    def put(self, level: int, line: str) -> None:
+        self.lines.append("    " * level + line)
+
+    def finish(self, name: str) -> Writer:
+        head = ["def w(m, n):"]
+        if self.indent:
+            head.append("    N0 = n")
+            head += [f"    N{k} = N{k - 1} + '  '" for k in range(1, self.deepest + 1)]
+            head += [f"    J{k} = ',' + N{k}" for k in range(1, self.deepest + 1)]
+        head += [f"    K{n} = CD({n})" for n in sorted(self.kept)]
+        source = "\n".join(head + self.lines) + "\n"
+        scope = dict(self.env)
+        exec(compile(source, f"<json writer of {name}>", "exec"), scope)
+        w: Writer = scope["w"]
+        return w
+
+    def writer(self, cls: type[BaseModel]) -> Writer:
+        entries = _entries(cls)
+        self.stack.append(cls)
+        self.model(entries, _SHARED_FIELDS.get(cls, frozenset()), "m", "out", self.root, 1, 0)
+        self.put(1, "return out")
+        return self.finish(cls.__qualname__)
+
+    def array_writer(self, item: Any) -> Writer:
+        self.array(item, "m", "out", self.root, 1, 0)
+        self.put(1, "return out")
+        return self.finish("an array")
+
+    @property
+    def root(self) -> str:
+        return "N0" if self.indent else "n"
+
+    def model(self, entries: list[Entry], shared: frozenset[str], x: str, out: str, n: str, level: int,
+              depth: int) -> None:  # fmt: skip
+        """Statements setting ``out`` to the text of the model ``x`` (of the class of ``entries``) at ``n``."""
+        d = self.fresh("d")
+        self.put(level, f"{d} = {x}.__dict__")
+        n1 = self.deeper(n)
+        pieces: list[str] = []
+        for i, (key, attr, annotation, exclude_if, computed) in enumerate(entries):
+            get = f"{x}.{attr}" if computed else f'{d}["{attr}"]'
+            sep = "," if i else ""
+            head = f'{sep}{{{n1}}}"{key}": ' if self.indent else f'{sep}"{key}":'
+            if exclude_if is None:
+                expr = self.value(annotation, get, n1, level, depth + 1, attr in shared)
+                pieces.append(head + "{" + expr + "}")
+                continue
+            xv, v = self.fresh("x"), self.fresh("v")
+            self.put(level, f"{xv} = {get}")
+            self.put(level, f"if {self.const(exclude_if, 'X')}({xv}):")
+            self.put(level + 1, f"{v} = ''")
+            self.put(level, "else:")
+            # a field that is usually left out (e.g. what only --explain adds): its model's own writer, made when met
+            expr = self.value(annotation, xv, n1, level + 1, depth + 1, attr in shared, inline=False)
+            self.put(level + 1, v + " = f'" + head + "{" + expr + "}'")
+            pieces.append("{" + v + "}")
+        tail = "{" + n + "}}}" if self.indent else "}}"
+        self.put(level, out + " = f'{{" + "".join(pieces) + tail + "'")
+
+    def value(
+        self, annotation: Any, get: str, n: str, level: int, depth: int, shared: bool = False, inline: bool = True
+    ) -> str:
+        """An expression for the text of the value ``get`` of type ``annotation`` (statements before it where
+        needed); a value of any other type is :class:`Unlike`."""
+        alternatives = _alternatives(annotation)
+        if alternatives == (str,):
+            return f"E({get})"  # E raises TypeError on anything but a str: the reference path then
+        x = get
+        if not _NAME.match(get):
+            x = self.fresh("x")
+            self.put(level, f"{x} = {get}")
+        if shared and len([a for a in alternatives if a is not type(None)]) == 1:
+            kept = self.kept_value(next(a for a in alternatives if a is not type(None)), x, n)
+            if kept is not None:
+                none = f'"null" if {x} is None else ' if type(None) in alternatives else ""
+                return f"({none}{kept} if type({x}) is {kept_type(self, alternatives)} else U({x}))"
+        simple: list[tuple[str, str]] = []
+        complex_: list[tuple[str, Callable[[str, int], None]]] = []
+        models = [a for a in alternatives if isinstance(a, type) and issubclass(a, BaseModel)]
+        inline = inline and len(models) <= 1  # a union of models calls each one's own writer
+        for alt in alternatives:
+            for condition, how in self.cases(alt, x, n, depth, inline):
+                if isinstance(how, str):
+                    simple.append((condition, how))
+                else:
+                    complex_.append((condition, how))
+        if not complex_:
+            expr = f"U({x})"
+            for condition, how in reversed(simple):
+                expr = f"{how} if {condition} else {expr}"
+            return "(" + expr + ")"
+        v = self.fresh("v")
+        keyword = "if"
+        for condition, how in simple:
+            self.put(level, f"{keyword} {condition}:")
+            self.put(level + 1, f"{v} = {how}")
+            keyword = "elif"
+        for condition, make in complex_:
+            self.put(level, f"{keyword} {condition}:")
+            make(v, level + 1)
+            keyword = "elif"
+        self.put(level, "else:")
+        self.put(level + 1, f"U({x})")
+        return v
+
+    def kept_value(self, alt: Any, x: str, n: str) -> str | None:
+        """The expression of a kept text for ``x`` (a shareable model or tuple), or None when it cannot be kept."""
+        if isinstance(alt, type) and issubclass(alt, BaseModel):
+            if not _shareable(alt):
+                return None
+            try:
+                _entries(alt)
+            except _Unsupported:
+                return None
+            write: Writer = _Lazy(alt, self.indent)
+        elif typing.get_origin(alt) is tuple and _immutable(alt):
+            args = typing.get_args(alt)
+            if len(args) != 2 or args[1] is not Ellipsis:
+                return None
+            write = _Gen(self.indent).array_writer(args[0])
+        else:
+            return None
+        self.kept.add(n)
+        return f"(K{n}.get(id({x})) or {self.const(_keeping(write), 'S')}({x}, {n}))"
+
+    def cases(self, alt: Any, x: str, n: str, depth: int, inline: bool = True) -> list[tuple[str, Any]]:
+        """The conditions that ``x`` is of type ``alt``, each with an expression of its text or a function
+        emitting statements that set a variable to it; none for a type it does not know."""
+        if alt is type(None):
+            return [(f"{x} is None", '"null"')]
+        if alt is bool:
+            return [(f"{x} is True", '"true"'), (f"{x} is False", '"false"')]
+        if alt is str:
+            return [(f"type({x}) is str", f"E({x})")]
+        if alt is int:
+            return [(f"type({x}) is int", f"I({x})")]
+        if alt is float:
+            # by value (floats that are == have the same repr, but for the zeros, which FT never keeps)
+            return [(f"type({x}) is float", f"(FM.get({x}) or FT({x}))")]
+        if alt is _dt.date:
+            return [(f"type({x}) is DATE", f"Q + {x}.isoformat() + Q")]
+        origin = typing.get_origin(alt)
+        if origin is Literal:
+            if all(type(v) is str for v in typing.get_args(alt)):
+                return [(f"type({x}) is str", f"E({x})")]
+            return []
+        if isinstance(alt, type) and issubclass(alt, enum.Enum):
+            if all(type(m.value) is str for m in alt):
+                return [(f"type({x}) is {self.const(alt, 'T')}", f"E({x}._value_)")]
+            return []
+        if origin is tuple:
+            args = typing.get_args(alt)
+            if len(args) != 2 or args[1] is not Ellipsis:
+                return []
+            if args[0] is str:
+                n1 = self.deeper(n)
+                if self.indent:
+                    text = f'(("[" + {n1} + J{n1[1:]}.join(map(E, {x})) + {n} + "]") if {x} else "[]")'
+                else:
+                    text = f'(("[" + ",".join(map(E, {x})) + "]") if {x} else "[]")'
+                return [(f"type({x}) is tuple", text)]
+
+            def array(v: str, level: int) -> None:
+                self.array(args[0], x, v, n, level, depth)
+
+            return [(f"type({x}) is tuple", array)]
+        if isinstance(alt, type) and issubclass(alt, BaseModel):
+            try:
+                entries = _entries(alt)
+            except _Unsupported:
+                return []
+            condition = f"type({x}) is {self.const(alt, 'T')}"
+            if alt in _SHARED_CLASSES:
+                kept = self.kept_value(alt, x, n)
+                if kept is not None:
+                    return [(condition, kept)]
+            if not inline or depth > MAX_INLINE or alt in self.stack:
+                return [(condition, f"{self.const(_Lazy(alt, self.indent), 'W')}({x}, {n})")]
+            shared = _SHARED_FIELDS.get(alt, frozenset())
+
+            def inline(v: str, level: int) -> None:
+                self.stack.append(alt)
+                self.model(entries, shared, x, v, n, level, depth)
+                self.stack.pop()
+
+            return [(condition, inline)]
+        return []
+
+    def array(self, item: Any, x: str, out: str, n: str, level: int, depth: int) -> None:
+        """Statements setting ``out`` to the JSON array of the tuple ``x`` of ``item`` values."""
+        self.put(level, f"if not {x}:")
+        self.put(level + 1, f'{out} = "[]"')
+        self.put(level, "else:")
+        level += 1
+        n1 = self.deeper(n)
+        parts, i = self.fresh("p"), self.fresh("i")
+        self.put(level, f"{parts} = []")
+        self.put(level, f"for {i} in {x}:")
+        expr = self.value(item, i, n1, level + 1, depth + 1)
+        self.put(level + 1, f"{parts}.append({expr})")
+        if self.indent:
+            self.put(level, f'{out} = "[" + {n1} + J{n1[1:]}.join({parts}) + {n} + "]"')
+        else:
+            self.put(level, f'{out} = "[" + ",".join({parts}) + "]"')
+
+
+def kept_type(gen: _Gen, alternatives: tuple[Any, ...]) -> str:
+    alt = next(a for a in alternatives if a is not type(None))
+    return "tuple" if typing.get_origin(alt) is tuple else gen.const(alt, "T")
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _shareable(cls: type[BaseModel]) -> bool:
+    try:
+        _check_shareable(cls)
+    except ValueError:
+        return False
+    return True
+
+
+_BUILDING: set[tuple[type[BaseModel], bool]] = set()
+
+
+class _Lazy:
+    """The writer of a model class, generated on first use (a model may contain its own class)."""
+
+    __slots__ = ("cls", "indent", "w")
+
+    def __init__(self, cls: type[BaseModel], indent: bool) -> None:
+        self.cls = cls
+        self.indent = indent
+        self.w: Writer | None = None
+
+    def __call__(self, x: Any, n: str) -> str:
+        w = self.w
+        if w is None:
+            w = writer_of(self.cls, self.indent)
+            if w is None:
+                raise Unlike(self.cls.__name__)
+            self.w = w
+        return w(x, n)
+
+
+def _alternatives(annotation: Any) -> tuple[Any, ...]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
