@@ -132,21 +132,21 @@ def write(model: BaseModel, indent: bool = True, depth: int = 0) -> str | None:
     the module docstring), or this is the first model of its class written (generating a writer costs some
     tens of milliseconds, which a run that writes one report would not win back)."""
     key = (type(model), indent)
-    w = _WRITERS.get(key, _MISSING)
-    if w is _MISSING:
-        if key not in _SEEN:
-            _SEEN.add(key)
-            return None
+    if key in _WRITERS:
+        w = _WRITERS[key]
+    elif key not in _SEEN:
+        _SEEN.add(key)
+        return None
+    else:
         w = writer_of(*key)
     if w is None:
         return None
     try:
-        return w(model, ("\n" + "  " * depth) if indent else "")  # type: ignore[operator]
+        return w(model, ("\n" + "  " * depth) if indent else "")
     except (Unlike, KeyError, TypeError):
         return None
 
 
-_MISSING = object()
 _SEEN: set[tuple[type[BaseModel], bool]] = set()
 
 
@@ -471,12 +471,12 @@ class _Gen:
                 return [(condition, f"{self.const(_Lazy(alt, self.indent), 'W')}({x}, {n})")]
             shared = _SHARED_FIELDS.get(alt, frozenset())
 
-            def inline(v: str, level: int) -> None:
+            def in_place(v: str, level: int) -> None:
                 self.stack.append(alt)
                 self.model(entries, shared, x, v, n, level, depth)
                 self.stack.pop()
 
-            return [(condition, inline)]
+            return [(condition, in_place)]
         return []
 
     def array(self, item: Any, x: str, out: str, n: str, level: int, depth: int) -> None:
