@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-__all__ = ["LIMIT", "cache_size", "clear_cache", "share", "share_fields", "write", "writer_of"]
+__all__ = ["LIMIT", "cache_size", "cache_tables", "clear_cache", "share", "share_fields", "write", "writer_of"]
 
 LIMIT = 4096
 """The most shared objects whose text is kept (the oldest entry is dropped first)."""
@@ -85,12 +85,19 @@ def clear_cache() -> None:
         for texts in _BY_INDENT.values():
             texts.clear()
         _KEEP.clear()
-        _FLOATS.clear()
+        for runs in _RUNS:
+            runs.clear()
 
 
 def cache_size() -> int:
-    """How many shared objects have their text kept."""
-    return len(_KEEP)
+    """How many texts of shared objects and of runs of shared fields are kept, in all: at most :data:`LIMIT` in
+    each of :func:`cache_tables`' tables."""
+    return len(_KEEP) + sum(len(runs) for runs in _RUNS)
+
+
+def cache_tables() -> int:
+    """How many tables keep texts: one of the shared objects, one for each run of shared fields in a writer."""
+    return 1 + len(_RUNS)
 
 
 def _check_shareable(cls: type[BaseModel]) -> None:
@@ -176,23 +183,6 @@ def _unlike(x: object) -> None:
     raise Unlike(type(x).__name__)
 
 
-_FLOATS: dict[float, str] = {}
-FLOAT_LIMIT = 4096
-"""The most float texts kept (by value: equal floats have the same ``repr``, but for 0.0 and -0.0, never kept)."""
-
-
-def _float_text(x: float) -> str:
-    if type(x) is not float or x - x != 0.0:
-        # NaN or an infinity: json.dumps(allow_nan=False) raises, and the reference path does
-        raise Unlike("float")
-    text = _float(x)
-    if x:
-        if len(_FLOATS) >= FLOAT_LIMIT:
-            _FLOATS.clear()
-        _FLOATS[x] = text
-    return text
-
-
 def _texts_at(n: str) -> dict[int, str]:
     """The kept texts written at indentation ``n``, by the id of the object (kept alive in ``_KEEP``)."""
     texts = _BY_INDENT.get(n)
@@ -264,8 +254,7 @@ class _Gen:
             "U": _unlike,
             "DATE": _dt.date,
             "Q": '"',
-            "FM": _FLOATS,
-            "FT": _float_text,
+            "F": _float,
             "CD": _texts_at,
         }
         self.lines: list[str] = []
@@ -330,7 +319,12 @@ class _Gen:
         self.put(level, f"{d} = {x}.__dict__")
         n1 = self.deeper(n)
         pieces: list[str] = []
+        runs = _runs(entries, shared)
         for i, (key, attr, annotation, exclude_if, computed) in enumerate(entries):
+            if i in runs:
+                if runs[i]:
+                    pieces.append("{" + self.run(entries[i : i + runs[i]], i == 0, d, n, level) + "}")
+                continue
             get = f"{x}.{attr}" if computed else f'{d}["{attr}"]'
             sep = "," if i else ""
             head = f'{sep}{{{n1}}}"{key}": ' if self.indent else f'{sep}"{key}":'
@@ -349,6 +343,34 @@ class _Gen:
             pieces.append("{" + v + "}")
         tail = "{" + n + "}}}" if self.indent else "}}"
         self.put(level, out + " = f'{{" + "".join(pieces) + tail + "'")
+
+    def run(self, entries: list[Entry], first: bool, d: str, n: str, level: int) -> str:
+        """Statements setting a variable (its name returned) to the text of a run of fields whose values the pack
+        owns: kept by the identities of the values (kept alive with it) and the indentation."""
+        names = [self.fresh("x") for _ in entries]
+        for name, entry in zip(names, entries, strict=True):
+            self.put(level, f'{name} = {d}["{entry[1]}"]')
+        runs: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
+        _RUNS.append(runs)
+        write = self.const(_Gen(self.indent).run_writer(entries, first, runs), "RW")
+        table, e, v = self.const(runs, "R"), self.fresh("e"), self.fresh("v")
+        ids = "".join(f"id({name}), " for name in names)
+        self.put(level, f"{e} = {table}.get(({ids}{n}))")
+        self.put(level, f"{v} = {e}[1] if {e} is not None else {write}(({', '.join(names)},), {n})")
+        return v
+
+    def run_writer(self, entries: list[Entry], first: bool, runs: dict[Any, Any]) -> Writer:
+        """``w(values, n)``: the text of a run of fields (with its separators) of a model at indentation ``n``."""
+        n1 = self.deeper(self.root)
+        pieces: list[str] = []
+        for j, (key, _attr, annotation, _exclude_if, _computed) in enumerate(entries):
+            expr = self.value(annotation, f"m[{j}]", n1, 1, 1)
+            sep = "" if first and j == 0 else ","
+            head = f'{sep}{{{n1}}}"{key}": ' if self.indent else f'{sep}"{key}":'
+            pieces.append(head + "{" + expr + "}")
+        self.env["STORE"] = _storer(runs)
+        self.put(1, f"return STORE(m, {self.root}, f'" + "".join(pieces) + "')")
+        return self.finish("a run of fields")
 
     def value(
         self, annotation: Any, get: str, n: str, level: int, depth: int, shared: bool = False, inline: bool = True
@@ -428,8 +450,8 @@ class _Gen:
         if alt is int:
             return [(f"type({x}) is int", f"I({x})")]
         if alt is float:
-            # by value (floats that are == have the same repr, but for the zeros, which FT never keeps)
-            return [(f"type({x}) is float", f"(FM.get({x}) or FT({x}))")]
+            # x - x is 0.0 for a finite float: NaN and the infinities go on to U (the reference path)
+            return [(f"type({x}) is float and {x} - {x} == 0.0", f"F({x})")]
         if alt is _dt.date:
             return [(f"type({x}) is DATE", f"Q + {x}.isoformat() + Q")]
         origin = typing.get_origin(alt)
@@ -495,6 +517,44 @@ class _Gen:
             self.put(level, f'{out} = "[" + {n1} + J{n1[1:]}.join({parts}) + {n} + "]"')
         else:
             self.put(level, f'{out} = "[" + ",".join({parts}) + "]"')
+
+
+def _runs(entries: list[Entry], shared: frozenset[str]) -> dict[int, int]:
+    """Where runs of two or more consecutive shared fields (plain fields of immutable values) start: index to
+    length, and 0 at the other indices of each run."""
+    out: dict[int, int] = {}
+    i = 0
+    while i < len(entries):
+        j = i
+        while j < len(entries) and _runnable(entries[j], shared):
+            j += 1
+        if j - i >= 2:
+            out[i] = j - i
+            out.update((k, 0) for k in range(i + 1, j))
+        i = max(j, i + 1)
+    return out
+
+
+def _runnable(entry: Entry, shared: frozenset[str]) -> bool:
+    _key, attr, annotation, exclude_if, computed = entry
+    return attr in shared and not computed and exclude_if is None and _immutable(annotation)
+
+
+def _storer(runs: dict[Any, tuple[tuple[object, ...], str]]) -> Callable[[tuple[object, ...], str, str], str]:
+    """Keeps a run's text in ``runs`` by the identities of its values (kept with it) and its indentation."""
+
+    def store(values: tuple[object, ...], n: str, text: str) -> str:
+        key = (*map(id, values), n)
+        with _LOCK:
+            while len(runs) >= LIMIT:
+                del runs[next(iter(runs))]
+            runs[key] = (values, text)
+        return text
+
+    return store
+
+
+_RUNS: list[dict[Any, tuple[tuple[object, ...], str]]] = []
 
 
 def kept_type(gen: _Gen, alternatives: tuple[Any, ...]) -> str:

@@ -590,11 +590,19 @@ def model_json_line(model: BaseModel) -> str:
 # The parts reports share (objects the compiled pack or the run owns, reused by every report): their JSON text is
 # kept by jsonwriter, keyed by the object's identity (the speed of Report.to_json and --format json/jsonl).
 jsonwriter.share(Citation, PackRef, PluginRef, Notice, PluginNote)
+# fields whose values are the pack's (or the run's) objects, the same object for the same rule in every report;
+# consecutive ones are kept as one text (a finding's rule, pack, title, severity and outcome, say)
 jsonwriter.share_fields(Report, "notices", "not_configured", "verdict_text")
-jsonwriter.share_fields(Provenance, "packs", "plugins")
-jsonwriter.share_fields(Finding, "title", "outcome_text")
-jsonwriter.share_fields(FactValue, "title")
-jsonwriter.share_fields(IndicatorScore, "title")
-jsonwriter.share_fields(Label, "title", "value")
-jsonwriter.share_fields(Referral, "to", "reason")
+jsonwriter.share_fields(Provenance, "library_version", "engine", "engine_version", "packs", "plugins")
+jsonwriter.share_fields(
+    Finding, "rule_id", "pack_id", "title", "severity", "outcome", "missing", "citation", "unverified",
+    "figure_status", "tags", "waiver", "outcome_text",
+)  # fmt: skip
+jsonwriter.share_fields(Comparison, "expression", "op", "threshold_name", "unit", "passed")
+jsonwriter.share_fields(FactValue, "name", "title", "unit", "source")
+jsonwriter.share_fields(
+    IndicatorScore, "id", "title", "unit", "weight", "floor", "target", "outcome", "citation", "missing"
+)
+jsonwriter.share_fields(Label, "id", "title", "value", "outcome", "missing", "citation", "figure_status")
+jsonwriter.share_fields(Referral, "id", "to", "reason", "rule_id", "citation", "missing")
 jsonwriter.share_fields(Commitment, "title", "fact_title", "on_miss")
