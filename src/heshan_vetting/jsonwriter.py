@@ -9,8 +9,14 @@ decode is needed afterwards.
 Parts that many reports share by identity (a rule's title, a citation, a pack reference: objects the compiled
 pack owns and every report reuses) are written once and their text kept (:func:`share`, :func:`share_fields`),
 keyed by the identity of the object, which the cache keeps alive (so the identity cannot be reused by another
-object while the entry exists), and by the indentation it was written at. Only frozen models whose fields hold
-immutable values are kept; the cache is bounded (:data:`LIMIT` objects, oldest dropped first).
+object while the entry exists), and by the indentation it was written at. Consecutive shared fields of a model
+(a finding's rule id, pack, title, severity and outcome) are kept as one text, keyed by the identities of all
+their values (kept alive with it) and the indentation. Only frozen models whose fields hold immutable values
+are kept, so a kept text cannot go stale; a changed copy or a model validated again is another object. Each
+table is bounded (:data:`LIMIT` entries, the oldest dropped first).
+
+The first model of a class is left to the reference path (generating a writer costs some tens of milliseconds,
+which a run that writes one report would not win back); the writer is generated for the second.
 
 Whenever a value is not one the writer knows it writes exactly as ``json.dumps`` would (a NaN or an infinity,
 an ``int`` where the field is declared ``float``, a subclass instance, a type it does not know, a class with a
@@ -35,7 +41,7 @@ from pydantic import BaseModel
 __all__ = ["LIMIT", "cache_size", "cache_tables", "clear_cache", "share", "share_fields", "write", "writer_of"]
 
 LIMIT = 4096
-"""The most shared objects whose text is kept (the oldest entry is dropped first)."""
+"""The most entries of each table of kept texts (the oldest entry is dropped first)."""
 
 Writer = Callable[[Any, str], str]
 
@@ -70,8 +76,10 @@ def share(*classes: type[BaseModel]) -> None:
 
 
 def share_fields(cls: type[BaseModel], *names: str) -> None:
-    """Keep the text of the values of ``cls``'s fields ``names`` (frozen models of immutable values): fields
-    that hold objects the pack owns (a title), not ones each report makes (an explanation)."""
+    """Keep the text of the values of ``cls``'s fields ``names``: fields that hold objects the pack owns, the same
+    object for the same rule in every report (a title, a rule id), not ones each report makes (an explanation).
+    A model or tuple value of immutable values is kept by its identity; two or more consecutive such fields of
+    immutable types, as one text by the identities of all their values."""
     for name in names:
         if name not in cls.model_fields and name not in cls.model_computed_fields:
             raise ValueError(f"{cls.__name__} has no field {name!r}")
