@@ -558,8 +558,11 @@ def model_json(model: BaseModel, depth: int = 0) -> str:
     text = jsonwriter.write(model, depth=depth)
     if text is not None:
         return text + "\n"
-    if depth:
-        return model_json(model).replace("\n", "\n" + "  " * depth)[: -2 * depth]
+    text = _pydantic_json(model)
+    return text.replace("\n", "\n" + "  " * depth)[: -2 * depth] if depth else text
+
+
+def _pydantic_json(model: BaseModel) -> str:
     try:
         # model_dump_json's own call, kept as bytes to search them (model_dump_json decodes them at once)
         data = model.__pydantic_serializer__.to_json(model, indent=2, by_alias=True)
