@@ -299,3 +299,18 @@ def test_shared_parts_must_be_frozen_and_immutable() -> None:
         jsonwriter.share(Holder)
     with pytest.raises(ValueError, match="no field"):
         jsonwriter.share_fields(Finding, "nope")
+
+
+def test_compare_json_benchmark_runs() -> None:
+    # benchmarks/compare_json.py: this tree against itself, a few projects, one round
+    import subprocess
+
+    script = ROOT / "benchmarks" / "compare_json.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(ROOT / "src"), "--n", "3", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "to_json" in done.stdout and "line" in done.stdout
