@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -303,7 +304,6 @@ def test_shared_parts_must_be_frozen_and_immutable() -> None:
 
 def test_compare_json_benchmark_runs() -> None:
     # benchmarks/compare_json.py: this tree against itself, a few projects, one round
-    import subprocess
 
     script = ROOT / "benchmarks" / "compare_json.py"
     done = subprocess.run(
@@ -313,4 +313,5 @@ def test_compare_json_benchmark_runs() -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "to_json" in done.stdout and "line" in done.stdout
+    assert "to_json" in done.stdout
+    assert "line" in done.stdout
