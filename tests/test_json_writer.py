@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, field_serializer
+from pydantic import BaseModel, ConfigDict, computed_field, field_serializer
 
 from heshan_vetting import Vetter, jsonwriter
 from heshan_vetting.builtins.render.json import item_text, render_json, render_jsonl
@@ -315,3 +315,20 @@ def test_compare_json_benchmark_runs() -> None:
     assert done.returncode == 0, done.stderr
     assert "to_json" in done.stdout
     assert "line" in done.stdout
+
+
+def test_a_deferred_model_never_validated_is_written_too() -> None:
+    # a model with defer_build whose computed field's type pydantic has not resolved yet (no validation ran)
+    class Deferred(FrozenModel):
+        model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+        verdict: str
+
+        @computed_field  # type: ignore[prop-decorator]
+        @property
+        def text(self) -> Text:
+            """The verdict as a Text."""
+            return Text(zh=self.verdict, en=self.verdict)
+
+    model = Deferred.model_construct(verdict="approve")
+    assert _written(model) + "\n" == _indented(model)

@@ -30,6 +30,7 @@ import datetime as _dt
 import enum
 import json.encoder
 import re
+import sys
 import threading
 import types
 import typing
@@ -37,6 +38,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 
 __all__ = ["LIMIT", "cache_size", "cache_tables", "clear_cache", "share", "share_fields", "write", "writer_of"]
 
@@ -244,10 +246,26 @@ def _entries(cls: type[BaseModel]) -> list[Entry]:
         key = field.serialization_alias or field.alias or name
         entries.append((key, name, field.annotation, getattr(field, "exclude_if", None), False))
     for name, computed in cls.model_computed_fields.items():
-        entries.append((computed.alias or name, name, computed.return_type, None, True))
+        entries.append((computed.alias or name, name, _return_type(cls, computed), None, True))
     if not entries or entries[0][3] is not None or not all(_KEY.match(e[0]) for e in entries):
         raise _Unsupported(cls)
     return entries
+
+
+def _return_type(cls: type[BaseModel], computed: Any) -> Any:
+    """A computed field's return type; read from the property where pydantic has not resolved it yet (a model
+    with ``defer_build`` that was never validated, e.g. a report built without validation)."""
+    kind = computed.return_type
+    if kind is PydanticUndefined or isinstance(kind, str | typing.ForwardRef):
+        prop = computed.wrapped_property
+        getter = getattr(prop, "fget", None) or getattr(prop, "func", None)
+        try:
+            kind = typing.get_type_hints(getter, vars(sys.modules[cls.__module__])).get("return", PydanticUndefined)
+        except Exception as exc:  # an annotation that cannot be resolved here: pydantic writes this class
+            raise _Unsupported(cls) from exc
+        if kind is PydanticUndefined:
+            raise _Unsupported(cls)
+    return kind
 
 
 class _Gen:
