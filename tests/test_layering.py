@@ -39,7 +39,7 @@ LAYERS: tuple[str, ...] = (
     "lang | model | project_template | results | waivers",
     "fields | report | units | industry | inputs | output",
     "terms",
-    "errors | limits | version",
+    "errors | jsonwriter | limits | version",
 )
 """The package from the top down; ``__init__`` (the public face) may import anything and is imported by no module."""
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 from pydantic_core import PydanticSerializationError
 
+from heshan_vetting import jsonwriter
 from heshan_vetting.terms import Citation, CitationStatus, FrozenModel, Outcome, Severity, Text, Verdict
 
 __all__ = [
@@ -62,6 +63,14 @@ _OUT_OF_SCOPE_TEXT = ("不属本规则包评审范围，暂缓评审", "deferred
 def _outcome_text(outcome: Outcome) -> Text:
     # one frozen Text per outcome (five), not one per finding each time a report is dumped
     return Text(zh=outcome.label("zh"), en=outcome.label("en"))
+
+
+@cache
+def _verdict_text(verdict: Verdict, out_of_scope: bool) -> Text:
+    # one frozen Text per verdict (and for a deferred one outside the pack's scope), not one per report
+    if out_of_scope:
+        return Text(zh=_OUT_OF_SCOPE_TEXT[0], en=_OUT_OF_SCOPE_TEXT[1])
+    return Text(zh=verdict.label("zh"), en=verdict.label("en"))
 
 
 class FactValue(FrozenModel):
@@ -497,9 +506,7 @@ class Report(FrozenModel):
     @property
     def verdict_text(self) -> Text:
         """The verdict in words, zh and en (derived from ``verdict``, and ``out_of_scope`` for a deferred one)."""
-        if self.out_of_scope is not None and self.verdict is Verdict.DEFERRED:
-            return Text(zh=_OUT_OF_SCOPE_TEXT[0], en=_OUT_OF_SCOPE_TEXT[1])
-        return Text(zh=self.verdict.label("zh"), en=self.verdict.label("en"))
+        return _verdict_text(self.verdict, self.out_of_scope is not None and self.verdict is Verdict.DEFERRED)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict, with the public field names."""
@@ -539,13 +546,23 @@ _DIGIT_BYTES = frozenset(_DIGITS.encode())
 _DIGITS_NONEMPTY_BYTES = frozenset(bytes([b]) for b in _DIGITS.encode())
 
 
-def model_json(model: BaseModel) -> str:
-    """``dumps_json(model.model_dump(mode="json", by_alias=True))``, byte for byte, about ten times faster.
+def model_json(model: BaseModel, depth: int = 0) -> str:
+    """``dumps_json(model.model_dump(mode="json", by_alias=True))``, byte for byte, much faster; with ``depth``,
+    its lines after the first indented by that many more levels (as inside an enclosing object).
 
-    pydantic's own (Rust) serializer writes the text; where its bytes could differ from ``json.dumps`` (a
+    The writer of :mod:`heshan_vetting.jsonwriter` writes the text (parts that reports share, kept); where it
+    cannot, pydantic's own (Rust) serializer does, and where its bytes could differ from ``json.dumps`` (a
     number in exponent form or below 1e-4, a NaN or an infinity, text it cannot encode) the dict is dumped
     by ``json.dumps`` instead, which also keeps its errors (``ValueError`` for a NaN).
     """
+    text = jsonwriter.write(model, depth=depth)
+    if text is not None:
+        return text + "\n"
+    text = _pydantic_json(model)
+    return text.replace("\n", "\n" + "  " * depth)[: -2 * depth] if depth else text
+
+
+def _pydantic_json(model: BaseModel) -> str:
     try:
         # model_dump_json's own call, kept as bytes to search them (model_dump_json decodes them at once)
         data = model.__pydantic_serializer__.to_json(model, indent=2, by_alias=True)
@@ -558,7 +575,11 @@ def model_json(model: BaseModel) -> str:
 
 def model_json_line(model: BaseModel) -> str:
     """``json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False, separators=(",", ":"),
-    allow_nan=False) + "\\n"``, byte for byte (one JSON Lines line), by pydantic's serializer where that is safe."""
+    allow_nan=False) + "\\n"``, byte for byte (one JSON Lines line), by :mod:`~heshan_vetting.jsonwriter` or pydantic's
+    serializer where that is safe."""
+    text = jsonwriter.write(model, indent=False)
+    if text is not None:
+        return text + "\n"
     try:
         raw = model.__pydantic_serializer__.to_json(model, by_alias=True)
     except (ValueError, PydanticSerializationError):
@@ -567,3 +588,24 @@ def model_json_line(model: BaseModel) -> str:
         data = model.model_dump(mode="json", by_alias=True)
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
     return raw.decode() + "\n"
+
+
+# The parts reports share (objects the compiled pack or the run owns, reused by every report): their JSON text is
+# kept by jsonwriter, keyed by the object's identity (the speed of Report.to_json and --format json/jsonl).
+jsonwriter.share(Citation, PackRef, PluginRef, Notice, PluginNote)
+# fields whose values are the pack's (or the run's) objects, the same object for the same rule in every report;
+# consecutive ones are kept as one text (a finding's rule, pack, title, severity and outcome, say)
+jsonwriter.share_fields(Report, "notices", "not_configured", "verdict_text")
+jsonwriter.share_fields(Provenance, "library_version", "engine", "engine_version", "packs", "plugins")
+jsonwriter.share_fields(
+    Finding, "rule_id", "pack_id", "title", "severity", "outcome", "missing", "citation", "unverified",
+    "figure_status", "tags", "waiver", "outcome_text",
+)  # fmt: skip
+jsonwriter.share_fields(Comparison, "expression", "op", "threshold_name", "unit", "passed")
+jsonwriter.share_fields(FactValue, "name", "title", "unit", "source")
+jsonwriter.share_fields(
+    IndicatorScore, "id", "title", "unit", "weight", "floor", "target", "outcome", "citation", "missing"
+)
+jsonwriter.share_fields(Label, "id", "title", "value", "outcome", "missing", "citation", "figure_status")
+jsonwriter.share_fields(Referral, "id", "to", "reason", "rule_id", "citation", "missing")
+jsonwriter.share_fields(Commitment, "title", "fact_title", "on_miss")

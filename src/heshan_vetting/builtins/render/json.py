@@ -39,8 +39,9 @@ def stream_json(items: Iterable[Item]) -> Iterator[str]:
 
 
 def item_text(item: Item, format: str) -> str:
-    """One item's text in ``format``: ``json`` (indented, as inside :func:`render_json`) or ``jsonl`` (a line)."""
-    return model_json(item)[:-1] if format == "json" else model_json_line(item)
+    """One item's text in ``format``: ``json`` (indented as it sits inside :func:`render_json`'s ``items``) or
+    ``jsonl`` (a line)."""
+    return model_json(item, depth=2)[:-1] if format == "json" else model_json_line(item)
 
 
 def join_json(texts: Iterable[str], summary: Callable[[], Summary]) -> Iterator[str]:
@@ -48,7 +49,7 @@ def join_json(texts: Iterable[str], summary: Callable[[], Summary]) -> Iterator[
     yield "{\n" + f'  "schema": {_dumps(RESULTS_SCHEMA)},\n' + '  "items": ['
     first = True
     for text in texts:
-        yield ("\n    " if first else ",\n    ") + text.replace("\n", "\n    ")
+        yield ("\n    " if first else ",\n    ") + text
         first = False
     tail = _dumps(summary().to_dict()).replace("\n", "\n  ")
     yield ("]" if first else "\n  ]") + ',\n  "summary": ' + tail + "\n}\n"
