@@ -402,8 +402,10 @@ def scaling(counts: list[int], n: int, seed: int, count: int) -> dict[str, Any]:
         # collector's full passes, not the rules, the cost that grows
         return lambda: _each(vetters[c].check, projects[c])
 
-    medians = rounds({str(c): checks(c) for c in counts}, count)
-    rows = [{"rules": c, "compile_ms": compile_s[c] * 1e3, "check_ms_per_project": medians[str(c)] / n * 1e3}
+    collector: dict[str, float] = {}
+    medians = rounds({str(c): checks(c) for c in counts}, count, collector)
+    rows = [{"rules": c, "compile_ms": compile_s[c] * 1e3, "check_ms_per_project": medians[str(c)] / n * 1e3,
+             "gc_ms_per_project": collector[str(c)] / n * 1e3}
             for c in counts]  # fmt: skip
     return {"projects": n, "rounds": count, "rows": rows}
 
@@ -531,8 +533,18 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         add("1 check(Project) full report / ZEN per project", None, "≤ 1.0", False, skipped.get("zen", ""))
         add("2a check(dict) / ZEN per project", None, "≤ 1.5", False, skipped.get("zen", ""))
+    # the check's kept figure includes the collector's passes over the kept reports: the rendering ratios are also
+    # given against the check without them and against the check with each report dropped
+    gcu = data["bench_pack"].get("gc_us_per_project", {})
+    own_check = project - gcu.get("native check(Project)", 0.0)
+    dropped_check = us.get("native check(Project), dropped")
+
+    def against(value: float) -> str:
+        out = f"against the check without the collector's passes {value / own_check:.2f}×"
+        return out + (f", with each report dropped {value / dropped_check:.2f}×" if dropped_check else "")
+
     add("2b Report.to_json() / check(Project)", us["Report.to_json()"] / project, "≤ 0.3",
-        us["Report.to_json()"] / project <= 0.3)  # fmt: skip
+        us["Report.to_json()"] / project <= 0.3, against(us["Report.to_json()"]))  # fmt: skip
     text = us["text rendering"] / project
     kept = us["text rendering, caches kept"] / project
     shipped = data.get("heshan", {}).get("us_per_project", {})
@@ -542,7 +554,8 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         else ""
     )
     add("2c text rendering / check(Project)", text, "≤ 0.5", text <= 0.5,
-        f"fresh caches each round; caches kept from earlier rounds {kept:.2f}×{on_heshan}")  # fmt: skip
+        f"fresh caches each round; {against(us['text rendering'])}; caches kept from earlier rounds "
+        f"{kept:.2f}×{on_heshan}")  # fmt: skip
     columnar = data.get("columnar_run")
     name = f"3 columnar decisions over {columnar['projects'] if columnar else 100_000:,} / baseline throughput"
     if columnar:
@@ -608,8 +621,17 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
     comp = (hi["compile_ms"] / lo["compile_ms"]) / factor
     ev = (hi["check_ms_per_project"] / lo["check_ms_per_project"]) / factor
     worst = max(comp, ev)
+    note = ""
+    if "gc_ms_per_project" in hi and "gc_ms_per_project" in lo:
+        # one big report's objects outlive the young collections while it is built and set off full passes over a
+        # heap that grows with the pack: the collector's share grows with the rule count
+        own = ((hi["check_ms_per_project"] - hi["gc_ms_per_project"])
+               / (lo["check_ms_per_project"] - lo["gc_ms_per_project"])) / factor  # fmt: skip
+        share = hi["gc_ms_per_project"] / hi["check_ms_per_project"]
+        note = (f"the collector's passes {share:.0%} of a check at {hi['rules']} rules; check without them "
+                f"{own:.2f}")  # fmt: skip
     add(f"7 cost per rule at {hi['rules']} rules / at {lo['rules']} (compile {comp:.2f}, check {ev:.2f})", worst,
-        "≤ 1.5 (linear)", worst <= 1.5)  # fmt: skip
+        "≤ 1.5 (linear)", worst <= 1.5, note)  # fmt: skip
     return out
 
 
@@ -660,10 +682,11 @@ def print_table(data: dict[str, Any]) -> None:
     sc = data["scaling"]
     print(
         f"\ngenerated packs ({sc['projects']} projects each; compile: best of {sc['rounds']}, check: median of "
-        f"{sc['rounds']} interleaved rounds)\n  {'rules':>6} {'compile ms':>11} {'check ms/proj':>14}"
+        f"{sc['rounds']} interleaved rounds)\n  {'rules':>6} {'compile ms':>11} {'check ms/proj':>14} {'of it GC':>9}"
     )
     for r in sc["rows"]:
-        print(f"  {r['rules']:>6} {r['compile_ms']:>11.1f} {r['check_ms_per_project']:>14.3f}")
+        print(f"  {r['rules']:>6} {r['compile_ms']:>11.1f} {r['check_ms_per_project']:>14.3f} "
+              f"{r.get('gc_ms_per_project', 0.0):>9.3f}")  # fmt: skip
     for name, why in data["skipped"].items():
         print(f"\nskipped: {name}: {why}")
     print("\ntargets (issue 15)")
