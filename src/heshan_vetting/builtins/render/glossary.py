@@ -22,7 +22,7 @@ from typing import Any
 
 from heshan_vetting.fields import FIELD_SPECS
 from heshan_vetting.packs.load import parsed_pack_data
-from heshan_vetting.report import PackRef, Report, Text
+from heshan_vetting.report import Report, Text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -136,7 +136,7 @@ def _base_titles(packs: tuple[tuple[str, str | None], ...]) -> dict[str, Text]:
     merged once per set of packs (a shared dict: never changed)."""
     titles: dict[str, Text] = {}
     for sha256, file in packs:
-        titles.update(_pack_titles_cached(sha256, file))
+        titles.update(_pack_titles(sha256, file))
     titles.update(_field_titles())
     return titles
 
@@ -145,12 +145,6 @@ def _base_titles(packs: tuple[tuple[str, str | None], ...]) -> dict[str, Text]:
 def _field_titles() -> dict[str, Text]:
     """Each project field's title (made once: a report's glossary copies them)."""
     return {name: Text(zh=s.title_zh, en=s.title_en) for name, s in FIELD_SPECS.items()}
-
-
-@lru_cache(maxsize=64)
-def _pack_titles_cached(sha256: str, file: str | None) -> dict[str, Text]:
-    """:func:`_pack_titles` of a pack reference (by what it reads of it), worked out once per pack."""
-    return _pack_titles(PackRef(id="", version="", sha256=sha256, file=file))
 
 
 @lru_cache(maxsize=1)
@@ -163,11 +157,12 @@ def _shipped() -> dict[str, Path]:
     return out
 
 
-def _pack_titles(pack: PackRef) -> dict[str, Text]:
-    path = _shipped().get(pack.sha256)
-    if path is None and pack.file:
-        path = Path(pack.file)
-    return _titles_of(str(path), pack.sha256) if path is not None else {}
+def _pack_titles(sha256: str, file: str | None) -> dict[str, Text]:
+    """The titles of the pack a report names by ``sha256`` and ``file`` (a shipped one found by its hash)."""
+    path = _shipped().get(sha256)
+    if path is None and file:
+        path = Path(file)
+    return _titles_of(str(path), sha256) if path is not None else {}
 
 
 @lru_cache(maxsize=32)
