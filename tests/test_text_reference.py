@@ -1,7 +1,8 @@
 """The faster text renderer gives the bytes of the renderer before it (issue 15, target 2c).
 
-The reference is a frozen copy of the text renderer as it was (``tests/reference_render``: layout, glossary, words
-and text). Every report is rendered by both in both languages, at widths 60 and 100 (and the narrowest, 20, for
+The reference is a frozen copy of the text renderer as it was (``tests/reference_render``: layout, glossary
+and text; words.py, which it did not change, is the library's own). Every report is rendered by both in both
+languages, at widths 60 and 100 (and the narrowest, 20, for
 a few), with colours on and off: the reports of every example (with and without ``--explain``), of every case in
 ``tests/cases``, of 300 projects of the benchmark pack and 60 synthetic projects of the shipped pack, and batches
 (numbered items, input errors, the summary). The layout functions are compared on generated text as well:

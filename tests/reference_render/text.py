@@ -13,14 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from heshan_vetting.extension import RenderContext
-from heshan_vetting.report import Commitment, Finding, Outcome, PathToApproval, Report, Verdict
-from heshan_vetting.results import ItemError, ReportSet, Summary
-from heshan_vetting.terms import format_number, format_quantity
-
-from .glossary import KINDS, Glossary
-from .layout import colour, display_width, hang, pad, wrap
-from .words import (
+from heshan_vetting.builtins.render.words import (
     ERROR_TEXT,
     SEVERITY_TEXT,
     SHORT_VERDICT,
@@ -33,6 +26,13 @@ from .words import (
     verdict_counts,
     verdict_words,
 )
+from heshan_vetting.extension import RenderContext
+from heshan_vetting.report import Commitment, Finding, Outcome, PathToApproval, Report, Verdict
+from heshan_vetting.results import ItemError, ReportSet, Summary
+from heshan_vetting.terms import format_number, format_quantity
+
+from .glossary import KINDS, Glossary
+from .layout import colour, display_width, hang, pad, wrap
 
 __all__ = ["VERDICT_COLOUR", "item_block", "join_blocks", "render_text", "summary_lines"]
 

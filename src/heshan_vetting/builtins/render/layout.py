@@ -67,14 +67,7 @@ def _char_width(ch: str) -> int:
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal: 2 for each East Asian wide or fullwidth character, else 1."""
-    if text.isascii():
-        return len(text)
-    widths = _WIDTHS
-    try:
-        return sum(map(widths.__getitem__, text))
-    except KeyError:
-        widths.update((ch, _char_width(ch)) for ch in set(text) if ch not in widths)
-        return sum(map(widths.__getitem__, text))
+    return len(text) if text.isascii() else sum(_char_widths(text))
 
 
 def pad(text: str, width: int) -> str:
