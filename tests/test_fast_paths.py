@@ -120,7 +120,8 @@ def _reference_pieces(text: str) -> list[tuple[str, int]]:
 def _reference_wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(layout._fill(_reference_pieces(paragraph), max(1, width)))
+        atoms = [(atom, space, layout.display_width(atom)) for atom, space in _reference_pieces(paragraph)]
+        lines.extend(layout._fill_measured(atoms, max(1, width)))
     return lines
 
 

@@ -152,7 +152,7 @@ def _char_widths(text: str) -> list[int]:
 
 
 def _fill_plain(text: str, width: int) -> list[str]:
-    """:func:`_fill` of the atoms of ``text``, a paragraph whose only whitespace is plain spaces, by positions.
+    """:func:`_fill_measured` of the atoms of ``text``, a paragraph whose only whitespace is plain spaces, by positions.
 
     There the spaces between atoms take one column each, as in the text, so a line from atom i to atom j is the
     slice of the text from i's start to j's end, and as wide as the columns up to j's end less those up to i's
@@ -213,7 +213,7 @@ def _wrapped(text: str, width: int) -> tuple[str, ...]:
             lines.extend(_fill_measured(_atoms(paragraph), width))
             continue
         # with plain spaces only, a paragraph that fits is itself less its outer spaces (the line pieces and
-        # _fill would make, without cutting it into atoms); a longer one is filled by positions
+        # _fill_measured would make, without cutting it into atoms); a longer one is filled by positions
         line = paragraph.strip(" ")
         if display_width(line) <= width:
             lines.append(line)
@@ -222,26 +222,9 @@ def _wrapped(text: str, width: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _fill(atoms: Iterable[tuple[str, int]], width: int) -> list[str]:
-    lines: list[str] = []
-    cur: list[str] = []
-    used = 0
-    for atom, space in atoms:
-        w = display_width(atom)
-        gap = space if cur else 0
-        if cur and used + gap + w > width:
-            lines.append("".join(cur))
-            cur, used, gap = [], 0, 0
-        if gap:
-            cur.append(" " * gap)
-        cur.append(atom)
-        used += gap + w
-    lines.append("".join(cur))
-    return lines
-
-
 def _fill_measured(atoms: Iterable[tuple[str, int, int]], width: int) -> list[str]:
-    """:func:`_fill` of atoms whose display widths are known."""
+    """Atoms (text, spaces before it, display width) filled greedily into lines of at most ``width`` columns
+    (an atom wider than a line stands alone on its line)."""
     lines: list[str] = []
     cur: list[str] = []
     used = 0
